@@ -1,0 +1,55 @@
+import { type DynamicModule, Module, type ModuleMetadata, ValidationPipe } from '@nestjs/common';
+import { APP_FILTER, APP_INTERCEPTOR, APP_PIPE } from '@nestjs/core';
+import {
+  DatabaseModule,
+  HealthModule,
+  LifecycleModule,
+  LoggingModule,
+  MetricsModule,
+  PageLinkInterceptor,
+  PlatformConfigModule,
+  ProblemDetailsFilter,
+  RedisModule,
+  requestValidationError,
+} from '@groundwork/platform';
+import { HealthController } from './health/health.controller.js';
+import { MetricsController } from './metrics/metrics.controller.js';
+
+/** Options for embedding the api: extra feature modules (how the product is extended). */
+export interface ApiModuleOptions {
+  imports?: ModuleMetadata['imports'];
+}
+
+@Module({})
+export class ApiModule {
+  static register(options: ApiModuleOptions = {}): DynamicModule {
+    return {
+      module: ApiModule,
+      imports: [
+        PlatformConfigModule.forRoot('api'),
+        LoggingModule,
+        LifecycleModule,
+        DatabaseModule,
+        RedisModule,
+        MetricsModule,
+        HealthModule,
+        ...(options.imports ?? []),
+      ],
+      controllers: [HealthController, MetricsController],
+      providers: [
+        { provide: APP_FILTER, useClass: ProblemDetailsFilter },
+        { provide: APP_INTERCEPTOR, useClass: PageLinkInterceptor },
+        {
+          provide: APP_PIPE,
+          useValue: new ValidationPipe({
+            whitelist: true,
+            forbidNonWhitelisted: true,
+            forbidUnknownValues: true,
+            transform: true,
+            exceptionFactory: requestValidationError,
+          }),
+        },
+      ],
+    };
+  }
+}

@@ -1,0 +1,88 @@
+import type { INestApplication } from '@nestjs/common';
+import { VersioningType } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import type { NestExpressApplication } from '@nestjs/platform-express';
+import { SwaggerModule } from '@nestjs/swagger';
+import helmet from 'helmet';
+import { Logger } from 'nestjs-pino';
+import {
+  type AppConfig,
+  HttpDrainService,
+  httpMetricsMiddleware,
+  MetricsService,
+  requestContextMiddleware,
+} from '@groundwork/platform';
+import { ApiModule, type ApiModuleOptions } from './api.module.js';
+import { buildOpenApiDocument } from './openapi.js';
+
+/** Response headers a browser client may read (CORS). */
+const EXPOSED_HEADERS = [
+  'X-Request-Id',
+  'ETag',
+  'Location',
+  'Link',
+  'Retry-After',
+  'RateLimit',
+  'RateLimit-Policy',
+  'Idempotent-Replayed',
+  'Deprecation',
+  'Sunset',
+];
+
+/** Express `trust proxy`: '' trusts nobody, a number counts hops, anything else is a list. */
+function trustProxySetting(value: string): boolean | number | string {
+  if (value.trim() === '') return false;
+  return /^\d+$/.test(value.trim()) ? Number(value) : value;
+}
+
+/**
+ * Builds the api with its whole HTTP edge, in the order of DESIGN.md's data flow: request
+ * context (id) → drain tracking → metrics → security headers → CORS → body parsing (limited)
+ * → Nest (guards, pipes, interceptors, controllers, the problem+json filter).
+ * Express appears only here: the rest of the edge uses Nest's abstractions.
+ */
+export async function createApiApp(config: AppConfig, options: ApiModuleOptions = {}): Promise<INestApplication> {
+  const app = await NestFactory.create<NestExpressApplication>(ApiModule.register(options), {
+    bufferLogs: true,
+    bodyParser: false,
+  });
+  app.useLogger(app.get(Logger));
+  app.flushLogs();
+
+  app.set('trust proxy', trustProxySetting(config.http.trustProxy));
+  app.disable('x-powered-by');
+  app.use(requestContextMiddleware);
+  app.use(app.get(HttpDrainService).trackRequests);
+  app.use(httpMetricsMiddleware(app.get(MetricsService)));
+  app.use(
+    helmet({
+      contentSecurityPolicy: {
+        directives: {
+          // Swagger UI at /docs needs its own scripts and inline styles, nothing remote.
+          'default-src': ["'self'"],
+          'script-src': ["'self'"],
+          'style-src': ["'self'", "'unsafe-inline'"],
+          'img-src': ["'self'", 'data:'],
+          'upgrade-insecure-requests': config.isProduction ? [] : null,
+        },
+      },
+      strictTransportSecurity: config.isProduction,
+    }),
+  );
+  app.enableCors({
+    origin: config.http.corsOrigins.length > 0 ? config.http.corsOrigins : false,
+    credentials: true,
+    exposedHeaders: EXPOSED_HEADERS,
+    maxAge: 600,
+  });
+  app.useBodyParser('json', { limit: config.http.bodyLimit });
+  app.enableVersioning({ type: VersioningType.URI, prefix: 'v' });
+  app.enableShutdownHooks();
+
+  const document = buildOpenApiDocument(app, config.http.publicApiUrl);
+  SwaggerModule.setup('docs', app, document, {
+    jsonDocumentUrl: 'docs/openapi.json',
+    yamlDocumentUrl: 'docs/openapi.yaml',
+  });
+  return app;
+}

@@ -1,0 +1,21 @@
+import { Controller, Get, Header, Res, VERSION_NEUTRAL } from '@nestjs/common';
+import { ApiExcludeController } from '@nestjs/swagger';
+import { MetricsService } from '@groundwork/platform';
+
+interface HeaderSettable {
+  setHeader(name: string, value: string): unknown;
+}
+
+/** Prometheus scrape endpoint (text exposition format). */
+@ApiExcludeController()
+@Controller({ path: 'metrics', version: VERSION_NEUTRAL })
+export class MetricsController {
+  constructor(private readonly metrics: MetricsService) {}
+
+  @Get()
+  @Header('Cache-Control', 'no-store')
+  async scrape(@Res({ passthrough: true }) res: HeaderSettable): Promise<string> {
+    res.setHeader('Content-Type', this.metrics.contentType);
+    return this.metrics.render();
+  }
+}

@@ -1,0 +1,125 @@
+import { parseSigningKeys, type RawEnvironment } from './load-environment.js';
+import type { Environment, LogLevel, NodeEnv } from './environment.js';
+
+export interface OidcProviderConfig {
+  /** The `{provider}` path segment: `<NAME>` of `OIDC_<NAME>_*`, lower-cased. */
+  name: string;
+  issuer: string;
+  clientId: string;
+  clientSecret: string;
+}
+
+const DURATION_UNITS = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 } as const;
+
+export function parseDuration(text: string): number {
+  const match = /^(\d+)(ms|s|m|h)$/.exec(text.trim());
+  if (!match) throw new Error(`not a duration: ${text}`);
+  return Number(match[1]) * DURATION_UNITS[match[2] as keyof typeof DURATION_UNITS];
+}
+
+function oidcProviders(raw: RawEnvironment): OidcProviderConfig[] {
+  const names = new Set<string>();
+  for (const key of Object.keys(raw)) {
+    const match = /^OIDC_([A-Z0-9]+)_ISSUER$/.exec(key);
+    if (match?.[1]) names.add(match[1]);
+  }
+  return [...names].map((name) => ({
+    name: name.toLowerCase(),
+    issuer: raw[`OIDC_${name}_ISSUER`] ?? '',
+    clientId: raw[`OIDC_${name}_CLIENT_ID`] ?? '',
+    clientSecret: raw[`OIDC_${name}_CLIENT_SECRET`] ?? '',
+  }));
+}
+
+/**
+ * The typed configuration every service injects. Built once at boot from the validated
+ * environment; sections group what each concern needs so no service reads process.env.
+ */
+export type ServiceName = 'api' | 'worker' | 'cli';
+
+export class AppConfig {
+  /** Which process this is: names it in logs, metrics and pg_stat_activity. */
+  readonly service: ServiceName;
+  readonly env: NodeEnv;
+  readonly isProduction: boolean;
+  readonly http: {
+    port: number;
+    publicApiUrl: string;
+    corsOrigins: string[];
+    trustProxy: string;
+    bodyLimit: string;
+    requestTimeoutMs: number;
+  };
+  readonly worker: { port: number };
+  readonly database: {
+    url: string;
+    poolMax: number;
+    acquireTimeoutMs: number;
+    statementTimeoutMs: number;
+    slowQueryMs: number;
+  };
+  readonly redis: { url: string; keyPrefix: string };
+  readonly shutdown: { drainDelayMs: number; timeoutMs: number };
+  readonly log: { level: LogLevel; pretty: boolean };
+  readonly mail: { smtpUrl: string | undefined; outboxDir: string; appWebUrl: string };
+  readonly secrets: { jwtSigningKeys: string[]; encryptionKey: Buffer };
+  readonly jobs: { backoffMs: number };
+  readonly outbox: { retentionMs: number };
+  readonly rateLimit: { perMinute: number };
+  readonly webhooks: {
+    allowPrivateNetworks: boolean;
+    allowHttp: boolean;
+    retryDelaysMs: number[];
+    timeoutMs: number;
+    disableAfter: number;
+  };
+  readonly oidc: OidcProviderConfig[];
+
+  constructor(service: ServiceName, env: Environment, raw: RawEnvironment = {}) {
+    this.service = service;
+    this.env = env.NODE_ENV;
+    this.isProduction = env.NODE_ENV === 'production';
+    this.http = {
+      port: env.PORT,
+      publicApiUrl: env.PUBLIC_API_URL.replace(/\/+$/, ''),
+      corsOrigins: env.CORS_ORIGINS.split(',')
+        .map((o) => o.trim())
+        .filter(Boolean),
+      trustProxy: env.TRUST_PROXY,
+      bodyLimit: env.BODY_LIMIT,
+      requestTimeoutMs: env.REQUEST_TIMEOUT_MS,
+    };
+    this.worker = { port: env.WORKER_PORT };
+    this.database = {
+      url: env.DATABASE_URL,
+      poolMax: env.DATABASE_POOL_MAX,
+      acquireTimeoutMs: env.DATABASE_POOL_ACQUIRE_TIMEOUT_MS,
+      statementTimeoutMs: env.DATABASE_STATEMENT_TIMEOUT_MS,
+      slowQueryMs: env.DATABASE_SLOW_QUERY_MS,
+    };
+    this.redis = { url: env.REDIS_URL, keyPrefix: env.REDIS_KEY_PREFIX };
+    this.shutdown = { drainDelayMs: env.SHUTDOWN_DRAIN_DELAY_MS, timeoutMs: env.SHUTDOWN_TIMEOUT_MS };
+    this.log = { level: env.LOG_LEVEL, pretty: env.NODE_ENV === 'development' };
+    this.mail = {
+      smtpUrl: env.SMTP_URL,
+      outboxDir: env.MAIL_OUTBOX_DIR,
+      appWebUrl: env.APP_WEB_URL.replace(/\/+$/, ''),
+    };
+    // loadEnvironment guarantees both secrets exist (given, or generated in development).
+    this.secrets = {
+      jwtSigningKeys: parseSigningKeys(env.JWT_SIGNING_KEYS ?? ''),
+      encryptionKey: Buffer.from(env.ENCRYPTION_KEY ?? '', 'base64'),
+    };
+    this.jobs = { backoffMs: env.JOB_BACKOFF_MS };
+    this.outbox = { retentionMs: env.OUTBOX_RETENTION_HOURS * 3_600_000 };
+    this.rateLimit = { perMinute: env.RATE_LIMIT_PER_MINUTE };
+    this.webhooks = {
+      allowPrivateNetworks: env.WEBHOOK_ALLOW_PRIVATE_NETWORKS,
+      allowHttp: env.WEBHOOK_ALLOW_HTTP ?? !this.isProduction,
+      retryDelaysMs: env.WEBHOOK_RETRY_DELAYS.split(',').map(parseDuration),
+      timeoutMs: env.WEBHOOK_TIMEOUT_MS,
+      disableAfter: env.WEBHOOK_DISABLE_AFTER,
+    };
+    this.oidc = oidcProviders(raw);
+  }
+}

@@ -1,0 +1,178 @@
+import { Transform } from 'class-transformer';
+import { IsBoolean, IsIn, IsInt, IsOptional, IsString, IsUrl, Matches, Max, MaxLength, Min } from 'class-validator';
+
+export const NODE_ENVS = ['development', 'test', 'production'] as const;
+export type NodeEnv = (typeof NODE_ENVS)[number];
+
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
+const toInt = ({ value }: { value: unknown }): unknown =>
+  typeof value === 'string' && /^-?\d+$/.test(value.trim()) ? Number(value.trim()) : value;
+
+const toBool = ({ value }: { value: unknown }): unknown => {
+  if (typeof value !== 'string') return value;
+  const v = value.trim().toLowerCase();
+  if (['true', '1', 'yes'].includes(v)) return true;
+  if (['false', '0', 'no'].includes(v)) return false;
+  return value;
+};
+
+const URL_OPTS = { require_tld: false, require_protocol: true } as const;
+
+/**
+ * The operator contract (API.md, "Operator contract"): every variable the apps read, with its
+ * development default. Production-only requirements are checked in `load-environment.ts`.
+ */
+export class Environment {
+  @IsIn(NODE_ENVS)
+  NODE_ENV: NodeEnv = 'development';
+
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(65535)
+  PORT = 3000;
+
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(65535)
+  WORKER_PORT = 3001;
+
+  @IsUrl({ ...URL_OPTS, protocols: ['postgres', 'postgresql'] })
+  DATABASE_URL = 'postgresql://postgres@127.0.0.1:5432/groundwork';
+
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(200)
+  DATABASE_POOL_MAX = 10;
+
+  @Transform(toInt)
+  @IsInt()
+  @Min(100)
+  DATABASE_POOL_ACQUIRE_TIMEOUT_MS = 5000;
+
+  @Transform(toInt)
+  @IsInt()
+  @Min(100)
+  DATABASE_STATEMENT_TIMEOUT_MS = 15000;
+
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  DATABASE_SLOW_QUERY_MS = 200;
+
+  @IsUrl({ ...URL_OPTS, protocols: ['redis', 'rediss'] })
+  REDIS_URL = 'redis://127.0.0.1:6379';
+
+  /** Prefix of every Redis key and BullMQ queue: lets several deployments (or test runs) share a Redis. */
+  @IsString()
+  @Matches(/^[A-Za-z0-9:_-]{1,64}$/)
+  REDIS_KEY_PREFIX = 'gw';
+
+  @IsUrl({ ...URL_OPTS, protocols: ['http', 'https'] })
+  APP_WEB_URL = 'http://localhost:5173';
+
+  @IsOptional()
+  @IsUrl({ ...URL_OPTS, protocols: ['smtp', 'smtps'] })
+  SMTP_URL?: string;
+
+  /** Where development mails are written as .eml files when SMTP_URL is unset. */
+  @IsString()
+  MAIL_OUTBOX_DIR = 'var/mail';
+
+  @Transform(toInt)
+  @IsInt()
+  @Min(0)
+  SHUTDOWN_DRAIN_DELAY_MS = 5000;
+
+  @Transform(toInt)
+  @IsInt()
+  @Min(0)
+  SHUTDOWN_TIMEOUT_MS = 20000;
+
+  @IsUrl({ ...URL_OPTS, protocols: ['http', 'https'] })
+  PUBLIC_API_URL = 'http://localhost:3000';
+
+  /** Comma-separated list of allowed browser origins. */
+  @IsString()
+  @Matches(/^(\s*https?:\/\/[^\s,]+\s*)?(,\s*https?:\/\/[^\s,]+\s*)*$/, {
+    message: 'CORS_ORIGINS must be a comma-separated list of http(s) origins',
+  })
+  CORS_ORIGINS = '';
+
+  @Transform(toBool)
+  @IsBoolean()
+  WEBHOOK_ALLOW_PRIVATE_NETWORKS = false;
+
+  /** Unset → true in development and test, false in production (see AppConfig). */
+  @IsOptional()
+  @Transform(toBool)
+  @IsBoolean()
+  WEBHOOK_ALLOW_HTTP?: boolean;
+
+  @IsIn(LOG_LEVELS)
+  LOG_LEVEL: LogLevel = 'info';
+
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  RATE_LIMIT_PER_MINUTE = 600;
+
+  /** Express `trust proxy` syntax: `loopback`, a CIDR list, a hop count; empty = trust none. */
+  @IsString()
+  TRUST_PROXY = '';
+
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  JOB_BACKOFF_MS = 1000;
+
+  @IsString()
+  @Matches(/^\s*\d+(ms|s|m|h)\s*(,\s*\d+(ms|s|m|h)\s*)*$/, {
+    message: 'WEBHOOK_RETRY_DELAYS must be a comma-separated list of durations like 5s,5m,2h',
+  })
+  WEBHOOK_RETRY_DELAYS = '5s,5m,30m,2h,5h,10h,14h,20h,24h';
+
+  @Transform(toInt)
+  @IsInt()
+  @Min(100)
+  WEBHOOK_TIMEOUT_MS = 10000;
+
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  WEBHOOK_DISABLE_AFTER = 5;
+
+  /** Default per-request timeout of the api (routes may set their own). */
+  @Transform(toInt)
+  @IsInt()
+  @Min(100)
+  REQUEST_TIMEOUT_MS = 30000;
+
+  /** Largest JSON body the api accepts. */
+  @IsString()
+  @Matches(/^\d+(b|kb|mb)$/i)
+  BODY_LIMIT = '1mb';
+
+  /** How long relayed outbox rows are kept before the purge. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  OUTBOX_RETENTION_HOURS = 72;
+
+  @IsOptional()
+  @IsString()
+  @MaxLength(100_000)
+  JWT_SIGNING_KEYS?: string;
+
+  @IsOptional()
+  @IsString()
+  ENCRYPTION_KEY?: string;
+
+  /** Where development secrets are generated (DESIGN.md, Secrets); never used in production. */
+  @IsString()
+  DEV_SECRETS_FILE = '.secrets/dev-secrets.json';
+}

@@ -1,0 +1,105 @@
+import { createPrivateKey } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { plainToInstance } from 'class-transformer';
+import { validateSync, type ValidationError } from 'class-validator';
+import { ConfigValidationError } from './config.errors.js';
+import { ensureDevSecrets } from './dev-secrets.js';
+import { Environment } from './environment.js';
+
+export type RawEnvironment = Record<string, string | undefined>;
+
+/** Set in production or the boot stops: everything else has a safe production default. */
+const REQUIRED_IN_PRODUCTION = [
+  'DATABASE_URL',
+  'REDIS_URL',
+  'SMTP_URL',
+  'APP_WEB_URL',
+  'PUBLIC_API_URL',
+  'JWT_SIGNING_KEYS',
+  'ENCRYPTION_KEY',
+] as const;
+
+/** Variables of the operator contract: only these may come from `X_FILE` (others are not ours). */
+function isContractVariable(name: string): boolean {
+  return name in new Environment() || /^OIDC_[A-Z0-9]+_(ISSUER|CLIENT_ID|CLIENT_SECRET)$/.test(name);
+}
+
+/** `X_FILE=/path` stands for `X=<file contents>` (Docker and Kubernetes secrets). */
+export function resolveFileVariables(raw: RawEnvironment, problems: string[]): RawEnvironment {
+  const resolved: RawEnvironment = { ...raw };
+  for (const [key, filePath] of Object.entries(raw)) {
+    if (!key.endsWith('_FILE') || filePath === undefined || key === 'DEV_SECRETS_FILE') continue;
+    const name = key.slice(0, -'_FILE'.length);
+    if (!isContractVariable(name)) continue;
+    if (raw[name] !== undefined) {
+      problems.push(`${name}: set both ${name} and ${key}; set only one`);
+      continue;
+    }
+    try {
+      resolved[name] = readFileSync(filePath, 'utf8').replace(/\r?\n$/, '');
+    } catch (error) {
+      problems.push(`${key}: cannot read ${filePath} (${(error as NodeJS.ErrnoException).code ?? 'error'})`);
+    }
+  }
+  return resolved;
+}
+
+function flatten(errors: ValidationError[]): string[] {
+  return errors.flatMap((e) => Object.values(e.constraints ?? {}).map((message) => `${e.property}: ${message}`));
+}
+
+/** Splits concatenated PEM blocks; every one must be an EC P-256 private key (ES256). */
+export function parseSigningKeys(pem: string): string[] {
+  const blocks = pem.match(/-----BEGIN [A-Z ]*PRIVATE KEY-----[\s\S]+?-----END [A-Z ]*PRIVATE KEY-----/g) ?? [];
+  if (blocks.length === 0) throw new Error('no PEM private key found');
+  for (const block of blocks) {
+    const key = createPrivateKey(block);
+    if (key.asymmetricKeyType !== 'ec' || key.asymmetricKeyDetails?.namedCurve !== 'prime256v1') {
+      throw new Error('every key must be an EC P-256 private key (ES256)');
+    }
+  }
+  return blocks;
+}
+
+function checkSecrets(env: Environment, problems: string[]): void {
+  if (env.JWT_SIGNING_KEYS !== undefined) {
+    try {
+      parseSigningKeys(env.JWT_SIGNING_KEYS);
+    } catch (error) {
+      problems.push(`JWT_SIGNING_KEYS: ${(error as Error).message}`);
+    }
+  }
+  if (env.ENCRYPTION_KEY !== undefined && Buffer.from(env.ENCRYPTION_KEY, 'base64').length !== 32) {
+    problems.push('ENCRYPTION_KEY: must be the base64 encoding of exactly 32 bytes');
+  }
+}
+
+/**
+ * Reads, completes and validates the whole environment. Throws one ConfigValidationError that
+ * lists every problem, so an operator fixes them all in one go.
+ */
+export function loadEnvironment(raw: RawEnvironment = process.env): Environment {
+  const problems: string[] = [];
+  const resolved = resolveFileVariables(raw, problems);
+  // Empty strings mean "unset": `FOO=` in a ConfigMap should fall back to the default.
+  const known = new Set(Object.keys(new Environment()));
+  const present = Object.fromEntries(
+    Object.entries(resolved).filter(([k, v]) => known.has(k) && v !== undefined && v !== ''),
+  );
+  const env = plainToInstance(Environment, present);
+  problems.push(...flatten(validateSync(env, { forbidUnknownValues: false })));
+
+  if (env.NODE_ENV === 'production') {
+    for (const name of REQUIRED_IN_PRODUCTION) {
+      if (present[name] === undefined) problems.push(`${name}: required when NODE_ENV=production`);
+    }
+  } else if (problems.length === 0 && (env.JWT_SIGNING_KEYS === undefined || env.ENCRYPTION_KEY === undefined)) {
+    const secrets = ensureDevSecrets(env.DEV_SECRETS_FILE);
+    env.JWT_SIGNING_KEYS ??= secrets.jwtSigningKeys;
+    env.ENCRYPTION_KEY ??= secrets.encryptionKey;
+  }
+  checkSecrets(env, problems);
+
+  if (problems.length > 0) throw new ConfigValidationError(problems);
+  return env;
+}

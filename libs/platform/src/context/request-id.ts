@@ -1,0 +1,18 @@
+import { newId } from '../ids/uuid.js';
+
+export const REQUEST_ID_HEADER = 'x-request-id';
+
+/** Accepted from the caller only when short and free of anything a log injection could use. */
+const VALID_REQUEST_ID = /^[A-Za-z0-9._:@/+=-]{1,128}$/;
+
+export function resolveRequestId(incoming: string | string[] | undefined): string {
+  const candidate = Array.isArray(incoming) ? incoming[0] : incoming;
+  return candidate !== undefined && VALID_REQUEST_ID.test(candidate) ? candidate : newId();
+}
+
+const TRACEPARENT = /^[\da-f]{2}-[\da-f]{32}-[\da-f]{16}-[\da-f]{2}$/;
+
+export function resolveTraceparent(incoming: string | string[] | undefined): string | undefined {
+  const candidate = Array.isArray(incoming) ? incoming[0] : incoming;
+  return candidate !== undefined && TRACEPARENT.test(candidate) ? candidate : undefined;
+}

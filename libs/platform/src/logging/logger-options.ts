@@ -1,0 +1,52 @@
+import type { IncomingMessage } from 'node:http';
+import type { Params } from 'nestjs-pino';
+import type { AppConfig } from '../config/app-config.js';
+import { RequestContext } from '../context/request-context.js';
+
+/** Never written to a log: credentials, cookies and anything that looks like a secret. */
+export const REDACTED_PATHS = [
+  'req.headers.authorization',
+  'req.headers.cookie',
+  'req.headers["x-csrf-token"]',
+  'req.headers["x-api-key"]',
+  'res.headers["set-cookie"]',
+  '*.password',
+  '*.newPassword',
+  '*.token',
+  '*.accessToken',
+  '*.refreshToken',
+  '*.secret',
+  '*.apiKey',
+  '*.authorization',
+  '*.cookie',
+];
+
+/**
+ * JSON logs through pino (pretty only in development). Each line inside a request or job
+ * carries its context (requestId, user, workspace, job) through the mixin, wherever it is
+ * logged from.
+ */
+export function loggerOptions(config: AppConfig): Params {
+  return {
+    pinoHttp: {
+      level: config.log.level,
+      name: `groundwork-${config.service}`,
+      base: { service: config.service },
+      redact: { paths: REDACTED_PATHS, censor: '[redacted]' },
+      mixin: () => RequestContext.logFields(),
+      genReqId: (req: IncomingMessage & { id?: unknown }) => String(req.id ?? ''),
+      customProps: () => ({}),
+      serializers: {
+        req: (req: { id: unknown; method: string; url: string; headers: Record<string, unknown> }) => ({
+          method: req.method,
+          url: req.url,
+          userAgent: req.headers['user-agent'],
+        }),
+        res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
+      },
+      customLogLevel: (_req, res, error) =>
+        error || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'info',
+      transport: config.log.pretty ? { target: 'pino-pretty', options: { singleLine: true } } : undefined,
+    },
+  };
+}

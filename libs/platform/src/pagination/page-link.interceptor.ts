@@ -1,0 +1,31 @@
+import { type CallHandler, type ExecutionContext, Injectable, type NestInterceptor } from '@nestjs/common';
+import { HttpAdapterHost } from '@nestjs/core';
+import { type Observable, tap } from 'rxjs';
+import { AppConfig } from '../config/app-config.js';
+import { isPage, nextPageLink } from './page.js';
+
+/** Adds the `Link: rel="next"` header to every list response that has a next page. */
+@Injectable()
+export class PageLinkInterceptor implements NestInterceptor {
+  constructor(
+    private readonly adapterHost: HttpAdapterHost,
+    private readonly config: AppConfig,
+  ) {}
+
+  intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
+    if (context.getType() !== 'http') return next.handle();
+    const http = context.switchToHttp();
+    const request = http.getRequest<{ originalUrl?: string; url?: string }>();
+    return next.handle().pipe(
+      tap((body) => {
+        if (!isPage(body) || body.page.nextCursor === null) return;
+        const link = nextPageLink(
+          this.config.http.publicApiUrl,
+          request.originalUrl ?? request.url ?? '/',
+          body.page.nextCursor,
+        );
+        this.adapterHost.httpAdapter.setHeader(http.getResponse(), 'Link', link);
+      }),
+    );
+  }
+}
