@@ -1,0 +1,7 @@
+#!/usr/bin/env bash
+# The whole test suite: unit, integration (real PostgreSQL and Redis) and e2e (the built apps
+# as child processes). Builds first, so e2e tests always drive the code under test.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+npm run build --silent
+exec node --experimental-vm-modules node_modules/jest/bin/jest.js --runInBand "$@"

@@ -1,0 +1,112 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { createServer } from 'node:net';
+import path from 'node:path';
+
+export type AppName = 'api' | 'worker';
+
+/** A port nothing listens on right now (the OS picks it). */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.unref();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() =>
+        typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port')),
+      );
+    });
+  });
+}
+
+export interface StartOptions {
+  env?: Record<string, string | undefined>;
+  /** A script to run instead of the app's built main (e.g. a fixture that embeds the app). */
+  script?: string;
+  /** What to wait for before returning: the liveness probe (default), readiness, or nothing. */
+  waitFor?: 'live' | 'ready' | 'none';
+  timeoutMs?: number;
+}
+
+export interface Exit {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+}
+
+/** A built app (dist/) running as a child process, as an operator would start it. */
+export class AppProcess {
+  private output = '';
+  readonly exited: Promise<Exit>;
+
+  private constructor(
+    readonly name: AppName,
+    readonly child: ChildProcess,
+    readonly port: number,
+  ) {
+    child.stdout?.on('data', (chunk: Buffer) => (this.output += chunk.toString()));
+    child.stderr?.on('data', (chunk: Buffer) => (this.output += chunk.toString()));
+    this.exited = new Promise((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
+  }
+
+  get url(): string {
+    return `http://127.0.0.1:${this.port}`;
+  }
+
+  /** Everything the process printed so far (its JSON log lines). */
+  get logs(): string {
+    return this.output;
+  }
+
+  static async start(name: AppName, options: StartOptions = {}): Promise<AppProcess> {
+    const port = await freePort();
+    const portVariable = name === 'api' ? 'PORT' : 'WORKER_PORT';
+    const otherPort = await freePort();
+    const script = options.script ?? path.resolve('dist', name, 'main.js');
+    const child = spawn(process.execPath, [script], {
+      env: {
+        ...process.env,
+        NODE_ENV: 'test',
+        LOG_LEVEL: 'info',
+        SHUTDOWN_DRAIN_DELAY_MS: '0',
+        [portVariable]: String(port),
+        ...(name === 'api' ? { WORKER_PORT: String(otherPort) } : { PORT: String(otherPort) }),
+        ...options.env,
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    const app = new AppProcess(name, child, port);
+    const waitFor = options.waitFor ?? 'live';
+    if (waitFor !== 'none')
+      await app.waitUntil(waitFor === 'live' ? '/health/live' : '/health/ready', options.timeoutMs ?? 20_000);
+    return app;
+  }
+
+  /** Polls a probe until it answers 200; fails with the process's output if it never does. */
+  async waitUntil(probe: string, timeoutMs = 20_000): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    let exited = false;
+    void this.exited.then(() => (exited = true));
+    while (Date.now() < deadline && !exited) {
+      try {
+        const res = await fetch(`${this.url}${probe}`, { signal: AbortSignal.timeout(1000) });
+        if (res.status === 200) return;
+      } catch {
+        // not listening yet
+      }
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    throw new Error(`${this.name} never answered 200 on ${probe}:\n${this.output.slice(-4000)}`);
+  }
+
+  /** Sends a signal and waits for the exit. */
+  async stop(signal: NodeJS.Signals = 'SIGTERM'): Promise<Exit> {
+    if (this.child.exitCode === null && this.child.signalCode === null) this.child.kill(signal);
+    return this.exited;
+  }
+
+  /** Test cleanup: whatever state the process is in, it is gone afterwards. */
+  async kill(): Promise<void> {
+    if (this.child.exitCode === null && this.child.signalCode === null) this.child.kill('SIGKILL');
+    await this.exited;
+  }
+}
