@@ -1,5 +1,4 @@
 import type { INestApplication } from '@nestjs/common';
-import { VersioningType } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { SwaggerModule } from '@nestjs/swagger';
@@ -14,6 +13,7 @@ import {
 } from '@groundwork/platform';
 import { ApiModule, type ApiModuleOptions } from './api.module.js';
 import { buildOpenApiDocument } from './openapi.js';
+import { configureRouting } from './routing.js';
 
 /** Response headers a browser client may read (CORS). */
 const EXPOSED_HEADERS = [
@@ -76,7 +76,7 @@ export async function createApiApp(config: AppConfig, options: ApiModuleOptions 
     maxAge: 600,
   });
   app.useBodyParser('json', { limit: config.http.bodyLimit });
-  app.enableVersioning({ type: VersioningType.URI, prefix: 'v' });
+  configureRouting(app);
   app.enableShutdownHooks();
 
   const document = buildOpenApiDocument(app, config.http.publicApiUrl);
