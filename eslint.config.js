@@ -1,6 +1,11 @@
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
+const appsImport = {
+  group: ['**/apps/*/src/**', '@groundwork/api', '@groundwork/worker'],
+  message: 'Libraries never import an app (DESIGN.md: dependencies point inward).',
+};
+
 export default tseslint.config(
   {
     ignores: [
@@ -10,6 +15,7 @@ export default tseslint.config(
       'libs/platform/src/database/generated/**',
       'libs/api-client/src/generated/**',
       'test/.artifacts/**',
+      'var/**',
     ],
   },
   js.configs.recommended,
@@ -25,6 +31,7 @@ export default tseslint.config(
         clearTimeout: 'readonly',
         setInterval: 'readonly',
         clearInterval: 'readonly',
+        setImmediate: 'readonly',
         fetch: 'readonly',
         AbortController: 'readonly',
         AbortSignal: 'readonly',
@@ -37,13 +44,24 @@ export default tseslint.config(
       '@typescript-eslint/no-explicit-any': 'error',
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
       // No consistent-type-imports: Nest's DI needs constructor parameter types as runtime values.
+    },
+  },
+  // The dependency rule of DESIGN.md, checked in CI: apps → context libs → platform.
+  {
+    files: ['libs/**/*.ts'],
+    rules: { 'no-restricted-imports': ['error', { patterns: [appsImport] }] },
+  },
+  {
+    files: ['libs/platform/**/*.ts'],
+    rules: {
       'no-restricted-imports': [
         'error',
         {
           patterns: [
+            appsImport,
             {
-              group: ['**/apps/**', '../../apps/*'],
-              message: 'Libraries never import an app (DESIGN.md: dependencies point inward).',
+              group: ['@groundwork/*', '!@groundwork/platform'],
+              message: 'The platform is the innermost layer: it imports no bounded context.',
             },
           ],
         },

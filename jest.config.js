@@ -18,7 +18,7 @@ const common = {
   transform: { '^.+\\.ts$': swc },
   extensionsToTreatAsEsm: ['.ts'],
   moduleNameMapper: {
-    '^@groundwork/platform$': '<rootDir>/libs/platform/src/index.ts',
+    '^@groundwork/(.*)$': '<rootDir>/libs/$1/src/index.ts',
     '^(\\.{1,2}/.*)\\.js$': '$1',
   },
   testEnvironment: 'node',

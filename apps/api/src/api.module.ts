@@ -2,6 +2,7 @@ import { type DynamicModule, Module, type ModuleMetadata, ValidationPipe } from 
 import { APP_FILTER, APP_INTERCEPTOR, APP_PIPE } from '@nestjs/core';
 import {
   DatabaseModule,
+  EventsModule,
   HealthModule,
   LifecycleModule,
   LoggingModule,
@@ -12,6 +13,7 @@ import {
   RedisModule,
   requestValidationError,
 } from '@groundwork/platform';
+import { AuthModule } from './auth/auth.module.js';
 import { HealthController } from './health/health.controller.js';
 import { MetricsController } from './metrics/metrics.controller.js';
 
@@ -30,9 +32,11 @@ export class ApiModule {
         LoggingModule,
         LifecycleModule,
         DatabaseModule,
+        EventsModule,
         RedisModule,
         MetricsModule,
         HealthModule,
+        AuthModule,
         ...(options.imports ?? []),
       ],
       controllers: [HealthController, MetricsController],

@@ -6,6 +6,7 @@ import helmet from 'helmet';
 import { Logger } from 'nestjs-pino';
 import {
   type AppConfig,
+  exitGracefullyOnSignals,
   HttpDrainService,
   httpMetricsMiddleware,
   MetricsService,
@@ -77,7 +78,7 @@ export async function createApiApp(config: AppConfig, options: ApiModuleOptions 
   });
   app.useBodyParser('json', { limit: config.http.bodyLimit });
   configureRouting(app);
-  app.enableShutdownHooks();
+  exitGracefullyOnSignals(app);
 
   const document = buildOpenApiDocument(app, config.http.publicApiUrl);
   SwaggerModule.setup('docs', app, document, {

@@ -1,4 +1,5 @@
 import type { INestApplication } from '@nestjs/common';
+import { ProblemDetailsDto } from './common/problem-details.dto.js';
 import { DocumentBuilder, type OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
 
 /** `HealthController.live` → `healthLive` unless the route names its own operationId. */
@@ -19,6 +20,9 @@ export function buildOpenApiDocument(app: INestApplication, serverUrl: string): 
     .addServer(serverUrl)
     .addBearerAuth({ type: 'http', scheme: 'bearer', bearerFormat: 'JWT or gw_ API key' })
     .build();
-  const document = SwaggerModule.createDocument(app, config, { operationIdFactory: operationId });
+  const document = SwaggerModule.createDocument(app, config, {
+    operationIdFactory: operationId,
+    extraModels: [ProblemDetailsDto],
+  });
   return document;
 }

@@ -1,7 +1,7 @@
 import 'reflect-metadata';
 import { NestFactory } from '@nestjs/core';
 import { Logger } from 'nestjs-pino';
-import { loadAppConfigOrExit } from '@groundwork/platform';
+import { exitGracefullyOnSignals, loadAppConfigOrExit } from '@groundwork/platform';
 import { WorkerModule } from './worker.module.js';
 
 loadAppConfigOrExit('worker');
@@ -9,5 +9,5 @@ loadAppConfigOrExit('worker');
 const app = await NestFactory.createApplicationContext(WorkerModule, { bufferLogs: true });
 app.useLogger(app.get(Logger));
 app.flushLogs();
-app.enableShutdownHooks();
+exitGracefullyOnSignals(app);
 await app.init();

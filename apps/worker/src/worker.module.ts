@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import {
   DatabaseModule,
+  EventsModule,
   HealthModule,
   LifecycleModule,
   LoggingModule,
@@ -9,7 +10,9 @@ import {
   QueueModule,
   RedisModule,
 } from '@groundwork/platform';
+import { EmailModule } from './email/email.module.js';
 import { MaintenanceModule } from './maintenance/maintenance.module.js';
+import { OutboxModule } from './outbox/outbox.module.js';
 import { OpsHttpServer } from './ops/ops-http.server.js';
 
 @Module({
@@ -18,10 +21,13 @@ import { OpsHttpServer } from './ops/ops-http.server.js';
     LoggingModule,
     LifecycleModule,
     DatabaseModule,
+    EventsModule,
     RedisModule,
     MetricsModule,
     HealthModule,
     QueueModule.forRoot(),
+    OutboxModule,
+    EmailModule,
     MaintenanceModule,
   ],
   providers: [OpsHttpServer],

@@ -1,10 +1,11 @@
 import { Module } from '@nestjs/common';
+import { IdentityModule } from '@groundwork/identity';
 import { QUEUES, QueueModule } from '@groundwork/platform';
 import { MaintenanceProcessor } from './maintenance.processor.js';
 import { OutboxPurgeService } from './outbox-purge.service.js';
 
 @Module({
-  imports: [QueueModule.registerQueues(QUEUES.maintenance)],
+  imports: [QueueModule.registerQueues(QUEUES.maintenance), IdentityModule],
   providers: [MaintenanceProcessor, OutboxPurgeService],
 })
 export class MaintenanceModule {}

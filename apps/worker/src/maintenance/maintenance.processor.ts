@@ -1,16 +1,14 @@
 import { InjectQueue, Processor } from '@nestjs/bullmq';
 import { Logger, type OnApplicationBootstrap } from '@nestjs/common';
 import type { Job, Queue } from 'bullmq';
-import { DrainingWorkerHost, type JobName, MetricsService, QUEUE_POLICIES, QUEUES } from '@groundwork/platform';
+import { EmailVerificationService } from '@groundwork/identity';
+import { AppConfig, DrainingWorkerHost, type MaintenanceJobName, QUEUE_POLICIES, QUEUES } from '@groundwork/platform';
 import { OutboxPurgeService } from './outbox-purge.service.js';
 
-type MaintenanceJob = JobName<typeof QUEUES.maintenance>;
-
-/** Cron-style schedules of the maintenance queue (BullMQ job schedulers: one job per tick). */
-const SCHEDULES: { id: string; pattern: string; job: MaintenanceJob }[] = [
-  { id: 'outbox-purge', pattern: '17 * * * *', job: 'outbox.purge' },
-];
-
+/**
+ * Scheduled housekeeping. BullMQ job schedulers fire each schedule once per tick, however many
+ * worker replicas run (the scheduler's next job has a deterministic id).
+ */
 @Processor(QUEUES.maintenance, { concurrency: QUEUE_POLICIES.maintenance.concurrency })
 export class MaintenanceProcessor extends DrainingWorkerHost implements OnApplicationBootstrap {
   private readonly logger = new Logger(MaintenanceProcessor.name);
@@ -18,35 +16,34 @@ export class MaintenanceProcessor extends DrainingWorkerHost implements OnApplic
   constructor(
     @InjectQueue(QUEUES.maintenance) private readonly queue: Queue,
     private readonly outboxPurge: OutboxPurgeService,
-    private readonly metrics: MetricsService,
+    private readonly verification: EmailVerificationService,
+    private readonly config: AppConfig,
   ) {
     super();
   }
 
-  /** Upserting by id is idempotent: every replica may do it, the schedule exists once. */
+  /** Upserting by id is idempotent: every replica may do it, each schedule exists once. */
   async onApplicationBootstrap(): Promise<void> {
-    for (const schedule of SCHEDULES) {
+    const schedules: { id: string; pattern: string; job: MaintenanceJobName }[] = [
+      { id: 'outbox-purge', pattern: this.config.schedules.outboxPurge, job: 'outbox.purge' },
+      { id: 'verification-tokens-purge', pattern: this.config.schedules.tokenPurge, job: 'verification-tokens.purge' },
+    ];
+    for (const schedule of schedules) {
       await this.queue.upsertJobScheduler(schedule.id, { pattern: schedule.pattern }, { name: schedule.job, data: {} });
     }
   }
 
   protected async handle(job: Job): Promise<unknown> {
-    const name = job.name as MaintenanceJob;
-    try {
-      const result = await this.run(name);
-      this.metrics.jobsProcessed.inc({ queue: job.queueName, name, outcome: 'completed' });
-      return result;
-    } catch (error) {
-      this.metrics.jobsProcessed.inc({ queue: job.queueName, name, outcome: 'failed' });
-      throw error;
-    }
-  }
-
-  private async run(name: MaintenanceJob): Promise<unknown> {
+    const name = job.name as MaintenanceJobName;
     switch (name) {
       case 'outbox.purge': {
         const deleted = await this.outboxPurge.purge();
-        this.logger.log({ deleted }, 'purged relayed outbox rows');
+        this.logger.log({ deleted }, 'purged relayed outbox events');
+        return { deleted };
+      }
+      case 'verification-tokens.purge': {
+        const deleted = await this.verification.purgeStale();
+        this.logger.log({ deleted }, 'purged stale verification tokens');
         return { deleted };
       }
       default: {

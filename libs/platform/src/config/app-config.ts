@@ -61,10 +61,11 @@ export class AppConfig {
   readonly redis: { url: string; keyPrefix: string };
   readonly shutdown: { drainDelayMs: number; timeoutMs: number };
   readonly log: { level: LogLevel; pretty: boolean };
-  readonly mail: { smtpUrl: string | undefined; outboxDir: string; appWebUrl: string };
+  readonly mail: { smtpUrl: string | undefined; outboxDir: string; appWebUrl: string; from: string };
   readonly secrets: { jwtSigningKeys: string[]; encryptionKey: Buffer };
-  readonly jobs: { backoffMs: number };
-  readonly outbox: { retentionMs: number };
+  readonly jobs: { backoffMs: number; retainCompletedSeconds: number; retainFailedSeconds: number };
+  readonly outbox: { retentionMs: number; pollIntervalMs: number; batchSize: number };
+  readonly schedules: { outboxPurge: string; tokenPurge: string };
   readonly rateLimit: { perMinute: number };
   readonly webhooks: {
     allowPrivateNetworks: boolean;
@@ -104,14 +105,24 @@ export class AppConfig {
       smtpUrl: env.SMTP_URL,
       outboxDir: env.MAIL_OUTBOX_DIR,
       appWebUrl: env.APP_WEB_URL.replace(/\/+$/, ''),
+      from: env.MAIL_FROM,
     };
     // loadEnvironment guarantees both secrets exist (given, or generated in development).
     this.secrets = {
       jwtSigningKeys: parseSigningKeys(env.JWT_SIGNING_KEYS ?? ''),
       encryptionKey: Buffer.from(env.ENCRYPTION_KEY ?? '', 'base64'),
     };
-    this.jobs = { backoffMs: env.JOB_BACKOFF_MS };
-    this.outbox = { retentionMs: env.OUTBOX_RETENTION_HOURS * 3_600_000 };
+    this.jobs = {
+      backoffMs: env.JOB_BACKOFF_MS,
+      retainCompletedSeconds: env.JOB_RETAIN_COMPLETED_HOURS * 3600,
+      retainFailedSeconds: env.JOB_RETAIN_FAILED_DAYS * 86_400,
+    };
+    this.outbox = {
+      retentionMs: env.OUTBOX_RETENTION_HOURS * 3_600_000,
+      pollIntervalMs: env.OUTBOX_POLL_INTERVAL_MS,
+      batchSize: env.OUTBOX_BATCH_SIZE,
+    };
+    this.schedules = { outboxPurge: env.CRON_OUTBOX_PURGE, tokenPurge: env.CRON_TOKEN_PURGE };
     this.rateLimit = { perMinute: env.RATE_LIMIT_PER_MINUTE };
     this.webhooks = {
       allowPrivateNetworks: env.WEBHOOK_ALLOW_PRIVATE_NETWORKS,

@@ -18,6 +18,9 @@ const toBool = ({ value }: { value: unknown }): unknown => {
   return value;
 };
 
+/** A cron pattern of 5 or 6 space-separated fields. */
+const CRON = /^(\S+\s+){4,5}\S+$/;
+
 const URL_OPTS = { require_tld: false, require_protocol: true } as const;
 
 /**
@@ -78,6 +81,13 @@ export class Environment {
   @IsOptional()
   @IsUrl({ ...URL_OPTS, protocols: ['smtp', 'smtps'] })
   SMTP_URL?: string;
+
+  /** Sender of every mail. */
+  @IsString()
+  @Matches(/^[^<>\n]*<[^@\s<>]+@[^@\s<>]+>$|^[^@\s<>]+@[^@\s<>]+$/, {
+    message: 'MAIL_FROM must be an address or "Name <address>"',
+  })
+  MAIL_FROM = 'Groundwork <no-reply@groundwork.local>';
 
   /** Where development mails are written as .eml files when SMTP_URL is unset. */
   @IsString()
@@ -156,6 +166,40 @@ export class Environment {
   @IsString()
   @Matches(/^\d+(b|kb|mb)$/i)
   BODY_LIMIT = '1mb';
+
+  /** Completed jobs are kept this long (also how long a replayed event is recognised). */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  JOB_RETAIN_COMPLETED_HOURS = 24;
+
+  /** Failed jobs (dead letters) are kept this long for inspection and retry. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  JOB_RETAIN_FAILED_DAYS = 14;
+
+  /** The relay's fallback poll when no NOTIFY arrives (LISTEN connection lost, missed wake-up). */
+  @Transform(toInt)
+  @IsInt()
+  @Min(10)
+  OUTBOX_POLL_INTERVAL_MS = 1000;
+
+  /** Events claimed per relay transaction. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(5000)
+  OUTBOX_BATCH_SIZE = 500;
+
+  /** Cron patterns of the scheduled jobs (5 fields, or 6 with seconds). */
+  @IsString()
+  @Matches(CRON)
+  CRON_OUTBOX_PURGE = '17 * * * *';
+
+  @IsString()
+  @Matches(CRON)
+  CRON_TOKEN_PURGE = '23 3 * * *';
 
   /** How long relayed outbox rows are kept before the purge. */
   @Transform(toInt)

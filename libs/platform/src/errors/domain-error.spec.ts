@@ -5,6 +5,7 @@ describe('httpStatusOf', () => {
   it.each<[DomainErrorCode, number]>([
     ['bad_request', 400],
     ['invalid_cursor', 400],
+    ['invalid_token', 400],
     ['unauthenticated', 401],
     ['forbidden', 403],
     ['not_found', 404],

@@ -5,6 +5,7 @@
 export type DomainErrorCode =
   | 'bad_request'
   | 'invalid_cursor'
+  | 'invalid_token'
   | 'unauthenticated'
   | 'forbidden'
   | 'not_found'
@@ -57,6 +58,7 @@ export function httpStatusOf(code: DomainErrorCode): number {
   switch (code) {
     case 'bad_request':
     case 'invalid_cursor':
+    case 'invalid_token':
       return 400;
     case 'unauthenticated':
       return 401;

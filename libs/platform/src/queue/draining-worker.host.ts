@@ -1,33 +1,47 @@
-import { WorkerHost } from '@nestjs/bullmq';
-import type { BeforeApplicationShutdown } from '@nestjs/common';
+import { OnWorkerEvent, WorkerHost } from '@nestjs/bullmq';
+import { type BeforeApplicationShutdown, Logger } from '@nestjs/common';
 import type { Job } from 'bullmq';
 import { RequestContext } from '../context/request-context.js';
 
 /** What a producer puts beside a job's payload so the job's logs join its request's. */
 export interface JobContext {
-  requestId?: string;
-  traceparent?: string;
+  requestId?: string | null;
+  traceparent?: string | null;
 }
+
+type JobWithContext<T> = Job<T & { context?: JobContext }>;
 
 /**
  * Base of every processor. Each job runs inside its own request context (request id of the
- * request that caused it, queue, job id), so every log line of the job carries them. On
- * shutdown the worker stops taking jobs and waits for those in flight, before the database and
- * Redis connections close (DESIGN.md, shutdown order).
+ * request that caused it, queue, job id), so every log line of the job carries them. Final
+ * failures (dead letters) are logged as errors. On shutdown the worker stops taking jobs and
+ * waits for those in flight, before the database and Redis connections close (DESIGN.md).
  */
 export abstract class DrainingWorkerHost<T = unknown> extends WorkerHost implements BeforeApplicationShutdown {
-  protected abstract handle(job: Job<T & { context?: JobContext }>): Promise<unknown>;
+  protected readonly jobLogger = new Logger(this.constructor.name);
 
-  async process(job: Job<T & { context?: JobContext }>): Promise<unknown> {
+  protected abstract handle(job: JobWithContext<T>): Promise<unknown>;
+
+  async process(job: JobWithContext<T>): Promise<unknown> {
     const context = job.data?.context;
     return RequestContext.run(
       {
         requestId: context?.requestId ?? `job:${job.queueName}:${job.id ?? 'unknown'}`,
-        traceparent: context?.traceparent,
+        traceparent: context?.traceparent ?? undefined,
         job: { queue: job.queueName, id: job.id ?? 'unknown', name: job.name },
       },
       () => this.handle(job),
     );
+  }
+
+  @OnWorkerEvent('failed')
+  onFailed(job: JobWithContext<T> | undefined, error: Error): void {
+    if (!job) return;
+    const attempts = job.opts.attempts ?? 1;
+    const final = job.attemptsMade >= attempts || error.name === 'UnrecoverableError';
+    const fields = { queue: job.queueName, jobId: job.id, name: job.name, attempt: job.attemptsMade, err: error };
+    if (final) this.jobLogger.error(fields, 'job failed for good; kept as a dead letter');
+    else this.jobLogger.warn(fields, 'job failed; will retry');
   }
 
   async beforeApplicationShutdown(): Promise<void> {

@@ -1,5 +1,7 @@
 import type { JobsOptions } from 'bullmq';
 import type { AppConfig } from '../config/app-config.js';
+import type { EventEnvelopeOf, EventType } from '../events/event-catalogue.js';
+import type { JobContext } from './draining-worker.host.js';
 
 /**
  * Every queue of the product, its jobs and their payloads, declared in one place: producers
@@ -8,33 +10,54 @@ import type { AppConfig } from '../config/app-config.js';
  */
 export const QUEUES = {
   maintenance: 'maintenance',
+  email: 'email',
 } as const;
 
 export type QueueName = (typeof QUEUES)[keyof typeof QUEUES];
 
-export interface JobPayloads {
-  maintenance: {
-    'outbox.purge': Record<string, never>;
-  };
+/** The data of a job that hands one outbox event to one consumer queue (job name = event type). */
+export interface EventJob<T extends EventType = EventType> {
+  event: EventEnvelopeOf<T>;
+  context: JobContext;
 }
 
-export type JobName<Q extends QueueName> = keyof JobPayloads[Q] & string;
+/**
+ * Which consumer queues receive which events. The relay enqueues one job per (event, queue),
+ * with a job id derived from both, so a replayed event is never enqueued twice.
+ */
+export const EVENT_SUBSCRIPTIONS = {
+  email: ['user.registered', 'user.registration_repeated'],
+} as const satisfies Partial<Record<QueueName, readonly EventType[]>>;
+
+export type EventConsumerQueue = keyof typeof EVENT_SUBSCRIPTIONS;
+
+/** The events one consumer queue receives. */
+export type SubscribedEvent<Q extends EventConsumerQueue> = (typeof EVENT_SUBSCRIPTIONS)[Q][number];
+
+export type MaintenanceJobName = 'outbox.purge' | 'verification-tokens.purge';
 
 export interface QueuePolicy {
   concurrency: number;
   attempts: number;
 }
 
+/** Concurrency and attempts per queue; backoff and retention come from config. */
 export const QUEUE_POLICIES: Record<QueueName, QueuePolicy> = {
   maintenance: { concurrency: 1, attempts: 3 },
+  // SMTP 4xx answers are retried: ~10 attempts with exponential backoff span several minutes.
+  email: { concurrency: 5, attempts: 10 },
 };
 
-/** Retry with exponential backoff and jitter; keep failures (dead letters) for a week. */
+export function eventJobId(queue: QueueName, eventId: string): string {
+  return `${queue}_${eventId}`;
+}
+
+/** Retry with exponential backoff and jitter; keep failures (dead letters) for inspection. */
 export function defaultJobOptions(queue: QueueName, config: AppConfig): JobsOptions {
   return {
     attempts: QUEUE_POLICIES[queue].attempts,
     backoff: { type: 'exponential', delay: config.jobs.backoffMs, jitter: 0.5 },
-    removeOnComplete: { age: 24 * 3600, count: 1000 },
-    removeOnFail: { age: 7 * 24 * 3600 },
+    removeOnComplete: { age: config.jobs.retainCompletedSeconds },
+    removeOnFail: { age: config.jobs.retainFailedSeconds },
   };
 }

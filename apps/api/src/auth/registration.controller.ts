@@ -1,0 +1,44 @@
+import { Body, Controller, HttpCode, Post } from '@nestjs/common';
+import {
+  ApiBadRequestResponse,
+  ApiCreatedResponse,
+  ApiNoContentResponse,
+  ApiOperation,
+  ApiTags,
+} from '@nestjs/swagger';
+import { EmailVerificationService, RegistrationService } from '@groundwork/identity';
+import { ApiProblemResponses } from '../common/api-problem-responses.decorator.js';
+import { RegisterDto, RegistrationAcceptedDto, VerifyEmailDto } from './register.dto.js';
+
+@ApiTags('auth')
+@Controller({ path: 'auth', version: '1' })
+export class RegistrationController {
+  constructor(
+    private readonly registration: RegistrationService,
+    private readonly verification: EmailVerificationService,
+  ) {}
+
+  @Post('register')
+  @HttpCode(201)
+  @ApiOperation({
+    operationId: 'register',
+    summary:
+      'Sign up. A verification mail is queued; an already registered email gets a notice mail instead, with the same answer.',
+  })
+  @ApiCreatedResponse({ type: RegistrationAcceptedDto })
+  @ApiProblemResponses(400, 413, 415, 422)
+  async register(@Body() body: RegisterDto): Promise<RegistrationAcceptedDto> {
+    await this.registration.register(body);
+    return { status: 'pending_verification' };
+  }
+
+  @Post('verify-email')
+  @HttpCode(204)
+  @ApiOperation({ operationId: 'verifyEmail', summary: 'Confirm an email address with the token from the mail.' })
+  @ApiNoContentResponse({ description: 'The email is verified.' })
+  @ApiBadRequestResponse({ description: 'The token is invalid, used or expired (problem+json).' })
+  @ApiProblemResponses(422)
+  async verifyEmail(@Body() body: VerifyEmailDto): Promise<void> {
+    await this.verification.verify(body.token);
+  }
+}

@@ -1,0 +1,11 @@
+import { Module } from '@nestjs/common';
+import { IdentityModule } from '@groundwork/identity';
+import { NotificationsModule } from '@groundwork/notifications';
+import { QUEUES, QueueModule } from '@groundwork/platform';
+import { EmailProcessor } from './email.processor.js';
+
+@Module({
+  imports: [QueueModule.registerQueues(QUEUES.email), IdentityModule, NotificationsModule],
+  providers: [EmailProcessor],
+})
+export class EmailModule {}

@@ -1,0 +1,90 @@
+import { Processor } from '@nestjs/bullmq';
+import { type Job, UnrecoverableError } from 'bullmq';
+import { EmailVerificationService, UsersService, VERIFICATION_TOKEN_TTL_MS } from '@groundwork/identity';
+import { MailDeliveryError, MailerService } from '@groundwork/notifications';
+import {
+  AppConfig,
+  DrainingWorkerHost,
+  type EventEnvelopeOf,
+  type EventJob,
+  QUEUE_POLICIES,
+  QUEUES,
+  type SubscribedEvent,
+} from '@groundwork/platform';
+
+type EmailEvent = SubscribedEvent<'email'>;
+
+/**
+ * Turns events into mails. Idempotent per (event, recipient, template): a retry or a replayed
+ * event finds the sent-record and stops. SMTP 5xx fails the job for good (a dead letter);
+ * 4xx and network errors are retried with backoff.
+ */
+@Processor(QUEUES.email, { concurrency: QUEUE_POLICIES.email.concurrency })
+export class EmailProcessor extends DrainingWorkerHost<EventJob<EmailEvent>> {
+  constructor(
+    private readonly mailer: MailerService,
+    private readonly users: UsersService,
+    private readonly verification: EmailVerificationService,
+    private readonly config: AppConfig,
+  ) {
+    super();
+  }
+
+  protected async handle(job: Job<EventJob<EmailEvent>>): Promise<unknown> {
+    try {
+      return await this.dispatch(job.data.event);
+    } catch (error) {
+      if (error instanceof MailDeliveryError && error.permanent) {
+        throw new UnrecoverableError(`${error.message} (permanent, not retried)`);
+      }
+      throw error;
+    }
+  }
+
+  private async dispatch(event: EventEnvelopeOf<EmailEvent>): Promise<unknown> {
+    switch (event.type) {
+      case 'user.registered':
+        return this.sendVerification(event.id, event.data.userId);
+      case 'user.registration_repeated':
+        return this.sendAccountExists(event.id, event.data.userId);
+      default: {
+        const unhandled: never = event;
+        throw new UnrecoverableError(`the email queue does not handle ${(unhandled as { type: string }).type}`);
+      }
+    }
+  }
+
+  private async sendVerification(eventId: string, userId: string): Promise<string> {
+    const user = await this.users.findById(userId);
+    if (!user || user.emailVerified) return 'skipped';
+    if (await this.mailer.alreadySent(eventId, user.email, 'email-verification')) return 'already-sent';
+    // The token is created here, in the consumer, and only its hash is stored: it exists in
+    // clear only in the mail (never in the event, the job data or the database).
+    const token = await this.verification.issueToken(user.id, eventId);
+    return this.mailer.sendOnce({
+      eventId,
+      to: user.email,
+      template: 'email-verification',
+      data: {
+        name: user.name,
+        verifyUrl: `${this.config.mail.appWebUrl}/verify-email?token=${encodeURIComponent(token)}`,
+        expiresInHours: VERIFICATION_TOKEN_TTL_MS / 3_600_000,
+      },
+    });
+  }
+
+  private async sendAccountExists(eventId: string, userId: string): Promise<string> {
+    const user = await this.users.findById(userId);
+    if (!user) return 'skipped';
+    return this.mailer.sendOnce({
+      eventId,
+      to: user.email,
+      template: 'account-exists',
+      data: {
+        name: user.name,
+        loginUrl: `${this.config.mail.appWebUrl}/login`,
+        resetUrl: `${this.config.mail.appWebUrl}/forgot-password`,
+      },
+    });
+  }
+}

@@ -1,0 +1,35 @@
+import { Injectable } from '@nestjs/common';
+import { PrismaService } from '@groundwork/platform';
+import { normalizeEmail } from './normalize-email.js';
+
+/** What other contexts may know of an account. */
+export interface UserSummary {
+  id: string;
+  email: string;
+  name: string;
+  emailVerified: boolean;
+  createdAt: Date;
+}
+
+@Injectable()
+export class UsersService {
+  constructor(private readonly prisma: PrismaService) {}
+
+  async findById(id: string): Promise<UserSummary | undefined> {
+    const user = await this.prisma.user.findUnique({ where: { id } });
+    return user
+      ? {
+          id: user.id,
+          email: user.email,
+          name: user.name,
+          emailVerified: user.emailVerifiedAt !== null,
+          createdAt: user.createdAt,
+        }
+      : undefined;
+  }
+
+  async findIdByEmail(email: string): Promise<string | undefined> {
+    const user = await this.prisma.user.findUnique({ where: { email: normalizeEmail(email) }, select: { id: true } });
+    return user?.id;
+  }
+}

@@ -1,0 +1,72 @@
+import { createHash } from 'node:crypto';
+import { Injectable, Logger } from '@nestjs/common';
+import { AppConfig, newId, PrismaService } from '@groundwork/platform';
+import { TemplateRenderer } from '../templates/template-renderer.js';
+import type { TemplateData, TemplateName } from '../templates/template-catalogue.js';
+import { MailTransport } from '../transport/mail-transport.js';
+
+export interface MailRequest<N extends TemplateName> {
+  /** The event that causes the mail: with recipient and template, its idempotency key. */
+  eventId: string;
+  to: string;
+  template: N;
+  data: TemplateData[N];
+}
+
+export type SendOutcome = 'sent' | 'already-sent';
+
+function isUniqueViolation(error: unknown): boolean {
+  return error instanceof Error && (error as { code?: string }).code === 'P2002';
+}
+
+/**
+ * At-least-once mail with idempotent sends (DESIGN.md, Delivery semantics). A mail already
+ * recorded as sent for (event, recipient, template) is not sent again; the record is written
+ * right after the server's 250. A crash between the 250 and that write repeats one message —
+ * with the same Message-ID, so mail clients can collapse it. That window is the documented one.
+ */
+@Injectable()
+export class MailerService {
+  private readonly logger = new Logger(MailerService.name);
+  private readonly from: string;
+
+  constructor(
+    private readonly prisma: PrismaService,
+    private readonly transport: MailTransport,
+    private readonly renderer: TemplateRenderer,
+    config: AppConfig,
+  ) {
+    this.from = config.mail.from;
+  }
+
+  async alreadySent(eventId: string, to: string, template: TemplateName): Promise<boolean> {
+    const row = await this.prisma.sentEmail.findUnique({
+      where: { eventId_recipient_template: { eventId, recipient: to, template } },
+      select: { id: true },
+    });
+    return row !== null;
+  }
+
+  /** `<hash(event, recipient, template)@domain of the sender>`: the same on every attempt. */
+  messageIdFor(eventId: string, to: string, template: TemplateName): string {
+    const digest = createHash('sha256').update(`${eventId}\n${to}\n${template}`).digest('hex').slice(0, 40);
+    const domain = /@([^>\s]+)>?\s*$/.exec(this.from)?.[1] ?? 'groundwork.invalid';
+    return `<${digest}@${domain}>`;
+  }
+
+  async sendOnce<N extends TemplateName>(request: MailRequest<N>): Promise<SendOutcome> {
+    const { eventId, to, template } = request;
+    if (await this.alreadySent(eventId, to, template)) return 'already-sent';
+    const rendered = this.renderer.render(template, request.data);
+    const messageId = this.messageIdFor(eventId, to, template);
+    const sent = await this.transport.send({ from: this.from, to, messageId, ...rendered });
+    try {
+      await this.prisma.sentEmail.create({ data: { id: newId(), eventId, recipient: to, template, messageId } });
+    } catch (error) {
+      // A concurrent attempt recorded it first: the mail went out twice inside the window.
+      if (!isUniqueViolation(error)) throw error;
+    }
+    this.logger.log({ template, messageId, response: sent.response }, 'mail sent');
+    return 'sent';
+  }
+}

@@ -1,0 +1,23 @@
+import { Module } from '@nestjs/common';
+import { AppConfig } from '@groundwork/platform';
+import { MailerService } from './mailer/mailer.service.js';
+import { TemplateRenderer } from './templates/template-renderer.js';
+import { FileMailTransport } from './transport/file-mail.transport.js';
+import { MailTransport } from './transport/mail-transport.js';
+import { SmtpMailTransport } from './transport/smtp-mail.transport.js';
+
+/** Transactional email. The transport is chosen by config: SMTP when SMTP_URL is set, files otherwise. */
+@Module({
+  providers: [
+    TemplateRenderer,
+    MailerService,
+    {
+      provide: MailTransport,
+      inject: [AppConfig],
+      useFactory: (config: AppConfig): MailTransport =>
+        config.mail.smtpUrl ? new SmtpMailTransport(config.mail.smtpUrl) : new FileMailTransport(config.mail.outboxDir),
+    },
+  ],
+  exports: [MailerService, TemplateRenderer, MailTransport],
+})
+export class NotificationsModule {}

@@ -1,0 +1,47 @@
+import { UserEmailVerifiedPayload, UserRegisteredPayload, UserRegistrationRepeatedPayload } from './event-payloads.js';
+
+export type EventVisibility = 'public' | 'internal';
+
+interface EventDefinition<P> {
+  version: number;
+  /** `public` events may reach webhooks, SSE and WebSocket clients; `internal` ones stay in the worker. */
+  visibility: EventVisibility;
+  schema: new () => P;
+}
+
+function define<P>(visibility: EventVisibility, schema: new () => P, version = 1): EventDefinition<P> {
+  return { version, visibility, schema };
+}
+
+/** Every event type of the product (DESIGN.md, Events): its version, visibility and payload schema. */
+export const EVENT_CATALOGUE = {
+  'user.registered': define('internal', UserRegisteredPayload),
+  'user.registration_repeated': define('internal', UserRegistrationRepeatedPayload),
+  'user.email_verified': define('internal', UserEmailVerifiedPayload),
+} as const;
+
+export type EventType = keyof typeof EVENT_CATALOGUE;
+
+export type EventPayload<T extends EventType> =
+  (typeof EVENT_CATALOGUE)[T] extends EventDefinition<infer P> ? P : never;
+
+/** The envelope as consumers receive it (an outbox row, serialised). */
+export interface EventEnvelope<T extends EventType = EventType> {
+  id: string;
+  type: T;
+  version: number;
+  visibility: EventVisibility;
+  workspaceId: string | null;
+  actorId: string | null;
+  occurredAt: string;
+  data: EventPayload<T>;
+  requestId: string | null;
+  traceparent: string | null;
+}
+
+/** The envelope of any of the given types, as a union a `switch (event.type)` narrows. */
+export type EventEnvelopeOf<T extends EventType> = { [K in T]: EventEnvelope<K> }[T];
+
+export function isEventType(value: string): value is EventType {
+  return Object.hasOwn(EVENT_CATALOGUE, value);
+}

@@ -1,0 +1,62 @@
+import { Injectable } from '@nestjs/common';
+import { plainToInstance } from 'class-transformer';
+import { validateSync } from 'class-validator';
+import { RequestContext } from '../context/request-context.js';
+import type { Prisma } from '../database/generated/client.js';
+import { toFieldErrors } from '../errors/request-validation.error.js';
+import { newId } from '../ids/uuid.js';
+import { EVENT_CATALOGUE, type EventPayload, type EventType } from './event-catalogue.js';
+
+/** The Prisma transaction a domain change runs in: the event must commit with it, or not at all. */
+export type Transaction = Prisma.TransactionClient;
+
+export interface NewEvent<T extends EventType> {
+  type: T;
+  data: EventPayload<T>;
+  workspaceId?: string | null;
+  actorId?: string | null;
+}
+
+/** A payload that does not match its event's schema: a bug in the producer, caught before commit. */
+export class InvalidEventPayloadError extends Error {
+  constructor(type: string, problems: string[]) {
+    super(`event ${type} has an invalid payload: ${problems.join('; ')}`);
+    this.name = 'InvalidEventPayloadError';
+  }
+}
+
+/**
+ * The transactional outbox (DESIGN.md, Events): `publish` writes the event envelope inside the
+ * caller's transaction, with the request's id and trace taken from the request context.
+ */
+@Injectable()
+export class OutboxService {
+  async publish<T extends EventType>(tx: Transaction, event: NewEvent<T>): Promise<string> {
+    const definition = EVENT_CATALOGUE[event.type];
+    const payload = plainToInstance(definition.schema as new () => object, event.data);
+    const errors = validateSync(payload, { whitelist: true, forbidNonWhitelisted: true, forbidUnknownValues: true });
+    if (errors.length > 0) {
+      throw new InvalidEventPayloadError(
+        event.type,
+        toFieldErrors(errors).map((e) => `${e.field}: ${e.message}`),
+      );
+    }
+    const context = RequestContext.current();
+    const id = newId();
+    await tx.outboxEvent.create({
+      data: {
+        id,
+        type: event.type,
+        version: definition.version,
+        visibility: definition.visibility,
+        workspaceId: event.workspaceId ?? null,
+        actorId: event.actorId ?? context?.userId ?? null,
+        occurredAt: new Date(),
+        data: { ...(event.data as object) },
+        requestId: context?.requestId ?? null,
+        traceparent: context?.traceparent ?? null,
+      },
+    });
+    return id;
+  }
+}

@@ -1,0 +1,30 @@
+import type { INestApplicationContext } from '@nestjs/common';
+import { Logger } from '@nestjs/common';
+
+/**
+ * SIGTERM/SIGINT → the graceful shutdown (Nest's hooks in DESIGN.md's order) → exit 0.
+ * Used instead of Nest's `enableShutdownHooks`, which re-raises the signal after closing so the
+ * process dies with 143: an orchestrator would record a clean, drained stop as a failure.
+ * A second signal while draining forces the exit.
+ */
+export function exitGracefullyOnSignals(app: INestApplicationContext): void {
+  const logger = new Logger('Shutdown');
+  let closing = false;
+  const onSignal = (signal: NodeJS.Signals) => {
+    if (closing) {
+      logger.warn({ signal }, 'second signal while shutting down: exiting now');
+      process.exit(1);
+    }
+    closing = true;
+    logger.log({ signal }, 'shutting down gracefully');
+    app.close().then(
+      () => process.exit(0),
+      (error: unknown) => {
+        logger.error({ err: error }, 'shutdown failed');
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGTERM', onSignal);
+  process.on('SIGINT', onSignal);
+}

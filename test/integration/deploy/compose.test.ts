@@ -1,0 +1,97 @@
+/**
+ * Static checks of docker-compose.yml (no Docker engine needed): start order, the
+ * production image's commands, and a stop grace period that fits the apps' drain.
+ */
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from '@jest/globals';
+import { parse } from 'yaml';
+
+const REPO_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
+
+/** Defaults of SHUTDOWN_DRAIN_DELAY_MS + SHUTDOWN_TIMEOUT_MS (API.md, Operator contract). */
+const DRAIN_SECONDS = (5000 + 20000) / 1000;
+
+interface ComposeService {
+  image?: string;
+  command?: string[];
+  environment?: Record<string, string>;
+  depends_on?: Record<string, { condition?: string }>;
+  stop_grace_period?: string;
+  healthcheck?: { test?: string[] };
+  read_only?: boolean;
+}
+
+interface ComposeFile {
+  services: Record<string, ComposeService>;
+}
+
+function loadCompose(): ComposeFile {
+  // merge: true resolves the `<<:` anchors the file uses to share settings.
+  return parse(readFileSync(path.join(REPO_ROOT, 'docker-compose.yml'), 'utf8'), { merge: true }) as ComposeFile;
+}
+
+function seconds(duration: string | undefined): number {
+  const match = /^(\d+)(s|m)$/.exec(duration ?? '');
+  if (match === null) return 10; // Docker's default stop timeout
+  return Number(match[1]) * (match[2] === 'm' ? 60 : 1);
+}
+
+describe('docker-compose.yml', () => {
+  const { services } = loadCompose();
+
+  it('runs PostgreSQL 15 and Redis 7 with health checks', () => {
+    expect(services.postgres.image).toBe('postgres:15');
+    expect(services.redis.image).toBe('redis:7');
+    expect(services.postgres.healthcheck?.test).toBeDefined();
+    expect(services.redis.healthcheck?.test).toBeDefined();
+  });
+
+  it('migrates once, from the app image, before the apps start', () => {
+    const { migrate, api, worker } = services;
+    expect(migrate.command?.join(' ')).toMatch(/\bnpm run db:migrate\b/);
+    expect(migrate.image).toBe(api.image);
+    expect(worker.image).toBe(api.image);
+    expect(migrate.depends_on?.postgres?.condition).toBe('service_healthy');
+  });
+
+  it.each([
+    ['api', 'dist/api/main.js'],
+    ['worker', 'dist/worker/main.js'],
+  ])('starts the %s after its dependencies and lets it drain on stop', (name, entry) => {
+    const service = services[name];
+    expect(service.command).toEqual(['node', entry]);
+    expect(service.depends_on).toMatchObject({
+      migrate: { condition: 'service_completed_successfully' },
+      postgres: { condition: 'service_healthy' },
+      redis: { condition: 'service_healthy' },
+    });
+    expect(seconds(service.stop_grace_period)).toBeGreaterThan(DRAIN_SECONDS);
+    // The image has production dependencies only; development mode would load devDependencies.
+    expect(service.environment?.NODE_ENV).toBe('production');
+    expect(service.healthcheck?.test?.join(' ')).toMatch(/\/health\/ready/);
+    expect(service.read_only).toBe(true);
+  });
+
+  it('provides every variable production mode requires', () => {
+    for (const name of ['api', 'worker']) {
+      const environment = services[name].environment ?? {};
+      for (const key of [
+        'DATABASE_URL',
+        'REDIS_URL',
+        'SMTP_URL',
+        'APP_WEB_URL',
+        'PUBLIC_API_URL',
+        'JWT_SIGNING_KEYS',
+        'ENCRYPTION_KEY',
+      ]) {
+        expect({ name, key, set: key in environment || `${key}_FILE` in environment }).toEqual({
+          name,
+          key,
+          set: true,
+        });
+      }
+    }
+  });
+});
