@@ -1,6 +1,6 @@
-import type { RedisOptions } from 'ioredis';
+import type { RedisOptions } from 'bullmq';
 
-/** ioredis options from a `redis://user:pass@host:port/db` (or `rediss://`) URL. */
+/** BullMQ connection options from a `redis://user:pass@host:port/db` (or `rediss://`) URL. */
 export function redisOptionsFromUrl(url: string): RedisOptions {
   const parsed = new URL(url);
   const db = parsed.pathname.length > 1 ? Number(parsed.pathname.slice(1)) : 0;
