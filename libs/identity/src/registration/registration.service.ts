@@ -1,5 +1,5 @@
 import { Injectable, Logger } from '@nestjs/common';
-import { newId, OutboxService, PrismaService } from '@groundwork/platform';
+import { DomainError, newId, OutboxService, PrismaService } from '@groundwork/platform';
 import { PasswordHasher } from '../passwords/password-hasher.js';
 import { assertAcceptablePassword } from '../passwords/password-policy.js';
 import { normalizeEmail } from '../users/normalize-email.js';
@@ -8,6 +8,17 @@ export interface RegistrationRequest {
   email: string;
   password: string;
   name: string;
+}
+
+function assertAcceptableProfile({ email, name }: RegistrationRequest): void {
+  const errors = [];
+  if (email.trim().length === 0 || email.length > 254 || !email.includes('@')) {
+    errors.push({ field: 'email', message: 'email must be an email address of at most 254 characters' });
+  }
+  if (name.trim().length === 0 || name.length > 100) {
+    errors.push({ field: 'name', message: 'name must be between 1 and 100 characters' });
+  }
+  if (errors.length > 0) throw new DomainError('validation_failed', 'The request has invalid fields.', { errors });
 }
 
 function isUniqueViolation(error: unknown): boolean {
@@ -30,6 +41,8 @@ export class RegistrationService {
   ) {}
 
   async register(request: RegistrationRequest): Promise<void> {
+    // Everything is checked before the (deliberately expensive) hash.
+    assertAcceptableProfile(request);
     assertAcceptablePassword(request.password);
     const email = normalizeEmail(request.email);
     const passwordHash = await this.hasher.hash(request.password);

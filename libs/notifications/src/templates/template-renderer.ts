@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import Handlebars from 'handlebars';
 import { HTML_LAYOUT, TEXT_LAYOUT } from './layout.js';
-import { type TemplateData, type TemplateName, TEMPLATES } from './template-catalogue.js';
+import { SAMPLE_DATA, type TemplateData, type TemplateName, TEMPLATES } from './template-catalogue.js';
 
 export interface RenderedMail {
   subject: string;
@@ -27,6 +27,11 @@ export class TemplateRenderer {
   private readonly textLayout = this.handlebars.compile(TEXT_LAYOUT, { strict: true, noEscape: true });
 
   render<N extends TemplateName>(name: N, data: TemplateData[N]): RenderedMail {
+    // Strict mode does not check the values given to {{#if}} / {{#each}}: check every top-level
+    // field the template's data type has (its sample names them all) before rendering.
+    const values = data as Record<string, unknown>;
+    const missing = Object.keys(SAMPLE_DATA[name]).filter((key) => values[key] === undefined || values[key] === null);
+    if (missing.length > 0) throw new Error(`template ${name} is missing ${missing.join(', ')}`);
     const template = this.template(name);
     const subject = template.subject(data).trim();
     return {
