@@ -1,6 +1,7 @@
 import { type DynamicModule, Module, type ModuleMetadata, ValidationPipe } from '@nestjs/common';
 import { APP_FILTER, APP_INTERCEPTOR, APP_PIPE } from '@nestjs/core';
 import {
+  type AppConfig,
   DatabaseModule,
   EventsModule,
   HealthModule,
@@ -20,6 +21,8 @@ import { MetricsController } from './metrics/metrics.controller.js';
 /** Options for embedding the api: extra feature modules (how the product is extended). */
 export interface ApiModuleOptions {
   imports?: ModuleMetadata['imports'];
+  /** The configuration the app was built with (default: loaded from the environment). */
+  config?: AppConfig;
 }
 
 @Module({})
@@ -28,7 +31,7 @@ export class ApiModule {
     return {
       module: ApiModule,
       imports: [
-        PlatformConfigModule.forRoot('api'),
+        PlatformConfigModule.forRoot('api', options.config),
         LoggingModule,
         LifecycleModule,
         DatabaseModule,

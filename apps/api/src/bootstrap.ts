@@ -6,7 +6,7 @@ import helmet from 'helmet';
 import { Logger } from 'nestjs-pino';
 import {
   type AppConfig,
-  exitGracefullyOnSignals,
+  httpLogger,
   HttpDrainService,
   httpMetricsMiddleware,
   MetricsService,
@@ -38,12 +38,12 @@ function trustProxySetting(value: string): boolean | number | string {
 
 /**
  * Builds the api with its whole HTTP edge, in the order of DESIGN.md's data flow: request
- * context (id) → drain tracking → metrics → security headers → CORS → body parsing (limited)
+ * context (id) → access log → drain tracking → metrics → security headers → CORS → body parsing (limited)
  * → Nest (guards, pipes, interceptors, controllers, the problem+json filter).
  * Express appears only here: the rest of the edge uses Nest's abstractions.
  */
 export async function createApiApp(config: AppConfig, options: ApiModuleOptions = {}): Promise<INestApplication> {
-  const app = await NestFactory.create<NestExpressApplication>(ApiModule.register(options), {
+  const app = await NestFactory.create<NestExpressApplication>(ApiModule.register({ ...options, config }), {
     bufferLogs: true,
     bodyParser: false,
   });
@@ -53,6 +53,7 @@ export async function createApiApp(config: AppConfig, options: ApiModuleOptions 
   app.set('trust proxy', trustProxySetting(config.http.trustProxy));
   app.disable('x-powered-by');
   app.use(requestContextMiddleware);
+  app.use(httpLogger(config));
   app.use(app.get(HttpDrainService).trackRequests);
   app.use(httpMetricsMiddleware(app.get(MetricsService)));
   app.use(
@@ -78,7 +79,6 @@ export async function createApiApp(config: AppConfig, options: ApiModuleOptions 
   });
   app.useBodyParser('json', { limit: config.http.bodyLimit });
   configureRouting(app);
-  exitGracefullyOnSignals(app);
 
   const document = buildOpenApiDocument(app, config.http.publicApiUrl);
   SwaggerModule.setup('docs', app, document, {

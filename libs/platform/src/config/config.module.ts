@@ -9,8 +9,9 @@ import { loadAppConfig } from './load-app-config.js';
  */
 @Module({})
 export class PlatformConfigModule {
-  static forRoot(service: ServiceName): DynamicModule {
-    const appConfig = registerAs('app', () => loadAppConfig(service));
+  /** `config`: an already loaded configuration (embedding, tests); default: the environment. */
+  static forRoot(service: ServiceName, config?: AppConfig): DynamicModule {
+    const appConfig = registerAs('app', () => config ?? loadAppConfig(service));
     return {
       module: PlatformConfigModule,
       global: true,

@@ -61,6 +61,26 @@ export function parseSigningKeys(pem: string): string[] {
   return blocks;
 }
 
+/** Each `OIDC_<NAME>_ISSUER` needs an https (or, outside production, http) URL, a client id and a secret. */
+function checkOidcProviders(raw: RawEnvironment, production: boolean, problems: string[]): void {
+  for (const key of Object.keys(raw)) {
+    const name = /^OIDC_([A-Z0-9]+)_ISSUER$/.exec(key)?.[1];
+    if (!name) continue;
+    let issuer: URL | undefined;
+    try {
+      issuer = new URL(raw[key] ?? '');
+    } catch {
+      problems.push(`${key}: must be the issuer URL`);
+    }
+    if (issuer && issuer.protocol !== 'https:' && (production || issuer.protocol !== 'http:')) {
+      problems.push(`${key}: must be an https URL`);
+    }
+    for (const part of ['CLIENT_ID', 'CLIENT_SECRET']) {
+      if (!raw[`OIDC_${name}_${part}`]) problems.push(`OIDC_${name}_${part}: required with ${key}`);
+    }
+  }
+}
+
 function checkSecrets(env: Environment, problems: string[]): void {
   if (env.JWT_SIGNING_KEYS !== undefined) {
     try {
@@ -87,7 +107,7 @@ export function loadEnvironment(raw: RawEnvironment = process.env): Environment 
     Object.entries(resolved).filter(([k, v]) => known.has(k) && v !== undefined && v !== ''),
   );
   const env = plainToInstance(Environment, present);
-  problems.push(...flatten(validateSync(env, { forbidUnknownValues: false })));
+  problems.push(...flatten(validateSync(env, { forbidUnknownValues: false, stopAtFirstError: true })));
 
   if (env.NODE_ENV === 'production') {
     for (const name of REQUIRED_IN_PRODUCTION) {
@@ -99,6 +119,7 @@ export function loadEnvironment(raw: RawEnvironment = process.env): Environment 
     env.ENCRYPTION_KEY ??= secrets.encryptionKey;
   }
   checkSecrets(env, problems);
+  checkOidcProviders(resolved, env.NODE_ENV === 'production', problems);
 
   if (problems.length > 0) throw new ConfigValidationError(problems);
   return env;

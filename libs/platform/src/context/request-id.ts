@@ -10,7 +10,8 @@ export function resolveRequestId(incoming: string | string[] | undefined): strin
   return candidate !== undefined && VALID_REQUEST_ID.test(candidate) ? candidate : newId();
 }
 
-const TRACEPARENT = /^[\da-f]{2}-[\da-f]{32}-[\da-f]{16}-[\da-f]{2}$/;
+/** W3C Trace Context: version ff and all-zero trace or parent ids are invalid. */
+const TRACEPARENT = /^(?!ff)[\da-f]{2}-(?!0{32})[\da-f]{32}-(?!0{16})[\da-f]{16}-[\da-f]{2}$/;
 
 export function resolveTraceparent(incoming: string | string[] | undefined): string | undefined {
   const candidate = Array.isArray(incoming) ? incoming[0] : incoming;

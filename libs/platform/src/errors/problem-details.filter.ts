@@ -84,6 +84,13 @@ export class ProblemDetailsFilter implements ExceptionFilter {
         domain.retryAfterSeconds !== undefined ? { 'Retry-After': String(domain.retryAfterSeconds) } : undefined;
       return { status: httpStatusOf(domain.code), slug: domain.code, detail: domain.message, error: domain, headers };
     }
+    // Nest wraps body-parser failures in an HttpException whose cause is the original error.
+    const middleware = (exception instanceof HttpException ? exception.cause : exception) as HttpLikeError | undefined;
+    const known = middleware?.type ? MIDDLEWARE_ERRORS[middleware.type] : undefined;
+    const middlewareStatus = middleware?.status ?? middleware?.statusCode;
+    if (known && typeof middlewareStatus === 'number') {
+      return { status: middlewareStatus, slug: known.code, detail: known.detail };
+    }
     if (exception instanceof HttpException) {
       const status = exception.getStatus();
       const body = exception.getResponse();

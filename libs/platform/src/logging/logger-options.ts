@@ -1,7 +1,21 @@
 import type { IncomingMessage } from 'node:http';
 import type { Params } from 'nestjs-pino';
+import { type HttpLogger, type Options, pinoHttp } from 'pino-http';
 import type { AppConfig } from '../config/app-config.js';
 import { RequestContext } from '../context/request-context.js';
+
+/** Keys whose values are never written to a log, at any of the first three levels of a line. */
+const SECRET_KEYS = [
+  'password',
+  'newPassword',
+  'token',
+  'accessToken',
+  'refreshToken',
+  'secret',
+  'apiKey',
+  'authorization',
+  'cookie',
+];
 
 /** Never written to a log: credentials, cookies and anything that looks like a secret. */
 export const REDACTED_PATHS = [
@@ -10,15 +24,7 @@ export const REDACTED_PATHS = [
   'req.headers["x-csrf-token"]',
   'req.headers["x-api-key"]',
   'res.headers["set-cookie"]',
-  '*.password',
-  '*.newPassword',
-  '*.token',
-  '*.accessToken',
-  '*.refreshToken',
-  '*.secret',
-  '*.apiKey',
-  '*.authorization',
-  '*.cookie',
+  ...SECRET_KEYS.flatMap((key) => [key, `*.${key}`, `*.*.${key}`]),
 ];
 
 /**
@@ -27,26 +33,41 @@ export const REDACTED_PATHS = [
  * logged from.
  */
 export function loggerOptions(config: AppConfig): Params {
+  const options = pinoHttpOptions(config);
+  if (config.service !== 'api') return { pinoHttp: options };
   return {
-    pinoHttp: {
-      level: config.log.level,
-      name: `groundwork-${config.service}`,
-      base: { service: config.service },
-      redact: { paths: REDACTED_PATHS, censor: '[redacted]' },
-      mixin: () => RequestContext.logFields(),
-      genReqId: (req: IncomingMessage & { id?: unknown }) => String(req.id ?? ''),
-      customProps: () => ({}),
-      serializers: {
-        req: (req: { id: unknown; method: string; url: string; headers: Record<string, unknown> }) => ({
-          method: req.method,
-          url: req.url,
-          userAgent: req.headers['user-agent'],
-        }),
-        res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
-      },
-      customLogLevel: (_req, res, error) =>
-        error || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'info',
-      transport: config.log.pretty ? { target: 'pino-pretty', options: { singleLine: true } } : undefined,
+    // The api installs pino-http itself as its second middleware (see `httpLogger`), so that
+    // requests refused before Nest's middleware (body parser: 400, 413) are logged too;
+    // nestjs-pino then binds that request logger instead of adding its own.
+    useExisting: true,
+    pinoHttp: options,
+  };
+}
+
+/** The access-log middleware of the api (pino-http with the options above). */
+export function httpLogger(config: AppConfig): HttpLogger {
+  return pinoHttp(pinoHttpOptions(config));
+}
+
+function pinoHttpOptions(config: AppConfig): Options {
+  return {
+    level: config.log.level,
+    name: `groundwork-${config.service}`,
+    base: { service: config.service },
+    redact: { paths: REDACTED_PATHS, censor: '[redacted]' },
+    mixin: () => RequestContext.logFields(),
+    genReqId: (req: IncomingMessage & { id?: unknown }) => String(req.id ?? ''),
+    customProps: () => ({}),
+    serializers: {
+      req: (req: { id: unknown; method: string; url: string; headers: Record<string, unknown> }) => ({
+        method: req.method,
+        url: req.url,
+        userAgent: req.headers['user-agent'],
+      }),
+      res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
     },
+    customLogLevel: (_req, res, error) =>
+      error || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'info',
+    transport: config.log.pretty ? { target: 'pino-pretty', options: { singleLine: true } } : undefined,
   };
 }

@@ -43,6 +43,8 @@ export function nextPageLink(publicBaseUrl: string, originalUrl: string, nextCur
   const base = new URL(publicBaseUrl);
   url.protocol = base.protocol;
   url.host = base.host;
+  // Setting `host` without a port keeps the request target's port; the base decides it too.
+  url.port = base.port;
   url.searchParams.set('cursor', nextCursor);
   return `<${url.toString()}>; rel="next"`;
 }

@@ -1,0 +1,123 @@
+import { describe, expect, it } from '@jest/globals';
+import { RequestContext, type RequestContextData } from './request-context.js';
+
+/** A promise and the function that settles it: lets two runs interleave in a chosen order. */
+function gate(): { opened: Promise<void>; open: () => void } {
+  let open = () => {};
+  const opened = new Promise<void>((resolve) => (open = resolve));
+  return { opened, open };
+}
+
+describe('RequestContext', () => {
+  it('has no context outside a run', () => {
+    expect(RequestContext.current()).toBeUndefined();
+    expect(RequestContext.logFields()).toEqual({});
+  });
+
+  it('exposes the data of the run, also after an await', async () => {
+    const seen = await RequestContext.run({ requestId: 'r-1' }, async () => {
+      await Promise.resolve();
+      return RequestContext.current()?.requestId;
+    });
+
+    expect(seen).toBe('r-1');
+  });
+
+  it('returns what the function returns', () => {
+    expect(RequestContext.run({ requestId: 'r-1' }, () => 42)).toBe(42);
+  });
+
+  it('keeps concurrent runs apart while they interleave', async () => {
+    const aMayContinue = gate();
+    const bAssigned = gate();
+
+    const a = RequestContext.run({ requestId: 'a' }, async () => {
+      RequestContext.assign({ userId: 'user-a' });
+      await aMayContinue.opened;
+      return RequestContext.current();
+    });
+    const b = RequestContext.run({ requestId: 'b' }, async () => {
+      RequestContext.assign({ userId: 'user-b', workspaceId: 'ws-b' });
+      bAssigned.open();
+      await Promise.resolve();
+      return RequestContext.current();
+    });
+    await bAssigned.opened;
+    aMayContinue.open();
+
+    const [seenByA, seenByB] = await Promise.all([a, b]);
+    expect(seenByA).toEqual({ requestId: 'a', userId: 'user-a' });
+    expect(seenByB).toEqual({ requestId: 'b', userId: 'user-b', workspaceId: 'ws-b' });
+    expect(RequestContext.current()).toBeUndefined();
+  });
+
+  it('keeps the context in callbacks scheduled from the run (timers, immediates)', async () => {
+    const seen = await RequestContext.run({ requestId: 'r-timer' }, () => {
+      return new Promise<string | undefined>((resolve) => {
+        setImmediate(() => setTimeout(() => resolve(RequestContext.current()?.requestId), 0));
+      });
+    });
+
+    expect(seen).toBe('r-timer');
+  });
+
+  it('lets a nested run shadow the outer context and restores it afterwards', () => {
+    const seen: (string | undefined)[] = [];
+
+    RequestContext.run({ requestId: 'outer' }, () => {
+      RequestContext.run({ requestId: 'job' }, () => seen.push(RequestContext.current()?.requestId));
+      seen.push(RequestContext.current()?.requestId);
+    });
+
+    expect(seen).toEqual(['job', 'outer']);
+  });
+
+  describe('assign', () => {
+    it('adds facts learnt later in the request, seen by code that runs afterwards', async () => {
+      const seen = await RequestContext.run({ requestId: 'r-1' }, async () => {
+        RequestContext.assign({ userId: 'user-1' });
+        await Promise.resolve();
+        RequestContext.assign({ workspaceId: 'ws-1' });
+        return RequestContext.current();
+      });
+
+      expect(seen).toEqual({ requestId: 'r-1', userId: 'user-1', workspaceId: 'ws-1' });
+    });
+
+    it('does nothing outside a run', () => {
+      RequestContext.assign({ userId: 'nobody' });
+
+      expect(RequestContext.current()).toBeUndefined();
+    });
+  });
+
+  describe('logFields', () => {
+    it('carries the request id, the user, the workspace and the job', () => {
+      const data: RequestContextData = {
+        requestId: 'r-1',
+        traceparent: '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01',
+        userId: 'user-1',
+        workspaceId: 'ws-1',
+        job: { queue: 'email', id: '7', name: 'send' },
+      };
+
+      const fields = RequestContext.run(data, () => RequestContext.logFields());
+
+      expect(fields).toEqual({
+        requestId: 'r-1',
+        userId: 'user-1',
+        workspaceId: 'ws-1',
+        job: { queue: 'email', id: '7', name: 'send' },
+      });
+    });
+
+    it('reflects what was assigned during the run', () => {
+      const fields = RequestContext.run({ requestId: 'r-2' }, () => {
+        RequestContext.assign({ userId: 'user-2' });
+        return RequestContext.logFields();
+      });
+
+      expect(fields).toMatchObject({ requestId: 'r-2', userId: 'user-2' });
+    });
+  });
+});

@@ -1,0 +1,72 @@
+import { describe, expect, it } from '@jest/globals';
+import { type DomainErrorCode, httpStatusOf } from './domain-error.js';
+import { fromPrismaError } from './prisma-errors.js';
+
+const SQL_MESSAGE = 'Unique constraint failed on the fields: (`email`) in SELECT "password_hash" FROM "users"';
+
+function knownRequestError(code: string): Error {
+  return Object.assign(new Error(SQL_MESSAGE), { name: 'PrismaClientKnownRequestError', code });
+}
+
+describe('fromPrismaError', () => {
+  it.each<[string, DomainErrorCode, number]>([
+    ['P2002', 'conflict', 409],
+    ['P2003', 'conflict', 409],
+    ['P2034', 'conflict', 409],
+    ['P2025', 'not_found', 404],
+    ['P2015', 'not_found', 404],
+  ])('maps %s to %s (%i)', (prismaCode, code, status) => {
+    const error = fromPrismaError(knownRequestError(prismaCode));
+
+    expect(error?.code).toBe(code);
+    expect(httpStatusOf(code)).toBe(status);
+    expect(error?.retryAfterSeconds).toBeUndefined();
+  });
+
+  it.each(['P1001', 'P1002', 'P1008', 'P1017', 'P2024'])(
+    'maps %s to unavailable (503) with a Retry-After',
+    (prismaCode) => {
+      const error = fromPrismaError(knownRequestError(prismaCode));
+
+      expect(error?.code).toBe('unavailable');
+      expect(error?.retryAfterSeconds).toBe(5);
+    },
+  );
+
+  it('maps a client that could not initialise (database down at boot) to unavailable', () => {
+    const initialization = Object.assign(new Error("Can't reach database server"), {
+      name: 'PrismaClientInitializationError',
+    });
+
+    const error = fromPrismaError(initialization);
+
+    expect(error?.code).toBe('unavailable');
+    expect(error?.retryAfterSeconds).toBe(5);
+  });
+
+  it('keeps the Prisma error as the cause, for the log', () => {
+    const prismaError = knownRequestError('P2002');
+
+    expect(fromPrismaError(prismaError)?.cause).toBe(prismaError);
+  });
+
+  it('never carries the SQL or the column names of the Prisma message', () => {
+    for (const code of ['P2002', 'P2003', 'P2025', 'P2034', 'P1001']) {
+      const message = fromPrismaError(knownRequestError(code))?.message ?? '';
+
+      expect(message).not.toMatch(/SELECT|users|password|email/);
+    }
+  });
+
+  it.each([
+    ['an unknown Prisma error code', knownRequestError('P2000')],
+    ['a Prisma error without a code', Object.assign(new Error('x'), { name: 'PrismaClientKnownRequestError' })],
+    ['a validation error of the Prisma client', Object.assign(new Error('x'), { name: 'PrismaClientValidationError' })],
+    ['a plain Error with a Prisma-like code', Object.assign(new Error('x'), { code: 'P2002' })],
+    ['a plain object shaped like a Prisma error', { name: 'PrismaClientKnownRequestError', code: 'P2002' }],
+    ['a string', 'P2002'],
+    ['undefined', undefined],
+  ])('leaves %s unmapped (undefined)', (_what, error) => {
+    expect(fromPrismaError(error)).toBeUndefined();
+  });
+});

@@ -1,0 +1,116 @@
+import { once } from 'node:events';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
+import { type Job, Queue, QueueEvents } from 'bullmq';
+import { Redis } from 'ioredis';
+import { QUEUES, redisOptionsFromUrl } from '@groundwork/platform';
+import { AppProcess } from '../support/app-process.js';
+import { createMigratedDatabase, dropDatabase, randomDatabaseName } from '../support/test-database.js';
+import { eventually } from '../support/wait.js';
+
+const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+const PREFIX = `${process.env.REDIS_KEY_PREFIX ?? 'gwtest_local'}:schedules-e2e`;
+const TICK_MS = 2000;
+const SCHEDULER_JOB = /^repeat:outbox-purge:(\d+)$/;
+
+/** The job ids of the JSON log lines with this message, one entry per line. */
+function loggedJobIds(logs: string, message: string): string[] {
+  return logs.split('\n').flatMap((line) => {
+    if (!line.startsWith('{')) return [];
+    const entry = JSON.parse(line) as { msg?: string; job?: { id?: string } };
+    return entry.msg === message ? [entry.job?.id ?? '(no job id)'] : [];
+  });
+}
+
+/** After the exit, waits until everything the process printed has been read. */
+async function outputRead(app: AppProcess): Promise<void> {
+  await Promise.all(
+    [app.child.stdout, app.child.stderr].map((stream) =>
+      stream && !stream.closed ? once(stream, 'close') : undefined,
+    ),
+  );
+}
+
+/**
+ * BullMQ job schedulers across replicas: every worker upserts the same schedule at boot, and
+ * the schedule still fires once per tick. Its own database, so its purges touch no other
+ * file's rows.
+ */
+describe('scheduled jobs with two worker processes', () => {
+  const databaseName = randomDatabaseName('gw_e2e_sched');
+  let databaseUrl: string;
+  const workers: AppProcess[] = [];
+  const closables: { close(): Promise<void> }[] = [];
+
+  beforeAll(async () => {
+    databaseUrl = await createMigratedDatabase(databaseName);
+  });
+
+  afterEach(async () => {
+    await Promise.all(workers.splice(0).map((w) => w.kill()));
+    await Promise.all(closables.splice(0).map((c) => c.close()));
+  });
+
+  afterAll(async () => {
+    const redis = new Redis(REDIS_URL);
+    let cursor = '0';
+    do {
+      const [next, keys] = await redis.scan(cursor, 'MATCH', `${PREFIX}:*`, 'COUNT', 1000);
+      if (keys.length > 0) await redis.unlink(...keys);
+      cursor = next;
+    } while (cursor !== '0');
+    redis.disconnect();
+    await dropDatabase(databaseName);
+  });
+
+  it('fires the outbox purge once per 2 s tick: one completed job per tick and one log line per job', async () => {
+    const connection = redisOptionsFromUrl(REDIS_URL);
+    const events = new QueueEvents(QUEUES.maintenance, { connection, prefix: `${PREFIX}:bull`, lastEventId: '0-0' });
+    closables.push(events);
+    await events.waitUntilReady();
+    const completed = new Set<string>();
+    events.on('completed', ({ jobId }) => {
+      if (SCHEDULER_JOB.test(jobId)) completed.add(jobId);
+    });
+
+    const env = {
+      DATABASE_URL: databaseUrl,
+      REDIS_URL,
+      REDIS_KEY_PREFIX: PREFIX,
+      CRON_OUTBOX_PURGE: '*/2 * * * * *',
+      LOG_LEVEL: 'info',
+    };
+    const [first, second] = await Promise.all([
+      AppProcess.start('worker', { env }),
+      AppProcess.start('worker', { env }),
+    ]);
+    workers.push(first, second);
+    const liveAt = Date.now();
+
+    // ~8 s: four ticks completed.
+    await eventually(async () => completed.size >= 4, 8 * TICK_MS);
+    await Promise.all([first.stop('SIGTERM'), second.stop('SIGTERM')]);
+    const stoppedAt = Date.now();
+    await Promise.all([outputRead(first), outputRead(second)]);
+
+    const queue = new Queue(QUEUES.maintenance, { connection, prefix: `${PREFIX}:bull` });
+    closables.push(queue);
+    const jobs: Job[] = (await queue.getJobs(['completed'], 0, -1)).filter((j) => j.name === 'outbox.purge');
+    const ticks = jobs.map((j) => Number(SCHEDULER_JOB.exec(j.id ?? '')?.[1])).sort((a, b) => a - b);
+
+    // One job per tick: scheduled times distinct, on the 2 s grid, none skipped between them.
+    expect(ticks.length).toBeGreaterThanOrEqual(4);
+    expect(new Set(ticks).size).toBe(ticks.length);
+    expect(ticks.filter((t) => !Number.isInteger(t) || t % TICK_MS !== 0)).toEqual([]);
+    expect(ticks.slice(1).map((t, i) => t - ticks[i]!)).toEqual(ticks.slice(1).map(() => TICK_MS));
+    const ticksElapsed = Math.floor(stoppedAt / TICK_MS) - Math.floor(liveAt / TICK_MS);
+    expect(Math.abs(jobs.length - ticksElapsed)).toBeLessThanOrEqual(1);
+    expect(await queue.getJobs(['failed'])).toEqual([]);
+
+    // Each job ran on exactly one of the two workers: one log line per job, no more.
+    const logged = [
+      ...loggedJobIds(first.logs, 'purged relayed outbox events'),
+      ...loggedJobIds(second.logs, 'purged relayed outbox events'),
+    ];
+    expect(logged.sort()).toEqual(jobs.map((j) => j.id).sort());
+  }, 60_000);
+});
