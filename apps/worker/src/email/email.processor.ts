@@ -7,8 +7,8 @@ import {
   DrainingWorkerHost,
   type EventEnvelopeOf,
   type EventJob,
-  QUEUE_POLICIES,
   QUEUES,
+  workerOptions,
   type SubscribedEvent,
 } from '@groundwork/platform';
 
@@ -19,7 +19,7 @@ type EmailEvent = SubscribedEvent<'email'>;
  * event finds the sent-record and stops. SMTP 5xx fails the job for good (a dead letter);
  * 4xx and network errors are retried with backoff.
  */
-@Processor(QUEUES.email, { concurrency: QUEUE_POLICIES.email.concurrency })
+@Processor(QUEUES.email, workerOptions(QUEUES.email))
 export class EmailProcessor extends DrainingWorkerHost<EventJob<EmailEvent>> {
   constructor(
     private readonly mailer: MailerService,

@@ -2,14 +2,14 @@ import { InjectQueue, Processor } from '@nestjs/bullmq';
 import { Logger, type OnApplicationBootstrap } from '@nestjs/common';
 import type { Job, Queue } from 'bullmq';
 import { EmailVerificationService } from '@groundwork/identity';
-import { AppConfig, DrainingWorkerHost, type MaintenanceJobName, QUEUE_POLICIES, QUEUES } from '@groundwork/platform';
+import { AppConfig, DrainingWorkerHost, type MaintenanceJobName, QUEUES, workerOptions } from '@groundwork/platform';
 import { OutboxPurgeService } from './outbox-purge.service.js';
 
 /**
  * Scheduled housekeeping. BullMQ job schedulers fire each schedule once per tick, however many
  * worker replicas run (the scheduler's next job has a deterministic id).
  */
-@Processor(QUEUES.maintenance, { concurrency: QUEUE_POLICIES.maintenance.concurrency })
+@Processor(QUEUES.maintenance, workerOptions(QUEUES.maintenance))
 export class MaintenanceProcessor extends DrainingWorkerHost implements OnApplicationBootstrap {
   private readonly logger = new Logger(MaintenanceProcessor.name);
 

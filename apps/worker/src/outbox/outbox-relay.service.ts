@@ -105,7 +105,7 @@ export class OutboxRelay implements OnApplicationBootstrap, BeforeApplicationShu
   /** One claim-enqueue-mark transaction; returns how many events it relayed. */
   async relayBatch(): Promise<number> {
     const batchSize = this.config.outbox.batchSize;
-    return this.prisma.$transaction(
+    const relayed = await this.prisma.$transaction(
       async (tx) => {
         const rows = await tx.$queryRaw<OutboxRow[]>`
           SELECT id, type, version, visibility::text AS visibility, workspace_id, actor_id, occurred_at, data,
@@ -115,19 +115,21 @@ export class OutboxRelay implements OnApplicationBootstrap, BeforeApplicationShu
           ORDER BY seq
           LIMIT ${batchSize}
           FOR UPDATE SKIP LOCKED`;
-        if (rows.length === 0) return 0;
+        if (rows.length === 0) return [];
         const envelopes = rows.map(toEnvelope);
         await Promise.all([...this.queues].map(([name, queue]) => this.enqueue(name, queue, envelopes)));
         await tx.$executeRaw`UPDATE outbox_events SET relayed_at = now() WHERE id = ANY(${rows.map((r) => r.id)}::uuid[])`;
-        const now = Date.now();
-        for (const envelope of envelopes) {
-          this.relayed.inc({ type: envelope.type });
-          this.commitToEnqueue.observe((now - Date.parse(envelope.occurredAt)) / 1000);
-        }
-        return rows.length;
+        return envelopes;
       },
       { timeout: 60_000 },
     );
+    // Counted after COMMIT: a batch that rolls back is counted when it is relayed for real.
+    const now = Date.now();
+    for (const envelope of relayed) {
+      this.relayed.inc({ type: envelope.type });
+      this.commitToEnqueue.observe((now - Date.parse(envelope.occurredAt)) / 1000);
+    }
+    return relayed.length;
   }
 
   private async enqueue(name: EventConsumerQueue, queue: Queue, envelopes: EventEnvelope[]): Promise<void> {

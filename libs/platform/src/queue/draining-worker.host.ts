@@ -1,7 +1,7 @@
 import { OnWorkerEvent, WorkerHost } from '@nestjs/bullmq';
 import { type BeforeApplicationShutdown, Logger } from '@nestjs/common';
 import type { Job } from 'bullmq';
-import { RequestContext } from '../context/request-context.js';
+import { RequestContext, type RequestContextData } from '../context/request-context.js';
 
 /** What a producer puts beside a job's payload so the job's logs join its request's. */
 export interface JobContext {
@@ -23,15 +23,7 @@ export abstract class DrainingWorkerHost<T = unknown> extends WorkerHost impleme
   protected abstract handle(job: JobWithContext<T>): Promise<unknown>;
 
   async process(job: JobWithContext<T>): Promise<unknown> {
-    const context = job.data?.context;
-    return RequestContext.run(
-      {
-        requestId: context?.requestId ?? `job:${job.queueName}:${job.id ?? 'unknown'}`,
-        traceparent: context?.traceparent ?? undefined,
-        job: { queue: job.queueName, id: job.id ?? 'unknown', name: job.name },
-      },
-      () => this.handle(job),
-    );
+    return RequestContext.run(this.contextOf(job), () => this.handle(job));
   }
 
   @OnWorkerEvent('failed')
@@ -40,8 +32,20 @@ export abstract class DrainingWorkerHost<T = unknown> extends WorkerHost impleme
     const attempts = job.opts.attempts ?? 1;
     const final = job.attemptsMade >= attempts || error.name === 'UnrecoverableError';
     const fields = { queue: job.queueName, jobId: job.id, name: job.name, attempt: job.attemptsMade, err: error };
-    if (final) this.jobLogger.error(fields, 'job failed for good; kept as a dead letter');
-    else this.jobLogger.warn(fields, 'job failed; will retry');
+    // Logged inside the job's context too, so the failure joins the request's log lines.
+    RequestContext.run(this.contextOf(job), () => {
+      if (final) this.jobLogger.error(fields, 'job failed for good; kept as a dead letter');
+      else this.jobLogger.warn(fields, 'job failed; will retry');
+    });
+  }
+
+  private contextOf(job: JobWithContext<T>): RequestContextData {
+    const context = job.data?.context;
+    return {
+      requestId: context?.requestId ?? `job:${job.queueName}:${job.id ?? 'unknown'}`,
+      traceparent: context?.traceparent ?? undefined,
+      job: { queue: job.queueName, id: job.id ?? 'unknown', name: job.name },
+    };
   }
 
   async beforeApplicationShutdown(): Promise<void> {

@@ -39,14 +39,35 @@ export type MaintenanceJobName = 'outbox.purge' | 'verification-tokens.purge';
 export interface QueuePolicy {
   concurrency: number;
   attempts: number;
+  /**
+   * How long a worker's lock on an active job lasts (renewed while it runs); a job of a
+   * crashed worker is taken back after about lockDuration + stalledInterval.
+   */
+  lockDurationMs: number;
+  stalledIntervalMs: number;
 }
 
 /** Concurrency and attempts per queue; backoff and retention come from config. */
 export const QUEUE_POLICIES: Record<QueueName, QueuePolicy> = {
-  maintenance: { concurrency: 1, attempts: 3 },
+  maintenance: { concurrency: 1, attempts: 3, lockDurationMs: 30_000, stalledIntervalMs: 30_000 },
   // SMTP 4xx answers are retried: ~10 attempts with exponential backoff span several minutes.
-  email: { concurrency: 5, attempts: 10 },
+  // Short locks: a mail held by a killed worker is retried within ~25 s, not 60–90 s.
+  email: { concurrency: 5, attempts: 10, lockDurationMs: 15_000, stalledIntervalMs: 10_000 },
 };
+
+/** The `@Processor` worker options of a queue, from its policy. */
+export function workerOptions(queue: QueueName): {
+  concurrency: number;
+  lockDuration: number;
+  stalledInterval: number;
+} {
+  const policy = QUEUE_POLICIES[queue];
+  return {
+    concurrency: policy.concurrency,
+    lockDuration: policy.lockDurationMs,
+    stalledInterval: policy.stalledIntervalMs,
+  };
+}
 
 export function eventJobId(queue: QueueName, eventId: string): string {
   return `${queue}_${eventId}`;
