@@ -1,3 +1,4 @@
+import './runtime-flags.js';
 import 'reflect-metadata';
 import { exitGracefullyOnSignals, loadAppConfigOrExit } from '@groundwork/platform';
 import { createApiApp } from './bootstrap.js';

@@ -57,7 +57,6 @@ function pinoHttpOptions(config: AppConfig): Options {
     redact: { paths: REDACTED_PATHS, censor: '[redacted]' },
     mixin: () => RequestContext.logFields(),
     genReqId: (req: IncomingMessage & { id?: unknown }) => String(req.id ?? ''),
-    customProps: () => ({}),
     serializers: {
       req: (req: { id: unknown; method: string; url: string; headers: Record<string, unknown> }) => ({
         method: req.method,

@@ -1,0 +1,610 @@
+// @ts-check
+/**
+ * Shared pieces of the benchmarks (`npm run bench`, `bench:*`): built apps started as child
+ * processes with a production environment, `wrk` runs and their parsed output, /proc
+ * readings, statistics, and the throwaway database and Redis prefix of one run — all removed
+ * again by a cleanup stack that also runs on Ctrl-C.
+ *
+ * Everything here talks to 127.0.0.1 only.
+ */
+import { spawn, spawnSync } from 'node:child_process';
+import { generateKeyPairSync, randomBytes } from 'node:crypto';
+import { closeSync, existsSync, openSync, readFileSync, readSync, statSync } from 'node:fs';
+import { request } from 'node:http';
+import { performance } from 'node:perf_hooks';
+import { createServer } from 'node:net';
+import { fileURLToPath } from 'node:url';
+import { Redis } from 'ioredis';
+import pg from 'pg';
+
+/** The repository root (benchmarks run the built apps and the Prisma CLI from there). */
+export const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+
+export const REDIS_URL = process.env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379';
+
+/** The server benchmarks create their databases on; never `test` or `postgres` for data. */
+export const ADMIN_DATABASE_URL =
+  process.env.BENCH_ADMIN_DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/postgres';
+
+/** @param {number} ms */
+export const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** @returns {Promise<number>} a port nothing listens on right now (the OS picks it) */
+export function freePort() {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.unref();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() =>
+        typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no free port')),
+      );
+    });
+  });
+}
+
+// ---------------------------------------------------------------------------------------------
+// Statistics and /proc
+
+/** The median (mean of the middle two for an even count); NaN for no values. @param {number[]} values */
+export function median(values) {
+  if (values.length === 0) return NaN;
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+}
+
+/**
+ * Resident set size of a live process, in MiB (`VmRSS` of /proc/<pid>/status, Linux).
+ * @param {number} pid
+ */
+export function rssMiB(pid) {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const kib = /^VmRSS:\s+(\d+)\s+kB$/m.exec(status)?.[1];
+  if (kib === undefined) throw new Error(`no VmRSS in /proc/${pid}/status (process gone?)`);
+  return Number(kib) / 1024;
+}
+
+/** Clock ticks per second of /proc/<pid>/stat (`getconf CLK_TCK`: 100 on every Linux we run). */
+const CLOCK_TICKS_PER_SECOND = 100;
+
+/**
+ * User + system CPU time of a process so far, in seconds (Linux /proc); NaN once it is gone.
+ * The difference of two readings divided by the wall time between them is the cores it used.
+ * @param {number} pid
+ */
+export function cpuSeconds(pid) {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS_PER_SECOND;
+  } catch {
+    return NaN;
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Cleanup
+
+/**
+ * A stack of cleanup steps run once, newest first: at the end of `main` (in `finally`), on
+ * SIGINT/SIGTERM/SIGHUP, and — for child processes, synchronously — when this process exits
+ * some other way. A failing step is reported and the others still run.
+ */
+export class Cleanup {
+  /** @type {{ label: string, fn: () => unknown }[]} */
+  #steps = [];
+  /** @type {Promise<void> | undefined} */
+  #running;
+  /** @type {Set<import('node:child_process').ChildProcess>} */
+  #children = new Set();
+
+  constructor() {
+    process.once('exit', () => {
+      for (const child of this.#children) if (isRunning(child)) child.kill('SIGKILL');
+    });
+  }
+
+  /** @param {string} label @param {() => unknown} fn */
+  add(label, fn) {
+    this.#steps.push({ label, fn });
+  }
+
+  /** A child this process must never leave behind. @param {import('node:child_process').ChildProcess} child */
+  track(child) {
+    this.#children.add(child);
+    child.once('exit', () => this.#children.delete(child));
+  }
+
+  /** Runs every step once (later calls wait for the first run). @returns {Promise<void>} */
+  run() {
+    this.#running ??= (async () => {
+      for (const child of this.#children) if (isRunning(child)) child.kill('SIGKILL');
+      for (const { label, fn } of this.#steps.splice(0).reverse()) {
+        try {
+          await fn();
+        } catch (error) {
+          console.error(`cleanup: ${label} failed: ${error instanceof Error ? error.message : String(error)}`);
+        }
+      }
+    })();
+    return this.#running;
+  }
+
+  /**
+   * Ctrl-C (and SIGTERM/SIGHUP) cleans up and exits 128+n; `onSignal` lets the caller stop
+   * its own loops first. A second Ctrl-C during cleanup exits at once.
+   * @param {(signal: NodeJS.Signals) => void} [onSignal]
+   */
+  handleSignals(onSignal) {
+    /** @type {[NodeJS.Signals, number][]} */
+    const signals = [
+      ['SIGINT', 2],
+      ['SIGTERM', 15],
+      ['SIGHUP', 1],
+    ];
+    let received = false;
+    for (const [signal, number] of signals) {
+      process.on(signal, () => {
+        if (received) process.exit(128 + number);
+        received = true;
+        console.error(`\n${signal}: stopping and cleaning up…`);
+        onSignal?.(signal);
+        void this.run().finally(() => process.exit(128 + number));
+      });
+    }
+  }
+}
+
+/** @param {import('node:child_process').ChildProcess} child */
+function isRunning(child) {
+  return child.exitCode === null && child.signalCode === null;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Throwaway database and Redis prefix
+
+/** @param {string} prefix */
+export function randomName(prefix) {
+  return `${prefix}_${Date.now().toString(36)}_${randomBytes(4).toString('hex')}`;
+}
+
+/** @param {string} name */
+export function databaseUrl(name) {
+  const url = new URL(ADMIN_DATABASE_URL);
+  url.pathname = `/${name}`;
+  return url.toString();
+}
+
+/**
+ * @template T
+ * @param {(client: pg.Client) => Promise<T>} fn
+ * @returns {Promise<T>}
+ */
+async function withAdmin(fn) {
+  const client = new pg.Client({ connectionString: ADMIN_DATABASE_URL });
+  await client.connect();
+  try {
+    return await fn(client);
+  } finally {
+    await client.end();
+  }
+}
+
+/**
+ * Creates a database for one benchmark run and applies every migration with the project's
+ * Prisma CLI (offline schema engine, see prisma.config.ts). Its drop is registered with
+ * `cleanup` as soon as it exists, so an interrupted migration leaves nothing behind either.
+ * @param {Cleanup} cleanup
+ * @param {string} [prefix]
+ * @returns {Promise<{ name: string, url: string }>}
+ */
+export async function createBenchDatabase(cleanup, prefix = 'gw_bench') {
+  const name = randomName(prefix);
+  if (!/^[a-z0-9_]+$/.test(name)) throw new Error(`unsafe database name ${name}`);
+  const url = databaseUrl(name);
+  await withAdmin((c) => c.query(`CREATE DATABASE "${name}"`));
+  cleanup.add(`drop database ${name}`, () => dropDatabase(name));
+  const result = await runCommand(
+    process.execPath,
+    ['node_modules/prisma/build/index.js', 'migrate', 'deploy'],
+    { ...process.env, DATABASE_URL: url },
+    120_000,
+    cleanup,
+  );
+  if (result.code !== 0) {
+    throw new Error(
+      `prisma migrate deploy failed (exit ${result.code}):\n${(result.stdout + result.stderr).slice(-4000)}`,
+    );
+  }
+  return { name, url };
+}
+
+/** Drops a database, disconnecting whoever is still connected. @param {string} name */
+export async function dropDatabase(name) {
+  await withAdmin((c) => c.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`));
+}
+
+/** A Redis key prefix for one run (REDIS_KEY_PREFIX: every key is `<prefix>:…`). */
+export function randomRedisPrefix(prefix = 'gwbench') {
+  return `${prefix}_${randomBytes(4).toString('hex')}`;
+}
+
+/**
+ * Deletes every key under `<prefix>:` (what REDIS_KEY_PREFIX=<prefix> creates, BullMQ included).
+ * @param {string} prefix @param {string} [url]
+ * @returns {Promise<number>} how many keys were deleted
+ */
+export async function deleteRedisKeys(prefix, url = REDIS_URL) {
+  if (!/^[A-Za-z0-9_-]+$/.test(prefix)) throw new Error(`refusing to delete keys of prefix ${JSON.stringify(prefix)}`);
+  const redis = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 1, enableOfflineQueue: false });
+  await redis.connect();
+  try {
+    let deleted = 0;
+    let cursor = '0';
+    do {
+      const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000);
+      cursor = next;
+      if (keys.length > 0) deleted += await redis.unlink(...keys);
+    } while (cursor !== '0');
+    return deleted;
+  } finally {
+    redis.disconnect();
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Production environment of the built apps
+
+/** Fresh production secrets: one EC P-256 signing key (PKCS#8 PEM) and a 32-byte encryption key. */
+export function generateSecrets() {
+  const { privateKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+  return {
+    JWT_SIGNING_KEYS: /** @type {string} */ (privateKey.export({ type: 'pkcs8', format: 'pem' })),
+    ENCRYPTION_KEY: randomBytes(32).toString('base64'),
+  };
+}
+
+/**
+ * Everything NODE_ENV=production requires, pointing at 127.0.0.1 only. SMTP goes to a port
+ * nothing needs to listen on unless the benchmark sends mail. The drain delay is 0 so that
+ * stopping an app between measurements is quick; nothing else differs from the defaults.
+ * @param {{ databaseUrl: string, redisKeyPrefix: string, port: number, workerPort: number,
+ *   secrets: { JWT_SIGNING_KEYS: string, ENCRYPTION_KEY: string }, logLevel?: string }} options
+ * @returns {Record<string, string>}
+ */
+export function productionEnv(options) {
+  return {
+    NODE_ENV: 'production',
+    LOG_LEVEL: options.logLevel ?? 'info',
+    PORT: String(options.port),
+    WORKER_PORT: String(options.workerPort),
+    DATABASE_URL: options.databaseUrl,
+    REDIS_URL,
+    REDIS_KEY_PREFIX: options.redisKeyPrefix,
+    SMTP_URL: 'smtp://127.0.0.1:2525',
+    APP_WEB_URL: 'http://localhost:5173',
+    PUBLIC_API_URL: `http://127.0.0.1:${options.port}`,
+    SHUTDOWN_DRAIN_DELAY_MS: '0',
+    ...options.secrets,
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Child processes
+
+/**
+ * Runs a command to completion (bounded by `timeoutMs`), capturing its output.
+ * @param {string} command @param {string[]} args @param {NodeJS.ProcessEnv} env @param {number} timeoutMs
+ * @param {Cleanup} [cleanup] kills it if still running
+ * @returns {Promise<{ code: number | null, stdout: string, stderr: string }>}
+ */
+export function runCommand(command, args, env, timeoutMs, cleanup) {
+  return new Promise((resolve, reject) => {
+    const child = spawn(command, args, { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    cleanup?.track(child);
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk) => (stdout += String(chunk)));
+    child.stderr.on('data', (chunk) => (stderr += String(chunk)));
+    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+    child.once('error', (error) => {
+      clearTimeout(timer);
+      reject(error);
+    });
+    child.once('close', (code) => {
+      clearTimeout(timer);
+      resolve({ code, stdout, stderr });
+    });
+  });
+}
+
+/**
+ * One HTTP GET on 127.0.0.1 without keep-alive; resolves with the status and body, rejects on
+ * a connection error or after `timeoutMs`.
+ * @param {string} url @param {number} [timeoutMs]
+ * @returns {Promise<{ status: number, headers: import('node:http').IncomingHttpHeaders, body: string }>}
+ */
+export function httpGet(url, timeoutMs = 1000) {
+  return new Promise((resolve, reject) => {
+    const req = request(url, { method: 'GET', agent: false, timeout: timeoutMs }, (res) => {
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', (chunk) => (body += chunk));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body }));
+      res.on('error', reject);
+    });
+    req.on('timeout', () => req.destroy(new Error(`GET ${url}: no answer within ${timeoutMs} ms`)));
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+/**
+ * @typedef {object} StartOptions
+ * @property {string} name label in messages
+ * @property {string} script entry point, relative to the repository root or absolute
+ * @property {Record<string, string>} env the child's whole environment, on top of PATH/HOME/TMPDIR/LANG/TZ
+ *   (nothing else is inherited, so a stray variable in the caller's shell cannot change what is measured)
+ * @property {string} readyUrl polled (every 10 ms) until it answers 200
+ * @property {string[]} [nodeArgs] e.g. `['--cpu-prof']`
+ * @property {string} [logFile] stdout and stderr are appended there (default /dev/null): a file, not a
+ *   pipe into this process, so reading the logs costs the measurement nothing
+ * @property {number} [timeoutMs] boot deadline (default 30 s)
+ * @property {Cleanup} [cleanup] the child is killed by this cleanup if still running
+ */
+
+/**
+ * @typedef {object} AppProcess
+ * @property {string} name
+ * @property {import('node:child_process').ChildProcess} child
+ * @property {number} pid
+ * @property {number} readyMs spawn → first 200 on `readyUrl`
+ * @property {Promise<{ code: number | null, signal: NodeJS.Signals | null }>} exited
+ * @property {(graceMs?: number) => Promise<{ code: number | null, signal: NodeJS.Signals | null }>} stop
+ *   SIGTERM, then SIGKILL after `graceMs` (default 10 s)
+ * @property {() => string} logTail the last 4 KB of its log file
+ */
+
+const INHERITED_ENV = ['PATH', 'HOME', 'TMPDIR', 'LANG', 'TZ'];
+
+/**
+ * Starts `node <script>` and waits until `readyUrl` answers 200. Fails with the end of the
+ * app's log if it exits or misses the deadline (and then kills it).
+ * @param {StartOptions} options
+ * @returns {Promise<AppProcess>}
+ */
+export async function startApp(options) {
+  const logFile = options.logFile ?? '/dev/null';
+  const fd = openSync(logFile, 'a');
+  const baseEnv = Object.fromEntries(INHERITED_ENV.flatMap((k) => (process.env[k] ? [[k, process.env[k]]] : [])));
+  const startedAt = performance.now();
+  const child = spawn(process.execPath, [...(options.nodeArgs ?? []), options.script], {
+    cwd: ROOT,
+    env: { ...baseEnv, ...options.env },
+    stdio: ['ignore', fd, fd],
+  });
+  closeSync(fd);
+  options.cleanup?.track(child);
+  /** @type {Promise<{ code: number | null, signal: NodeJS.Signals | null }>} */
+  const exited = new Promise((resolve) => {
+    if (!isRunning(child)) resolve({ code: child.exitCode, signal: child.signalCode });
+    else child.once('exit', (code, signal) => resolve({ code, signal }));
+  });
+  const logTail = () => (logFile === '/dev/null' ? '(logs went to /dev/null)' : tail(logFile, 4096));
+  /** @type {AppProcess['stop']} */
+  const stop = async (graceMs = 10_000) => {
+    if (isRunning(child)) child.kill('SIGTERM');
+    const timer = setTimeout(() => isRunning(child) && child.kill('SIGKILL'), graceMs);
+    const exit = await exited;
+    clearTimeout(timer);
+    return exit;
+  };
+
+  const deadline = startedAt + (options.timeoutMs ?? 30_000);
+  let spawnError = /** @type {Error | undefined} */ (undefined);
+  child.once('error', (error) => (spawnError = error));
+  for (;;) {
+    if (spawnError || !isRunning(child)) {
+      const exit = await Promise.race([exited, sleep(100).then(() => undefined)]);
+      throw new Error(
+        `${options.name} exited during boot (${spawnError?.message ?? JSON.stringify(exit)}):\n${logTail()}`,
+      );
+    }
+    const status = await httpGet(options.readyUrl, 1000).then(
+      (res) => res.status,
+      () => 0,
+    );
+    if (status === 200) break;
+    if (performance.now() > deadline) {
+      child.kill('SIGKILL');
+      throw new Error(
+        `${options.name} never answered 200 on ${options.readyUrl} (last: ${status || 'no connection'}):\n${logTail()}`,
+      );
+    }
+    await sleep(10);
+  }
+  const readyMs = performance.now() - startedAt;
+  return { name: options.name, child, pid: /** @type {number} */ (child.pid), readyMs, exited, stop, logTail };
+}
+
+/** The last `bytes` of a file. @param {string} file @param {number} bytes */
+function tail(file, bytes) {
+  try {
+    const size = statSync(file).size;
+    const fd = openSync(file, 'r');
+    try {
+      const buffer = Buffer.alloc(Math.min(bytes, size));
+      readSync(fd, buffer, 0, buffer.length, size - buffer.length);
+      return buffer.toString('utf8');
+    } finally {
+      closeSync(fd);
+    }
+  } catch (error) {
+    return `(cannot read ${file}: ${error instanceof Error ? error.message : String(error)})`;
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// wrk
+
+/** Fails with how to install it when `wrk` is not on the PATH. */
+export function assertWrkInstalled() {
+  const probe = spawnSync('wrk', ['--version'], { encoding: 'utf8' });
+  const error = /** @type {NodeJS.ErrnoException | undefined} */ (probe.error);
+  if (error?.code === 'ENOENT') {
+    throw new Error(
+      'wrk is not installed (the benchmarks generate load with it, see DESIGN.md "Load generation").\n' +
+        'Install the Debian package: apt-get update && apt-get install -y wrk',
+    );
+  }
+  if (error) throw new Error(`cannot run wrk: ${error.message}`);
+  return /^wrk (\S+)/m.exec(`${probe.stdout}${probe.stderr}`)?.[1] ?? 'unknown';
+}
+
+/**
+ * @typedef {object} WrkResult
+ * @property {number} requestsPerSec `Requests/sec`
+ * @property {number} requests completed requests
+ * @property {number} durationSec measured duration
+ * @property {number} bytesRead bytes read (headers and bodies)
+ * @property {{ avg: number, stdev: number, max: number, p50: number, p75: number, p90: number, p99: number }} latencyMs
+ * @property {{ connect: number, read: number, write: number, timeout: number }} socketErrors
+ * @property {number} non2xx3xx responses with another status
+ * @property {string} output wrk's whole output
+ */
+
+/**
+ * Runs `wrk --latency` against a 127.0.0.1 URL and parses its report. Bounded: wrk stops after
+ * `durationSec`, and is killed if it has not after 15 s more.
+ * @param {{ url: string, threads?: number, connections?: number, durationSec: number, timeoutSec?: number,
+ *   signal?: AbortSignal }} options
+ * @returns {Promise<WrkResult>}
+ */
+export async function runWrk(options) {
+  const url = new URL(options.url);
+  if (url.hostname !== '127.0.0.1') throw new Error(`benchmarks target 127.0.0.1 only, not ${url.hostname}`);
+  const args = [
+    `-t${options.threads ?? 1}`,
+    `-c${options.connections ?? 32}`,
+    `-d${options.durationSec}s`,
+    `--timeout`,
+    `${options.timeoutSec ?? 5}s`,
+    '--latency',
+    url.toString(),
+  ];
+  const result = await new Promise(
+    /** @param {(value: { code: number | null, stdout: string, stderr: string }) => void} resolve @param {(e: Error) => void} reject */
+    (resolve, reject) => {
+      const child = spawn('wrk', args, { stdio: ['ignore', 'pipe', 'pipe'] });
+      let stdout = '';
+      let stderr = '';
+      child.stdout.on('data', (chunk) => (stdout += String(chunk)));
+      child.stderr.on('data', (chunk) => (stderr += String(chunk)));
+      const kill = () => child.kill('SIGKILL');
+      const timer = setTimeout(kill, (options.durationSec + 15) * 1000);
+      options.signal?.addEventListener('abort', kill, { once: true });
+      child.once('error', reject);
+      child.once('close', (code) => {
+        clearTimeout(timer);
+        options.signal?.removeEventListener('abort', kill);
+        resolve({ code, stdout, stderr });
+      });
+    },
+  );
+  if (result.code !== 0)
+    throw new Error(`wrk ${args.join(' ')} failed (exit ${result.code}):\n${result.stdout}${result.stderr}`);
+  return parseWrkOutput(result.stdout);
+}
+
+/** @type {Record<string, number>} */
+const TIME_UNITS_MS = { us: 0.001, ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
+/** @type {Record<string, number>} */
+const SIZE_UNITS = { B: 1, KB: 1024, MB: 1024 ** 2, GB: 1024 ** 3, TB: 1024 ** 4 };
+
+/** `4.12ms` → 4.12, `1.02s` → 1020. @param {string} text */
+export function parseWrkDuration(text) {
+  const match = /^([\d.]+)(us|ms|s|m|h)$/.exec(text.trim());
+  if (!match) throw new Error(`not a wrk duration: ${JSON.stringify(text)}`);
+  return Number(match[1]) * TIME_UNITS_MS[match[2]];
+}
+
+/**
+ * Parses wrk 4's report (`--latency`): `Requests/sec`, the thread stats' latency line, the
+ * latency distribution (50/75/90/99 %), totals, socket errors and non-2xx/3xx responses.
+ * @param {string} output
+ * @returns {WrkResult}
+ */
+export function parseWrkOutput(output) {
+  /** @param {RegExp} re @param {string} what */
+  const need = (re, what) => {
+    const match = re.exec(output);
+    if (!match) throw new Error(`wrk output has no ${what}:\n${output}`);
+    return match;
+  };
+  const rps = need(/^Requests\/sec:\s+([\d.]+)/m, 'Requests/sec');
+  const latency = need(/^\s*Latency\s+(\S+)\s+(\S+)\s+(\S+)/m, 'latency thread stats');
+  /** @param {number} p */
+  const percentile = (p) =>
+    parseWrkDuration(need(new RegExp(`^\\s*${p}(?:\\.0+)?%\\s+(\\S+)`, 'm'), `${p}% latency`)[1]);
+  const totals = need(/^\s*(\d+) requests in (\S+), ([\d.]+)([KMGT]?B) read/m, 'totals');
+  const socket = /Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)/.exec(output);
+  const non2xx = /Non-2xx or 3xx responses: (\d+)/.exec(output);
+  return {
+    requestsPerSec: Number(rps[1]),
+    requests: Number(totals[1]),
+    durationSec: parseWrkDuration(totals[2]) / 1000,
+    bytesRead: Number(totals[3]) * SIZE_UNITS[totals[4]],
+    latencyMs: {
+      avg: parseWrkDuration(latency[1]),
+      stdev: parseWrkDuration(latency[2]),
+      max: parseWrkDuration(latency[3]),
+      p50: percentile(50),
+      p75: percentile(75),
+      p90: percentile(90),
+      p99: percentile(99),
+    },
+    socketErrors: {
+      connect: Number(socket?.[1] ?? 0),
+      read: Number(socket?.[2] ?? 0),
+      write: Number(socket?.[3] ?? 0),
+      timeout: Number(socket?.[4] ?? 0),
+    },
+    non2xx3xx: Number(non2xx?.[1] ?? 0),
+    output,
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Reporting
+
+/**
+ * A plain-text table: the first row is the header; numbers are right-aligned.
+ * @param {(string | number)[][]} rows
+ */
+export function formatTable(rows) {
+  const cells = rows.map((row) => row.map((cell) => String(cell)));
+  const widths = cells[0].map((_, i) => Math.max(...cells.map((row) => (row[i] ?? '').length)));
+  const line = (/** @type {string[]} */ row, /** @type {number} */ r) =>
+    row
+      .map((cell, i) => (r > 0 && typeof rows[r][i] === 'number' ? cell.padStart(widths[i]) : cell.padEnd(widths[i])))
+      .join('  ')
+      .trimEnd();
+  const [header, ...body] = cells;
+  return [line(header, 0), widths.map((w) => '-'.repeat(w)).join('  '), ...body.map((row, i) => line(row, i + 1))].join(
+    '\n',
+  );
+}
+
+/** Rounds for reports. @param {number} value @param {number} [digits] */
+export function round(value, digits = 0) {
+  const factor = 10 ** digits;
+  return Math.round(value * factor) / factor;
+}
+
+/** Fails with the build command when a built entry point is missing. @param {string[]} paths */
+export function assertBuilt(paths) {
+  const missing = paths.filter((p) => !existsSync(new URL(p, `file://${ROOT}`)));
+  if (missing.length > 0) throw new Error(`missing ${missing.join(', ')}: run \`npm run build\` first`);
+}
