@@ -1,5 +1,5 @@
 import { type DynamicModule, Module, type ModuleMetadata, ValidationPipe } from '@nestjs/common';
-import { APP_FILTER, APP_INTERCEPTOR, APP_PIPE } from '@nestjs/core';
+import { APP_FILTER, APP_PIPE } from '@nestjs/core';
 import {
   type AppConfig,
   DatabaseModule,
@@ -8,7 +8,6 @@ import {
   LifecycleModule,
   LoggingModule,
   MetricsModule,
-  PageLinkInterceptor,
   PlatformConfigModule,
   ProblemDetailsFilter,
   RedisModule,
@@ -45,7 +44,6 @@ export class ApiModule {
       controllers: [HealthController, MetricsController],
       providers: [
         { provide: APP_FILTER, useClass: ProblemDetailsFilter },
-        { provide: APP_INTERCEPTOR, useClass: PageLinkInterceptor },
         {
           provide: APP_PIPE,
           useValue: new ValidationPipe({

@@ -2,11 +2,11 @@ import type { INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { SwaggerModule } from '@nestjs/swagger';
-import helmet from 'helmet';
 import { Logger } from 'nestjs-pino';
 import {
+  accessLogMiddleware,
   type AppConfig,
-  httpLogger,
+  createAccessLogger,
   HttpDrainService,
   httpMetricsMiddleware,
   MetricsService,
@@ -15,6 +15,7 @@ import {
 import { ApiModule, type ApiModuleOptions } from './api.module.js';
 import { buildOpenApiDocument } from './openapi.js';
 import { configureRouting } from './routing.js';
+import { staticSecurityHeaders } from './security-headers.js';
 
 /** Response headers a browser client may read (CORS). */
 const EXPOSED_HEADERS = [
@@ -52,12 +53,14 @@ export async function createApiApp(config: AppConfig, options: ApiModuleOptions 
 
   app.set('trust proxy', trustProxySetting(config.http.trustProxy));
   app.disable('x-powered-by');
+  // ETags come from resource versions (If-Match / If-None-Match), not from hashing every body.
+  app.set('etag', false);
   app.use(requestContextMiddleware);
-  app.use(httpLogger(config));
+  app.use(accessLogMiddleware(createAccessLogger(config)));
   app.use(app.get(HttpDrainService).trackRequests);
   app.use(httpMetricsMiddleware(app.get(MetricsService)));
   app.use(
-    helmet({
+    staticSecurityHeaders({
       contentSecurityPolicy: {
         directives: {
           // Swagger UI at /docs needs its own scripts and inline styles, nothing remote.

@@ -22,6 +22,7 @@ export * from './ids/uuid.js';
 export * from './lifecycle/http-drain.service.js';
 export * from './lifecycle/lifecycle.module.js';
 export * from './lifecycle/lifecycle.state.js';
+export * from './logging/access-log.middleware.js';
 export * from './logging/logger-options.js';
 export * from './logging/logging.module.js';
 export * from './observability/http-metrics.middleware.js';

@@ -23,6 +23,7 @@ import {
   loadAppConfig,
   type Page,
   PageQueryDto,
+  Paginated,
   toPage,
 } from '@groundwork/platform';
 import { createApiApp } from '../../../apps/api/src/bootstrap.js';
@@ -85,6 +86,7 @@ class EdgeTestController {
   }
 
   @Get('widgets')
+  @Paginated()
   list(@Query() query: ListWidgetsQuery): Page<WidgetView> {
     const scope = cursorScope(['edge-test-widgets', query.status ?? null]);
     const after = query.cursor === undefined ? 0 : Number(CursorCodec.decode(scope, query.cursor)[0]);

@@ -1,6 +1,7 @@
 import type { IncomingMessage } from 'node:http';
 import type { Params } from 'nestjs-pino';
-import { type HttpLogger, type Options, pinoHttp } from 'pino-http';
+import { type Logger, pino } from 'pino';
+import type { Options } from 'pino-http';
 import type { AppConfig } from '../config/app-config.js';
 import { RequestContext } from '../context/request-context.js';
 
@@ -36,17 +37,26 @@ export function loggerOptions(config: AppConfig): Params {
   const options = pinoHttpOptions(config);
   if (config.service !== 'api') return { pinoHttp: options };
   return {
-    // The api installs pino-http itself as its second middleware (see `httpLogger`), so that
+    // The api writes its access log itself, as its second middleware (accessLogMiddleware), so
     // requests refused before Nest's middleware (body parser: 400, 413) are logged too;
-    // nestjs-pino then binds that request logger instead of adding its own.
+    // nestjs-pino adds no pino-http of its own and logs through the root logger.
     useExisting: true,
     pinoHttp: options,
   };
 }
 
-/** The access-log middleware of the api (pino-http with the options above). */
-export function httpLogger(config: AppConfig): HttpLogger {
-  return pinoHttp(pinoHttpOptions(config));
+/**
+ * The api's access logger: same level, name, mixin and output as the application logs; only
+ * the header redactions, since its lines carry method, URL, user agent and status only.
+ */
+export function createAccessLogger(config: AppConfig): Logger {
+  return pino({
+    level: config.log.level,
+    name: `groundwork-${config.service}`,
+    base: { service: config.service },
+    mixin: () => RequestContext.logFields(),
+    transport: config.log.pretty ? { target: 'pino-pretty', options: { singleLine: true } } : undefined,
+  });
 }
 
 function pinoHttpOptions(config: AppConfig): Options {

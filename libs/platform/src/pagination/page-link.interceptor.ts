@@ -1,4 +1,10 @@
-import { type CallHandler, type ExecutionContext, Injectable, type NestInterceptor } from '@nestjs/common';
+import {
+  type CallHandler,
+  type ExecutionContext,
+  Injectable,
+  type NestInterceptor,
+  UseInterceptors,
+} from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
 import { type Observable, tap } from 'rxjs';
 import { AppConfig } from '../config/app-config.js';
@@ -28,4 +34,12 @@ export class PageLinkInterceptor implements NestInterceptor {
       }),
     );
   }
+}
+
+/**
+ * Marks a list route: its `Page` result gets the `Link: rel="next"` header. Opt-in per route
+ * rather than global, so routes that never return a list pay nothing for it.
+ */
+export function Paginated(): MethodDecorator & ClassDecorator {
+  return UseInterceptors(PageLinkInterceptor);
 }
