@@ -8,6 +8,7 @@ import { AppProcess } from '../support/app-process.js';
 import { RedisServer } from '../support/redis-server.js';
 import { SmtpTestServer } from '../support/smtp-test-server.js';
 import { createMigratedDatabase, dropDatabase, randomDatabaseName } from '../support/test-database.js';
+import { deleteRedisKeys } from '../support/test-redis.js';
 import { eventually } from '../support/wait.js';
 
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
@@ -44,14 +45,7 @@ describe('mail delivery under failure (api, worker, SMTP)', () => {
 
   afterAll(async () => {
     await smtp?.close();
-    const redis = new Redis(REDIS_URL);
-    let cursor = '0';
-    do {
-      const [next, keys] = await redis.scan(cursor, 'MATCH', `${FILE_PREFIX}:*`, 'COUNT', 1000);
-      if (keys.length > 0) await redis.unlink(...keys);
-      cursor = next;
-    } while (cursor !== '0');
-    redis.disconnect();
+    await deleteRedisKeys(REDIS_URL, `${FILE_PREFIX}:*`);
     await db?.end();
     await dropDatabase(databaseName);
   });

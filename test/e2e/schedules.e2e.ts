@@ -1,10 +1,10 @@
 import { once } from 'node:events';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
 import { type Job, Queue, QueueEvents } from 'bullmq';
-import { Redis } from 'ioredis';
 import { QUEUES, redisOptionsFromUrl } from '@groundwork/platform';
 import { AppProcess } from '../support/app-process.js';
 import { createMigratedDatabase, dropDatabase, randomDatabaseName } from '../support/test-database.js';
+import { deleteRedisKeys } from '../support/test-redis.js';
 import { eventually } from '../support/wait.js';
 
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
@@ -51,14 +51,7 @@ describe('scheduled jobs with two worker processes', () => {
   });
 
   afterAll(async () => {
-    const redis = new Redis(REDIS_URL);
-    let cursor = '0';
-    do {
-      const [next, keys] = await redis.scan(cursor, 'MATCH', `${PREFIX}:*`, 'COUNT', 1000);
-      if (keys.length > 0) await redis.unlink(...keys);
-      cursor = next;
-    } while (cursor !== '0');
-    redis.disconnect();
+    await deleteRedisKeys(REDIS_URL, `${PREFIX}:*`);
     await dropDatabase(databaseName);
   });
 
