@@ -12,37 +12,20 @@ import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { closeSync, existsSync, openSync, readFileSync, readSync, statSync } from 'node:fs';
 import { request } from 'node:http';
 import { performance } from 'node:perf_hooks';
-import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
-import { Redis } from 'ioredis';
-import pg from 'pg';
+import { freePort } from '../support/ports.js';
+import { createDatabase, databaseUrl, dropDatabase, randomDatabaseName } from '../support/test-database.js';
+import { deleteRedisKeys as deleteKeysMatching } from '../support/test-redis.js';
 
 /** The repository root (benchmarks run the built apps and the Prisma CLI from there). */
 export const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
 export const REDIS_URL = process.env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379';
 
-/** The server benchmarks create their databases on; never `test` or `postgres` for data. */
-export const ADMIN_DATABASE_URL =
-  process.env.BENCH_ADMIN_DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/postgres';
-
 /** @param {number} ms */
 export const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
-/** @returns {Promise<number>} a port nothing listens on right now (the OS picks it) */
-export function freePort() {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.unref();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() =>
-        typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no free port')),
-      );
-    });
-  });
-}
+export { freePort };
 
 // ---------------------------------------------------------------------------------------------
 // Statistics and /proc
@@ -165,33 +148,6 @@ function isRunning(child) {
 // ---------------------------------------------------------------------------------------------
 // Throwaway database and Redis prefix
 
-/** @param {string} prefix */
-export function randomName(prefix) {
-  return `${prefix}_${Date.now().toString(36)}_${randomBytes(4).toString('hex')}`;
-}
-
-/** @param {string} name */
-export function databaseUrl(name) {
-  const url = new URL(ADMIN_DATABASE_URL);
-  url.pathname = `/${name}`;
-  return url.toString();
-}
-
-/**
- * @template T
- * @param {(client: pg.Client) => Promise<T>} fn
- * @returns {Promise<T>}
- */
-async function withAdmin(fn) {
-  const client = new pg.Client({ connectionString: ADMIN_DATABASE_URL });
-  await client.connect();
-  try {
-    return await fn(client);
-  } finally {
-    await client.end();
-  }
-}
-
 /**
  * Creates a database for one benchmark run and applies every migration with the project's
  * Prisma CLI (offline schema engine, see prisma.config.ts). Its drop is registered with
@@ -201,10 +157,9 @@ async function withAdmin(fn) {
  * @returns {Promise<{ name: string, url: string }>}
  */
 export async function createBenchDatabase(cleanup, prefix = 'gw_bench') {
-  const name = randomName(prefix);
-  if (!/^[a-z0-9_]+$/.test(name)) throw new Error(`unsafe database name ${name}`);
+  const name = randomDatabaseName(prefix);
   const url = databaseUrl(name);
-  await withAdmin((c) => c.query(`CREATE DATABASE "${name}"`));
+  await createDatabase(name);
   cleanup.add(`drop database ${name}`, () => dropDatabase(name));
   const result = await runCommand(
     process.execPath,
@@ -221,10 +176,7 @@ export async function createBenchDatabase(cleanup, prefix = 'gw_bench') {
   return { name, url };
 }
 
-/** Drops a database, disconnecting whoever is still connected. @param {string} name */
-export async function dropDatabase(name) {
-  await withAdmin((c) => c.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`));
-}
+export { dropDatabase };
 
 /** A Redis key prefix for one run (REDIS_KEY_PREFIX: every key is `<prefix>:…`). */
 export function randomRedisPrefix(prefix = 'gwbench') {
@@ -238,20 +190,7 @@ export function randomRedisPrefix(prefix = 'gwbench') {
  */
 export async function deleteRedisKeys(prefix, url = REDIS_URL) {
   if (!/^[A-Za-z0-9_-]+$/.test(prefix)) throw new Error(`refusing to delete keys of prefix ${JSON.stringify(prefix)}`);
-  const redis = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 1, enableOfflineQueue: false });
-  await redis.connect();
-  try {
-    let deleted = 0;
-    let cursor = '0';
-    do {
-      const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000);
-      cursor = next;
-      if (keys.length > 0) deleted += await redis.unlink(...keys);
-    } while (cursor !== '0');
-    return deleted;
-  } finally {
-    redis.disconnect();
-  }
+  return deleteKeysMatching(url, `${prefix}:*`);
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -19,7 +19,6 @@ import 'reflect-metadata';
 import { spawn } from 'node:child_process';
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import path from 'node:path';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
@@ -33,6 +32,7 @@ import {
   redisOptionsFromUrl,
 } from '@groundwork/platform';
 import { OutboxRelay } from '../../dist/worker/outbox/outbox-relay.service.js';
+import { freePort } from '../support/ports.js';
 import { createMigratedDatabase, dropDatabase, randomDatabaseName } from '../support/test-database.js';
 
 const RATE = Number(process.env.BENCH_RATE ?? 200);
@@ -60,20 +60,6 @@ function throwIfInterrupted() {
 
 /** @param {number} ms */
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
-
-/** @returns {Promise<number>} a port nothing listens on right now */
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() =>
-        typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port')),
-      );
-    });
-  });
-}
 
 /**
  * @template T

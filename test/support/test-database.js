@@ -34,12 +34,18 @@ async function admin(fn) {
   }
 }
 
+/** @param {string} name */
+export async function createDatabase(name) {
+  if (!/^[a-z0-9_]+$/.test(name)) throw new Error(`unsafe database name ${name}`);
+  await admin((c) => c.query(`CREATE DATABASE "${name}"`));
+}
+
 /**
  * Creates a database and applies every migration with the real Prisma CLI.
  * @param {string} name
  */
 export async function createMigratedDatabase(name) {
-  await admin((c) => c.query(`CREATE DATABASE "${name}"`));
+  await createDatabase(name);
   const url = databaseUrl(name);
   execFileSync(process.execPath, ['node_modules/prisma/build/index.js', 'migrate', 'deploy'], {
     env: { ...process.env, DATABASE_URL: url },

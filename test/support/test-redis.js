@@ -7,16 +7,19 @@ import { Redis } from 'ioredis';
  * what it wrote under its own prefix.
  * @param {string} redisUrl
  * @param {string} pattern
+ * @returns {Promise<number>} how many keys were deleted
  */
 export async function deleteRedisKeys(redisUrl, pattern) {
-  const redis = new Redis(redisUrl);
+  const redis = new Redis(redisUrl, { maxRetriesPerRequest: 1 });
   try {
+    let deleted = 0;
     let cursor = '0';
     do {
       const [next, keys] = await redis.scan(cursor, 'MATCH', pattern, 'COUNT', 1000);
-      if (keys.length > 0) await redis.unlink(...keys);
+      if (keys.length > 0) deleted += await redis.unlink(...keys);
       cursor = next;
     } while (cursor !== '0');
+    return deleted;
   } finally {
     redis.disconnect();
   }
