@@ -1,12 +1,33 @@
 import { Module } from '@nestjs/common';
+import { AccountDeletionParticipants } from './account/account-deletion.js';
+import { AccountService } from './account/account.service.js';
+import { LoginService } from './login/login.service.js';
 import { PasswordHasher } from './passwords/password-hasher.js';
+import { PasswordResetService } from './password-reset/password-reset.service.js';
 import { RegistrationService } from './registration/registration.service.js';
+import { CookieSessions } from './sessions/cookie-sessions.js';
+import { SessionsService } from './sessions/sessions.service.js';
+import { AccessTokens } from './tokens/access-tokens.js';
 import { UsersService } from './users/users.service.js';
 import { EmailVerificationService } from './verification/email-verification.service.js';
 
+const SERVICES = [
+  AccessTokens,
+  AccountDeletionParticipants,
+  AccountService,
+  CookieSessions,
+  EmailVerificationService,
+  LoginService,
+  PasswordHasher,
+  PasswordResetService,
+  RegistrationService,
+  SessionsService,
+  UsersService,
+];
+
 /** The identity context: accounts and how they prove who they are. */
 @Module({
-  providers: [PasswordHasher, RegistrationService, EmailVerificationService, UsersService],
-  exports: [RegistrationService, EmailVerificationService, UsersService, PasswordHasher],
+  providers: SERVICES,
+  exports: SERVICES,
 })
 export class IdentityModule {}

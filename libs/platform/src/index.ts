@@ -47,3 +47,5 @@ export * from './events/events.module.js';
 export * from './events/outbox.service.js';
 export * from './redis/distributed-lock.js';
 export * from './lifecycle/shutdown-signals.js';
+export * from './audit/audit-trail.js';
+export * from './audit/audit.module.js';

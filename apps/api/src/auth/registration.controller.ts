@@ -9,9 +9,11 @@ import {
 import { EmailVerificationService, RegistrationService } from '@groundwork/identity';
 import { ApiProblemResponses } from '../common/api-problem-responses.decorator.js';
 import { RegisterDto, RegistrationAcceptedDto, VerifyEmailDto } from './register.dto.js';
+import { Public } from './access-rules.js';
 
 @ApiTags('auth')
 @Controller({ path: 'auth', version: '1' })
+@Public()
 export class RegistrationController {
   constructor(
     private readonly registration: RegistrationService,
