@@ -1,5 +1,5 @@
 import { type DynamicModule, Module, type ModuleMetadata, ValidationPipe } from '@nestjs/common';
-import { APP_FILTER, APP_PIPE } from '@nestjs/core';
+import { APP_FILTER, APP_GUARD, APP_PIPE } from '@nestjs/core';
 import {
   type AppConfig,
   DatabaseModule,
@@ -16,6 +16,8 @@ import {
 import { AuthModule } from './auth/auth.module.js';
 import { HealthController } from './health/health.controller.js';
 import { MetricsController } from './metrics/metrics.controller.js';
+import { RateLimitGuard } from './rate-limit/rate-limit.guard.js';
+import { RateLimitModule } from './rate-limit/rate-limit.module.js';
 
 /** Options for embedding the api: extra feature modules (how the product is extended). */
 export interface ApiModuleOptions {
@@ -38,12 +40,15 @@ export class ApiModule {
         RedisModule,
         MetricsModule,
         HealthModule,
+        RateLimitModule,
         AuthModule,
         ...(options.imports ?? []),
       ],
       controllers: [HealthController, MetricsController],
       providers: [
         { provide: APP_FILTER, useClass: ProblemDetailsFilter },
+        // Global guards run in registration order: authentication, then this, then access.
+        { provide: APP_GUARD, useClass: RateLimitGuard },
         {
           provide: APP_PIPE,
           useValue: new ValidationPipe({

@@ -1,6 +1,7 @@
 import { Controller, Get, HttpCode, Res, VERSION_NEUTRAL } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiServiceUnavailableResponse, ApiTags } from '@nestjs/swagger';
 import { ReadinessService } from '@groundwork/platform';
+import { SkipRateLimit } from '../rate-limit/rate-limit.decorator.js';
 import { LivenessDto, ReadinessDto } from './health.dto.js';
 
 interface StatusSettable {
@@ -9,6 +10,7 @@ interface StatusSettable {
 
 /** Kubernetes probes. Unversioned: they belong to operators, not to API clients. */
 @ApiTags('operations')
+@SkipRateLimit()
 @Controller({ path: 'health', version: VERSION_NEUTRAL })
 export class HealthController {
   constructor(private readonly readiness: ReadinessService) {}

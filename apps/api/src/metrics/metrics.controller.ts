@@ -1,6 +1,7 @@
 import { Controller, Get, Header, Res, VERSION_NEUTRAL } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
 import { MetricsService } from '@groundwork/platform';
+import { SkipRateLimit } from '../rate-limit/rate-limit.decorator.js';
 
 interface HeaderSettable {
   setHeader(name: string, value: string): unknown;
@@ -8,6 +9,7 @@ interface HeaderSettable {
 
 /** Prometheus scrape endpoint (text exposition format). */
 @ApiExcludeController()
+@SkipRateLimit()
 @Controller({ path: 'metrics', version: VERSION_NEUTRAL })
 export class MetricsController {
   constructor(private readonly metrics: MetricsService) {}

@@ -56,10 +56,10 @@ export class RateLimitCounters {
         this.leaveFallback();
         return { ...counted, source: 'redis' };
       } catch (error) {
-        this.enterFallback(error);
+        this.enterFallback({ err: error });
       }
     } else {
-      this.enterFallback(new Error(`redis connection ${this.redis.client.status}`));
+      this.enterFallback({ redisStatus: this.redis.client.status });
     }
     this.fallbackDecisions.inc({ policy });
     return { ...this.memory.increment(key, windowMs, limit), source: 'memory' };
@@ -75,14 +75,15 @@ export class RateLimitCounters {
     try {
       await this.withTimeout(this.redisStore.delete(key));
     } catch (error) {
-      this.enterFallback(error);
+      this.enterFallback({ err: error });
     }
   }
 
-  private enterFallback(error: unknown): void {
+  /** `why`: the failed command's error, or the connection state when no command was tried (e.g. still connecting at boot). */
+  private enterFallback(why: { err: unknown } | { redisStatus: string }): void {
     if (this.onFallback) return;
     this.onFallback = true;
-    this.logger.warn({ err: error }, 'rate limits fall back to per-instance memory counters: Redis unavailable');
+    this.logger.warn(why, 'rate limits fall back to per-instance memory counters: Redis unavailable');
   }
 
   private leaveFallback(): void {
