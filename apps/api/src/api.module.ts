@@ -20,6 +20,8 @@ import { AuthModule } from './auth/auth.module.js';
 import { HealthController } from './health/health.controller.js';
 import { MeModule } from './me/me.module.js';
 import { MetricsController } from './metrics/metrics.controller.js';
+import { RateLimitGuard } from './rate-limit/rate-limit.guard.js';
+import { RateLimitModule } from './rate-limit/rate-limit.module.js';
 
 /** Options for embedding the api: extra feature modules (how the product is extended). */
 export interface ApiModuleOptions {
@@ -43,6 +45,7 @@ export class ApiModule {
         RedisModule,
         MetricsModule,
         HealthModule,
+        RateLimitModule,
         AuthModule,
         MeModule,
         ...(options.imports ?? []),
@@ -50,8 +53,9 @@ export class ApiModule {
       controllers: [HealthController, MetricsController],
       providers: [
         { provide: APP_FILTER, useClass: ProblemDetailsFilter },
-        // Global guards run in this order: who is calling → (rate limit) → may they.
+        // Global guards run in this order: who is calling → within their rate limit → may they.
         { provide: APP_GUARD, useExisting: AuthenticationGuard },
+        { provide: APP_GUARD, useClass: RateLimitGuard },
         { provide: APP_GUARD, useExisting: AccessGuard },
         {
           provide: APP_PIPE,

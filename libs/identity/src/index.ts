@@ -13,3 +13,4 @@ export * from './tokens/opaque-token.js';
 export * from './users/normalize-email.js';
 export * from './users/users.service.js';
 export * from './verification/email-verification.service.js';
+export * from './tokens/signing-keys.js';

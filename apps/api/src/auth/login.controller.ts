@@ -13,6 +13,7 @@ import {
 import { LoginService, PasswordResetService, SessionsService } from '@groundwork/identity';
 import { AuditTrail } from '@groundwork/platform';
 import { ApiProblemResponses } from '../common/api-problem-responses.decorator.js';
+import { RateLimit } from '../rate-limit/rate-limit.decorator.js';
 import { Authenticated, Public } from './access-rules.js';
 import { CurrentUser } from './caller.decorators.js';
 import {
@@ -49,6 +50,7 @@ export class LoginController {
   ) {}
 
   @Post('login')
+  @RateLimit('auth')
   @HttpCode(200)
   @Public()
   @ApiOperation({
@@ -71,6 +73,7 @@ export class LoginController {
   }
 
   @Post('refresh')
+  @RateLimit('auth')
   @HttpCode(200)
   @Public()
   @ApiOperation({
@@ -107,6 +110,7 @@ export class LoginController {
   }
 
   @Post('password/forgot')
+  @RateLimit('auth')
   @HttpCode(202)
   @Public()
   @ApiOperation({
@@ -120,9 +124,13 @@ export class LoginController {
   }
 
   @Post('password/reset')
+  @RateLimit('auth')
   @HttpCode(204)
   @Public()
-  @ApiOperation({ operationId: 'resetPassword', summary: 'Set a new password with the mailed token; every session ends.' })
+  @ApiOperation({
+    operationId: 'resetPassword',
+    summary: 'Set a new password with the mailed token; every session ends.',
+  })
   @ApiNoContentResponse({ description: 'The password is changed and every session of the account revoked.' })
   @ApiProblemResponses(400, 422, 429)
   async reset(@Body() body: ResetPasswordDto): Promise<void> {

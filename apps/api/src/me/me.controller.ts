@@ -1,5 +1,12 @@
 import { Controller, Delete, Get, HttpCode, Query } from '@nestjs/common';
-import { ApiBearerAuth, ApiCookieAuth, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import {
+  ApiBearerAuth,
+  ApiCookieAuth,
+  ApiNoContentResponse,
+  ApiOkResponse,
+  ApiOperation,
+  ApiTags,
+} from '@nestjs/swagger';
 import { AccountService } from '@groundwork/identity';
 import { AuditTrail, type Page, Paginated, PageQueryDto } from '@groundwork/platform';
 import { Authenticated } from '../auth/access-rules.js';
@@ -33,7 +40,8 @@ export class MeController {
   @HttpCode(204)
   @ApiOperation({
     operationId: 'deleteMe',
-    summary: 'Delete the account: personal data erased, memberships ended, sessions revoked. 409 while owning a workspace.',
+    summary:
+      'Delete the account: personal data erased, memberships ended, sessions revoked. 409 while owning a workspace.',
   })
   @ApiNoContentResponse({ description: 'The account is deleted.' })
   @ApiProblemResponses(401, 403, 409, 429)

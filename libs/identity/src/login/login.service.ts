@@ -48,14 +48,22 @@ export class LoginService {
     if (!valid || !user) {
       await this.limiter.recordFailure(attempt);
       if (user && user.deletedAt === null) {
-        await this.audit.record({ action: 'login.failed', userId: user.id, actorId: null, details: { method: 'password' } });
+        await this.audit.record({
+          action: 'login.failed',
+          userId: user.id,
+          actorId: null,
+          details: { method: 'password' },
+        });
       }
       throw invalidCredentials();
     }
     await this.limiter.reset(attempt.account);
     // Only someone who knows the password learns that the address still needs verifying.
     if (user.emailVerifiedAt === null) {
-      throw new DomainError('forbidden', 'The email address is not verified yet; follow the link in the verification mail.');
+      throw new DomainError(
+        'forbidden',
+        'The email address is not verified yet; follow the link in the verification mail.',
+      );
     }
     return this.sessions.open(user.id, { kind: request.kind, method: 'password' });
   }

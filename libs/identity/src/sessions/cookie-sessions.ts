@@ -34,7 +34,9 @@ export class CookieSessions {
       csrfToken: newOpaqueToken(),
       absoluteExpiresAt: now + COOKIE_SESSION_ABSOLUTE_SECONDS * 1000,
     };
-    await this.guard(() => this.redis.client.set(this.key(cookieId), JSON.stringify(session), 'EX', COOKIE_SESSION_IDLE_SECONDS));
+    await this.guard(() =>
+      this.redis.client.set(this.key(cookieId), JSON.stringify(session), 'EX', COOKIE_SESSION_IDLE_SECONDS),
+    );
     return { cookieId, csrfToken: session.csrfToken };
   }
 
@@ -75,7 +77,10 @@ export class CookieSessions {
     try {
       return await operation();
     } catch (error) {
-      throw new DomainError('unavailable', 'Sessions are temporarily unavailable.', { retryAfterSeconds: 5, cause: error });
+      throw new DomainError('unavailable', 'Sessions are temporarily unavailable.', {
+        retryAfterSeconds: 5,
+        cause: error,
+      });
     }
   }
 }

@@ -33,7 +33,15 @@ export function loadSigningKey(pem: string): SigningKey {
   const { x, y } = publicKey.export({ format: 'jwk' });
   if (typeof x !== 'string' || typeof y !== 'string') throw new Error('could not export the public key');
   // The thumbprint hashes the required members in lexicographic order, without whitespace.
-  const kid = createHash('sha256').update(JSON.stringify({ crv: 'P-256', kty: 'EC', x, y })).digest('base64url');
+  const kid = createHash('sha256')
+    .update(JSON.stringify({ crv: 'P-256', kty: 'EC', x, y }))
+    .digest('base64url');
   const publicKeyPem = publicKey.export({ type: 'spki', format: 'pem' }).toString();
-  return { kid, privateKey, publicKey, publicKeyPem, jwk: { kty: 'EC', crv: 'P-256', x, y, kid, use: 'sig', alg: 'ES256' } };
+  return {
+    kid,
+    privateKey,
+    publicKey,
+    publicKeyPem,
+    jwk: { kty: 'EC', crv: 'P-256', x, y, kid, use: 'sig', alg: 'ES256' },
+  };
 }
