@@ -14,6 +14,8 @@ import {
   RedisModule,
   requestValidationError,
 } from '@groundwork/platform';
+import { ApiKeysHttpModule } from './api-keys/api-keys-http.module.js';
+import { AuditHttpModule } from './audit/audit-http.module.js';
 import { AccessGuard } from './auth/access.guard.js';
 import { AuthenticationGuard } from './auth/authentication.guard.js';
 import { AuthModule } from './auth/auth.module.js';
@@ -48,6 +50,8 @@ export class ApiModule {
         RateLimitModule,
         AuthModule,
         MeModule,
+        ApiKeysHttpModule,
+        AuditHttpModule,
         ...(options.imports ?? []),
       ],
       controllers: [HealthController, MetricsController],

@@ -11,7 +11,15 @@ interface HttpRequest {
   params?: Record<string, string | undefined>;
 }
 
-const notFound = () => new DomainError('not_found', 'The workspace does not exist or you are not a member of it.');
+/** The guard's own answers, exported so the authorization matrix can tell them from a handler's. */
+export const ACCESS_DENIALS = {
+  unauthenticated: 'Authentication is required.',
+  notVisible: 'The workspace does not exist or you are not a member of it.',
+  apiKeyOnUserRoute: 'This route is for people, not API keys.',
+  roleLacks: (role: WorkspaceRole, permission: Permission) => `Your role (${role}) does not allow ${permission}.`,
+};
+
+const notFound = () => new DomainError('not_found', ACCESS_DENIALS.notVisible);
 
 /**
  * The last guard: applies the route's access rule. Unauthenticated → 401; a workspace the
@@ -38,10 +46,10 @@ export class AccessGuard implements CanActivate {
     const request = context.switchToHttp().getRequest<HttpRequest>();
     const { principal, failure } = requestAuth(request);
     if (failure) throw failure;
-    if (!principal) throw new DomainError('unauthenticated', 'Authentication is required.');
+    if (!principal) throw new DomainError('unauthenticated', ACCESS_DENIALS.unauthenticated);
     switch (rule.kind) {
       case 'user':
-        if (principal.kind !== 'user') throw new DomainError('forbidden', 'This route is for people, not API keys.');
+        if (principal.kind !== 'user') throw new DomainError('forbidden', ACCESS_DENIALS.apiKeyOnUserRoute);
         return true;
       case 'permission':
         await this.authorize(request, principal, rule.permission);
@@ -59,7 +67,7 @@ export class AccessGuard implements CanActivate {
     const role = await this.roleOf(principal, workspaceId);
     if (!role) throw notFound();
     if (!roleAllows(role, permission)) {
-      throw new DomainError('forbidden', `Your role (${role}) does not allow ${permission}.`);
+      throw new DomainError('forbidden', ACCESS_DENIALS.roleLacks(role, permission));
     }
     setWorkspaceAccess(request, { workspaceId, role });
     RequestContext.assign({ workspaceId });

@@ -1,5 +1,6 @@
 import { ApiProperty } from '@nestjs/swagger';
 import type { AuditRecord } from '@groundwork/platform';
+import { PageDto } from './page.dto.js';
 
 /** One entry of an audit trail (account security events or a workspace's audit log). */
 export class AuditEventDto {
@@ -38,3 +39,5 @@ export class AuditEventDto {
     };
   }
 }
+
+export class AuditEventPageDto extends PageDto(AuditEventDto) {}

@@ -13,8 +13,8 @@ import { Authenticated } from '../auth/access-rules.js';
 import { CurrentUser } from '../auth/caller.decorators.js';
 import type { UserPrincipal } from '../auth/principal.js';
 import { ApiProblemResponses } from '../common/api-problem-responses.decorator.js';
-import { AuditEventDto } from '../common/audit-event.dto.js';
-import { AuditEventPageDto, MeDto } from './me.dto.js';
+import { AuditEventDto, AuditEventPageDto } from '../common/audit-event.dto.js';
+import { MeDto } from './me.dto.js';
 
 /** The caller's own account. */
 @ApiTags('me')

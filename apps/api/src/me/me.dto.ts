@@ -1,7 +1,5 @@
 import { ApiProperty } from '@nestjs/swagger';
 import type { Account } from '@groundwork/identity';
-import { AuditEventDto } from '../common/audit-event.dto.js';
-import { PageDto } from '../common/page.dto.js';
 
 export class MeDto {
   @ApiProperty({ format: 'uuid' })
@@ -23,5 +21,3 @@ export class MeDto {
     return { ...account, createdAt: account.createdAt.toISOString() };
   }
 }
-
-export class AuditEventPageDto extends PageDto(AuditEventDto) {}
