@@ -2,6 +2,8 @@ import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { AppProcess } from '../support/app-process.js';
+import { RedisServer } from '../support/redis-server.js';
+import { eventually } from '../support/wait.js';
 import { rawRequest, type RawResponse } from './http-client.js';
 
 /**
@@ -169,5 +171,48 @@ describe('rate limits of the api without a trusted proxy (TRUST_PROXY unset)', (
     expect(spoofed.status).toBe(429);
     expect(plain.status).toBe(429);
     expect(parseRateLimit(spoofed.headers['ratelimit'])).toMatchObject({ policy: 'default', r: 0 });
+  });
+});
+
+describe('rate limits of the api while Redis is down (DESIGN.md, Health)', () => {
+  let redis: RedisServer;
+  let api: AppProcess;
+
+  beforeAll(async () => {
+    redis = await RedisServer.start();
+    api = await AppProcess.start('api', {
+      script: FIXTURE,
+      waitFor: 'ready',
+      env: { REDIS_URL: redis.url, TRUST_PROXY: 'loopback', RATE_LIMIT_PER_MINUTE: String(QUOTA) },
+    });
+  });
+
+  afterAll(async () => {
+    await api?.kill();
+    await redis?.stop();
+  });
+
+  it('keeps limiting from per-instance memory, logs the switch once and counts the fallback decisions in /metrics', async () => {
+    await redis.stop();
+    // Readiness reports Redis down once this instance has noticed; the api stays ready (degraded).
+    await eventually(async () => {
+      const res = await get(`${api.url}/health/ready`);
+      return res.status === 200 && res.body.includes('"degraded"');
+    });
+    const client = clientAddress();
+
+    const admitted = await exhaust(`${api.url}${PROBE}`, client);
+    const refused = await get(`${api.url}${PROBE}`, client);
+    const metrics = await get(`${api.url}/metrics`);
+
+    expect(admitted.map((res) => res.status)).toEqual(Array(QUOTA).fill(200));
+    expect(admitted.map((res) => parseRateLimit(res.headers['ratelimit']).r)).toEqual([4, 3, 2, 1, 0]);
+    expect(refused.status).toBe(429);
+    expect(refused.headers['retry-after']).toMatch(/^\d+$/);
+    expect(metrics.body).toMatch(/^rate_limit_fallback_decisions_total\{policy="default",service="api"\} 6$/m);
+    const switches = api.logs
+      .split('\n')
+      .filter((line) => line.includes('rate limits fall back to per-instance memory'));
+    expect(switches).toHaveLength(1);
   });
 });
