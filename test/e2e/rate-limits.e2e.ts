@@ -1,5 +1,4 @@
 import { randomBytes } from 'node:crypto';
-import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { AppProcess } from '../support/app-process.js';
 import { RedisServer } from '../support/redis-server.js';
@@ -8,13 +7,12 @@ import { rawRequest, type RawResponse } from './http-client.js';
 
 /**
  * Rate limits through the built api (API.md, Conventions: Rate limiting). The `default` policy
- * is seen on GET /v1/rate-limit-probe, a route the fixture adds (no product route on that policy
- * is reachable anonymously yet); the `auth` policy on POST /v1/auth/verify-email with an
- * invalid body: the guard counts the request before validation answers 422.
+ * is seen on GET /.well-known/jwks.json, a public route on that policy; the `auth` policy on
+ * POST /v1/auth/verify-email with an invalid body: the guard counts the request before
+ * validation answers 422.
  */
-const FIXTURE = path.resolve('test', 'fixtures', 'rate-limited-api.js');
 const QUOTA = 5;
-const PROBE = '/v1/rate-limit-probe';
+const PROBE = '/.well-known/jwks.json';
 
 /** A fresh documentation address per use: with TRUST_PROXY, each one is a client with its own bucket. */
 function clientAddress(): string {
@@ -49,7 +47,6 @@ describe('rate limits of the api, behind a trusted proxy (TRUST_PROXY=loopback)'
 
   beforeAll(async () => {
     api = await AppProcess.start('api', {
-      script: FIXTURE,
       waitFor: 'ready',
       env: { TRUST_PROXY: 'loopback', RATE_LIMIT_PER_MINUTE: String(QUOTA), REDIS_KEY_PREFIX: ownKeyPrefix() },
     });
@@ -153,7 +150,6 @@ describe('rate limits of the api without a trusted proxy (TRUST_PROXY unset)', (
 
   beforeAll(async () => {
     api = await AppProcess.start('api', {
-      script: FIXTURE,
       env: { TRUST_PROXY: '', RATE_LIMIT_PER_MINUTE: String(QUOTA), REDIS_KEY_PREFIX: ownKeyPrefix() },
     });
   });
@@ -181,7 +177,6 @@ describe('rate limits of the api while Redis is down (DESIGN.md, Health)', () =>
   beforeAll(async () => {
     redis = await RedisServer.start();
     api = await AppProcess.start('api', {
-      script: FIXTURE,
       waitFor: 'ready',
       env: { REDIS_URL: redis.url, TRUST_PROXY: 'loopback', RATE_LIMIT_PER_MINUTE: String(QUOTA) },
     });

@@ -34,10 +34,12 @@ export class BearerTokenVerifier {
     this.strategy = new Strategy(
       {
         jwtFromRequest: ExtractJwt.fromAuthHeaderAsBearerToken(),
-        secretOrKeyProvider: (_request: unknown, rawJwt: string, done: (error: Error | null, key?: string) => void) => {
-          const key = tokens.publicKeyPem(kidOf(rawJwt) ?? '');
+        secretOrKeyProvider: (_request: unknown, rawJwt: string, done: (error: Error | null, key?: string | Buffer) => void) => {
+          const key = tokens.publicKey(kidOf(rawJwt) ?? '');
           if (key === undefined) done(new Error('unknown signing key'));
-          else done(null, key);
+          // jsonwebtoken 9 verifies with a KeyObject (the typings still say string | Buffer):
+          // a PEM string would be parsed into one again on every request.
+          else done(null, key as unknown as Buffer);
         },
         algorithms: ['ES256'],
         issuer: tokens.issuer,

@@ -1,3 +1,4 @@
+import type { KeyObject } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import jwt from 'jsonwebtoken';
 import { AppConfig } from '@groundwork/platform';
@@ -44,8 +45,8 @@ export class AccessTokens {
   }
 
   /** The verification key of a `kid`, or undefined for a key this deployment does not know. */
-  publicKeyPem(kid: string): string | undefined {
-    return this.byKid.get(kid)?.publicKeyPem;
+  publicKey(kid: string): KeyObject | undefined {
+    return this.byKid.get(kid)?.publicKey;
   }
 
   /** `/.well-known/jwks.json`. */

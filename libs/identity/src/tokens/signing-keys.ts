@@ -15,8 +15,6 @@ export interface SigningKey {
   kid: string;
   privateKey: KeyObject;
   publicKey: KeyObject;
-  /** SPKI PEM of the public key (what JWT verifiers take). */
-  publicKeyPem: string;
   jwk: PublicJwk;
 }
 
@@ -36,12 +34,10 @@ export function loadSigningKey(pem: string): SigningKey {
   const kid = createHash('sha256')
     .update(JSON.stringify({ crv: 'P-256', kty: 'EC', x, y }))
     .digest('base64url');
-  const publicKeyPem = publicKey.export({ type: 'spki', format: 'pem' }).toString();
   return {
     kid,
     privateKey,
     publicKey,
-    publicKeyPem,
     jwk: { kty: 'EC', crv: 'P-256', x, y, kid, use: 'sig', alg: 'ES256' },
   };
 }
