@@ -1,6 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import type { LoginAttempt, LoginAttemptLimiter } from '@groundwork/platform';
+import { type LoginAttempt, LOGIN_ATTEMPT_LIMITS, type LoginAttemptLimiter } from '@groundwork/platform';
 import { type LimiterInstance, limiterInstance } from './limiter-instance.js';
 
 /** What the identity code passes: a hash of the normalized email, never the address itself. */
@@ -71,9 +71,9 @@ describe('LoginAttemptLimiter on Redis', () => {
     await instance.logins.reset(registered);
   });
 
-  it('refuses an IP after 50 failures spread over many accounts, even for an account it never tried; other IPs go on', async () => {
+  it('refuses an IP after its failure limit, spread over many accounts, even for an account it never tried; other IPs go on', async () => {
     const ip = freshIp();
-    for (let i = 0; i < 50; i += 1) {
+    for (let i = 0; i < LOGIN_ATTEMPT_LIMITS.ip.limit; i += 1) {
       expect(await failedAttempt(instance.logins, { account: accountOf(`spray-${i}-${ip}@example.com`), ip })).toBe(
         'failed',
       );
