@@ -251,7 +251,7 @@ describe('workspaces, members and invitations (api, worker, SMTP)', () => {
     expect(viewerRead.body).toMatchObject({ id: workspaceId, role: 'viewer' });
   });
 
-  it('the owner cannot be demoted (409); transfer-ownership swaps the roles; the old owner can then leave', async () => {
+  it('the owner cannot be demoted nor delete their account (409); transfer-ownership swaps the roles; the old owner can then leave and delete it', async () => {
     const ada = await signUp('ada');
     const grace = await signUp('grace');
     const workspaceId = await createWorkspace(ada, 'handover');
@@ -260,6 +260,7 @@ describe('workspaces, members and invitations (api, worker, SMTP)', () => {
       [workspaceId, grace.id],
     );
 
+    const deleteWhileOwner = await call('DELETE', '/v1/me', ada.token);
     const demote = await call('PATCH', `/v1/workspaces/${workspaceId}/members/${ada.id}`, grace.token, {
       role: 'member',
     });
@@ -268,6 +269,7 @@ describe('workspaces, members and invitations (api, worker, SMTP)', () => {
     });
     const leave = await call('DELETE', `/v1/workspaces/${workspaceId}/members/${ada.id}`, ada.token);
 
+    expect(deleteWhileOwner.status).toBe(409);
     expect(demote.status).toBe(409);
     expect(transfer.status).toBe(200);
     expect(transfer.body).toEqual({ workspaceId, ownerId: grace.id, previousOwnerId: ada.id });
@@ -276,6 +278,7 @@ describe('workspaces, members and invitations (api, worker, SMTP)', () => {
     expect((members.body as { data: { userId: string; role: string }[] }).data.map((m) => [m.userId, m.role])).toEqual([
       [grace.id, 'owner'],
     ]);
+    expect((await call('DELETE', '/v1/me', ada.token)).status).toBe(204);
   });
 
   it('a greylisted invitation mail is retried and arrives once; replaying its job after the send neither mails nor re-issues the token', async () => {

@@ -112,7 +112,7 @@ export class MembersService {
     workspaceId: string,
     actor: WorkspaceActor,
     userId: string,
-    role: AssignableRole | 'owner',
+    role: WorkspaceRole,
   ): Promise<MemberView> {
     if (role === 'owner') {
       throw new DomainError('validation_failed', 'Ownership moves only by transfer.', {
