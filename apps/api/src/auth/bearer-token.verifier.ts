@@ -34,7 +34,11 @@ export class BearerTokenVerifier {
     this.strategy = new Strategy(
       {
         jwtFromRequest: ExtractJwt.fromAuthHeaderAsBearerToken(),
-        secretOrKeyProvider: (_request: unknown, rawJwt: string, done: (error: Error | null, key?: string | Buffer) => void) => {
+        secretOrKeyProvider: (
+          _request: unknown,
+          rawJwt: string,
+          done: (error: Error | null, key?: string | Buffer) => void,
+        ) => {
           const key = tokens.publicKey(kidOf(rawJwt) ?? '');
           if (key === undefined) done(new Error('unknown signing key'));
           // jsonwebtoken 9 verifies with a KeyObject (the typings still say string | Buffer):
