@@ -114,6 +114,26 @@ describe('the account (/v1/me, security events, password reset)', () => {
     expect(me.json).toMatchObject({ id: rows[0]!.id, email: user.email, name: 'Second Life' });
   });
 
+  it('a re-registered email starts with an empty trail: nothing of the deleted account is shown', async () => {
+    const user = await registerVerified(env, 'reborn');
+    expect((await login(user.email, 'wrong password here')).status).toBe(401);
+    const { accessToken } = await loginBearer(env, user.email);
+    expect((await env.request('DELETE', '/v1/me', { bearer: accessToken })).status).toBe(204);
+
+    await env.request('POST', '/v1/auth/register', {
+      body: { email: user.email, password: PASSWORD, name: 'Reborn' },
+    });
+    await env.db.query('UPDATE users SET email_verified_at = now() WHERE email = $1 AND deleted_at IS NULL', [
+      user.email,
+    ]);
+    const fresh = await loginBearer(env, user.email);
+    const events = await env.request('GET', '/v1/me/security-events', { bearer: fresh.accessToken });
+
+    expect(((events.json as unknown as EventPage).data ?? []).map((event) => event.action)).toEqual([
+      'login.succeeded',
+    ]);
+  });
+
   describe('GET /v1/me/security-events', () => {
     const ip = newClientIp();
     const userAgent = `groundwork-e2e/${randomBytes(3).toString('hex')}`;
@@ -232,6 +252,30 @@ describe('the account (/v1/me, security events, password reset)', () => {
       for (const limit of ['0', '101', '-1', 'abc']) expectProblem(await list(`?limit=${limit}`), 422);
     });
   });
+
+  it('password reset: a weak new password → 422 and the token stays usable; after a reset every other outstanding reset token is dead', async () => {
+    const user = await registerVerified(env, 'reset-two');
+    const first = await forgotAndReadResetToken(env, user.email);
+    const second = await forgotAndReadResetToken(env, user.email);
+    expect(second.token).not.toBe(first.token);
+
+    expectProblem(
+      await env.request('POST', '/v1/auth/password/reset', { body: { token: second.token, password: 'password' } }),
+      422,
+    );
+    const reset = await env.request('POST', '/v1/auth/password/reset', {
+      body: { token: second.token, password: 'the second passphrase wins' },
+    });
+    expect(reset.status).toBe(204);
+
+    expectProblem(
+      await env.request('POST', '/v1/auth/password/reset', {
+        body: { token: first.token, password: 'the first passphrase loses' },
+      }),
+      400,
+    );
+    expect((await login(user.email, 'the second passphrase wins')).status).toBe(200);
+  }, 40_000);
 
   it('forgot/reset password with the worker and SMTP: the mail links to {APP_WEB_URL}/reset-password?token=…; reset → 204; old password 401; new password 200; the token again → 400', async () => {
     const user = await registerVerified(env, 'reset');

@@ -242,6 +242,20 @@ describe('account enumeration and input abuse on the auth routes', () => {
     }
   });
 
+  it.each([
+    ['text/plain', JSON.stringify({ email: 'a@example.test', password: PASSWORD })],
+    ['application/x-www-form-urlencoded', 'email=a%40example.test&password=x'],
+    ['application/xml', '<login><email>a@example.test</email></login>'],
+  ])('a login body sent as %s → 415 problem (API.md: request bodies are application/json)', async (type, rawBody) => {
+    const answer = await env.request('POST', '/v1/auth/login', {
+      rawBody,
+      headers: { 'content-type': type },
+      ip: newClientIp(),
+    });
+
+    expectProblem(answer, 415);
+  });
+
   it('a JSON body that is not an object (array, string, null) → 400 or 422 problem, never 500', async () => {
     for (const rawBody of ['[]', '"a@example.test"', 'null', '123']) {
       const answer = await env.request('POST', '/v1/auth/login', { rawBody, ip: newClientIp() });

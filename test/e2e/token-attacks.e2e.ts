@@ -208,6 +208,20 @@ describe('access-token attacks (GET /v1/me)', () => {
     expectUnauthenticated(await me(mixed));
   });
 
+  it('the access token is taken from the Authorization header only: not from the query string, a cookie or a body', async () => {
+    expectUnauthenticated(await env.request('GET', `/v1/me?access_token=${realToken}`));
+    expectUnauthenticated(
+      await env.request('GET', '/v1/me', { cookie: `access_token=${realToken}; gw_session=${realToken}` }),
+    );
+    expectUnauthenticated(await env.request('DELETE', '/v1/me', { body: { access_token: realToken } }));
+    expect((await me(realToken)).status).toBe(200);
+  });
+
+  it('a refresh token is no access token: Bearer <refresh token> → 401', async () => {
+    const pair = await loginBearer(env, victim.email);
+    expectUnauthenticated(await me(pair.refreshToken));
+  });
+
   it.each([
     ['Bearer x', 'Bearer x'],
     ['Bearer a.b.c', 'Bearer a.b.c'],
