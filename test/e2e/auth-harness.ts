@@ -11,7 +11,7 @@ import { deleteRedisKeys } from '../support/test-redis.js';
  * server) on a database and Redis prefix of their own, ES256 keys the test knows, and plain
  * HTTP helpers. The api trusts X-Forwarded-For from loopback (TRUST_PROXY=loopback), so every
  * test can speak from a client address of its own: the per-IP limits of the auth routes
- * (60/min, 50 failed logins per 15 min) then never couple one test to another.
+ * (AUTH_REQUESTS_PER_MINUTE, LOGIN_ATTEMPT_LIMITS) then never couple one test to another.
  */
 
 export const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { AUTH_REQUESTS_PER_MINUTE, LOGIN_ATTEMPT_LIMITS } from '@groundwork/platform';
 import {
   type Answer,
   type AuthEnvironment,
@@ -120,11 +121,11 @@ describe('account enumeration and input abuse on the auth routes', () => {
     expect(lockedRight.text).not.toMatch(/accessToken/);
   });
 
-  it('credential spraying: after 50 failed logins from one address (over many emails) the next login from it → 429, the right password included; another address is unaffected', async () => {
+  it('credential spraying: after the per-address failure limit of logins from one address (over many emails) the next login from it → 429, the right password included; another address is unaffected', async () => {
     const sprayer = newClientIp();
     const target = await registerVerified(env, 'spray-target');
     const statuses: number[] = [];
-    for (let attempt = 0; attempt < 50; attempt += 1) {
+    for (let attempt = 0; attempt < LOGIN_ATTEMPT_LIMITS.ip.limit; attempt += 1) {
       const answer = await post(
         '/v1/auth/login',
         { email: newEmail(`spray${attempt}`), password: 'Winter2026!' },
@@ -140,10 +141,10 @@ describe('account enumeration and input abuse on the auth routes', () => {
     expect((await post('/v1/auth/login', { email: target.email, password: PASSWORD }, newClientIp())).status).toBe(200);
   }, 60_000);
 
-  it('the auth routes allow 60 requests per minute per address: the 61st → 429 with Retry-After and the RateLimit headers; another address is unaffected', async () => {
+  it('the auth routes allow a fixed number of requests per minute per address: one more → 429 with Retry-After and the RateLimit headers; another address is unaffected', async () => {
     const ip = newClientIp();
     const statuses: number[] = [];
-    for (let n = 0; n < 60; n += 1) {
+    for (let n = 0; n < AUTH_REQUESTS_PER_MINUTE; n += 1) {
       statuses.push((await post('/v1/auth/password/forgot', { email: newEmail('burst') }, ip)).status);
     }
     expect(statuses).toEqual(statuses.map(() => 202));
@@ -151,7 +152,7 @@ describe('account enumeration and input abuse on the auth routes', () => {
     const over = await post('/v1/auth/password/forgot', { email: newEmail('burst') }, ip);
     expectProblem(over, 429);
     expect(Number(over.headers.get('retry-after'))).toBeGreaterThan(0);
-    expect(over.headers.get('ratelimit-policy')).toBe('"auth";q=60;w=60');
+    expect(over.headers.get('ratelimit-policy')).toBe(`"auth";q=${AUTH_REQUESTS_PER_MINUTE};w=60`);
     expect(over.headers.get('ratelimit')).toMatch(/^"auth";r=0;t=\d+$/);
     // The quota is shared by every auth route of that address.
     expectProblem(await post('/v1/auth/login', { email: 'a@example.test', password: PASSWORD }, ip), 429);
