@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import passportJwt from 'passport-jwt';
 import { ACCESS_TOKEN_AUDIENCE, type AccessTokenClaims, AccessTokens } from '@groundwork/identity';
+import { isUuid } from '@groundwork/platform';
 
 const { ExtractJwt, Strategy } = passportJwt;
 
@@ -17,7 +18,8 @@ function kidOf(rawJwt: string): string | undefined {
 
 function isClaims(value: unknown): value is AccessTokenClaims {
   const claims = value as Partial<AccessTokenClaims> | null;
-  return typeof claims?.sub === 'string' && typeof claims.sid === 'string';
+  // We only ever issue UUIDs here; anything else is refused before it reaches a query.
+  return typeof claims?.sub === 'string' && typeof claims.sid === 'string' && isUuid(claims.sub) && isUuid(claims.sid);
 }
 
 /**
