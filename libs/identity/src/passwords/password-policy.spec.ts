@@ -92,16 +92,14 @@ describe('assertAcceptablePassword', () => {
     expect(() => assertAcceptablePassword('my password1234 is long and mine')).not.toThrow();
   });
 
-  it('refuses a 1 MB password quickly, with the length error', () => {
-    const huge = 'a'.repeat(1024 * 1024);
-
-    const started = performance.now();
-    const error = refusal(huge);
-    const elapsedMs = performance.now() - started;
+  // That it costs no hash is asserted by the registration integration test (a counting hasher);
+  // timings are not asserted here, they flake on a shared machine.
+  it('refuses a 1 MB password with the length error alone', () => {
+    const error = refusal('a'.repeat(1024 * 1024));
 
     expect(error.code).toBe('validation_failed');
+    expect(error.errors).toHaveLength(1);
     expect(error.errors?.[0]?.field).toBe('password');
-    // One argon2id hash (19 MiB, t=2) takes tens of milliseconds; the refusal must cost far less.
-    expect(elapsedMs).toBeLessThan(50);
+    expect(error.errors?.[0]?.message).toMatch(/128/);
   });
 });
