@@ -1,4 +1,7 @@
 export * from './identity.module.js';
+export * from './oidc/oidc-account-linker.js';
+export * from './oidc/oidc-login.service.js';
+export * from './oidc/oidc-provider-registry.js';
 export * from './passwords/password-hasher.js';
 export * from './passwords/password-policy.js';
 export * from './registration/registration.service.js';
