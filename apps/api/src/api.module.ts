@@ -1,7 +1,8 @@
 import { type DynamicModule, Module, type ModuleMetadata, ValidationPipe } from '@nestjs/common';
-import { APP_FILTER, APP_PIPE } from '@nestjs/core';
+import { APP_FILTER, APP_GUARD, APP_PIPE } from '@nestjs/core';
 import {
   type AppConfig,
+  AuditModule,
   DatabaseModule,
   EventsModule,
   HealthModule,
@@ -13,9 +14,16 @@ import {
   RedisModule,
   requestValidationError,
 } from '@groundwork/platform';
+import { ApiKeysHttpModule } from './api-keys/api-keys-http.module.js';
+import { AuditHttpModule } from './audit/audit-http.module.js';
+import { AccessGuard } from './auth/access.guard.js';
+import { AuthenticationGuard } from './auth/authentication.guard.js';
 import { AuthModule } from './auth/auth.module.js';
 import { HealthController } from './health/health.controller.js';
+import { MeModule } from './me/me.module.js';
 import { MetricsController } from './metrics/metrics.controller.js';
+import { RateLimitGuard } from './rate-limit/rate-limit.guard.js';
+import { RateLimitModule } from './rate-limit/rate-limit.module.js';
 
 /** Options for embedding the api: extra feature modules (how the product is extended). */
 export interface ApiModuleOptions {
@@ -35,15 +43,24 @@ export class ApiModule {
         LifecycleModule,
         DatabaseModule,
         EventsModule,
+        AuditModule,
         RedisModule,
         MetricsModule,
         HealthModule,
+        RateLimitModule,
         AuthModule,
+        MeModule,
+        ApiKeysHttpModule,
+        AuditHttpModule,
         ...(options.imports ?? []),
       ],
       controllers: [HealthController, MetricsController],
       providers: [
         { provide: APP_FILTER, useClass: ProblemDetailsFilter },
+        // Global guards run in this order: who is calling → within their rate limit → may they.
+        { provide: APP_GUARD, useExisting: AuthenticationGuard },
+        { provide: APP_GUARD, useClass: RateLimitGuard },
+        { provide: APP_GUARD, useExisting: AccessGuard },
         {
           provide: APP_PIPE,
           useValue: new ValidationPipe({

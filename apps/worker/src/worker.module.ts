@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import {
   DatabaseModule,
+  AuditModule,
   EventsModule,
   HealthModule,
   LifecycleModule,
@@ -22,6 +23,7 @@ import { OpsHttpServer } from './ops/ops-http.server.js';
     LifecycleModule,
     DatabaseModule,
     EventsModule,
+    AuditModule,
     RedisModule,
     MetricsModule,
     HealthModule,

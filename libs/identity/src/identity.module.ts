@@ -1,31 +1,41 @@
 import { Module } from '@nestjs/common';
+import { RateLimiterModule } from '@groundwork/platform';
+import { AccountDeletionParticipants } from './account/account-deletion.js';
+import { AccountService } from './account/account.service.js';
+import { LoginService } from './login/login.service.js';
 import { OidcAccountLinker } from './oidc/oidc-account-linker.js';
 import { OidcLoginService } from './oidc/oidc-login.service.js';
 import { OidcProviderRegistry } from './oidc/oidc-provider-registry.js';
 import { PasswordHasher } from './passwords/password-hasher.js';
+import { PasswordResetService } from './password-reset/password-reset.service.js';
 import { RegistrationService } from './registration/registration.service.js';
+import { CookieSessions } from './sessions/cookie-sessions.js';
+import { SessionsService } from './sessions/sessions.service.js';
+import { AccessTokens } from './tokens/access-tokens.js';
 import { UsersService } from './users/users.service.js';
 import { EmailVerificationService } from './verification/email-verification.service.js';
 
+const SERVICES = [
+  AccessTokens,
+  AccountDeletionParticipants,
+  AccountService,
+  CookieSessions,
+  EmailVerificationService,
+  LoginService,
+  OidcAccountLinker,
+  OidcLoginService,
+  OidcProviderRegistry,
+  PasswordHasher,
+  PasswordResetService,
+  RegistrationService,
+  SessionsService,
+  UsersService,
+];
+
 /** The identity context: accounts and how they prove who they are. */
 @Module({
-  providers: [
-    PasswordHasher,
-    RegistrationService,
-    EmailVerificationService,
-    UsersService,
-    OidcProviderRegistry,
-    OidcAccountLinker,
-    OidcLoginService,
-  ],
-  exports: [
-    RegistrationService,
-    EmailVerificationService,
-    UsersService,
-    PasswordHasher,
-    OidcProviderRegistry,
-    OidcAccountLinker,
-    OidcLoginService,
-  ],
+  imports: [RateLimiterModule],
+  providers: SERVICES,
+  exports: SERVICES,
 })
 export class IdentityModule {}

@@ -26,6 +26,7 @@ import {
   Paginated,
   toPage,
 } from '@groundwork/platform';
+import { Public } from '../../../apps/api/src/auth/access-rules.js';
 import { createApiApp } from '../../../apps/api/src/bootstrap.js';
 import { eventually } from '../../support/wait.js';
 
@@ -77,6 +78,8 @@ interface WidgetView {
 const WIDGETS = [1, 2, 3, 4, 5];
 
 /** Routes that exercise each path of the edge: validation, domain, Prisma and unexpected errors, lists. */
+// Test routes are public: this suite is about the HTTP edge, not about access control.
+@Public()
 @Controller({ path: 'edge-test', version: '1' })
 class EdgeTestController {
   @Post('widgets')

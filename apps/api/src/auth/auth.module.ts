@@ -1,9 +1,27 @@
 import { Module } from '@nestjs/common';
 import { IdentityModule } from '@groundwork/identity';
+import { AppConfig } from '@groundwork/platform';
+import { WorkspacesModule } from '@groundwork/workspaces';
+import { AccessGuard } from './access.guard.js';
+import { AuthenticationGuard } from './authentication.guard.js';
+import { BearerTokenVerifier } from './bearer-token.verifier.js';
+import { JwksController } from './jwks.controller.js';
+import { LoginController } from './login.controller.js';
 import { RegistrationController } from './registration.controller.js';
+import { SessionCookie } from './session-cookie.js';
+import { SessionResponder } from './session-responder.js';
 
+/** Who the caller is (authentication) and what they may do (access), plus the auth routes. */
 @Module({
-  imports: [IdentityModule],
-  controllers: [RegistrationController],
+  imports: [IdentityModule, WorkspacesModule],
+  controllers: [RegistrationController, LoginController, JwksController],
+  providers: [
+    AccessGuard,
+    AuthenticationGuard,
+    BearerTokenVerifier,
+    SessionResponder,
+    { provide: SessionCookie, useFactory: (config: AppConfig) => new SessionCookie(config), inject: [AppConfig] },
+  ],
+  exports: [AccessGuard, AuthenticationGuard, SessionResponder, SessionCookie, IdentityModule, WorkspacesModule],
 })
 export class AuthModule {}

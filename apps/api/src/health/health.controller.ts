@@ -1,7 +1,9 @@
 import { Controller, Get, HttpCode, Res, VERSION_NEUTRAL } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiServiceUnavailableResponse, ApiTags } from '@nestjs/swagger';
 import { ReadinessService } from '@groundwork/platform';
+import { SkipRateLimit } from '../rate-limit/rate-limit.decorator.js';
 import { LivenessDto, ReadinessDto } from './health.dto.js';
+import { Public } from '../auth/access-rules.js';
 
 interface StatusSettable {
   status(code: number): unknown;
@@ -9,7 +11,9 @@ interface StatusSettable {
 
 /** Kubernetes probes. Unversioned: they belong to operators, not to API clients. */
 @ApiTags('operations')
+@SkipRateLimit()
 @Controller({ path: 'health', version: VERSION_NEUTRAL })
+@Public()
 export class HealthController {
   constructor(private readonly readiness: ReadinessService) {}
 

@@ -1,6 +1,8 @@
 import { Controller, Get, Header, Res, VERSION_NEUTRAL } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
 import { MetricsService } from '@groundwork/platform';
+import { Public } from '../auth/access-rules.js';
+import { SkipRateLimit } from '../rate-limit/rate-limit.decorator.js';
 
 interface HeaderSettable {
   setHeader(name: string, value: string): unknown;
@@ -8,7 +10,9 @@ interface HeaderSettable {
 
 /** Prometheus scrape endpoint (text exposition format). */
 @ApiExcludeController()
+@SkipRateLimit()
 @Controller({ path: 'metrics', version: VERSION_NEUTRAL })
+@Public()
 export class MetricsController {
   constructor(private readonly metrics: MetricsService) {}
 

@@ -1,6 +1,12 @@
 import { Processor } from '@nestjs/bullmq';
 import { type Job, UnrecoverableError } from 'bullmq';
-import { EmailVerificationService, UsersService, VERIFICATION_TOKEN_TTL_MS } from '@groundwork/identity';
+import {
+  EmailVerificationService,
+  PASSWORD_RESET_TOKEN_TTL_MS,
+  PasswordResetService,
+  UsersService,
+  VERIFICATION_TOKEN_TTL_MS,
+} from '@groundwork/identity';
 import { MailDeliveryError, MailerService } from '@groundwork/notifications';
 import {
   AppConfig,
@@ -25,6 +31,7 @@ export class EmailProcessor extends DrainingWorkerHost<EventJob<EmailEvent>> {
     private readonly mailer: MailerService,
     private readonly users: UsersService,
     private readonly verification: EmailVerificationService,
+    private readonly passwordReset: PasswordResetService,
     private readonly config: AppConfig,
   ) {
     super();
@@ -47,6 +54,8 @@ export class EmailProcessor extends DrainingWorkerHost<EventJob<EmailEvent>> {
         return this.sendVerification(event.id, event.data.userId);
       case 'user.registration_repeated':
         return this.sendAccountExists(event.id, event.data.userId);
+      case 'user.password_reset_requested':
+        return this.sendPasswordReset(event.id, event.data.userId);
       default: {
         const unhandled: never = event;
         throw new UnrecoverableError(`the email queue does not handle ${(unhandled as { type: string }).type}`);
@@ -84,6 +93,24 @@ export class EmailProcessor extends DrainingWorkerHost<EventJob<EmailEvent>> {
         name: user.name,
         loginUrl: `${this.config.mail.appWebUrl}/login`,
         resetUrl: `${this.config.mail.appWebUrl}/forgot-password`,
+      },
+    });
+  }
+
+  private async sendPasswordReset(eventId: string, userId: string): Promise<string> {
+    const user = await this.users.findById(userId);
+    if (!user) return 'skipped';
+    if (await this.mailer.alreadySent(eventId, user.email, 'password-reset')) return 'already-sent';
+    // As with verification: the token is born here and only its hash is stored.
+    const token = await this.passwordReset.issueToken(user.id, eventId);
+    return this.mailer.sendOnce({
+      eventId,
+      to: user.email,
+      template: 'password-reset',
+      data: {
+        name: user.name,
+        resetUrl: `${this.config.mail.appWebUrl}/reset-password?token=${encodeURIComponent(token)}`,
+        expiresInMinutes: PASSWORD_RESET_TOKEN_TTL_MS / 60_000,
       },
     });
   }

@@ -1,7 +1,7 @@
 import { InjectQueue, Processor } from '@nestjs/bullmq';
 import { Logger, type OnApplicationBootstrap } from '@nestjs/common';
 import type { Job, Queue } from 'bullmq';
-import { EmailVerificationService } from '@groundwork/identity';
+import { EmailVerificationService, PasswordResetService } from '@groundwork/identity';
 import { AppConfig, DrainingWorkerHost, type MaintenanceJobName, QUEUES, workerOptions } from '@groundwork/platform';
 import { OutboxPurgeService } from './outbox-purge.service.js';
 
@@ -17,6 +17,7 @@ export class MaintenanceProcessor extends DrainingWorkerHost implements OnApplic
     @InjectQueue(QUEUES.maintenance) private readonly queue: Queue,
     private readonly outboxPurge: OutboxPurgeService,
     private readonly verification: EmailVerificationService,
+    private readonly passwordReset: PasswordResetService,
     private readonly config: AppConfig,
   ) {
     super();
@@ -42,9 +43,11 @@ export class MaintenanceProcessor extends DrainingWorkerHost implements OnApplic
         return { deleted };
       }
       case 'verification-tokens.purge': {
+        // Verification and password-reset tokens share one schedule: both are mailed, hashed, short-lived.
         const deleted = await this.verification.purgeStale();
-        this.logger.log({ deleted }, 'purged stale verification tokens');
-        return { deleted };
+        const resetTokens = await this.passwordReset.purgeStale();
+        this.logger.log({ deleted, resetTokens }, 'purged stale verification and password-reset tokens');
+        return { deleted, resetTokens };
       }
       default: {
         const unknown: never = name;

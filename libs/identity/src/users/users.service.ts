@@ -17,7 +17,8 @@ export class UsersService {
 
   async findById(id: string): Promise<UserSummary | undefined> {
     const user = await this.prisma.user.findUnique({ where: { id } });
-    return user
+    // A deleted account is a tombstone: nothing is sent to it, nobody sees it.
+    return user && user.deletedAt === null
       ? {
           id: user.id,
           email: user.email,

@@ -1,12 +1,8 @@
-import { createHash, randomBytes } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { DomainError, newId, OutboxService, PrismaService } from '@groundwork/platform';
+import { hashToken, looksLikeOpaqueToken, newOpaqueToken } from '../tokens/opaque-token.js';
 
 export const VERIFICATION_TOKEN_TTL_MS = 48 * 3_600_000;
-
-export function hashToken(token: string): string {
-  return createHash('sha256').update(token).digest('hex');
-}
 
 /**
  * Email verification tokens. The mail consumer issues a token while it sends the mail; only
@@ -21,7 +17,7 @@ export class EmailVerificationService {
 
   /** A fresh 256-bit token for the user; every issued token stays valid until it expires or one is used. */
   async issueToken(userId: string, eventId: string, now = new Date()): Promise<string> {
-    const token = randomBytes(32).toString('base64url');
+    const token = newOpaqueToken();
     await this.prisma.emailVerificationToken.create({
       data: {
         id: newId(),
@@ -37,7 +33,7 @@ export class EmailVerificationService {
   /** Marks the account verified; the token and its siblings are then spent. */
   async verify(token: string, now = new Date()): Promise<void> {
     const invalid = () => new DomainError('invalid_token', 'The verification token is invalid or has expired.');
-    if (!/^[A-Za-z0-9_-]{20,100}$/.test(token)) throw invalid();
+    if (!looksLikeOpaqueToken(token)) throw invalid();
     await this.prisma.$transaction(async (tx) => {
       // The conditional update is the check: a token is spent once, even by concurrent requests.
       const claimed = await tx.emailVerificationToken.updateManyAndReturn({

@@ -2,7 +2,8 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { RequestContext } from './request-context.js';
 import { REQUEST_ID_HEADER, resolveRequestId, resolveTraceparent } from './request-id.js';
 
-export type RequestWithId = IncomingMessage & { id?: string };
+/** Express adds `ip` (honouring `trust proxy`); plain node:http requests fall back to the socket. */
+export type RequestWithId = IncomingMessage & { id?: string; ip?: string };
 
 /**
  * The first middleware of the api: gives the request its id (echoed as X-Request-Id) and runs
@@ -12,5 +13,13 @@ export function requestContextMiddleware(req: RequestWithId, res: ServerResponse
   const requestId = resolveRequestId(req.headers[REQUEST_ID_HEADER]);
   req.id = requestId;
   res.setHeader('X-Request-Id', requestId);
-  RequestContext.run({ requestId, traceparent: resolveTraceparent(req.headers.traceparent) }, next);
+  const userAgent = req.headers['user-agent']?.slice(0, 512);
+  RequestContext.run(
+    {
+      requestId,
+      traceparent: resolveTraceparent(req.headers.traceparent),
+      client: { ip: req.ip ?? req.socket.remoteAddress, userAgent },
+    },
+    next,
+  );
 }

@@ -7,6 +7,8 @@ export interface RequestContextData {
   traceparent?: string;
   userId?: string;
   workspaceId?: string;
+  /** The client as the api saw it (audit trail): address (after TRUST_PROXY) and user agent. */
+  client?: { ip?: string; userAgent?: string };
   /** Set inside worker jobs. */
   job?: { queue: string; id: string; name: string };
 }

@@ -73,6 +73,8 @@ export class ProblemDetailsFilter implements ExceptionFilter {
     }
     if (adapter.isHeadersSent(response)) return;
     for (const [name, value] of Object.entries(resolved.headers ?? {})) adapter.setHeader(response, name, value);
+    // RFC 9110: a 401 names the scheme that would be accepted.
+    if (resolved.status === 401) adapter.setHeader(response, 'WWW-Authenticate', 'Bearer realm="groundwork"');
     adapter.setHeader(response, 'Content-Type', PROBLEM_CONTENT_TYPE);
     adapter.reply(response, problem, resolved.status);
   }

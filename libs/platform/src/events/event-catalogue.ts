@@ -1,4 +1,14 @@
-import { UserEmailVerifiedPayload, UserRegisteredPayload, UserRegistrationRepeatedPayload } from './event-payloads.js';
+import {
+  InvitationCreatedPayload,
+  MemberAddedPayload,
+  MemberRemovedPayload,
+  MemberRoleChangedPayload,
+  UserDeletedPayload,
+  UserEmailVerifiedPayload,
+  UserPasswordResetRequestedPayload,
+  UserRegisteredPayload,
+  UserRegistrationRepeatedPayload,
+} from './event-payloads.js';
 
 export type EventVisibility = 'public' | 'internal';
 
@@ -18,6 +28,12 @@ export const EVENT_CATALOGUE = {
   'user.registered': define('internal', UserRegisteredPayload),
   'user.registration_repeated': define('internal', UserRegistrationRepeatedPayload),
   'user.email_verified': define('internal', UserEmailVerifiedPayload),
+  'user.password_reset_requested': define('internal', UserPasswordResetRequestedPayload),
+  'user.deleted': define('internal', UserDeletedPayload),
+  'member.added': define('public', MemberAddedPayload),
+  'member.removed': define('public', MemberRemovedPayload),
+  'member.role_changed': define('public', MemberRoleChangedPayload),
+  'invitation.created': define('internal', InvitationCreatedPayload),
 } as const;
 
 export type EventType = keyof typeof EVENT_CATALOGUE;

@@ -1,4 +1,4 @@
-import { IsUUID } from 'class-validator';
+import { IsIn, IsUUID } from 'class-validator';
 
 /**
  * Payload schemas of the event catalogue: class-validator classes, checked at publish time.
@@ -18,4 +18,48 @@ export class UserRegistrationRepeatedPayload {
 export class UserEmailVerifiedPayload {
   @IsUUID()
   userId!: string;
+}
+
+/** Someone asked for a password reset of an existing account (the mail consumer creates the token). */
+export class UserPasswordResetRequestedPayload {
+  @IsUUID()
+  userId!: string;
+}
+
+/** An account was deleted: its personal data is already erased; consumers drop what they keep. */
+export class UserDeletedPayload {
+  @IsUUID()
+  userId!: string;
+}
+
+const ROLES = ['owner', 'admin', 'member', 'viewer'] as const;
+
+export class MemberAddedPayload {
+  @IsUUID()
+  userId!: string;
+
+  @IsIn(ROLES)
+  role!: (typeof ROLES)[number];
+}
+
+export class MemberRemovedPayload {
+  @IsUUID()
+  userId!: string;
+}
+
+export class MemberRoleChangedPayload {
+  @IsUUID()
+  userId!: string;
+
+  @IsIn(ROLES)
+  previousRole!: (typeof ROLES)[number];
+
+  @IsIn(ROLES)
+  role!: (typeof ROLES)[number];
+}
+
+/** An invitation to mail (internal: the consumer creates its token). */
+export class InvitationCreatedPayload {
+  @IsUUID()
+  invitationId!: string;
 }

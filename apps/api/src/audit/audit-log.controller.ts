@@ -1,0 +1,30 @@
+import { Controller, Get, Query } from '@nestjs/common';
+import { ApiBearerAuth, ApiCookieAuth, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { AuditTrail, type Page, Paginated, PageQueryDto } from '@groundwork/platform';
+import { RequirePermission } from '../auth/access-rules.js';
+import { Grant, type WorkspaceAccessGrant } from '../auth/workspace-access.context.js';
+import { ApiProblemResponses } from '../common/api-problem-responses.decorator.js';
+import { AuditEventDto, AuditEventPageDto } from '../common/audit-event.dto.js';
+
+/** The workspace's security-relevant events, for its admins. */
+@ApiTags('audit')
+@ApiBearerAuth()
+@ApiCookieAuth()
+@Controller({ path: 'workspaces/:workspaceId/audit-log', version: '1' })
+export class AuditLogController {
+  constructor(private readonly audit: AuditTrail) {}
+
+  @Get()
+  @RequirePermission('audit:read')
+  @Paginated()
+  @ApiOperation({
+    operationId: 'listAuditLog',
+    summary: 'Role changes, API keys, invitations, ownership transfers… newest first',
+  })
+  @ApiOkResponse({ type: AuditEventPageDto })
+  @ApiProblemResponses(400, 401, 403, 404, 422, 429)
+  async list(@Grant() grant: WorkspaceAccessGrant, @Query() query: PageQueryDto): Promise<Page<AuditEventDto>> {
+    const page = await this.audit.list({ workspaceId: grant.workspaceId }, query.limit, query.cursor);
+    return { data: page.data.map(AuditEventDto.from), page: page.page };
+  }
+}

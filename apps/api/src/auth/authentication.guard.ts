@@ -1,0 +1,89 @@
+import { type CanActivate, type ExecutionContext, Injectable } from '@nestjs/common';
+import { CookieSessions, SessionsService } from '@groundwork/identity';
+import { DomainError, RequestContext } from '@groundwork/platform';
+import { ApiKeyAuthenticator, looksLikeApiKey } from '@groundwork/workspaces';
+import { BearerTokenVerifier } from './bearer-token.verifier.js';
+import type { Principal } from './principal.js';
+import { type RequestAuth, setRequestAuth } from './request-auth.js';
+import { SessionCookie } from './session-cookie.js';
+
+interface HttpRequest {
+  method: string;
+  headers: Record<string, string | string[] | undefined>;
+}
+
+const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
+export const CSRF_HEADER = 'x-csrf-token';
+
+const invalid = (why: string) => new DomainError('unauthenticated', why);
+
+/**
+ * The first guard: works out who is calling from whichever credential the request carries —
+ * `Authorization: Bearer gw_…` (API key), `Authorization: Bearer <JWT>`, or the session
+ * cookie — and records it on the request. It never refuses: the rate limiter counts the
+ * caller next, then the access guard decides.
+ */
+@Injectable()
+export class AuthenticationGuard implements CanActivate {
+  constructor(
+    private readonly bearer: BearerTokenVerifier,
+    private readonly apiKeys: ApiKeyAuthenticator,
+    private readonly sessions: SessionsService,
+    private readonly cookies: CookieSessions,
+    private readonly cookie: SessionCookie,
+  ) {}
+
+  async canActivate(context: ExecutionContext): Promise<boolean> {
+    const request = context.switchToHttp().getRequest<HttpRequest>();
+    const auth = await this.resolve(request).catch((error: unknown): RequestAuth => {
+      if (error instanceof DomainError) return { failure: error };
+      throw error;
+    });
+    setRequestAuth(request, auth);
+    if (auth.principal) {
+      RequestContext.assign({ userId: auth.principal.kind === 'user' ? auth.principal.userId : undefined });
+    }
+    return true;
+  }
+
+  private async resolve(request: HttpRequest): Promise<RequestAuth> {
+    const authorization = request.headers.authorization;
+    if (typeof authorization === 'string' && authorization.length > 0) {
+      return { principal: await this.fromAuthorization(request, authorization) };
+    }
+    const cookieId = this.cookie.read(typeof request.headers.cookie === 'string' ? request.headers.cookie : undefined);
+    if (cookieId !== undefined) return { principal: await this.fromCookie(request, cookieId) };
+    return {};
+  }
+
+  private async fromAuthorization(request: HttpRequest, authorization: string): Promise<Principal> {
+    const match = /^Bearer ([^\s]{1,4096})$/i.exec(authorization.trim());
+    if (!match?.[1]) throw invalid('The Authorization header must be "Bearer <token>".');
+    const token = match[1];
+    if (looksLikeApiKey(token)) {
+      const key = await this.apiKeys.authenticate(token);
+      if (!key) throw invalid('The API key is invalid, expired or revoked.');
+      return { kind: 'api_key', ...key };
+    }
+    const claims = await this.bearer.verify(request);
+    if (!claims) throw invalid('The access token is invalid or expired.');
+    if (!(await this.sessions.isActive(claims.sid))) throw invalid('The session of this access token has ended.');
+    return { kind: 'user', userId: claims.sub, sessionId: claims.sid, via: 'bearer' };
+  }
+
+  private async fromCookie(request: HttpRequest, cookieId: string): Promise<Principal> {
+    const session = await this.cookies.resolve(cookieId);
+    if (!session || !(await this.sessions.isActive(session.sessionId))) {
+      throw invalid('The session has ended; sign in again.');
+    }
+    // A browser sends the cookie with any request to this origin, including forged ones; a
+    // state-changing request must also prove it was made by our client (double submit).
+    if (!SAFE_METHODS.has(request.method.toUpperCase())) {
+      const presented = request.headers[CSRF_HEADER];
+      if (!CookieSessions.csrfMatches(session, typeof presented === 'string' ? presented : undefined)) {
+        throw new DomainError('forbidden', 'The X-CSRF-Token header is missing or does not belong to this session.');
+      }
+    }
+    return { kind: 'user', userId: session.userId, sessionId: session.sessionId, via: 'cookie' };
+  }
+}

@@ -1,0 +1,116 @@
+import { Injectable } from '@nestjs/common';
+import { RequestContext } from '../context/request-context.js';
+import type { Prisma } from '../database/generated/client.js';
+import { PrismaService } from '../database/prisma.service.js';
+import { DomainError } from '../errors/domain-error.js';
+import { isUuid, newId } from '../ids/uuid.js';
+import { CursorCodec, cursorScope } from '../pagination/cursor.js';
+import { type Page, toPage } from '../pagination/page.js';
+
+/** Every action the trail records: account events (for the account) and workspace events (for admins). */
+export const AUDIT_ACTIONS = [
+  'login.succeeded',
+  'login.failed',
+  'logout',
+  'refresh_token.reused',
+  'password.changed',
+  'password.reset_requested',
+  'oidc.linked',
+  'workspace.created',
+  'workspace.updated',
+  'member.role_changed',
+  'member.removed',
+  'invitation.created',
+  'invitation.accepted',
+  'api_key.created',
+  'api_key.revoked',
+  'ownership.transferred',
+] as const;
+export type AuditAction = (typeof AUDIT_ACTIONS)[number];
+
+export interface AuditEntry {
+  action: AuditAction;
+  /** Set for workspace events. */
+  workspaceId?: string;
+  /** Set for account events: the account the event concerns. */
+  userId?: string;
+  /** Who acted; defaults to the request's user. */
+  actorId?: string | null;
+  actorApiKeyId?: string;
+  details?: Record<string, string | number | boolean | null>;
+}
+
+export interface AuditRecord {
+  id: string;
+  action: string;
+  actorId: string | null;
+  actorApiKeyId: string | null;
+  ip: string | null;
+  userAgent: string | null;
+  requestId: string | null;
+  details: Prisma.JsonValue;
+  createdAt: Date;
+}
+
+type Db = Prisma.TransactionClient | PrismaService;
+
+/**
+ * The one audit trail. Entries take the client address, user agent and request id from the
+ * request context, so callers state only what happened; writing inside the caller's
+ * transaction keeps the trail true to what committed.
+ */
+@Injectable()
+export class AuditTrail {
+  constructor(private readonly prisma: PrismaService) {}
+
+  async record(entry: AuditEntry, db: Db = this.prisma): Promise<void> {
+    const context = RequestContext.current();
+    await db.auditEvent.create({
+      data: {
+        id: newId(),
+        action: entry.action,
+        workspaceId: entry.workspaceId,
+        userId: entry.userId,
+        actorId: entry.actorId === undefined ? (context?.userId ?? null) : entry.actorId,
+        actorApiKeyId: entry.actorApiKeyId,
+        ip: context?.client?.ip?.slice(0, 45),
+        userAgent: context?.client?.userAgent,
+        requestId: context?.requestId,
+        details: entry.details ?? {},
+      },
+    });
+  }
+
+  /** Newest first, through the platform's one pagination mechanism (ids are time-ordered). */
+  async list(
+    subject: { workspaceId: string } | { userId: string },
+    limit: number,
+    cursor?: string,
+  ): Promise<Page<AuditRecord>> {
+    const scope = cursorScope(['audit', subject]);
+    const before = cursor === undefined ? undefined : String(CursorCodec.decode(scope, cursor)[0]);
+    if (before !== undefined && !isUuid(before)) throw new DomainError('invalid_cursor', 'The cursor is invalid.');
+    const rows = await this.prisma.auditEvent.findMany({
+      where: { ...subject, ...(before === undefined ? {} : { id: { lt: before } }) },
+      orderBy: { id: 'desc' },
+      take: limit + 1,
+    });
+    return toPage(
+      rows,
+      limit,
+      scope,
+      (row) => [row.id],
+      (row) => ({
+        id: row.id,
+        action: row.action,
+        actorId: row.actorId,
+        actorApiKeyId: row.actorApiKeyId,
+        ip: row.ip,
+        userAgent: row.userAgent,
+        requestId: row.requestId,
+        details: row.details,
+        createdAt: row.createdAt,
+      }),
+    );
+  }
+}

@@ -1,0 +1,111 @@
+import { Injectable, Logger } from '@nestjs/common';
+import { Counter } from 'prom-client';
+import { MetricsService } from '../observability/metrics.service.js';
+import { RedisService } from '../redis/redis.service.js';
+import type { WindowCount } from './counter-store.js';
+import { MemoryCounterStore } from './memory-counter-store.js';
+import { RedisCounterStore } from './redis-counter-store.js';
+
+/** Where a decision was counted. */
+export type CounterSource = 'redis' | 'memory';
+
+export interface CountedWindow extends WindowCount {
+  source: CounterSource;
+}
+
+/**
+ * A Redis command the limiter waits for before it decides from memory instead: a Redis that
+ * accepts connections but stalls must not stall every request.
+ */
+const REDIS_DECISION_TIMEOUT_MS = 500;
+
+/**
+ * The counter store of every rate limit: Redis, shared by all api instances; while Redis is
+ * unavailable, per-instance memory with the same semantics (DESIGN.md, Health: the api
+ * degrades instead of failing or letting everything through). Each switch is logged once and
+ * every decision taken from memory is counted in /metrics, so operators see that limits are,
+ * for now, per instance (effectively quota × instances).
+ */
+@Injectable()
+export class RateLimitCounters {
+  private readonly logger = new Logger('RateLimit');
+  private readonly redisStore: RedisCounterStore;
+  private readonly memory = new MemoryCounterStore();
+  private readonly fallbackDecisions: Counter<'policy'>;
+  private onFallback = false;
+
+  constructor(
+    private readonly redis: RedisService,
+    metrics: MetricsService,
+  ) {
+    this.redisStore = new RedisCounterStore(redis.client);
+    this.fallbackDecisions = new Counter({
+      name: 'rate_limit_fallback_decisions_total',
+      help: 'Rate-limit decisions taken from per-instance memory because Redis was unavailable, by policy',
+      labelNames: ['policy'],
+      registers: [metrics.registry],
+    });
+  }
+
+  /** Counts one hit on `key` unless its window already holds `limit` (0: only reads the window). */
+  async increment(policy: string, key: string, windowMs: number, limit: number): Promise<CountedWindow> {
+    // Commands fail fast while disconnected (no offline queue); checking first skips even that.
+    if (this.redis.client.status === 'ready') {
+      try {
+        const counted = await this.withTimeout(this.redisStore.increment(key, windowMs, limit));
+        this.leaveFallback();
+        return { ...counted, source: 'redis' };
+      } catch (error) {
+        this.enterFallback({ err: error });
+      }
+    } else {
+      this.enterFallback({ redisStatus: this.redis.client.status });
+    }
+    this.fallbackDecisions.inc({ policy });
+    return { ...this.memory.increment(key, windowMs, limit), source: 'memory' };
+  }
+
+  /**
+   * Forgets `key` everywhere it may be counted. While Redis is down its counter there stays
+   * until it expires: the reset is best effort, never a reason to fail the caller.
+   */
+  async delete(key: string): Promise<void> {
+    this.memory.delete(key);
+    if (this.redis.client.status !== 'ready') return;
+    try {
+      await this.withTimeout(this.redisStore.delete(key));
+    } catch (error) {
+      this.enterFallback({ err: error });
+    }
+  }
+
+  /** `why`: the failed command's error, or the connection state when no command was tried (e.g. still connecting at boot). */
+  private enterFallback(why: { err: unknown } | { redisStatus: string }): void {
+    if (this.onFallback) return;
+    this.onFallback = true;
+    this.logger.warn(why, 'rate limits fall back to per-instance memory counters: Redis unavailable');
+  }
+
+  private leaveFallback(): void {
+    if (!this.onFallback) return;
+    this.onFallback = false;
+    // Counts taken during the outage are per instance and would be stale at the next one.
+    this.memory.clear();
+    this.logger.log('rate limits counted in Redis again');
+  }
+
+  private async withTimeout<T>(operation: Promise<T>): Promise<T> {
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_resolve, reject) => {
+      timer = setTimeout(
+        () => reject(new Error(`redis did not answer within ${REDIS_DECISION_TIMEOUT_MS} ms`)),
+        REDIS_DECISION_TIMEOUT_MS,
+      );
+    });
+    try {
+      return await Promise.race([operation, timeout]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+}

@@ -1,0 +1,45 @@
+import type { AppConfig } from '../config/app-config.js';
+
+/** The request policies a route can name (`@RateLimit('auth')`); routes that name none use `default`. */
+export type RateLimitPolicyName = 'default' | 'auth';
+
+export interface RateLimitPolicy {
+  name: RateLimitPolicyName;
+  /** Requests allowed per window. */
+  limit: number;
+  windowSeconds: number;
+  /**
+   * What a counter belongs to: `caller` counts a signed-in principal (user or API key) on its
+   * own and an anonymous request per client IP; `ip` always counts per client IP.
+   */
+  keyedBy: 'caller' | 'ip';
+}
+
+/** A counter of failures that locks out further attempts once exhausted. */
+export interface AttemptLimit {
+  limit: number;
+  windowSeconds: number;
+}
+
+/**
+ * Every rate-limit policy of the product, in one place. Only the general quota is an
+ * operator setting (RATE_LIMIT_PER_MINUTE); the auth limits are part of the security design
+ * and fixed in code, so a misconfiguration cannot open the door to credential stuffing.
+ */
+export function rateLimitPolicies(config: AppConfig): Readonly<Record<RateLimitPolicyName, RateLimitPolicy>> {
+  return {
+    default: { name: 'default', limit: config.rateLimit.perMinute, windowSeconds: 60, keyedBy: 'caller' },
+    // Auth routes are reached before there is a principal, and are what attackers hammer.
+    auth: { name: 'auth', limit: 60, windowSeconds: 60, keyedBy: 'ip' },
+  };
+}
+
+/**
+ * Failed sign-ins. Per account: a handful of guesses, then the account's attempts pause (slows
+ * guessing one password). Per IP: more, for shared NATs, but it stops one client spraying many
+ * accounts (credential stuffing).
+ */
+export const LOGIN_ATTEMPT_LIMITS = {
+  account: { limit: 5, windowSeconds: 15 * 60 },
+  ip: { limit: 50, windowSeconds: 15 * 60 },
+} as const satisfies Record<'account' | 'ip', AttemptLimit>;

@@ -1,0 +1,144 @@
+import { Injectable } from '@nestjs/common';
+import {
+  AuditTrail,
+  CursorCodec,
+  cursorScope,
+  DomainError,
+  isUuid,
+  newId,
+  type Page,
+  PrismaService,
+  toPage,
+} from '@groundwork/platform';
+import { roleAtLeast, type WorkspaceRole } from '../access/permissions.js';
+import { newApiKeySecret } from './api-key-secret.js';
+
+/** Roles a key may carry: a key never owns a workspace (there is exactly one owner, a person). */
+export const API_KEY_ROLES = ['admin', 'member', 'viewer'] as const;
+export type ApiKeyRole = (typeof API_KEY_ROLES)[number];
+
+export interface ApiKeySummary {
+  id: string;
+  name: string;
+  role: WorkspaceRole;
+  prefix: string;
+  createdById: string;
+  createdAt: Date;
+  expiresAt: Date | null;
+  lastUsedAt: Date | null;
+}
+
+export interface CreatedApiKey extends ApiKeySummary {
+  /** `gw_<id>_<secret>`: returned once, stored only as a hash. */
+  secret: string;
+}
+
+export interface NewApiKey {
+  name: string;
+  role: ApiKeyRole;
+  expiresAt?: Date;
+}
+
+/** The creator: a person with their role in the workspace. */
+export interface KeyCreator {
+  userId: string;
+  role: WorkspaceRole;
+}
+
+const SELECT = {
+  id: true,
+  name: true,
+  role: true,
+  prefix: true,
+  createdById: true,
+  createdAt: true,
+  expiresAt: true,
+  lastUsedAt: true,
+} as const;
+
+@Injectable()
+export class ApiKeysService {
+  constructor(
+    private readonly prisma: PrismaService,
+    private readonly audit: AuditTrail,
+  ) {}
+
+  async create(workspaceId: string, creator: KeyCreator, request: NewApiKey, now = new Date()): Promise<CreatedApiKey> {
+    if (!roleAtLeast(creator.role, request.role)) {
+      throw new DomainError('forbidden', `A key cannot carry a role (${request.role}) above yours (${creator.role}).`);
+    }
+    if (request.expiresAt !== undefined && request.expiresAt <= now) {
+      throw new DomainError('validation_failed', 'The request has invalid fields.', {
+        errors: [{ field: 'expiresAt', message: 'expiresAt must be in the future' }],
+      });
+    }
+    const id = newId();
+    const { key, secretHash, prefix } = newApiKeySecret(id);
+    const created = await this.prisma.$transaction(async (tx) => {
+      const row = await tx.apiKey.create({
+        data: {
+          id,
+          workspaceId,
+          name: request.name,
+          role: request.role,
+          prefix,
+          secretHash,
+          createdById: creator.userId,
+          expiresAt: request.expiresAt ?? null,
+        },
+        select: SELECT,
+      });
+      await this.audit.record(
+        { action: 'api_key.created', workspaceId, details: { apiKeyId: id, name: request.name, role: request.role } },
+        tx,
+      );
+      return row;
+    });
+    return { ...created, secret: key };
+  }
+
+  /** The workspace's live keys, newest first (revoked ones are gone from the list). */
+  async list(workspaceId: string, limit: number, cursor?: string): Promise<Page<ApiKeySummary>> {
+    const scope = cursorScope(['api-keys', workspaceId]);
+    const before = cursor === undefined ? undefined : String(CursorCodec.decode(scope, cursor)[0]);
+    if (before !== undefined && !isUuid(before)) throw new DomainError('invalid_cursor', 'The cursor is invalid.');
+    const rows = await this.prisma.apiKey.findMany({
+      where: { workspaceId, revokedAt: null, ...(before === undefined ? {} : { id: { lt: before } }) },
+      orderBy: { id: 'desc' },
+      take: limit + 1,
+      select: SELECT,
+    });
+    return toPage(
+      rows,
+      limit,
+      scope,
+      (row) => [row.id],
+      (row) => row,
+    );
+  }
+
+  async get(workspaceId: string, keyId: string): Promise<ApiKeySummary> {
+    const key = isUuid(keyId)
+      ? await this.prisma.apiKey.findFirst({ where: { id: keyId, workspaceId, revokedAt: null }, select: SELECT })
+      : null;
+    if (!key) throw new DomainError('not_found', 'The API key does not exist in this workspace.');
+    return key;
+  }
+
+  /** Revokes at once: the next request with the key is refused (keys are checked per request). */
+  async revoke(workspaceId: string, keyId: string, actor: { actorApiKeyId?: string }, now = new Date()): Promise<void> {
+    const notFound = () => new DomainError('not_found', 'The API key does not exist in this workspace.');
+    if (!isUuid(keyId)) throw notFound();
+    await this.prisma.$transaction(async (tx) => {
+      const { count } = await tx.apiKey.updateMany({
+        where: { id: keyId, workspaceId, revokedAt: null },
+        data: { revokedAt: now },
+      });
+      if (count === 0) throw notFound();
+      await this.audit.record(
+        { action: 'api_key.revoked', workspaceId, actorApiKeyId: actor.actorApiKeyId, details: { apiKeyId: keyId } },
+        tx,
+      );
+    });
+  }
+}

@@ -1,0 +1,48 @@
+import { once } from 'node:events';
+import { Test, type TestingModule } from '@nestjs/testing';
+import {
+  LoginAttemptLimiter,
+  loadAppConfig,
+  MetricsModule,
+  MetricsService,
+  PlatformConfigModule,
+  RateLimiter,
+  RateLimiterModule,
+  RedisModule,
+  RedisService,
+} from '@groundwork/platform';
+
+/** What one "api instance" of a test holds: its own config, Redis connection, metrics and limiters. */
+export interface LimiterInstance {
+  moduleRef: TestingModule;
+  limiter: RateLimiter;
+  logins: LoginAttemptLimiter;
+  redis: RedisService;
+  metrics: MetricsService;
+}
+
+/** Builds the limiters as the api does (same modules), with env overrides; resolves once its Redis is ready. */
+export async function limiterInstance(env: Record<string, string> = {}): Promise<LimiterInstance> {
+  const config = loadAppConfig('api', { ...process.env, ...env });
+  const moduleRef = await Test.createTestingModule({
+    imports: [PlatformConfigModule.forRoot('api', config), RedisModule, MetricsModule, RateLimiterModule],
+  }).compile();
+  await moduleRef.init();
+  const redis = moduleRef.get(RedisService);
+  if (redis.client.status !== 'ready') await once(redis.client, 'ready');
+  return {
+    moduleRef,
+    limiter: moduleRef.get(RateLimiter),
+    logins: moduleRef.get(LoginAttemptLimiter),
+    redis,
+    metrics: moduleRef.get(MetricsService),
+  };
+}
+
+/** The instance's `rate_limit_fallback_decisions_total` for one policy. */
+export async function fallbackDecisions(instance: LimiterInstance, policy: string): Promise<number> {
+  const metric = instance.metrics.registry.getSingleMetric('rate_limit_fallback_decisions_total');
+  if (!metric) throw new Error('rate_limit_fallback_decisions_total is not registered');
+  const { values } = await metric.get();
+  return values.find((value) => value.labels.policy === policy)?.value ?? 0;
+}
