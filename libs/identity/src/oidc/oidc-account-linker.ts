@@ -1,5 +1,5 @@
 import { Injectable, Logger } from '@nestjs/common';
-import { DomainError, newId, PrismaService } from '@groundwork/platform';
+import { AuditTrail, DomainError, newId, PrismaService } from '@groundwork/platform';
 import { normalizeEmail } from '../users/normalize-email.js';
 
 /** The verified claims of an ID token (merged with UserInfo), as far as accounts care. */
@@ -52,7 +52,10 @@ function displayName(claims: OidcClaims, email: string): string {
 export class OidcAccountLinker {
   private readonly logger = new Logger(OidcAccountLinker.name);
 
-  constructor(private readonly prisma: PrismaService) {}
+  constructor(
+    private readonly prisma: PrismaService,
+    private readonly audit: AuditTrail,
+  ) {}
 
   async link(provider: string, claims: OidcClaims, now = new Date()): Promise<LinkedAccount> {
     for (let attempt = 1; ; attempt += 1) {
@@ -101,6 +104,11 @@ export class OidcAccountLinker {
         if (existing.emailVerifiedAt === null) {
           await tx.user.update({ where: { id: existing.id }, data: { emailVerifiedAt: now } });
         }
+        // In the account's security trail: a new way into it was added.
+        await this.audit.record(
+          { action: 'oidc.linked', userId: existing.id, actorId: existing.id, details: { provider, created: false } },
+          tx,
+        );
         return { userId: existing.id, created: false };
       }
       const id = newId();
@@ -108,6 +116,10 @@ export class OidcAccountLinker {
         data: { id, email, name: displayName(claims, email), passwordHash: null, emailVerifiedAt: now },
       });
       await tx.oidcIdentity.create({ data: { provider, subject: claims.sub, userId: id, email } });
+      await this.audit.record(
+        { action: 'oidc.linked', userId: id, actorId: id, details: { provider, created: true } },
+        tx,
+      );
       return { userId: id, created: true };
     });
   }

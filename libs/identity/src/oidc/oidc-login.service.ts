@@ -2,6 +2,7 @@ import { timingSafeEqual } from 'node:crypto';
 import { Injectable, Logger } from '@nestjs/common';
 import * as oidc from 'openid-client';
 import { DomainError, RedisService } from '@groundwork/platform';
+import { type OpenedSession, SessionsService } from '../sessions/sessions.service.js';
 import { OidcAccountLinker, type OidcClaims } from './oidc-account-linker.js';
 import { OidcProviderRegistry } from './oidc-provider-registry.js';
 
@@ -20,9 +21,10 @@ export interface OidcLoginStart {
 export interface OidcLoginResult {
   userId: string;
   provider: string;
-  mode: OidcSessionMode;
   /** Whether this login created the account. */
   created: boolean;
+  /** The new session, of the kind (bearer or cookie) the login was started for. */
+  session: OpenedSession;
 }
 
 /** What the server keeps between the redirect and the callback; never leaves the server. */
@@ -85,6 +87,7 @@ export class OidcLoginService {
     private readonly registry: OidcProviderRegistry,
     private readonly redis: RedisService,
     private readonly linker: OidcAccountLinker,
+    private readonly sessions: SessionsService,
   ) {}
 
   async begin(provider: string, mode: OidcSessionMode): Promise<OidcLoginStart> {
@@ -119,7 +122,8 @@ export class OidcLoginService {
   /**
    * Finishes the login from the callback's query: the state must be the browser's and still
    * pending; the code is exchanged with the PKCE verifier; the ID token's signature, issuer,
-   * audience, expiry and nonce are verified; then the account is found, linked or created.
+   * audience, expiry and nonce are verified; then the account is found, linked or created, and
+   * a session of the kind chosen at the start is opened (method `oidc:<provider>`).
    */
   async complete(
     provider: string,
@@ -143,7 +147,8 @@ export class OidcLoginService {
     currentUrl.search = callbackQuery.toString();
     const claims = await this.exchange(client.configuration, currentUrl, state, pending);
     const { userId, created } = await this.linker.link(client.name, claims);
-    return { userId, provider: client.name, mode: pending.mode, created };
+    const session = await this.sessions.open(userId, { kind: pending.mode, method: `oidc:${client.name}` });
+    return { userId, provider: client.name, created, session };
   }
 
   private async take(state: string): Promise<PendingLogin | undefined> {
