@@ -29,21 +29,33 @@ export interface OidcTestProviderOptions {
  * redirects only, so a test follows the whole flow with `fetch(..., { redirect: 'manual' })`.
  */
 export class OidcTestProvider {
-  private readonly accounts = new Map<string, IdpAccount>();
   private nextLogin: string | undefined;
+  private readonly server: Server;
 
   private constructor(
     readonly issuer: string,
     private readonly provider: Provider,
-    private readonly server: Server,
-  ) {}
+    private readonly accounts: Map<string, IdpAccount>,
+  ) {
+    const handle = provider.callback();
+    this.server = createServer((req, res) => {
+      if (req.url?.startsWith('/interaction/')) {
+        this.interact(req, res).catch((error: unknown) => {
+          res.statusCode = 500;
+          res.end(String(error));
+        });
+        return;
+      }
+      void handle(req, res);
+    });
+  }
 
   static async start(options: OidcTestProviderOptions): Promise<OidcTestProvider> {
     const port = options.port ?? (await freePort());
     const issuer = `http://127.0.0.1:${port}`;
     // A fresh signing key per run, instead of oidc-provider's development key (it warns on that).
     const signingKey = generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey.export({ format: 'jwk' });
-    let fixture: OidcTestProvider | undefined;
+    const accounts = new Map<string, IdpAccount>();
     const configuration: Configuration = {
       clients: [
         {
@@ -65,7 +77,7 @@ export class OidcTestProvider {
       // Explicit lifetimes (the defaults print a notice each); the access token only serves UserInfo.
       ttl: { AccessToken: 300, AuthorizationCode: 60, IdToken: 300, Interaction: 600, Session: 3600, Grant: 3600 },
       findAccount: (_ctx, sub) => {
-        const account = fixture?.accounts.get(sub);
+        const account = accounts.get(sub);
         if (!account) return undefined;
         return {
           accountId: sub,
@@ -79,23 +91,12 @@ export class OidcTestProvider {
       },
     };
     const provider = new Provider(issuer, configuration);
-    const handle = provider.callback();
-    const server = createServer((req, res) => {
-      if (req.url?.startsWith('/interaction/')) {
-        fixture!.interact(req, res).catch((error: unknown) => {
-          res.statusCode = 500;
-          res.end(String(error));
-        });
-        return;
-      }
-      void handle(req, res);
-    });
-    fixture = new OidcTestProvider(issuer, provider, server);
+    const fixture = new OidcTestProvider(issuer, provider, accounts);
     await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(port, '127.0.0.1', () => resolve());
+      fixture.server.once('error', reject);
+      fixture.server.listen(port, '127.0.0.1', () => resolve());
     });
-    if ((server.address() as AddressInfo).port !== port) throw new Error('the IdP did not bind its port');
+    if ((fixture.server.address() as AddressInfo).port !== port) throw new Error('the IdP did not bind its port');
     return fixture;
   }
 

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { TestingModule } from '@nestjs/testing';
-import { DomainError, EventsModule, PrismaService } from '@groundwork/platform';
+import { AuditModule, DomainError, EventsModule, PrismaService } from '@groundwork/platform';
 import { IdentityModule, OidcAccountLinker, type OidcClaims } from '@groundwork/identity';
 import { platformTestingModule } from '../../support/platform-context.js';
 
@@ -19,7 +19,7 @@ describe('OidcAccountLinker on PostgreSQL', () => {
   let linker: OidcAccountLinker;
 
   beforeAll(async () => {
-    moduleRef = await platformTestingModule({ imports: [EventsModule, IdentityModule] });
+    moduleRef = await platformTestingModule({ imports: [AuditModule, EventsModule, IdentityModule] });
     prisma = moduleRef.get(PrismaService);
     linker = moduleRef.get(OidcAccountLinker);
   });
@@ -55,6 +55,8 @@ describe('OidcAccountLinker on PostgreSQL', () => {
       where: { provider_subject: { provider: 'test', subject: claims.sub } },
     });
     expect(identity.userId).toBe(linked.userId);
+    const trail = await prisma.auditEvent.findMany({ where: { userId: linked.userId }, select: { action: true } });
+    expect(trail.map((e) => e.action)).toEqual(['oidc.linked']);
   });
 
   it("names an account without a name claim after the email's local part", async () => {

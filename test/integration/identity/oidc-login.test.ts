@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
 import type { TestingModule } from '@nestjs/testing';
 import { Test } from '@nestjs/testing';
 import {
+  AuditModule,
   DatabaseModule,
   DomainError,
   EventsModule,
@@ -61,6 +62,7 @@ describe('OidcLoginService against oidc-provider', () => {
         DatabaseModule,
         RedisModule,
         MetricsModule,
+        AuditModule,
         EventsModule,
         IdentityModule,
       ],
@@ -123,7 +125,9 @@ describe('OidcLoginService against oidc-provider', () => {
 
     const result = await logins.complete('test', callback.searchParams, state);
 
-    expect(result).toMatchObject({ provider: 'test', mode: 'cookie', created: true });
+    expect(result).toMatchObject({ provider: 'test', created: true, session: { kind: 'cookie' } });
+    const session = await prisma.authSession.findUniqueOrThrow({ where: { id: result.session.sessionId } });
+    expect(session).toMatchObject({ userId: result.userId, kind: 'cookie', method: 'oidc:test' });
     const user = await prisma.user.findUniqueOrThrow({ where: { id: result.userId } });
     expect(user).toMatchObject({ email: who.email, name: 'Ada Lovelace', passwordHash: null });
     expect(user.emailVerifiedAt).not.toBeNull();

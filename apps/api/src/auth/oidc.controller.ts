@@ -82,9 +82,9 @@ export class OidcController {
       'Where the provider sends the browser back: the account is found, linked by verified email or created, and signed in — tokens, or the session cookie when the login started with `?session=cookie`.',
   })
   @ApiParam(PROVIDER_PARAM)
-  @ApiQuery({ name: 'code', required: false, description: 'The authorization code (from the provider).' })
-  @ApiQuery({ name: 'state', required: true, description: 'The login state (from the provider).' })
-  @ApiQuery({ name: 'error', required: false, description: 'The provider refused the sign-in.' })
+  @ApiQuery({ type: String, name: 'code', required: false, description: 'The authorization code (from the provider).' })
+  @ApiQuery({ type: String, name: 'state', required: true, description: 'The login state (from the provider).' })
+  @ApiQuery({ type: String, name: 'error', required: false, description: 'The provider refused the sign-in.' })
   @ApiExtraModels(TokenPairDto, CookieSessionDto)
   @ApiOkResponse({
     schema: { oneOf: [{ $ref: getSchemaPath(TokenPairDto) }, { $ref: getSchemaPath(CookieSessionDto) }] },
