@@ -14,7 +14,7 @@ export class OidcStateCookie {
   readonly name: string;
   private readonly secure: boolean;
 
-  constructor(config: AppConfig) {
+  constructor(config: Pick<AppConfig, 'isProduction'>) {
     this.secure = config.isProduction;
     this.name = this.secure ? '__Secure-gw_oidc_state' : 'gw_oidc_state';
   }

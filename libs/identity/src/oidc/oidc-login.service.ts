@@ -130,12 +130,12 @@ export class OidcLoginService {
     callbackQuery: URLSearchParams,
     browserState: string | undefined,
   ): Promise<OidcLoginResult> {
+    const client = await this.registry.client(provider);
     const state = callbackQuery.get('state') ?? '';
     if (!STATE_PATTERN.test(state)) throw refused('The sign-in response carries no valid state.');
     if (!browserState || !sameSecret(state, browserState)) {
       throw refused('The sign-in response does not belong to this browser; start the sign-in again.');
     }
-    const client = await this.registry.client(provider);
     const pending = await this.take(state);
     if (!pending || pending.provider !== client.name) {
       throw refused('The sign-in has expired, was already used or is unknown; start the sign-in again.');
@@ -187,8 +187,7 @@ export class OidcLoginService {
       const needsUserInfo = idToken.email === undefined || idToken.email_verified === undefined;
       if (!needsUserInfo || !configuration.serverMetadata().userinfo_endpoint) return { ...idToken };
       const userInfo = await oidc.fetchUserInfo(configuration, tokens.access_token, idToken.sub);
-      const claims: OidcClaims = { ...userInfo, ...idToken };
-      return claims;
+      return { ...userInfo, ...idToken };
     } catch (error) {
       throw this.translate(error);
     }

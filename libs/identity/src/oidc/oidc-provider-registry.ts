@@ -19,7 +19,8 @@ export interface OidcClient {
   redirectUri: string;
 }
 
-type Entry = { kind: 'pending'; client: Promise<OidcClient> } | { kind: 'failed'; retryAt: number };
+/** A discovery under way or done (the promise is kept either way), or one that failed recently. */
+type Entry = { kind: 'discovery'; client: Promise<OidcClient> } | { kind: 'failed'; retryAt: number };
 
 /**
  * One openid-client configuration per `OIDC_<NAME>_*` provider. Discovery happens at the first
@@ -37,32 +38,22 @@ export class OidcProviderRegistry {
     this.providers = new Map(config.oidc.map((provider) => [provider.name, provider]));
   }
 
-  /** The names of the configured providers (the `{provider}` path segments). */
-  names(): string[] {
-    return [...this.providers.keys()];
-  }
-
-  has(name: string): boolean {
-    return this.providers.has(name);
-  }
-
   async client(name: string): Promise<OidcClient> {
     const provider = this.providers.get(name);
-    if (!provider) throw new DomainError('not_found', `There is no OpenID provider named "${name}".`);
+    if (!provider) throw new DomainError('not_found', 'There is no such OpenID provider.');
     const entry = this.entries.get(name);
-    if (entry?.kind === 'pending') return entry.client;
+    if (entry?.kind === 'discovery') return entry.client;
     if (entry?.kind === 'failed' && entry.retryAt > Date.now()) throw this.unavailable(name, entry.retryAt);
 
-    const client = this.discover(provider);
-    this.entries.set(name, { kind: 'pending', client });
-    try {
-      return await client;
-    } catch (error) {
+    // Concurrent first logins share one discovery, and all of them see its failure as a 503.
+    const client = this.discover(provider).catch((error: unknown) => {
       const retryAt = Date.now() + DISCOVERY_RETRY_AFTER_MS;
       this.entries.set(name, { kind: 'failed', retryAt });
       this.logger.warn({ err: error, provider: name }, 'OpenID provider discovery failed');
       throw this.unavailable(name, retryAt, error);
-    }
+    });
+    this.entries.set(name, { kind: 'discovery', client });
+    return client;
   }
 
   private async discover(provider: OidcProviderConfig): Promise<OidcClient> {
