@@ -1,6 +1,6 @@
 import { Test, type TestingModule } from '@nestjs/testing';
 import type { ModuleMetadata } from '@nestjs/common';
-import { DatabaseModule, MetricsModule, PlatformConfigModule, RedisModule } from '@groundwork/platform';
+import { AuditModule, DatabaseModule, MetricsModule, PlatformConfigModule, RedisModule } from '@groundwork/platform';
 
 /** A Nest testing module with the real platform (config from the run's env, PG, Redis). */
 export async function platformTestingModule(metadata: ModuleMetadata = {}): Promise<TestingModule> {
@@ -11,6 +11,7 @@ export async function platformTestingModule(metadata: ModuleMetadata = {}): Prom
       DatabaseModule,
       RedisModule,
       MetricsModule,
+      AuditModule,
       ...(metadata.imports ?? []),
     ],
   }).compile();

@@ -24,6 +24,7 @@ import { MeModule } from './me/me.module.js';
 import { MetricsController } from './metrics/metrics.controller.js';
 import { RateLimitGuard } from './rate-limit/rate-limit.guard.js';
 import { RateLimitModule } from './rate-limit/rate-limit.module.js';
+import { WorkspacesHttpModule } from './workspaces/workspaces-http.module.js';
 
 /** Options for embedding the api: extra feature modules (how the product is extended). */
 export interface ApiModuleOptions {
@@ -52,6 +53,7 @@ export class ApiModule {
         MeModule,
         ApiKeysHttpModule,
         AuditHttpModule,
+        WorkspacesHttpModule,
         ...(options.imports ?? []),
       ],
       controllers: [HealthController, MetricsController],

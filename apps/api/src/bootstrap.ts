@@ -5,6 +5,7 @@ import { SwaggerModule } from '@nestjs/swagger';
 import { Logger } from 'nestjs-pino';
 import {
   accessLogMiddleware,
+  bodyMediaTypeMiddleware,
   type AppConfig,
   createAccessLogger,
   HttpDrainService,
@@ -39,8 +40,8 @@ function trustProxySetting(value: string): boolean | number | string {
 
 /**
  * Builds the api with its whole HTTP edge, in the order of DESIGN.md's data flow: request
- * context (id) → access log → drain tracking → metrics → security headers → CORS → body parsing (limited)
- * → Nest (guards, pipes, interceptors, controllers, the problem+json filter).
+ * context (id) → access log → drain tracking → metrics → security headers → CORS → body media type (415)
+ * → body parsing (limited) → Nest (guards, pipes, interceptors, controllers, the problem+json filter).
  * Express appears only here: the rest of the edge uses Nest's abstractions.
  */
 export async function createApiApp(config: AppConfig, options: ApiModuleOptions = {}): Promise<INestApplication> {
@@ -80,6 +81,7 @@ export async function createApiApp(config: AppConfig, options: ApiModuleOptions 
     exposedHeaders: EXPOSED_HEADERS,
     maxAge: 600,
   });
+  app.use(bodyMediaTypeMiddleware);
   app.useBodyParser('json', { limit: config.http.bodyLimit });
   configureRouting(app);
 

@@ -56,3 +56,4 @@ export * from './rate-limit/rate-limit-counters.js';
 export * from './rate-limit/rate-limit.policies.js';
 export * from './rate-limit/rate-limiter.js';
 export * from './rate-limit/rate-limiter.module.js';
+export * from './http/body-media-type.middleware.js';

@@ -1,13 +1,30 @@
 import { Module } from '@nestjs/common';
+import { IdentityModule } from '@groundwork/identity';
 import { WorkspaceAccess } from './access/workspace-access.js';
+import { WorkspaceAccountDeletion } from './account/workspace-account-deletion.js';
 import { ApiKeyAuthenticator } from './api-keys/api-key-authenticator.js';
 import { ApiKeysService } from './api-keys/api-keys.service.js';
+import { InvitationsService } from './invitations/invitations.service.js';
+import { MembersService } from './members/members.service.js';
+import { WorkspacesService } from './workspaces/workspaces.service.js';
 
-const SERVICES = [WorkspaceAccess, ApiKeyAuthenticator, ApiKeysService];
+const SERVICES = [
+  WorkspaceAccess,
+  ApiKeyAuthenticator,
+  ApiKeysService,
+  WorkspacesService,
+  MembersService,
+  InvitationsService,
+];
 
-/** The workspaces context: workspaces, memberships and roles, invitations, API keys. */
+/**
+ * The workspaces context: workspaces, memberships and roles, invitations, API keys. It uses
+ * identity's exported services (names, emails, invitation tokens) and takes part in account
+ * deletion; identity never imports it.
+ */
 @Module({
-  providers: SERVICES,
+  imports: [IdentityModule],
+  providers: [...SERVICES, WorkspaceAccountDeletion],
   exports: SERVICES,
 })
 export class WorkspacesModule {}

@@ -14,6 +14,7 @@ import {
   type EventType,
   type NewEvent,
   type Transaction,
+  AuditModule,
 } from '@groundwork/platform';
 import { IdentityModule, PasswordHasher, RegistrationService } from '@groundwork/identity';
 
@@ -58,6 +59,7 @@ async function identityModule(
       RedisModule,
       MetricsModule,
       EventsModule,
+      AuditModule,
       IdentityModule,
     ],
   })

@@ -1,6 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import type { LoginAttempt, LoginAttemptLimiter } from '@groundwork/platform';
+import { type LoginAttempt, LOGIN_ATTEMPT_LIMITS, type LoginAttemptLimiter } from '@groundwork/platform';
 import { type LimiterInstance, limiterInstance } from './limiter-instance.js';
 
 /** What the identity code passes: a hash of the normalized email, never the address itself. */
@@ -71,9 +71,9 @@ describe('LoginAttemptLimiter on Redis', () => {
     await instance.logins.reset(registered);
   });
 
-  it('refuses an IP after 50 failures spread over many accounts, even for an account it never tried; other IPs go on', async () => {
+  it('refuses an IP after its failure limit, spread over many accounts, even for an account it never tried; other IPs go on', async () => {
     const ip = freshIp();
-    for (let i = 0; i < 50; i += 1) {
+    for (let i = 0; i < LOGIN_ATTEMPT_LIMITS.ip.limit; i += 1) {
       expect(await failedAttempt(instance.logins, { account: accountOf(`spray-${i}-${ip}@example.com`), ip })).toBe(
         'failed',
       );
@@ -96,8 +96,8 @@ describe('LoginAttemptLimiter on Redis', () => {
     await instance.logins.reset(account);
 
     await expect(instance.logins.assertAllowed({ account, ip })).resolves.toBeUndefined();
-    // The IP's five failures still count: 45 more from it, on other accounts, exhaust it.
-    for (let i = 0; i < 45; i += 1)
+    // The IP's five failures still count: the rest of its limit, on other accounts, exhausts it.
+    for (let i = 0; i < LOGIN_ATTEMPT_LIMITS.ip.limit - 5; i += 1)
       await failedAttempt(instance.logins, { account: accountOf(`other-${i}-${ip}`), ip });
     await expect(instance.logins.assertAllowed({ account, ip })).rejects.toMatchObject({ code: 'rate_limited' });
   });

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { afterEach, describe, expect, it } from '@jest/globals';
+import { AUTH_REQUESTS_PER_MINUTE } from '@groundwork/platform';
 import { type LimiterInstance, limiterInstance } from './limiter-instance.js';
 
 function callerKey(): string {
@@ -62,15 +63,17 @@ describe('RateLimiter on Redis', () => {
     expect(decision.resetSeconds).toBeLessThanOrEqual(60);
   });
 
-  it('counts the auth policy (60 per minute, fixed in code) apart from the default policy of the same key', async () => {
+  it('counts the auth policy (a quota fixed in code) apart from the default policy of the same key', async () => {
     const { limiter } = await instance(5);
     const key = `ip:auth-${randomBytes(4).toString('hex')}`;
 
-    const auth = await Promise.all(Array.from({ length: 61 }, () => limiter.consume('auth', key)));
+    const auth = await Promise.all(
+      Array.from({ length: AUTH_REQUESTS_PER_MINUTE + 1 }, () => limiter.consume('auth', key)),
+    );
     const general = await limiter.consume('default', key);
 
-    expect(auth.filter((d) => d.allowed)).toHaveLength(60);
-    expect(auth[0]).toMatchObject({ policy: 'auth', limit: 60 });
+    expect(auth.filter((d) => d.allowed)).toHaveLength(AUTH_REQUESTS_PER_MINUTE);
+    expect(auth[0]).toMatchObject({ policy: 'auth', limit: AUTH_REQUESTS_PER_MINUTE });
     expect(general).toMatchObject({ allowed: true, policy: 'default', limit: 5, remaining: 4 });
   });
 

@@ -67,13 +67,15 @@ export class AuthenticationGuard implements CanActivate {
     }
     const claims = await this.bearer.verify(request);
     if (!claims) throw invalid('The access token is invalid or expired.');
-    if (!(await this.sessions.isActive(claims.sid))) throw invalid('The session of this access token has ended.');
+    if (!(await this.sessions.isActiveFor(claims.sid, claims.sub))) {
+      throw invalid('The session of this access token has ended.');
+    }
     return { kind: 'user', userId: claims.sub, sessionId: claims.sid, via: 'bearer' };
   }
 
   private async fromCookie(request: HttpRequest, cookieId: string): Promise<Principal> {
     const session = await this.cookies.resolve(cookieId);
-    if (!session || !(await this.sessions.isActive(session.sessionId))) {
+    if (!session || !(await this.sessions.isActiveFor(session.sessionId, session.userId))) {
       throw invalid('The session has ended; sign in again.');
     }
     // A browser sends the cookie with any request to this origin, including forged ones; a

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import passportJwt from 'passport-jwt';
 import { ACCESS_TOKEN_AUDIENCE, type AccessTokenClaims, AccessTokens } from '@groundwork/identity';
+import { isUuid } from '@groundwork/platform';
 
 const { ExtractJwt, Strategy } = passportJwt;
 
@@ -17,7 +18,8 @@ function kidOf(rawJwt: string): string | undefined {
 
 function isClaims(value: unknown): value is AccessTokenClaims {
   const claims = value as Partial<AccessTokenClaims> | null;
-  return typeof claims?.sub === 'string' && typeof claims.sid === 'string';
+  // We only ever issue UUIDs here; anything else is refused before it reaches a query.
+  return typeof claims?.sub === 'string' && typeof claims.sid === 'string' && isUuid(claims.sub) && isUuid(claims.sid);
 }
 
 /**
@@ -34,7 +36,11 @@ export class BearerTokenVerifier {
     this.strategy = new Strategy(
       {
         jwtFromRequest: ExtractJwt.fromAuthHeaderAsBearerToken(),
-        secretOrKeyProvider: (_request: unknown, rawJwt: string, done: (error: Error | null, key?: string | Buffer) => void) => {
+        secretOrKeyProvider: (
+          _request: unknown,
+          rawJwt: string,
+          done: (error: Error | null, key?: string | Buffer) => void,
+        ) => {
           const key = tokens.publicKey(kidOf(rawJwt) ?? '');
           if (key === undefined) done(new Error('unknown signing key'));
           // jsonwebtoken 9 verifies with a KeyObject (the typings still say string | Buffer):

@@ -2,10 +2,11 @@ import { Module } from '@nestjs/common';
 import { IdentityModule } from '@groundwork/identity';
 import { NotificationsModule } from '@groundwork/notifications';
 import { QUEUES, QueueModule } from '@groundwork/platform';
+import { WorkspacesModule } from '@groundwork/workspaces';
 import { EmailProcessor } from './email.processor.js';
 
 @Module({
-  imports: [QueueModule.registerQueues(QUEUES.email), IdentityModule, NotificationsModule],
+  imports: [QueueModule.registerQueues(QUEUES.email), IdentityModule, NotificationsModule, WorkspacesModule],
   providers: [EmailProcessor],
 })
 export class EmailModule {}

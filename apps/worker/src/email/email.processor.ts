@@ -8,6 +8,7 @@ import {
   VERIFICATION_TOKEN_TTL_MS,
 } from '@groundwork/identity';
 import { MailDeliveryError, MailerService } from '@groundwork/notifications';
+import { InvitationsService } from '@groundwork/workspaces';
 import {
   AppConfig,
   DrainingWorkerHost,
@@ -32,6 +33,7 @@ export class EmailProcessor extends DrainingWorkerHost<EventJob<EmailEvent>> {
     private readonly users: UsersService,
     private readonly verification: EmailVerificationService,
     private readonly passwordReset: PasswordResetService,
+    private readonly invitations: InvitationsService,
     private readonly config: AppConfig,
   ) {
     super();
@@ -56,6 +58,8 @@ export class EmailProcessor extends DrainingWorkerHost<EventJob<EmailEvent>> {
         return this.sendAccountExists(event.id, event.data.userId);
       case 'user.password_reset_requested':
         return this.sendPasswordReset(event.id, event.data.userId);
+      case 'invitation.created':
+        return this.sendInvitation(event.id, event.data.invitationId);
       default: {
         const unhandled: never = event;
         throw new UnrecoverableError(`the email queue does not handle ${(unhandled as { type: string }).type}`);
@@ -111,6 +115,29 @@ export class EmailProcessor extends DrainingWorkerHost<EventJob<EmailEvent>> {
         name: user.name,
         resetUrl: `${this.config.mail.appWebUrl}/reset-password?token=${encodeURIComponent(token)}`,
         expiresInMinutes: PASSWORD_RESET_TOKEN_TTL_MS / 60_000,
+      },
+    });
+  }
+
+  private async sendInvitation(eventId: string, invitationId: string): Promise<string> {
+    // Revoked, replaced, accepted or expired since it was created: there is nothing to mail.
+    const invitation = await this.invitations.forMail(invitationId);
+    if (!invitation) return 'skipped';
+    if (await this.mailer.alreadySent(eventId, invitation.email, 'workspace-invitation')) return 'already-sent';
+    // As with verification: the token is born here and only its hash is stored.
+    const token = await this.invitations.issueToken(invitationId);
+    if (token === undefined) return 'skipped';
+    const inviter = await this.users.findById(invitation.invitedById);
+    return this.mailer.sendOnce({
+      eventId,
+      to: invitation.email,
+      template: 'workspace-invitation',
+      data: {
+        inviterName: inviter?.name ?? 'A Groundwork user',
+        workspaceName: invitation.workspaceName,
+        role: invitation.role,
+        acceptUrl: `${this.config.mail.appWebUrl}/invitations/${encodeURIComponent(token)}`,
+        expiresInDays: Math.max(1, Math.ceil((invitation.expiresAt.getTime() - Date.now()) / 86_400_000)),
       },
     });
   }

@@ -1,9 +1,17 @@
 import { Injectable, Logger } from '@nestjs/common';
-import { AuditTrail, DomainError, newId, type Prisma, PrismaService, RequestContext } from '@groundwork/platform';
+import {
+  AuditTrail,
+  DomainError,
+  isUuid,
+  newId,
+  type Prisma,
+  PrismaService,
+  RequestContext,
+} from '@groundwork/platform';
 import { ACCESS_TOKEN_TTL_SECONDS, AccessTokens } from '../tokens/access-tokens.js';
 import { hashToken, looksLikeOpaqueToken, newOpaqueToken } from '../tokens/opaque-token.js';
 import { COOKIE_SESSION_ABSOLUTE_SECONDS, CookieSessions } from './cookie-sessions.js';
-import { SessionStatusCache } from './session-status.cache.js';
+import { type SessionStatus, SessionStatusCache } from './session-status.cache.js';
 
 /** A bearer session lives as long as its refresh tokens are used within this span. */
 export const REFRESH_TOKEN_TTL_SECONDS = 30 * 86_400;
@@ -134,17 +142,35 @@ export class SessionsService {
     }
   }
 
-  /** Whether the session of an access token or cookie is still live (cached ≤ 2 s per instance). */
+  /**
+   * Whether the session is live and belongs to `userId` (a token's `sub` must match its `sid`:
+   * one session cannot vouch for another account). Cached ≤ 2 s per instance.
+   */
+  async isActiveFor(sessionId: string, userId: string, now = new Date()): Promise<boolean> {
+    const status = await this.lookupStatus(sessionId, now);
+    return status.active && status.userId === userId;
+  }
+
+  /** Whether the session is still live, whoever it belongs to. */
   async isActive(sessionId: string, now = new Date()): Promise<boolean> {
+    return (await this.lookupStatus(sessionId, now)).active;
+  }
+
+  private async lookupStatus(sessionId: string, now: Date): Promise<SessionStatus> {
     const known = this.status.get(sessionId, now.getTime());
     if (known !== undefined) return known;
-    const session = await this.prisma.authSession.findUnique({
-      where: { id: sessionId },
-      select: { revokedAt: true, expiresAt: true },
-    });
-    const active = session !== null && session.revokedAt === null && session.expiresAt > now;
-    this.status.set(sessionId, active, now.getTime());
-    return active;
+    const session = isUuid(sessionId)
+      ? await this.prisma.authSession.findUnique({
+          where: { id: sessionId },
+          select: { userId: true, revokedAt: true, expiresAt: true },
+        })
+      : null;
+    const status: SessionStatus =
+      session !== null && session.revokedAt === null && session.expiresAt > now
+        ? { active: true, userId: session.userId }
+        : { active: false };
+    this.status.set(sessionId, status, now.getTime());
+    return status;
   }
 
   async revoke(sessionId: string, reason: RevokeReason, now = new Date()): Promise<void> {

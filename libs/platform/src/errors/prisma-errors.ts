@@ -25,6 +25,9 @@ export function fromPrismaError(error: unknown): DomainError | undefined {
     case 'P2025':
     case 'P2015':
       return new DomainError('not_found', 'The resource does not exist.', { cause: error });
+    case 'P2007':
+      // A value the database cannot read as its column's type (e.g. an id that is no UUID).
+      return new DomainError('bad_request', 'A value in the request has the wrong format.', { cause: error });
     case 'P2034':
       return new DomainError('conflict', 'A concurrent change got there first; retry the request.', { cause: error });
     case 'P2003':

@@ -25,6 +25,10 @@ const MIDDLEWARE_ERRORS: Record<string, { code: string; detail: string }> = {
   'entity.too.large': { code: 'payload_too_large', detail: 'The request body is larger than the limit.' },
   'encoding.unsupported': { code: 'unsupported_media_type', detail: 'The content encoding is not supported.' },
   'charset.unsupported': { code: 'unsupported_media_type', detail: 'The charset is not supported.' },
+  'content-type.unsupported': {
+    code: 'unsupported_media_type',
+    detail: 'The request body must be application/json.',
+  },
   'request.aborted': { code: 'bad_request', detail: 'The request was aborted by the client.' },
   'request.size.invalid': { code: 'bad_request', detail: 'The request size did not match Content-Length.' },
 };

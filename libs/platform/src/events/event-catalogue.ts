@@ -8,6 +8,9 @@ import {
   UserPasswordResetRequestedPayload,
   UserRegisteredPayload,
   UserRegistrationRepeatedPayload,
+  WorkspaceCreatedPayload,
+  WorkspaceDeletedPayload,
+  WorkspaceUpdatedPayload,
 } from './event-payloads.js';
 
 export type EventVisibility = 'public' | 'internal';
@@ -34,6 +37,9 @@ export const EVENT_CATALOGUE = {
   'member.removed': define('public', MemberRemovedPayload),
   'member.role_changed': define('public', MemberRoleChangedPayload),
   'invitation.created': define('internal', InvitationCreatedPayload),
+  'workspace.created': define('public', WorkspaceCreatedPayload),
+  'workspace.updated': define('public', WorkspaceUpdatedPayload),
+  'workspace.deleted': define('public', WorkspaceDeletedPayload),
 } as const;
 
 export type EventType = keyof typeof EVENT_CATALOGUE;

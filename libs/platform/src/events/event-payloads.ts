@@ -1,4 +1,4 @@
-import { IsIn, IsUUID } from 'class-validator';
+import { ArrayNotEmpty, IsArray, IsIn, IsUUID } from 'class-validator';
 
 /**
  * Payload schemas of the event catalogue: class-validator classes, checked at publish time.
@@ -62,4 +62,29 @@ export class MemberRoleChangedPayload {
 export class InvitationCreatedPayload {
   @IsUUID()
   invitationId!: string;
+}
+
+/** A workspace was created (its creator, the owner, is announced by `member.added`). */
+export class WorkspaceCreatedPayload {
+  @IsUUID()
+  workspaceId!: string;
+}
+
+const WORKSPACE_FIELDS = ['name', 'slug'] as const;
+
+/** A workspace's settings changed: which fields (consumers read the new values). */
+export class WorkspaceUpdatedPayload {
+  @IsUUID()
+  workspaceId!: string;
+
+  @IsArray()
+  @ArrayNotEmpty()
+  @IsIn(WORKSPACE_FIELDS, { each: true })
+  fields!: (typeof WORKSPACE_FIELDS)[number][];
+}
+
+/** A workspace was deleted with everything in it: consumers drop what they keep of it. */
+export class WorkspaceDeletedPayload {
+  @IsUUID()
+  workspaceId!: string;
 }

@@ -22,6 +22,13 @@ export interface AttemptLimit {
 }
 
 /**
+ * Requests per minute per client address on the auth routes. Generous enough for a shared NAT
+ * or a busy test suite signing many people up; guessing passwords is stopped by the much
+ * tighter failed-login limits below, which count per account.
+ */
+export const AUTH_REQUESTS_PER_MINUTE = 300;
+
+/**
  * Every rate-limit policy of the product, in one place. Only the general quota is an
  * operator setting (RATE_LIMIT_PER_MINUTE); the auth limits are part of the security design
  * and fixed in code, so a misconfiguration cannot open the door to credential stuffing.
@@ -30,7 +37,7 @@ export function rateLimitPolicies(config: AppConfig): Readonly<Record<RateLimitP
   return {
     default: { name: 'default', limit: config.rateLimit.perMinute, windowSeconds: 60, keyedBy: 'caller' },
     // Auth routes are reached before there is a principal, and are what attackers hammer.
-    auth: { name: 'auth', limit: 60, windowSeconds: 60, keyedBy: 'ip' },
+    auth: { name: 'auth', limit: AUTH_REQUESTS_PER_MINUTE, windowSeconds: 60, keyedBy: 'ip' },
   };
 }
 
@@ -41,5 +48,5 @@ export function rateLimitPolicies(config: AppConfig): Readonly<Record<RateLimitP
  */
 export const LOGIN_ATTEMPT_LIMITS = {
   account: { limit: 5, windowSeconds: 15 * 60 },
-  ip: { limit: 50, windowSeconds: 15 * 60 },
+  ip: { limit: 100, windowSeconds: 15 * 60 },
 } as const satisfies Record<'account' | 'ip', AttemptLimit>;

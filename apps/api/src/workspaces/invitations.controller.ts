@@ -1,0 +1,117 @@
+import { Body, Controller, Delete, Get, HttpCode, Param, Post, Query, Res } from '@nestjs/common';
+import {
+  ApiBearerAuth,
+  ApiCookieAuth,
+  ApiCreatedResponse,
+  ApiNoContentResponse,
+  ApiOkResponse,
+  ApiOperation,
+  ApiTags,
+} from '@nestjs/swagger';
+import { AppConfig, type Page, Paginated, PageQueryDto } from '@groundwork/platform';
+import { InvitationsService } from '@groundwork/workspaces';
+import { Authenticated, RequirePermission } from '../auth/access-rules.js';
+import { Caller, CurrentUser } from '../auth/caller.decorators.js';
+import type { Principal, UserPrincipal } from '../auth/principal.js';
+import { Grant, type WorkspaceAccessGrant } from '../auth/workspace-access.context.js';
+import { ApiProblemResponses } from '../common/api-problem-responses.decorator.js';
+import { CreateInvitationDto, InvitationDto, InvitationPageDto } from './invitations.dto.js';
+import { type HeaderSettable, workspaceActor } from './workspace-actor.js';
+import { WorkspaceDto } from './workspaces.dto.js';
+
+@ApiTags('invitations')
+@ApiBearerAuth()
+@ApiCookieAuth()
+@Controller({ path: 'workspaces/:workspaceId/invitations', version: '1' })
+@RequirePermission('invitations:manage')
+export class InvitationsController {
+  constructor(
+    private readonly invitations: InvitationsService,
+    private readonly config: AppConfig,
+  ) {}
+
+  @Post()
+  @HttpCode(201)
+  @ApiOperation({
+    operationId: 'createInvitation',
+    summary:
+      'Invite an email address with a role no higher than the caller’s; the mail is queued. Inviting the same address again replaces its pending invitation.',
+  })
+  @ApiCreatedResponse({ type: InvitationDto, description: 'Created; `Location` names the invitation.' })
+  @ApiProblemResponses(400, 401, 403, 404, 409, 415, 422, 429)
+  async create(
+    @Param('workspaceId') workspaceId: string,
+    @Body() body: CreateInvitationDto,
+    @Caller() caller: Principal,
+    @Grant() grant: WorkspaceAccessGrant,
+    @Res({ passthrough: true }) response: HeaderSettable,
+  ): Promise<InvitationDto> {
+    const invitation = await this.invitations.create(workspaceId, workspaceActor(caller, grant), body);
+    response.setHeader(
+      'Location',
+      `${this.config.http.publicApiUrl}/v1/workspaces/${workspaceId}/invitations/${invitation.id}`,
+    );
+    return InvitationDto.from(invitation);
+  }
+
+  @Get()
+  @Paginated()
+  @ApiOperation({
+    operationId: 'listInvitations',
+    summary: 'Pending invitations (not accepted, not expired), newest first.',
+  })
+  @ApiOkResponse({ type: InvitationPageDto })
+  @ApiProblemResponses(400, 401, 403, 404, 422, 429)
+  async list(@Param('workspaceId') workspaceId: string, @Query() query: PageQueryDto): Promise<Page<InvitationDto>> {
+    const page = await this.invitations.listPending(workspaceId, query.limit, query.cursor);
+    return { data: page.data.map(InvitationDto.from), page: page.page };
+  }
+
+  @Get(':invitationId')
+  @ApiOperation({ operationId: 'getInvitation', summary: 'One invitation of the workspace.' })
+  @ApiOkResponse({ type: InvitationDto })
+  @ApiProblemResponses(401, 403, 404, 429)
+  async get(
+    @Param('workspaceId') workspaceId: string,
+    @Param('invitationId') invitationId: string,
+  ): Promise<InvitationDto> {
+    return InvitationDto.from(await this.invitations.get(workspaceId, invitationId));
+  }
+
+  @Delete(':invitationId')
+  @HttpCode(204)
+  @ApiOperation({ operationId: 'revokeInvitation', summary: 'Withdraw a pending invitation: its link stops working.' })
+  @ApiNoContentResponse({ description: 'The invitation is revoked.' })
+  @ApiProblemResponses(401, 403, 404, 429)
+  async revoke(
+    @Param('workspaceId') workspaceId: string,
+    @Param('invitationId') invitationId: string,
+    @Caller() caller: Principal,
+    @Grant() grant: WorkspaceAccessGrant,
+  ): Promise<void> {
+    await this.invitations.revoke(workspaceId, workspaceActor(caller, grant), invitationId);
+  }
+}
+
+/** Accepting is the invitee's act, outside any workspace they already belong to. */
+@ApiTags('invitations')
+@ApiBearerAuth()
+@ApiCookieAuth()
+@Controller({ path: 'invitations', version: '1' })
+export class InvitationAcceptanceController {
+  constructor(private readonly invitations: InvitationsService) {}
+
+  @Post(':token/accept')
+  @HttpCode(200)
+  @Authenticated()
+  @ApiOperation({
+    operationId: 'acceptInvitation',
+    summary:
+      'Join the workspace with the token from the invitation mail. Single use; the signed-in account’s email must be the invited one (403); already a member → 409.',
+  })
+  @ApiOkResponse({ type: WorkspaceDto, description: 'The workspace joined, with the caller’s new role.' })
+  @ApiProblemResponses(400, 401, 403, 409, 429)
+  async accept(@Param('token') token: string, @CurrentUser() user: UserPrincipal): Promise<WorkspaceDto> {
+    return WorkspaceDto.from(await this.invitations.accept(token, user.userId));
+  }
+}
