@@ -13,6 +13,8 @@ export interface StartOptions {
   /** What to wait for before returning: the liveness probe (default), readiness, or nothing. */
   waitFor?: 'live' | 'ready' | 'none';
   timeoutMs?: number;
+  /** The port to listen on, when the test must know it before the start (e.g. a redirect URI); default: a free one. */
+  port?: number;
 }
 
 export interface Exit {
@@ -45,7 +47,7 @@ export class AppProcess {
   }
 
   static async start(name: AppName, options: StartOptions = {}): Promise<AppProcess> {
-    const port = await freePort();
+    const port = options.port ?? (await freePort());
     const portVariable = name === 'api' ? 'PORT' : 'WORKER_PORT';
     const otherPort = await freePort();
     const script = options.script ?? path.resolve('dist', name, 'main.js');

@@ -3,6 +3,9 @@ import { RateLimiterModule } from '@groundwork/platform';
 import { AccountDeletionParticipants } from './account/account-deletion.js';
 import { AccountService } from './account/account.service.js';
 import { LoginService } from './login/login.service.js';
+import { OidcAccountLinker } from './oidc/oidc-account-linker.js';
+import { OidcLoginService } from './oidc/oidc-login.service.js';
+import { OidcProviderRegistry } from './oidc/oidc-provider-registry.js';
 import { PasswordHasher } from './passwords/password-hasher.js';
 import { PasswordResetService } from './password-reset/password-reset.service.js';
 import { RegistrationService } from './registration/registration.service.js';
@@ -19,6 +22,9 @@ const SERVICES = [
   CookieSessions,
   EmailVerificationService,
   LoginService,
+  OidcAccountLinker,
+  OidcLoginService,
+  OidcProviderRegistry,
   PasswordHasher,
   PasswordResetService,
   RegistrationService,
