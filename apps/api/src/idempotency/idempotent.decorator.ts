@@ -17,8 +17,8 @@ const problem = { 'application/problem+json': { schema: { $ref: getSchemaPath(Pr
 /**
  * Marks a create route as accepting `Idempotency-Key` (API.md, Conventions); the global
  * `IdempotencyInterceptor` does the work. Also documents the header and its answers, so the
- * generated client offers it. Put it above `@ApiProblemResponses`: its 409/422 descriptions
- * name the idempotency cases as well as the route's own.
+ * generated client offers it. Its 409/422 descriptions are written to read on their own and
+ * after the route's own (Swagger joins the descriptions of a status documented twice).
  */
 export function Idempotent(options: IdempotentOptions = {}): MethodDecorator {
   return applyDecorators(
@@ -32,13 +32,12 @@ export function Idempotent(options: IdempotentOptions = {}): MethodDecorator {
     }),
     ApiResponse({
       status: 409,
-      description: 'Conflict with the current state, or a request with the same Idempotency-Key is still in flight',
+      description: 'Idempotency-Key: a request with the same key is still in flight; retry once it has finished',
       content: problem,
     }),
     ApiResponse({
       status: 422,
-      description:
-        'Validation failed: see `errors` (also a malformed Idempotency-Key, or one already used with a different request)',
+      description: 'Idempotency-Key: malformed, or already used with a different request (`errors` names the header)',
       content: problem,
     }),
   );
