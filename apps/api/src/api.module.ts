@@ -1,11 +1,12 @@
 import { type DynamicModule, Module, type ModuleMetadata, ValidationPipe } from '@nestjs/common';
-import { APP_FILTER, APP_GUARD, APP_PIPE } from '@nestjs/core';
+import { APP_FILTER, APP_GUARD, APP_INTERCEPTOR, APP_PIPE } from '@nestjs/core';
 import {
   type AppConfig,
   AuditModule,
   DatabaseModule,
   EventsModule,
   HealthModule,
+  IdempotencyModule,
   LifecycleModule,
   LoggingModule,
   MetricsModule,
@@ -20,6 +21,7 @@ import { AccessGuard } from './auth/access.guard.js';
 import { AuthenticationGuard } from './auth/authentication.guard.js';
 import { AuthModule } from './auth/auth.module.js';
 import { HealthController } from './health/health.controller.js';
+import { IdempotencyInterceptor } from './idempotency/idempotency.interceptor.js';
 import { MeModule } from './me/me.module.js';
 import { MetricsController } from './metrics/metrics.controller.js';
 import { RateLimitGuard } from './rate-limit/rate-limit.guard.js';
@@ -48,6 +50,7 @@ export class ApiModule {
         RedisModule,
         MetricsModule,
         HealthModule,
+        IdempotencyModule,
         RateLimitModule,
         AuthModule,
         MeModule,
@@ -73,6 +76,8 @@ export class ApiModule {
             exceptionFactory: requestValidationError,
           }),
         },
+        // Acts only on `@Idempotent()` routes that receive an `Idempotency-Key`.
+        { provide: APP_INTERCEPTOR, useClass: IdempotencyInterceptor },
       ],
     };
   }

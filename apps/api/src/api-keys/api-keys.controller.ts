@@ -15,6 +15,7 @@ import { Caller } from '../auth/caller.decorators.js';
 import type { Principal } from '../auth/principal.js';
 import { Grant, type WorkspaceAccessGrant } from '../auth/workspace-access.context.js';
 import { ApiProblemResponses } from '../common/api-problem-responses.decorator.js';
+import { Idempotent } from '../idempotency/idempotent.decorator.js';
 import { ApiKeyDto, ApiKeyPageDto, CreateApiKeyDto, CreatedApiKeyDto } from './api-key.dto.js';
 
 interface HeaderSettable {
@@ -37,6 +38,8 @@ export class ApiKeysController {
   @HttpCode(201)
   @ApiOperation({ operationId: 'createApiKey', summary: 'Create an API key; its secret is in this response only' })
   @ApiCreatedResponse({ type: CreatedApiKeyDto })
+  // The reply holds the key's secret: a replay must return it, so its stored copy is encrypted.
+  @Idempotent({ sealReplay: true })
   @ApiProblemResponses(400, 401, 403, 404, 422, 429)
   async create(
     @Grant() grant: WorkspaceAccessGrant,

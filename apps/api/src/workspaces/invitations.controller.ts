@@ -15,6 +15,7 @@ import { Caller, CurrentUser } from '../auth/caller.decorators.js';
 import type { Principal, UserPrincipal } from '../auth/principal.js';
 import { Grant, type WorkspaceAccessGrant } from '../auth/workspace-access.context.js';
 import { ApiProblemResponses } from '../common/api-problem-responses.decorator.js';
+import { Idempotent } from '../idempotency/idempotent.decorator.js';
 import { CreateInvitationDto, InvitationDto, InvitationPageDto } from './invitations.dto.js';
 import { type HeaderSettable, workspaceActor } from './workspace-actor.js';
 import { WorkspaceDto } from './workspaces.dto.js';
@@ -38,6 +39,7 @@ export class InvitationsController {
       'Invite an email address with a role no higher than the caller’s; the mail is queued. Inviting the same address again replaces its pending invitation.',
   })
   @ApiCreatedResponse({ type: InvitationDto, description: 'Created; `Location` names the invitation.' })
+  @Idempotent()
   @ApiProblemResponses(400, 401, 403, 404, 409, 415, 422, 429)
   async create(
     @Param('workspaceId') workspaceId: string,

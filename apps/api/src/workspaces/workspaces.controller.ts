@@ -15,6 +15,7 @@ import { Caller, CurrentUser } from '../auth/caller.decorators.js';
 import type { Principal, UserPrincipal } from '../auth/principal.js';
 import { Grant, type WorkspaceAccessGrant } from '../auth/workspace-access.context.js';
 import { ApiProblemResponses } from '../common/api-problem-responses.decorator.js';
+import { Idempotent } from '../idempotency/idempotent.decorator.js';
 import { type HeaderSettable, workspaceActor } from './workspace-actor.js';
 import {
   CreateWorkspaceDto,
@@ -40,6 +41,7 @@ export class WorkspacesController {
   @Authenticated()
   @ApiOperation({ operationId: 'createWorkspace', summary: 'Create a workspace; the caller becomes its owner.' })
   @ApiCreatedResponse({ type: WorkspaceDto, description: 'Created; `Location` names the new workspace.' })
+  @Idempotent()
   @ApiProblemResponses(400, 401, 403, 409, 415, 422, 429)
   async create(
     @CurrentUser() user: UserPrincipal,

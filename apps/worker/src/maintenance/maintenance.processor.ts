@@ -2,7 +2,14 @@ import { InjectQueue, Processor } from '@nestjs/bullmq';
 import { Logger, type OnApplicationBootstrap } from '@nestjs/common';
 import type { Job, Queue } from 'bullmq';
 import { EmailVerificationService, PasswordResetService } from '@groundwork/identity';
-import { AppConfig, DrainingWorkerHost, type MaintenanceJobName, QUEUES, workerOptions } from '@groundwork/platform';
+import {
+  AppConfig,
+  DrainingWorkerHost,
+  IdempotencyStore,
+  type MaintenanceJobName,
+  QUEUES,
+  workerOptions,
+} from '@groundwork/platform';
 import { OutboxPurgeService } from './outbox-purge.service.js';
 
 /**
@@ -18,6 +25,7 @@ export class MaintenanceProcessor extends DrainingWorkerHost implements OnApplic
     private readonly outboxPurge: OutboxPurgeService,
     private readonly verification: EmailVerificationService,
     private readonly passwordReset: PasswordResetService,
+    private readonly idempotency: IdempotencyStore,
     private readonly config: AppConfig,
   ) {
     super();
@@ -28,6 +36,7 @@ export class MaintenanceProcessor extends DrainingWorkerHost implements OnApplic
     const schedules: { id: string; pattern: string; job: MaintenanceJobName }[] = [
       { id: 'outbox-purge', pattern: this.config.schedules.outboxPurge, job: 'outbox.purge' },
       { id: 'verification-tokens-purge', pattern: this.config.schedules.tokenPurge, job: 'verification-tokens.purge' },
+      { id: 'idempotency-keys-purge', pattern: this.config.schedules.idempotencyPurge, job: 'idempotency-keys.purge' },
     ];
     for (const schedule of schedules) {
       await this.queue.upsertJobScheduler(schedule.id, { pattern: schedule.pattern }, { name: schedule.job, data: {} });
@@ -48,6 +57,11 @@ export class MaintenanceProcessor extends DrainingWorkerHost implements OnApplic
         const resetTokens = await this.passwordReset.purgeStale();
         this.logger.log({ deleted, resetTokens }, 'purged stale verification and password-reset tokens');
         return { deleted, resetTokens };
+      }
+      case 'idempotency-keys.purge': {
+        const deleted = await this.idempotency.purgeExpired();
+        this.logger.log({ deleted }, 'purged expired idempotency keys');
+        return { deleted };
       }
       default: {
         const unknown: never = name;

@@ -201,6 +201,11 @@ export class Environment {
   @Matches(CRON)
   CRON_TOKEN_PURGE = '23 3 * * *';
 
+  /** Expired idempotency keys (kept 24 h, API.md) are removed hourly. */
+  @IsString()
+  @Matches(CRON)
+  CRON_IDEMPOTENCY_PURGE = '41 * * * *';
+
   /** How long relayed outbox rows are kept before the purge. */
   @Transform(toInt)
   @IsInt()
