@@ -87,6 +87,8 @@ COPY --from=build /opt/runtime/ ./
 # package-lock.json is not used at run time; it lets image scanners list dependencies.
 COPY package.json package-lock.json prisma.config.ts ./
 COPY prisma ./prisma
+# The .proto files the api serves and encodes with (read at start-up).
+COPY proto ./proto
 # The offline stand-in for Prisma's native schema engine (prisma.config.ts points
 # PRISMA_SCHEMA_ENGINE_BINARY at it); it must keep its executable bit.
 COPY tools ./tools

@@ -22,6 +22,9 @@ import { AuthenticationGuard } from './auth/authentication.guard.js';
 import { AuthModule } from './auth/auth.module.js';
 import { HealthController } from './health/health.controller.js';
 import { IdempotencyInterceptor } from './idempotency/idempotency.interceptor.js';
+import { NegotiationModule } from './common/negotiation/negotiation.module.js';
+import { NegotiationInterceptor } from './common/negotiation/negotiation.interceptor.js';
+import { ProtobufBodyPipe } from './common/negotiation/protobuf-body.pipe.js';
 import { MeModule } from './me/me.module.js';
 import { MetricsController } from './metrics/metrics.controller.js';
 import { RateLimitGuard } from './rate-limit/rate-limit.guard.js';
@@ -54,6 +57,7 @@ export class ApiModule {
         RateLimitModule,
         AuthModule,
         MeModule,
+        NegotiationModule,
         ApiKeysHttpModule,
         AuditHttpModule,
         WorkspacesHttpModule,
@@ -66,6 +70,8 @@ export class ApiModule {
         { provide: APP_GUARD, useExisting: AuthenticationGuard },
         { provide: APP_GUARD, useClass: RateLimitGuard },
         { provide: APP_GUARD, useExisting: AccessGuard },
+        // Pipes run in this order: a protobuf body is decoded, then validated like JSON.
+        { provide: APP_PIPE, useExisting: ProtobufBodyPipe },
         {
           provide: APP_PIPE,
           useValue: new ValidationPipe({
@@ -78,6 +84,7 @@ export class ApiModule {
         },
         // Acts only on `@Idempotent()` routes that receive an `Idempotency-Key`.
         { provide: APP_INTERCEPTOR, useClass: IdempotencyInterceptor },
+        { provide: APP_INTERCEPTOR, useExisting: NegotiationInterceptor },
       ],
     };
   }

@@ -83,6 +83,7 @@ export async function createApiApp(config: AppConfig, options: ApiModuleOptions 
   });
   app.use(bodyMediaTypeMiddleware);
   app.useBodyParser('json', { limit: config.http.bodyLimit });
+  app.useBodyParser('raw', { type: 'application/x-protobuf', limit: config.http.bodyLimit });
   configureRouting(app);
 
   const document = buildOpenApiDocument(app, config.http.publicApiUrl);

@@ -124,7 +124,7 @@ describe('Dockerfile', () => {
     const copied = finalOf('COPY')
       .map((i) => i.args)
       .join('\n');
-    for (const needed of ['prisma.config.ts', 'prisma', 'tools', 'package.json']) {
+    for (const needed of ['prisma.config.ts', 'prisma', 'tools', 'proto', 'package.json']) {
       expect(copied).toMatch(new RegExp(`(^|\\s)${needed.replace('.', '\\.')}(\\s|$)`, 'm'));
     }
   });

@@ -1,7 +1,11 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 
-/** The media types request bodies may have: JSON, and structured `+json` types (e.g. merge-patch). */
-const JSON_MEDIA_TYPE = /^application\/(?:[\w.-]+\+)?json$/i;
+/**
+ * The media types request bodies may have: JSON and structured `+json` types (e.g.
+ * merge-patch), and Protocol Buffers — which only routes whose body DTO declares a message
+ * type accept (the others answer 415 from the protobuf body pipe).
+ */
+const ACCEPTED_MEDIA_TYPE = /^application\/(?:(?:[\w.-]+\+)?json|x-protobuf)$/i;
 
 function hasBody(req: IncomingMessage): boolean {
   const length = req.headers['content-length'];
@@ -19,7 +23,7 @@ function unsupportedMediaType(mediaType: string | undefined): Error {
 }
 
 /**
- * Refuses a request body that is not JSON with 415 before any parser or handler sees it
+ * Refuses a request body that is neither JSON nor Protocol Buffers with 415 before any parser or handler sees it
  * (API.md: other types → 415). Without it a form or text body would reach validation as an
  * empty object and earn a misleading 422.
  */
@@ -30,6 +34,6 @@ export function bodyMediaTypeMiddleware(
 ): void {
   if (!hasBody(req)) return next();
   const mediaType = req.headers['content-type']?.split(';')[0]?.trim();
-  if (mediaType !== undefined && JSON_MEDIA_TYPE.test(mediaType)) return next();
+  if (mediaType !== undefined && ACCEPTED_MEDIA_TYPE.test(mediaType)) return next();
   next(unsupportedMediaType(mediaType));
 }

@@ -1,0 +1,71 @@
+import {
+  type CallHandler,
+  type ExecutionContext,
+  Injectable,
+  type NestInterceptor,
+  StreamableFile,
+} from '@nestjs/common';
+import { Reflector } from '@nestjs/core';
+import { map, type Observable } from 'rxjs';
+import { DomainError } from '@groundwork/platform';
+import { chooseRepresentation, MEDIA_TYPES, type Representation } from './media-types.js';
+import { NEGOTIATION, type NegotiationOptions } from './negotiated.decorator.js';
+import { ProtobufSchemas } from './protobuf-schemas.js';
+import { toXml } from './xml.js';
+
+const OFFERED: readonly Representation[] = ['json', 'xml', 'protobuf'];
+
+interface HttpRequest {
+  headers: { accept?: string };
+}
+
+interface HttpResponse {
+  setHeader(name: string, value: string): unknown;
+}
+
+/**
+ * Content negotiation for routes marked `@Negotiated()`: chooses the representation before the
+ * handler runs (so a 406 costs no work) and writes the result in it afterwards. `Vary: Accept`
+ * tells caches the answer depends on the header.
+ */
+@Injectable()
+export class NegotiationInterceptor implements NestInterceptor {
+  constructor(
+    private readonly reflector: Reflector,
+    private readonly schemas: ProtobufSchemas,
+  ) {}
+
+  intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
+    const options = this.reflector.get<NegotiationOptions | undefined>(NEGOTIATION, context.getHandler());
+    if (!options || context.getType() !== 'http') return next.handle();
+    const http = context.switchToHttp();
+    const representation = chooseRepresentation(http.getRequest<HttpRequest>().headers.accept, OFFERED);
+    if (!representation) {
+      throw new DomainError('not_acceptable', 'This resource is available as JSON, XML or Protocol Buffers.', {
+        extensions: { available: Object.values(MEDIA_TYPES) },
+      });
+    }
+    const response = http.getResponse<HttpResponse>();
+    response.setHeader('Vary', 'Accept');
+    return next.handle().pipe(map((value: unknown) => this.write(representation, value, options)));
+  }
+
+  private write(representation: Representation, value: unknown, options: NegotiationOptions): unknown {
+    switch (representation) {
+      case 'json':
+        return value;
+      case 'xml':
+        return new StreamableFile(Buffer.from(toXml(value, options.xml), 'utf8'), {
+          type: `${MEDIA_TYPES.xml}; charset=utf-8`,
+        });
+      case 'protobuf':
+        return new StreamableFile(Buffer.from(this.schemas.encode(options.protobuf, value as object)), {
+          type: MEDIA_TYPES.protobuf,
+        });
+      default: {
+        const unreachable: never = representation;
+        throw new Error(`unknown representation ${String(unreachable)}`);
+      }
+    }
+  }
+}
