@@ -1,3 +1,5 @@
 export * from './projects/projects.service.js';
 export * from './shared/markdown.js';
+export * from './tasks/task-workflow.js';
+export * from './tasks/tasks.service.js';
 export * from './work.module.js';

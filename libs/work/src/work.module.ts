@@ -1,8 +1,9 @@
 import { Module } from '@nestjs/common';
 import { WorkspacesModule } from '@groundwork/workspaces';
 import { ProjectsService } from './projects/projects.service.js';
+import { TasksService } from './tasks/tasks.service.js';
 
-const SERVICES = [ProjectsService];
+const SERVICES = [ProjectsService, TasksService];
 
 /**
  * The work context: projects, tasks, comments. It asks the workspaces context (through its
