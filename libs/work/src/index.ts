@@ -1,3 +1,4 @@
+export * from './comments/comments.service.js';
 export * from './projects/projects.service.js';
 export * from './shared/markdown.js';
 export * from './tasks/task-workflow.js';

@@ -1,9 +1,10 @@
 import { Module } from '@nestjs/common';
 import { WorkspacesModule } from '@groundwork/workspaces';
+import { CommentsService } from './comments/comments.service.js';
 import { ProjectsService } from './projects/projects.service.js';
 import { TasksService } from './tasks/tasks.service.js';
 
-const SERVICES = [ProjectsService, TasksService];
+const SERVICES = [ProjectsService, TasksService, CommentsService];
 
 /**
  * The work context: projects, tasks, comments. It asks the workspaces context (through its
