@@ -103,7 +103,7 @@ export function VersionedRead(type: Type<unknown>): MethodDecorator {
   return applyDecorators(
     UseInterceptors(EtagInterceptor),
     ApiHeader({ name: 'If-None-Match', required: false, description: 'An ETag the client holds: 304 if current.' }),
-    ApiResponse({ status: 200, type, headers: ETAG_HEADER }),
+    ApiResponse({ status: 200, type, headers: ETAG_HEADER, description: 'The resource; ETag names its version.' }),
     ApiResponse({ status: 304, description: 'Not modified: the ETag in If-None-Match is current.' }),
   );
 }
