@@ -3,6 +3,7 @@ import { Logger, type OnApplicationBootstrap } from '@nestjs/common';
 import type { Job, Queue } from 'bullmq';
 import { EmailVerificationService, PasswordResetService } from '@groundwork/identity';
 import { AppConfig, DrainingWorkerHost, type MaintenanceJobName, QUEUES, workerOptions } from '@groundwork/platform';
+import { DailyDigestService } from './daily-digest.service.js';
 import { OutboxPurgeService } from './outbox-purge.service.js';
 
 /**
@@ -18,6 +19,7 @@ export class MaintenanceProcessor extends DrainingWorkerHost implements OnApplic
     private readonly outboxPurge: OutboxPurgeService,
     private readonly verification: EmailVerificationService,
     private readonly passwordReset: PasswordResetService,
+    private readonly digest: DailyDigestService,
     private readonly config: AppConfig,
   ) {
     super();
@@ -28,6 +30,7 @@ export class MaintenanceProcessor extends DrainingWorkerHost implements OnApplic
     const schedules: { id: string; pattern: string; job: MaintenanceJobName }[] = [
       { id: 'outbox-purge', pattern: this.config.schedules.outboxPurge, job: 'outbox.purge' },
       { id: 'verification-tokens-purge', pattern: this.config.schedules.tokenPurge, job: 'verification-tokens.purge' },
+      { id: 'daily-digest', pattern: this.config.schedules.dailyDigest, job: 'daily-digest.send' },
     ];
     for (const schedule of schedules) {
       await this.queue.upsertJobScheduler(schedule.id, { pattern: schedule.pattern }, { name: schedule.job, data: {} });
@@ -48,6 +51,11 @@ export class MaintenanceProcessor extends DrainingWorkerHost implements OnApplic
         const resetTokens = await this.passwordReset.purgeStale();
         this.logger.log({ deleted, resetTokens }, 'purged stale verification and password-reset tokens');
         return { deleted, resetTokens };
+      }
+      case 'daily-digest.send': {
+        const outcome = await this.digest.send();
+        this.logger.log(outcome, 'sent the daily digest');
+        return outcome;
       }
       default: {
         const unknown: never = name;

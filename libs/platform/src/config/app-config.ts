@@ -65,7 +65,7 @@ export class AppConfig {
   readonly secrets: { jwtSigningKeys: string[]; encryptionKey: Buffer };
   readonly jobs: { backoffMs: number; retainCompletedSeconds: number; retainFailedSeconds: number };
   readonly outbox: { retentionMs: number; pollIntervalMs: number; batchSize: number };
-  readonly schedules: { outboxPurge: string; tokenPurge: string };
+  readonly schedules: { outboxPurge: string; tokenPurge: string; dailyDigest: string };
   readonly rateLimit: { perMinute: number };
   readonly webhooks: {
     allowPrivateNetworks: boolean;
@@ -122,7 +122,11 @@ export class AppConfig {
       pollIntervalMs: env.OUTBOX_POLL_INTERVAL_MS,
       batchSize: env.OUTBOX_BATCH_SIZE,
     };
-    this.schedules = { outboxPurge: env.CRON_OUTBOX_PURGE, tokenPurge: env.CRON_TOKEN_PURGE };
+    this.schedules = {
+      outboxPurge: env.CRON_OUTBOX_PURGE,
+      tokenPurge: env.CRON_TOKEN_PURGE,
+      dailyDigest: env.CRON_DAILY_DIGEST,
+    };
     this.rateLimit = { perMinute: env.RATE_LIMIT_PER_MINUTE };
     this.webhooks = {
       allowPrivateNetworks: env.WEBHOOK_ALLOW_PRIVATE_NETWORKS,

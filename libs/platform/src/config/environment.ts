@@ -201,6 +201,11 @@ export class Environment {
   @Matches(CRON)
   CRON_TOKEN_PURGE = '23 3 * * *';
 
+  /** When each assignee is mailed their tasks due in the next 24 h (UTC). */
+  @IsString()
+  @Matches(CRON)
+  CRON_DAILY_DIGEST = '0 7 * * *';
+
   /** How long relayed outbox rows are kept before the purge. */
   @Transform(toInt)
   @IsInt()

@@ -40,7 +40,7 @@ export type EventConsumerQueue = keyof typeof EVENT_SUBSCRIPTIONS;
 /** The events one consumer queue receives. */
 export type SubscribedEvent<Q extends EventConsumerQueue> = (typeof EVENT_SUBSCRIPTIONS)[Q][number];
 
-export type MaintenanceJobName = 'outbox.purge' | 'verification-tokens.purge';
+export type MaintenanceJobName = 'outbox.purge' | 'verification-tokens.purge' | 'daily-digest.send';
 
 export interface QueuePolicy {
   concurrency: number;
