@@ -297,6 +297,9 @@ describe('TasksService on PostgreSQL', () => {
     expect(new Set(byDue).size).toBe(12);
     expect(byDue.slice(-2).map((id) => created.find((t) => t.id === id)!.dueAt)).toEqual([null, null]);
     expect(await all({ q: 'bridge' })).toHaveLength(4);
+    // LIKE wildcards in q are literal characters, not patterns.
+    expect(await all({ q: '%' })).toEqual([]);
+    expect(await all({ q: 'Paint _' })).toEqual([]);
     expect(await all({ label: 'odd', assigneeId: b.member })).toEqual([]);
     expect(await all({ assigneeId: b.member })).toHaveLength(3);
     expect(await all({ priority: 'urgent' })).toHaveLength(2);

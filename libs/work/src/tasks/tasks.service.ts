@@ -360,7 +360,10 @@ export class TasksService {
       ...(query.dueBefore === undefined && query.dueAfter === undefined
         ? {}
         : { dueAt: { lte: query.dueBefore, gte: query.dueAfter } }),
-      ...(query.q === undefined ? {} : { title: { contains: query.q, mode: 'insensitive' as const } }),
+      // Prisma passes `contains` to ILIKE as it is: `%` and `_` are escaped to stay literal.
+      ...(query.q === undefined
+        ? {}
+        : { title: { contains: query.q.replace(/[\\%_]/g, '\\$&'), mode: 'insensitive' as const } }),
     };
     const scope = cursorScope([
       'tasks',
