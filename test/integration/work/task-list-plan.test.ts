@@ -45,20 +45,28 @@ describe('task list query plans on 50 000 tasks', () => {
     projectId = project.id;
     // One statement: ids are random v4 here (order does not matter for the plans), a spread of
     // statuses, priorities, assignees, labels and due dates, 2 % soft-deleted.
-    await prisma.$executeRaw`
-      INSERT INTO tasks (id, workspace_id, project_id, number, title, status, priority, assignee_id, labels,
-                         due_at, created_by_id, deleted_at, created_at, updated_at)
-      SELECT gen_random_uuid(), ${workspaceId}::uuid, ${projectId}::uuid, g,
-             'Task ' || g || ' ' || md5(g::text),
-             (ARRAY['todo','in_progress','in_review','done','canceled'])[1 + g % 5]::task_status,
-             (ARRAY['none','low','medium','high','urgent'])[1 + g % 5]::task_priority,
-             CASE WHEN g % 10 = 0 THEN ${assigneeId}::uuid END,
-             ARRAY['label-' || (g % 40)]::varchar(50)[],
-             CASE WHEN g % 3 = 0 THEN now() + (g % 90) * interval '1 day' END,
-             ${ws.owner}::uuid,
-             CASE WHEN g % 50 = 0 THEN now() END,
-             now() - g * interval '1 minute', now() - g * interval '1 minute'
-      FROM generate_series(1, 50000) AS g`;
+    // The insert maintains a dozen indexes (a trigram GIN among them): on a loaded CI machine it
+    // may outlast the app's 15 s statement timeout, which is not this test's subject.
+    await prisma.$transaction(
+      async (tx) => {
+        await tx.$executeRawUnsafe("SET LOCAL statement_timeout = '120s'");
+        await tx.$executeRaw`
+        INSERT INTO tasks (id, workspace_id, project_id, number, title, status, priority, assignee_id, labels,
+                           due_at, created_by_id, deleted_at, created_at, updated_at)
+        SELECT gen_random_uuid(), ${workspaceId}::uuid, ${projectId}::uuid, g,
+               'Task ' || g || ' ' || md5(g::text),
+               (ARRAY['todo','in_progress','in_review','done','canceled'])[1 + g % 5]::task_status,
+               (ARRAY['none','low','medium','high','urgent'])[1 + g % 5]::task_priority,
+               CASE WHEN g % 10 = 0 THEN ${assigneeId}::uuid END,
+               ARRAY['label-' || (g % 40)]::varchar(50)[],
+               CASE WHEN g % 3 = 0 THEN now() + (g % 90) * interval '1 day' END,
+               ${ws.owner}::uuid,
+               CASE WHEN g % 50 = 0 THEN now() END,
+               now() - g * interval '1 minute', now() - g * interval '1 minute'
+        FROM generate_series(1, 50000) AS g`;
+      },
+      { timeout: 120_000 },
+    );
     await prisma.$executeRawUnsafe('ANALYZE tasks');
     prisma.$on('query', (event) => {
       if (/FROM "public"\."tasks"/.test(event.query)) captured.push({ query: event.query, params: event.params });
@@ -66,6 +74,13 @@ describe('task list query plans on 50 000 tasks', () => {
   }, 120_000);
 
   afterAll(async () => {
+    await prisma.$transaction(
+      async (tx) => {
+        await tx.$executeRawUnsafe("SET LOCAL statement_timeout = '120s'");
+        await tx.$executeRaw`DELETE FROM tasks WHERE workspace_id = ${workspaceId}::uuid`;
+      },
+      { timeout: 120_000 },
+    );
     await arrange.cleanUp();
     await moduleRef.close();
   });
