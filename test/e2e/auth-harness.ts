@@ -92,6 +92,8 @@ export interface AuthEnvironment {
   smtp?: SmtpTestServer;
   db: pg.Pool;
   keys: TestKey[];
+  /** The REDIS_KEY_PREFIX the apps run with (BullMQ queues live under `<prefix>:bull`). */
+  redisKeyPrefix: string;
   request(method: string, path: string, options?: RequestOptions): Promise<Answer>;
   stop(): Promise<void>;
 }
@@ -181,7 +183,7 @@ export async function startAuthEnvironment(options: StartAuthOptions): Promise<A
     };
   };
 
-  return { api: started, worker, smtp, db, keys, request, stop };
+  return { api: started, worker, smtp, db, keys, redisKeyPrefix: prefix, request, stop };
 }
 
 /** A 401 as API.md's conventions want it: problem+json, WWW-Authenticate, never a 5xx. */

@@ -29,6 +29,7 @@ import { MeModule } from './me/me.module.js';
 import { MetricsController } from './metrics/metrics.controller.js';
 import { RateLimitGuard } from './rate-limit/rate-limit.guard.js';
 import { RateLimitModule } from './rate-limit/rate-limit.module.js';
+import { WorkHttpModule } from './work/work-http.module.js';
 import { WorkspacesHttpModule } from './workspaces/workspaces-http.module.js';
 
 /** Options for embedding the api: extra feature modules (how the product is extended). */
@@ -61,6 +62,7 @@ export class ApiModule {
         ApiKeysHttpModule,
         AuditHttpModule,
         WorkspacesHttpModule,
+        WorkHttpModule,
         ...(options.imports ?? []),
       ],
       controllers: [HealthController, MetricsController],

@@ -2,11 +2,18 @@ import { Module } from '@nestjs/common';
 import { IdentityModule } from '@groundwork/identity';
 import { NotificationsModule } from '@groundwork/notifications';
 import { QUEUES, QueueModule } from '@groundwork/platform';
+import { WorkModule } from '@groundwork/work';
 import { WorkspacesModule } from '@groundwork/workspaces';
 import { EmailProcessor } from './email.processor.js';
 
 @Module({
-  imports: [QueueModule.registerQueues(QUEUES.email), IdentityModule, NotificationsModule, WorkspacesModule],
+  imports: [
+    QueueModule.registerQueues(QUEUES.email),
+    IdentityModule,
+    NotificationsModule,
+    WorkspacesModule,
+    WorkModule,
+  ],
   providers: [EmailProcessor],
 })
 export class EmailModule {}

@@ -8,6 +8,7 @@ import {
   VERIFICATION_TOKEN_TTL_MS,
 } from '@groundwork/identity';
 import { MailDeliveryError, MailerService } from '@groundwork/notifications';
+import { TasksService } from '@groundwork/work';
 import { InvitationsService } from '@groundwork/workspaces';
 import {
   AppConfig,
@@ -34,6 +35,7 @@ export class EmailProcessor extends DrainingWorkerHost<EventJob<EmailEvent>> {
     private readonly verification: EmailVerificationService,
     private readonly passwordReset: PasswordResetService,
     private readonly invitations: InvitationsService,
+    private readonly tasks: TasksService,
     private readonly config: AppConfig,
   ) {
     super();
@@ -60,6 +62,8 @@ export class EmailProcessor extends DrainingWorkerHost<EventJob<EmailEvent>> {
         return this.sendPasswordReset(event.id, event.data.userId);
       case 'invitation.created':
         return this.sendInvitation(event.id, event.data.invitationId);
+      case 'task.assigned':
+        return this.sendTaskAssigned(event.id, event.workspaceId, event.actorId, event.data);
       default: {
         const unhandled: never = event;
         throw new UnrecoverableError(`the email queue does not handle ${(unhandled as { type: string }).type}`);
@@ -138,6 +142,36 @@ export class EmailProcessor extends DrainingWorkerHost<EventJob<EmailEvent>> {
         role: invitation.role,
         acceptUrl: `${this.config.mail.appWebUrl}/invitations/${encodeURIComponent(token)}`,
         expiresInDays: Math.max(1, Math.ceil((invitation.expiresAt.getTime() - Date.now()) / 86_400_000)),
+      },
+    });
+  }
+
+  /**
+   * Tells the assignee, unless they assigned the task to themselves. A task deleted or given to
+   * someone else before the job ran is not mailed: the mail would point at a stale fact.
+   */
+  private async sendTaskAssigned(
+    eventId: string,
+    workspaceId: string | null,
+    actorId: string | null,
+    data: { taskId: string; assigneeId: string },
+  ): Promise<string> {
+    if (actorId === data.assigneeId) return 'skipped';
+    const task = await this.tasks.forMail(data.taskId);
+    if (!task || task.assigneeId !== data.assigneeId || task.workspaceId !== workspaceId) return 'skipped';
+    const assignee = await this.users.findById(data.assigneeId);
+    if (!assignee) return 'skipped';
+    const actor = actorId === null ? undefined : await this.users.findById(actorId);
+    return this.mailer.sendOnce({
+      eventId,
+      to: assignee.email,
+      template: 'task-assigned',
+      data: {
+        assigneeName: assignee.name,
+        assignedBy: actor?.name ?? 'Someone',
+        taskKey: task.key,
+        taskTitle: task.title,
+        taskUrl: `${this.config.mail.appWebUrl}/workspaces/${task.workspaceId}/tasks/${task.taskId}`,
       },
     });
   }

@@ -1,11 +1,22 @@
 import { Module } from '@nestjs/common';
 import { IdentityModule } from '@groundwork/identity';
+import { NotificationsModule } from '@groundwork/notifications';
 import { IdempotencyModule, QUEUES, QueueModule } from '@groundwork/platform';
+import { WorkModule } from '@groundwork/work';
+import { WorkspacesModule } from '@groundwork/workspaces';
+import { DailyDigestService } from './daily-digest.service.js';
 import { MaintenanceProcessor } from './maintenance.processor.js';
 import { OutboxPurgeService } from './outbox-purge.service.js';
 
 @Module({
-  imports: [QueueModule.registerQueues(QUEUES.maintenance), IdentityModule, IdempotencyModule],
-  providers: [MaintenanceProcessor, OutboxPurgeService],
+  imports: [
+    QueueModule.registerQueues(QUEUES.maintenance),
+    IdentityModule,
+    IdempotencyModule,
+    NotificationsModule,
+    WorkspacesModule,
+    WorkModule,
+  ],
+  providers: [MaintenanceProcessor, OutboxPurgeService, DailyDigestService],
 })
 export class MaintenanceModule {}

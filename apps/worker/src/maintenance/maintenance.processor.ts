@@ -10,6 +10,7 @@ import {
   QUEUES,
   workerOptions,
 } from '@groundwork/platform';
+import { DailyDigestService } from './daily-digest.service.js';
 import { OutboxPurgeService } from './outbox-purge.service.js';
 
 /**
@@ -26,6 +27,7 @@ export class MaintenanceProcessor extends DrainingWorkerHost implements OnApplic
     private readonly verification: EmailVerificationService,
     private readonly passwordReset: PasswordResetService,
     private readonly idempotency: IdempotencyStore,
+    private readonly digest: DailyDigestService,
     private readonly config: AppConfig,
   ) {
     super();
@@ -37,6 +39,7 @@ export class MaintenanceProcessor extends DrainingWorkerHost implements OnApplic
       { id: 'outbox-purge', pattern: this.config.schedules.outboxPurge, job: 'outbox.purge' },
       { id: 'verification-tokens-purge', pattern: this.config.schedules.tokenPurge, job: 'verification-tokens.purge' },
       { id: 'idempotency-keys-purge', pattern: this.config.schedules.idempotencyPurge, job: 'idempotency-keys.purge' },
+      { id: 'daily-digest', pattern: this.config.schedules.dailyDigest, job: 'daily-digest.send' },
     ];
     for (const schedule of schedules) {
       await this.queue.upsertJobScheduler(schedule.id, { pattern: schedule.pattern }, { name: schedule.job, data: {} });
@@ -62,6 +65,11 @@ export class MaintenanceProcessor extends DrainingWorkerHost implements OnApplic
         const deleted = await this.idempotency.purgeExpired();
         this.logger.log({ deleted }, 'purged expired idempotency keys');
         return { deleted };
+      }
+      case 'daily-digest.send': {
+        const outcome = await this.digest.send();
+        this.logger.log(outcome, 'sent the daily digest');
+        return outcome;
       }
       default: {
         const unknown: never = name;

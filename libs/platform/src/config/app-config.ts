@@ -65,7 +65,7 @@ export class AppConfig {
   readonly secrets: { jwtSigningKeys: string[]; encryptionKey: Buffer };
   readonly jobs: { backoffMs: number; retainCompletedSeconds: number; retainFailedSeconds: number };
   readonly outbox: { retentionMs: number; pollIntervalMs: number; batchSize: number };
-  readonly schedules: { outboxPurge: string; tokenPurge: string; idempotencyPurge: string };
+  readonly schedules: { outboxPurge: string; tokenPurge: string; idempotencyPurge: string; dailyDigest: string };
   readonly rateLimit: { perMinute: number };
   readonly webhooks: {
     allowPrivateNetworks: boolean;
@@ -126,6 +126,7 @@ export class AppConfig {
       outboxPurge: env.CRON_OUTBOX_PURGE,
       tokenPurge: env.CRON_TOKEN_PURGE,
       idempotencyPurge: env.CRON_IDEMPOTENCY_PURGE,
+      dailyDigest: env.CRON_DAILY_DIGEST,
     };
     this.rateLimit = { perMinute: env.RATE_LIMIT_PER_MINUTE };
     this.webhooks = {

@@ -206,6 +206,11 @@ export class Environment {
   @Matches(CRON)
   CRON_IDEMPOTENCY_PURGE = '41 * * * *';
 
+  /** When each assignee is mailed their tasks due in the next 24 h (UTC). */
+  @IsString()
+  @Matches(CRON)
+  CRON_DAILY_DIGEST = '0 7 * * *';
+
   /** How long relayed outbox rows are kept before the purge. */
   @Transform(toInt)
   @IsInt()

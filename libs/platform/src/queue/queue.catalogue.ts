@@ -26,7 +26,13 @@ export interface EventJob<T extends EventType = EventType> {
  * with a job id derived from both, so a replayed event is never enqueued twice.
  */
 export const EVENT_SUBSCRIPTIONS = {
-  email: ['user.registered', 'user.registration_repeated', 'user.password_reset_requested', 'invitation.created'],
+  email: [
+    'user.registered',
+    'user.registration_repeated',
+    'user.password_reset_requested',
+    'invitation.created',
+    'task.assigned',
+  ],
 } as const satisfies Partial<Record<QueueName, readonly EventType[]>>;
 
 export type EventConsumerQueue = keyof typeof EVENT_SUBSCRIPTIONS;
@@ -34,7 +40,8 @@ export type EventConsumerQueue = keyof typeof EVENT_SUBSCRIPTIONS;
 /** The events one consumer queue receives. */
 export type SubscribedEvent<Q extends EventConsumerQueue> = (typeof EVENT_SUBSCRIPTIONS)[Q][number];
 
-export type MaintenanceJobName = 'outbox.purge' | 'verification-tokens.purge' | 'idempotency-keys.purge';
+export type MaintenanceJobName =
+  'outbox.purge' | 'verification-tokens.purge' | 'idempotency-keys.purge' | 'daily-digest.send';
 
 export interface QueuePolicy {
   concurrency: number;

@@ -1,0 +1,213 @@
+import { Injectable } from '@nestjs/common';
+import {
+  CursorCodec,
+  cursorScope,
+  DomainError,
+  isUuid,
+  newId,
+  OutboxService,
+  type Page,
+  PrismaService,
+  toPage,
+} from '@groundwork/platform';
+import type { WorkspaceActor } from '@groundwork/workspaces';
+import { sanitizeMarkdown } from '../shared/markdown.js';
+import { isUniqueViolation, notFoundOrStale } from '../shared/work-errors.js';
+
+export interface ProjectView {
+  id: string;
+  workspaceId: string;
+  name: string;
+  key: string;
+  description: string | null;
+  wipLimit: number | null;
+  version: number;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+export interface CreateProjectInput {
+  name: string;
+  key: string;
+  description?: string | null;
+  wipLimit?: number | null;
+}
+
+export type UpdateProjectInput = Partial<CreateProjectInput>;
+
+type ProjectField = 'name' | 'key' | 'description' | 'wipLimit';
+
+const PROJECT_VIEW = {
+  id: true,
+  workspaceId: true,
+  name: true,
+  key: true,
+  description: true,
+  wipLimit: true,
+  version: true,
+  createdAt: true,
+  updatedAt: true,
+} as const;
+
+const notFound = () => new DomainError('not_found', 'The project does not exist.');
+
+const keyTaken = (key: string, cause: unknown) =>
+  new DomainError('conflict', `The key "${key}" is already used by another project of this workspace.`, {
+    errors: [{ field: 'key', message: 'key is already taken in this workspace' }],
+    cause,
+  });
+
+function clean(description: string | null | undefined): string | null | undefined {
+  return description === undefined || description === null ? description : sanitizeMarkdown(description);
+}
+
+/**
+ * Projects of a workspace. Writes are optimistic: the caller names the version it read, and
+ * the version check and the change are one statement (`UPDATE … WHERE version = $v`), so two
+ * writers that read the same version cannot both win.
+ *
+ * Deleting is a hard delete refused (409) while the project has live tasks: a project is a
+ * container, and silently hiding its tasks with it would surprise the people working on them.
+ * Its soft-deleted tasks (already out of sight, restorable only through a live project) go
+ * with it.
+ */
+@Injectable()
+export class ProjectsService {
+  constructor(
+    private readonly prisma: PrismaService,
+    private readonly outbox: OutboxService,
+  ) {}
+
+  async create(workspaceId: string, actor: WorkspaceActor, input: CreateProjectInput): Promise<ProjectView> {
+    const id = newId();
+    try {
+      return await this.prisma.$transaction(async (tx) => {
+        const project = await tx.project.create({
+          data: {
+            id,
+            workspaceId,
+            name: input.name,
+            key: input.key,
+            description: clean(input.description) ?? null,
+            wipLimit: input.wipLimit ?? null,
+            createdById: actor.userId,
+          },
+          select: PROJECT_VIEW,
+        });
+        await this.outbox.publish(tx, {
+          type: 'project.created',
+          data: { projectId: id, key: project.key },
+          workspaceId,
+          actorId: actor.userId,
+        });
+        return project;
+      });
+    } catch (error) {
+      if (isUniqueViolation(error)) throw keyTaken(input.key, error);
+      throw error;
+    }
+  }
+
+  /** The workspace's projects, oldest first (ids are time-ordered). */
+  async list(workspaceId: string, limit: number, cursor?: string): Promise<Page<ProjectView>> {
+    const scope = cursorScope(['projects', workspaceId]);
+    const after = cursor === undefined ? undefined : String(CursorCodec.decode(scope, cursor)[0]);
+    if (after !== undefined && !isUuid(after)) throw new DomainError('invalid_cursor', 'The cursor is invalid.');
+    const rows = await this.prisma.project.findMany({
+      where: { workspaceId, ...(after === undefined ? {} : { id: { gt: after } }) },
+      orderBy: { id: 'asc' },
+      take: limit + 1,
+      select: PROJECT_VIEW,
+    });
+    return toPage(
+      rows,
+      limit,
+      scope,
+      (row) => [row.id],
+      (row) => row,
+    );
+  }
+
+  async get(workspaceId: string, projectId: string): Promise<ProjectView> {
+    if (!isUuid(projectId)) throw notFound();
+    const project = await this.prisma.project.findFirst({
+      where: { id: projectId, workspaceId },
+      select: PROJECT_VIEW,
+    });
+    if (!project) throw notFound();
+    return project;
+  }
+
+  /** Changes the given fields if the project is still at `expectedVersion` (else 412). */
+  async update(
+    workspaceId: string,
+    projectId: string,
+    actor: WorkspaceActor,
+    expectedVersion: number,
+    input: UpdateProjectInput,
+  ): Promise<ProjectView> {
+    if (!isUuid(projectId)) throw notFound();
+    const fields = (['name', 'key', 'description', 'wipLimit'] as const).filter(
+      (field): field is ProjectField => input[field] !== undefined,
+    );
+    try {
+      return await this.prisma.$transaction(async (tx) => {
+        const { count } = await tx.project.updateMany({
+          where: { id: projectId, workspaceId, version: expectedVersion },
+          data: {
+            name: input.name,
+            key: input.key,
+            description: clean(input.description),
+            wipLimit: input.wipLimit,
+            version: { increment: 1 },
+          },
+        });
+        if (count === 0) {
+          const exists = (await tx.project.count({ where: { id: projectId, workspaceId } })) > 0;
+          throw notFoundOrStale(exists, 'project', expectedVersion);
+        }
+        if (fields.length > 0) {
+          await this.outbox.publish(tx, {
+            type: 'project.updated',
+            data: { projectId, fields },
+            workspaceId,
+            actorId: actor.userId,
+          });
+        }
+        return tx.project.findUniqueOrThrow({ where: { id: projectId }, select: PROJECT_VIEW });
+      });
+    } catch (error) {
+      if (isUniqueViolation(error)) throw keyTaken(input.key ?? '', error);
+      throw error;
+    }
+  }
+
+  /** Deletes the project if it is at `expectedVersion` and has no live tasks (else 412 / 409). */
+  async delete(workspaceId: string, projectId: string, actor: WorkspaceActor, expectedVersion: number): Promise<void> {
+    if (!isUuid(projectId)) throw notFound();
+    await this.prisma.$transaction(async (tx) => {
+      // The row lock makes a concurrent task create wait, then find the project gone.
+      const locked = await tx.$queryRaw<{ version: number }[]>`
+        SELECT version FROM projects WHERE id = ${projectId}::uuid AND workspace_id = ${workspaceId}::uuid FOR UPDATE`;
+      if (locked.length === 0) throw notFound();
+      const liveTasks = await tx.task.count({ where: { projectId, deletedAt: null } });
+      if (liveTasks > 0) {
+        throw new DomainError(
+          'conflict',
+          `The project still has ${liveTasks} task(s); delete or move them before deleting the project.`,
+          { extensions: { liveTasks } },
+        );
+      }
+      const { count } = await tx.project.deleteMany({
+        where: { id: projectId, workspaceId, version: expectedVersion },
+      });
+      if (count === 0) throw notFoundOrStale(true, 'project', expectedVersion);
+      await this.outbox.publish(tx, {
+        type: 'project.deleted',
+        data: { projectId },
+        workspaceId,
+        actorId: actor.userId,
+      });
+    });
+  }
+}

@@ -1,0 +1,515 @@
+import { Injectable } from '@nestjs/common';
+import {
+  CursorCodec,
+  type CursorValue,
+  cursorScope,
+  DomainError,
+  isUuid,
+  keysetAfter,
+  keysetOrderBy,
+  newId,
+  OutboxService,
+  type Page,
+  parseSort,
+  type Prisma,
+  PrismaService,
+  type SortSpec,
+  toPage,
+  type Transaction,
+} from '@groundwork/platform';
+import { WorkspaceAccess, type WorkspaceActor } from '@groundwork/workspaces';
+import { sanitizeMarkdown } from '../shared/markdown.js';
+import { notFoundOrStale } from '../shared/work-errors.js';
+import { assertTransition, TASK_PRIORITIES, type TaskPriority, type TaskStatus } from './task-workflow.js';
+
+export interface TaskView {
+  id: string;
+  workspaceId: string;
+  projectId: string;
+  number: number;
+  title: string;
+  description: string | null;
+  status: TaskStatus;
+  priority: TaskPriority;
+  assigneeId: string | null;
+  labels: string[];
+  dueAt: Date | null;
+  version: number;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+export interface CreateTaskInput {
+  projectId: string;
+  title: string;
+  description?: string | null;
+  priority?: TaskPriority;
+  assigneeId?: string | null;
+  labels?: string[];
+  dueAt?: Date | null;
+}
+
+/** The writable fields; absent ones are left as they are (PUT passes all of them). */
+export interface TaskChanges {
+  title?: string;
+  description?: string | null;
+  status?: TaskStatus;
+  priority?: TaskPriority;
+  assigneeId?: string | null;
+  labels?: string[];
+  dueAt?: Date | null;
+}
+
+type TaskField = keyof TaskChanges;
+const TASK_FIELDS: readonly TaskField[] = [
+  'title',
+  'description',
+  'status',
+  'priority',
+  'assigneeId',
+  'labels',
+  'dueAt',
+];
+
+export const TASK_SORT_FIELDS = ['createdAt', 'updatedAt', 'dueAt', 'priority'] as const;
+export type TaskSortField = (typeof TASK_SORT_FIELDS)[number];
+/** Newest first unless asked otherwise. */
+const DEFAULT_SORT: SortSpec<TaskSortField> = { field: 'createdAt', direction: 'desc' };
+
+export interface TaskListQuery {
+  projectId?: string;
+  status?: TaskStatus[];
+  assigneeId?: string;
+  label?: string;
+  priority?: TaskPriority;
+  /** Due at or before. */
+  dueBefore?: Date;
+  /** Due at or after. */
+  dueAfter?: Date;
+  /** Title contains, case-insensitive. */
+  q?: string;
+  sort?: string;
+  limit: number;
+  cursor?: string;
+}
+
+/** What the mail consumer needs to tell someone about a task. */
+export interface TaskMailFacts {
+  taskId: string;
+  workspaceId: string;
+  key: string;
+  title: string;
+  assigneeId: string | null;
+}
+
+/** One task due soon, for an assignee's digest. */
+export interface DueTask {
+  assigneeId: string;
+  workspaceId: string;
+  taskId: string;
+  key: string;
+  title: string;
+  dueAt: Date;
+}
+
+export const TASK_VIEW = {
+  id: true,
+  workspaceId: true,
+  projectId: true,
+  number: true,
+  title: true,
+  description: true,
+  status: true,
+  priority: true,
+  assigneeId: true,
+  labels: true,
+  dueAt: true,
+  version: true,
+  createdAt: true,
+  updatedAt: true,
+} as const satisfies Prisma.TaskSelect;
+
+const notFound = () => new DomainError('not_found', 'The task does not exist.');
+
+const notAMember = (field: string) =>
+  new DomainError('validation_failed', 'The assignee must be a member of the workspace.', {
+    errors: [{ field, message: `${field} must be a member of the workspace` }],
+  });
+
+function sameValue(a: unknown, b: unknown): boolean {
+  if (a instanceof Date && b instanceof Date) return a.getTime() === b.getTime();
+  if (Array.isArray(a) && Array.isArray(b)) return a.length === b.length && a.every((v, i) => v === b[i]);
+  return a === b;
+}
+
+/** Labels as a set in first-seen order: a label given twice is one label. */
+function uniqueLabels(labels: string[] | undefined): string[] | undefined {
+  return labels === undefined ? undefined : [...new Set(labels)];
+}
+
+function clean(description: string | null | undefined): string | null | undefined {
+  return description === undefined || description === null ? description : sanitizeMarkdown(description);
+}
+
+/**
+ * Tasks and their rules (API.md, Work): per-project gapless numbers, the state machine, the
+ * assignee being a member, the WIP limit, soft delete and restore, and an outbox event for
+ * every change, in the change's transaction.
+ *
+ * Concurrency: a create increments the project's counter with one `UPDATE … RETURNING`, whose
+ * row lock serialises creators of one project (no gaps, no duplicates). A move into
+ * in_progress locks the project row before counting, so two moves into the last free slot
+ * run one after the other and the second sees the first. Every write checks the version the
+ * client read in its `UPDATE … WHERE version = $v`: of concurrent writers of one version,
+ * exactly one wins and the others get 412.
+ */
+@Injectable()
+export class TasksService {
+  constructor(
+    private readonly prisma: PrismaService,
+    private readonly outbox: OutboxService,
+    private readonly access: WorkspaceAccess,
+  ) {}
+
+  async create(workspaceId: string, actor: WorkspaceActor, input: CreateTaskInput): Promise<TaskView> {
+    const assigneeId = input.assigneeId ?? null;
+    if (assigneeId !== null) await this.assertMember(workspaceId, assigneeId, 'assigneeId');
+    if (!isUuid(input.projectId)) throw this.unknownProject();
+    const id = newId();
+    return this.prisma.$transaction(async (tx) => {
+      const counter = await tx.$queryRaw<{ number: number }[]>`
+        UPDATE projects SET next_task_number = next_task_number + 1
+        WHERE id = ${input.projectId}::uuid AND workspace_id = ${workspaceId}::uuid
+        RETURNING next_task_number - 1 AS number`;
+      const number = counter[0]?.number;
+      if (number === undefined) throw this.unknownProject();
+      const task = await tx.task.create({
+        data: {
+          id,
+          workspaceId,
+          projectId: input.projectId,
+          number,
+          title: input.title,
+          description: clean(input.description) ?? null,
+          priority: input.priority ?? 'none',
+          assigneeId,
+          labels: uniqueLabels(input.labels) ?? [],
+          dueAt: input.dueAt ?? null,
+          createdById: actor.userId,
+        },
+        select: TASK_VIEW,
+      });
+      await this.outbox.publish(tx, {
+        type: 'task.created',
+        data: { taskId: id, projectId: input.projectId, number },
+        workspaceId,
+        actorId: actor.userId,
+      });
+      if (assigneeId !== null) {
+        await this.outbox.publish(tx, {
+          type: 'task.assigned',
+          data: { taskId: id, assigneeId },
+          workspaceId,
+          actorId: actor.userId,
+        });
+      }
+      return task;
+    });
+  }
+
+  /** A live task (soft-deleted ones are 404). */
+  async get(workspaceId: string, taskId: string): Promise<TaskView> {
+    if (!isUuid(taskId)) throw notFound();
+    const task = await this.prisma.task.findFirst({
+      where: { id: taskId, workspaceId, deletedAt: null },
+      select: TASK_VIEW,
+    });
+    if (!task) throw notFound();
+    return task;
+  }
+
+  /**
+   * Applies `changes` if the task is still at `expectedVersion` (else 412). Fields equal to
+   * their current value are not changes: nothing changed → no new version, no event.
+   */
+  async update(
+    workspaceId: string,
+    taskId: string,
+    actor: WorkspaceActor,
+    expectedVersion: number,
+    changes: TaskChanges,
+  ): Promise<TaskView> {
+    if (!isUuid(taskId)) throw notFound();
+    // Asked before the transaction: it reads through the workspaces context on its own
+    // connection, which a transaction must not wait for while holding one of the pool's.
+    if (changes.assigneeId !== undefined && changes.assigneeId !== null) {
+      await this.assertMember(workspaceId, changes.assigneeId, 'assigneeId');
+    }
+    const wanted: TaskChanges = {
+      ...changes,
+      description: clean(changes.description),
+      labels: uniqueLabels(changes.labels),
+    };
+    return this.prisma.$transaction(async (tx) => {
+      const current = await tx.task.findFirst({
+        where: { id: taskId, workspaceId, deletedAt: null },
+        select: TASK_VIEW,
+      });
+      if (!current) throw notFound();
+      if (current.version !== expectedVersion) throw notFoundOrStale(true, 'task', expectedVersion);
+      const fields = TASK_FIELDS.filter(
+        (field) => wanted[field] !== undefined && !sameValue(wanted[field], current[field]),
+      );
+      if (fields.length === 0) return current;
+      const data: Prisma.TaskUpdateManyMutationInput = { version: { increment: 1 } };
+      for (const field of fields) Object.assign(data, { [field]: wanted[field] });
+
+      const to = wanted.status;
+      if (to !== undefined && fields.includes('status')) {
+        assertTransition(current.status, to, actor.role);
+        if (to === 'in_progress') await this.assertWipRoom(tx, current.projectId);
+      }
+      const { count } = await tx.task.updateMany({
+        where: { id: taskId, workspaceId, version: expectedVersion, deletedAt: null },
+        data,
+      });
+      if (count === 0) {
+        const exists = (await tx.task.count({ where: { id: taskId, workspaceId, deletedAt: null } })) > 0;
+        throw notFoundOrStale(exists, 'task', expectedVersion);
+      }
+      const event = { workspaceId, actorId: actor.userId };
+      await this.outbox.publish(tx, { ...event, type: 'task.updated', data: { taskId, fields } });
+      if (to !== undefined && fields.includes('status')) {
+        await this.outbox.publish(tx, {
+          ...event,
+          type: 'task.status_changed',
+          data: { taskId, from: current.status, to },
+        });
+      }
+      if (fields.includes('assigneeId') && wanted.assigneeId) {
+        await this.outbox.publish(tx, {
+          ...event,
+          type: 'task.assigned',
+          data: { taskId, assigneeId: wanted.assigneeId },
+        });
+      }
+      return tx.task.findUniqueOrThrow({ where: { id: taskId }, select: TASK_VIEW });
+    });
+  }
+
+  /** Soft-deletes the task if it is at `expectedVersion` (else 412). */
+  async delete(workspaceId: string, taskId: string, actor: WorkspaceActor, expectedVersion: number): Promise<void> {
+    if (!isUuid(taskId)) throw notFound();
+    await this.prisma.$transaction(async (tx) => {
+      const { count } = await tx.task.updateMany({
+        where: { id: taskId, workspaceId, version: expectedVersion, deletedAt: null },
+        data: { deletedAt: new Date(), version: { increment: 1 } },
+      });
+      if (count === 0) {
+        const exists = (await tx.task.count({ where: { id: taskId, workspaceId, deletedAt: null } })) > 0;
+        throw notFoundOrStale(exists, 'task', expectedVersion);
+      }
+      await this.outbox.publish(tx, {
+        type: 'task.deleted',
+        data: { taskId },
+        workspaceId,
+        actorId: actor.userId,
+      });
+    });
+  }
+
+  /**
+   * Brings a soft-deleted task back, as it was. A task that is not deleted → 409. One that
+   * comes back in_progress counts against the WIP limit like a move there.
+   */
+  async restore(workspaceId: string, taskId: string, actor: WorkspaceActor): Promise<TaskView> {
+    if (!isUuid(taskId)) throw notFound();
+    return this.prisma.$transaction(async (tx) => {
+      const task = await tx.task.findFirst({ where: { id: taskId, workspaceId }, select: TASK_VIEW });
+      if (!task) throw notFound();
+      const deleted = await tx.task.count({ where: { id: taskId, deletedAt: { not: null } } });
+      if (deleted === 0) throw new DomainError('conflict', 'The task is not deleted.');
+      if (task.status === 'in_progress') await this.assertWipRoom(tx, task.projectId);
+      const { count } = await tx.task.updateMany({
+        where: { id: taskId, workspaceId, deletedAt: { not: null } },
+        data: { deletedAt: null, version: { increment: 1 } },
+      });
+      // Another restore got there first (the row lock made this one wait for it).
+      if (count === 0) throw new DomainError('conflict', 'The task is not deleted.');
+      await this.outbox.publish(tx, {
+        type: 'task.restored',
+        data: { taskId },
+        workspaceId,
+        actorId: actor.userId,
+      });
+      return tx.task.findUniqueOrThrow({ where: { id: taskId }, select: TASK_VIEW });
+    });
+  }
+
+  /** Live tasks of the workspace, filtered, sorted (allow-list → 422) and keyset-paged. */
+  async list(workspaceId: string, query: TaskListQuery): Promise<Page<TaskView>> {
+    const sort = parseSort(query.sort, TASK_SORT_FIELDS, DEFAULT_SORT);
+    const filters: Prisma.TaskWhereInput = {
+      workspaceId,
+      deletedAt: null,
+      ...(query.projectId === undefined ? {} : { projectId: query.projectId }),
+      ...(query.status === undefined || query.status.length === 0 ? {} : { status: { in: query.status } }),
+      ...(query.assigneeId === undefined ? {} : { assigneeId: query.assigneeId }),
+      ...(query.label === undefined ? {} : { labels: { has: query.label } }),
+      ...(query.priority === undefined ? {} : { priority: query.priority }),
+      ...(query.dueBefore === undefined && query.dueAfter === undefined
+        ? {}
+        : { dueAt: { lte: query.dueBefore, gte: query.dueAfter } }),
+      // Prisma passes `contains` to ILIKE as it is: `%` and `_` are escaped to stay literal.
+      ...(query.q === undefined
+        ? {}
+        : { title: { contains: query.q.replace(/[\\%_]/g, '\\$&'), mode: 'insensitive' as const } }),
+    };
+    const scope = cursorScope([
+      'tasks',
+      workspaceId,
+      sort,
+      query.projectId,
+      query.status,
+      query.assigneeId,
+      query.label,
+      query.priority,
+      query.dueBefore?.toISOString(),
+      query.dueAfter?.toISOString(),
+      query.q,
+    ]);
+    const nullable = sort.field === 'dueAt';
+    const after = query.cursor === undefined ? undefined : this.after(sort, CursorCodec.decode(scope, query.cursor));
+    const rows = await this.prisma.task.findMany({
+      where: after === undefined ? filters : { AND: [filters, after] },
+      orderBy: keysetOrderBy(sort, { nullable }) as Prisma.TaskOrderByWithRelationInput[],
+      take: query.limit + 1,
+      select: TASK_VIEW,
+    });
+    return toPage(
+      rows,
+      query.limit,
+      scope,
+      (row) => [positionOf(row, sort.field), row.id],
+      (row) => row,
+    );
+  }
+
+  /** The facts of a live task for a mail about it, or undefined when it is gone. */
+  async forMail(taskId: string): Promise<TaskMailFacts | undefined> {
+    const task = await this.prisma.task.findFirst({
+      where: { id: taskId, deletedAt: null },
+      select: {
+        id: true,
+        workspaceId: true,
+        number: true,
+        title: true,
+        assigneeId: true,
+        project: { select: { key: true } },
+      },
+    });
+    if (!task) return undefined;
+    return {
+      taskId: task.id,
+      workspaceId: task.workspaceId,
+      key: `${task.project.key}-${task.number}`,
+      title: task.title,
+      assigneeId: task.assigneeId,
+    };
+  }
+
+  /** Live, assigned, not finished tasks due in [from, to), by due date. */
+  async dueBetween(from: Date, to: Date): Promise<DueTask[]> {
+    const rows = await this.prisma.task.findMany({
+      where: {
+        deletedAt: null,
+        assigneeId: { not: null },
+        dueAt: { gte: from, lt: to },
+        status: { notIn: ['done', 'canceled'] },
+      },
+      orderBy: [{ dueAt: 'asc' }, { id: 'asc' }],
+      select: {
+        id: true,
+        workspaceId: true,
+        number: true,
+        title: true,
+        assigneeId: true,
+        dueAt: true,
+        project: { select: { key: true } },
+      },
+    });
+    return rows.flatMap((row) =>
+      row.assigneeId === null || row.dueAt === null
+        ? []
+        : [
+            {
+              assigneeId: row.assigneeId,
+              workspaceId: row.workspaceId,
+              taskId: row.id,
+              key: `${row.project.key}-${row.number}`,
+              title: row.title,
+              dueAt: row.dueAt,
+            },
+          ],
+    );
+  }
+
+  private after(sort: SortSpec<TaskSortField>, position: CursorValue[]): Prisma.TaskWhereInput {
+    const invalid = () => new DomainError('invalid_cursor', 'The cursor is invalid.');
+    const [value, id] = position;
+    if (position.length !== 2 || typeof id !== 'string' || !isUuid(id)) throw invalid();
+    if (sort.field === 'priority') {
+      if (typeof value !== 'string' || !(TASK_PRIORITIES as readonly string[]).includes(value)) throw invalid();
+      return priorityAfter(sort, value as TaskPriority, id);
+    }
+    const nullable = sort.field === 'dueAt';
+    if (value === null ? !nullable : typeof value !== 'string' || Number.isNaN(Date.parse(value))) throw invalid();
+    return keysetAfter(sort, value, id, { nullable }) as Prisma.TaskWhereInput;
+  }
+
+  private async assertMember(workspaceId: string, userId: string, field: string): Promise<void> {
+    if (!isUuid(userId) || (await this.access.roleOf(workspaceId, userId)) === undefined) throw notAMember(field);
+  }
+
+  /** Locks the project row (serialising moves into in_progress) and checks its WIP limit. */
+  private async assertWipRoom(tx: Transaction, projectId: string): Promise<void> {
+    const [project] = await tx.$queryRaw<{ wip_limit: number | null }[]>`
+      SELECT wip_limit FROM projects WHERE id = ${projectId}::uuid FOR UPDATE`;
+    const limit = project?.wip_limit ?? null;
+    if (limit === null) return;
+    const inProgress = await tx.task.count({ where: { projectId, status: 'in_progress', deletedAt: null } });
+    if (inProgress >= limit) {
+      throw new DomainError(
+        'conflict',
+        `The project's WIP limit (${limit}) is reached: finish or move a task out of in_progress first.`,
+        { extensions: { wipLimit: limit, inProgress } },
+      );
+    }
+  }
+
+  private unknownProject(): DomainError {
+    return new DomainError('validation_failed', 'The project does not exist in this workspace.', {
+      errors: [{ field: 'projectId', message: 'projectId must name a project of the workspace' }],
+    });
+  }
+}
+
+function positionOf(task: TaskView, field: TaskSortField): CursorValue {
+  const value = task[field];
+  return value instanceof Date ? value.toISOString() : value;
+}
+
+/**
+ * Keyset for the priority enum: Prisma has no `gt` on enums, so "after medium" (ascending) is
+ * "priority in (high, urgent), or medium with a later id" — the same rows, in the index order.
+ */
+function priorityAfter(sort: SortSpec<TaskSortField>, value: TaskPriority, id: string): Prisma.TaskWhereInput {
+  const index = TASK_PRIORITIES.indexOf(value);
+  const beyond = sort.direction === 'asc' ? TASK_PRIORITIES.slice(index + 1) : TASK_PRIORITIES.slice(0, index);
+  return {
+    OR: [
+      { priority: { in: [...beyond] } },
+      { priority: value, id: sort.direction === 'asc' ? { gt: id } : { lt: id } },
+    ],
+  };
+}

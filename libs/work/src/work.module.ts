@@ -1,0 +1,18 @@
+import { Module } from '@nestjs/common';
+import { WorkspacesModule } from '@groundwork/workspaces';
+import { CommentsService } from './comments/comments.service.js';
+import { ProjectsService } from './projects/projects.service.js';
+import { TasksService } from './tasks/tasks.service.js';
+
+const SERVICES = [ProjectsService, TasksService, CommentsService];
+
+/**
+ * The work context: projects, tasks, comments. It asks the workspaces context (through its
+ * exported services) who is a member; nothing imports it but the apps.
+ */
+@Module({
+  imports: [WorkspacesModule],
+  providers: SERVICES,
+  exports: SERVICES,
+})
+export class WorkModule {}
