@@ -4,7 +4,8 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { Body, Controller, Get, type INestApplication, Module, Post } from '@nestjs/common';
 import { IsArray, IsOptional, IsString, MaxLength } from 'class-validator';
 import protobuf from 'protobufjs';
-import { loadAppConfig } from '@groundwork/platform';
+import { SessionsService } from '@groundwork/identity';
+import { loadAppConfig, newId, PrismaService } from '@groundwork/platform';
 import { Public } from '../../../apps/api/src/auth/access-rules.js';
 import { createApiApp } from '../../../apps/api/src/bootstrap.js';
 import { Negotiated, ProtobufMessage } from '../../../apps/api/src/common/negotiation/negotiated.decorator.js';
@@ -206,5 +207,112 @@ describe('content negotiation: JSON, XML and Protocol Buffers', () => {
     const source = await res.text();
     expect(source).toContain('package groundwork.v1;');
     expect(source).toContain('message Task {');
+  });
+});
+
+describe('tasks in every representation, through the real routes', () => {
+  let app: INestApplication;
+  let url: string;
+  let root: protobuf.Root;
+  let authorization: string;
+  let workspaceId: string;
+  let projectId: string;
+
+  beforeAll(async () => {
+    const config = loadAppConfig('api', { ...process.env, LOG_LEVEL: 'error' });
+    app = await createApiApp(config);
+    await app.listen(0, '127.0.0.1');
+    url = `http://127.0.0.1:${(app.getHttpServer().address() as AddressInfo).port}`;
+    root = await protobuf.load('proto/task.proto');
+    const prisma = app.get(PrismaService);
+    const userId = newId();
+    await prisma.user.create({
+      data: { id: userId, email: `negotiation-${userId}@example.test`, name: 'Ada', emailVerifiedAt: new Date() },
+    });
+    const session = await app.get(SessionsService).open(userId, { kind: 'bearer', method: 'password' });
+    if (session.kind !== 'bearer') throw new Error('expected a bearer session');
+    authorization = `Bearer ${session.tokens.accessToken}`;
+    const workspace = await fetch(`${url}/v1/workspaces`, {
+      method: 'POST',
+      headers: { authorization, 'content-type': 'application/json' },
+      body: JSON.stringify({ name: 'Negotiation', slug: `negotiation-${userId.slice(-12)}` }),
+    });
+    workspaceId = ((await workspace.json()) as { id: string }).id;
+    const project = await fetch(`${url}/v1/workspaces/${workspaceId}/projects`, {
+      method: 'POST',
+      headers: { authorization, 'content-type': 'application/json' },
+      body: JSON.stringify({ name: 'Engine', key: 'ENG' }),
+    });
+    projectId = ((await project.json()) as { id: string }).id;
+  });
+
+  afterAll(async () => {
+    await app.close();
+  });
+
+  function createTaskAsProtobuf(title: string, idempotencyKey: string): Promise<Response> {
+    const Create = root.lookupType('groundwork.v1.CreateTaskRequest');
+    const body = Create.encode(Create.fromObject({ projectId, title, labels: ['proto'], priority: 'high' })).finish();
+    return fetch(`${url}/v1/workspaces/${workspaceId}/tasks`, {
+      method: 'POST',
+      headers: { authorization, 'content-type': 'application/x-protobuf', 'idempotency-key': idempotencyKey },
+      body,
+    });
+  }
+
+  it('creates a task from a Protocol Buffers body, and replays it for the same Idempotency-Key', async () => {
+    const key = `proto-${newId()}`;
+    const first = await createTaskAsProtobuf('Written in protobuf', key);
+    expect(first.status).toBe(201);
+    const created = (await first.json()) as { id: string; number: number; labels: string[]; priority: string };
+    expect(created).toMatchObject({ number: 1, labels: ['proto'], priority: 'high' });
+
+    const again = await createTaskAsProtobuf('Written in protobuf', key);
+    expect(again.status).toBe(201);
+    expect(again.headers.get('idempotent-replayed')).toBe('true');
+    expect(((await again.json()) as { id: string }).id).toBe(created.id);
+  });
+
+  it('reads a task as XML and as Protocol Buffers with the same values as JSON, ETag included', async () => {
+    const list = (await (
+      await fetch(`${url}/v1/workspaces/${workspaceId}/tasks`, { headers: { authorization } })
+    ).json()) as { data: { id: string }[] };
+    const taskId = list.data[0]?.id ?? '';
+    const taskUrl = `${url}/v1/workspaces/${workspaceId}/tasks/${taskId}`;
+    const json = await fetch(taskUrl, { headers: { authorization } });
+    const asJson = (await json.json()) as { title: string; version: number };
+
+    const xml = await fetch(taskUrl, { headers: { authorization, accept: 'application/xml' } });
+    expect(xml.headers.get('etag')).toBe(json.headers.get('etag'));
+    expect(await xml.text()).toContain(`<title>${asJson.title}</title>`);
+
+    const binary = await fetch(taskUrl, { headers: { authorization, accept: 'application/x-protobuf' } });
+    const Task = root.lookupType('groundwork.v1.Task');
+    const decoded = Task.toObject(Task.decode(new Uint8Array(await binary.arrayBuffer()))) as {
+      id: string;
+      title: string;
+      version: number;
+    };
+    expect(decoded).toMatchObject({ id: taskId, title: asJson.title, version: asJson.version });
+
+    const notModified = await fetch(taskUrl, {
+      headers: { authorization, accept: 'application/xml', 'if-none-match': json.headers.get('etag') ?? '' },
+    });
+    expect(notModified.status).toBe(304);
+  });
+
+  it('lists tasks as Protocol Buffers and refuses text/csv with 406', async () => {
+    const binary = await fetch(`${url}/v1/workspaces/${workspaceId}/tasks`, {
+      headers: { authorization, accept: 'application/x-protobuf' },
+    });
+    const TaskPage = root.lookupType('groundwork.v1.TaskPage');
+    const page = TaskPage.toObject(TaskPage.decode(new Uint8Array(await binary.arrayBuffer()))) as {
+      data: unknown[];
+    };
+    expect(page.data.length).toBeGreaterThan(0);
+    const csv = await fetch(`${url}/v1/workspaces/${workspaceId}/tasks`, {
+      headers: { authorization, accept: 'text/csv' },
+    });
+    expect(csv.status).toBe(406);
   });
 });

@@ -51,6 +51,8 @@ export class NegotiationInterceptor implements NestInterceptor {
   }
 
   private write(representation: Representation, value: unknown, options: NegotiationOptions): unknown {
+    // Answers already written by an inner interceptor (e.g. a 304 Not Modified) pass as they are.
+    if (value instanceof Response || value instanceof StreamableFile) return value;
     switch (representation) {
       case 'json':
         return value;

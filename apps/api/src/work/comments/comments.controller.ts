@@ -15,6 +15,7 @@ import { Caller } from '../../auth/caller.decorators.js';
 import type { Principal } from '../../auth/principal.js';
 import { Grant, type WorkspaceAccessGrant } from '../../auth/workspace-access.context.js';
 import { ApiProblemResponses } from '../../common/api-problem-responses.decorator.js';
+import { Idempotent } from '../../idempotency/idempotent.decorator.js';
 import { type HeaderSettable, workspaceActor } from '../../workspaces/workspace-actor.js';
 import { CommentDto, CommentPageDto, WriteCommentDto } from './comments.dto.js';
 
@@ -29,6 +30,7 @@ export class CommentsController {
   ) {}
 
   @Post()
+  @Idempotent()
   @HttpCode(201)
   @RequirePermission('comments:write')
   @ApiOperation({ operationId: 'createComment', summary: 'Comment on a task.' })

@@ -7,6 +7,7 @@ import { Caller } from '../../auth/caller.decorators.js';
 import type { Principal } from '../../auth/principal.js';
 import { Grant, type WorkspaceAccessGrant } from '../../auth/workspace-access.context.js';
 import { ApiProblemResponses } from '../../common/api-problem-responses.decorator.js';
+import { Idempotent } from '../../idempotency/idempotent.decorator.js';
 import { IfMatch, VersionedRead, VersionedWrite } from '../../common/etag.js';
 import { type HeaderSettable, workspaceActor } from '../../workspaces/workspace-actor.js';
 import { CreateProjectDto, ProjectDto, ProjectPageDto, UpdateProjectDto } from './projects.dto.js';
@@ -22,6 +23,7 @@ export class ProjectsController {
   ) {}
 
   @Post()
+  @Idempotent()
   @HttpCode(201)
   @RequirePermission('projects:write')
   @VersionedWrite(ProjectDto, 201, false)

@@ -7,7 +7,9 @@ import { Caller } from '../../auth/caller.decorators.js';
 import type { Principal } from '../../auth/principal.js';
 import { Grant, type WorkspaceAccessGrant } from '../../auth/workspace-access.context.js';
 import { ApiProblemResponses } from '../../common/api-problem-responses.decorator.js';
+import { Idempotent } from '../../idempotency/idempotent.decorator.js';
 import { IfMatch, VersionedRead, VersionedWrite } from '../../common/etag.js';
+import { Negotiated } from '../../common/negotiation/negotiated.decorator.js';
 import { type HeaderSettable, workspaceActor } from '../../workspaces/workspace-actor.js';
 import {
   CreateTaskDto,
@@ -18,6 +20,9 @@ import {
   toDate,
   UpdateTaskDto,
 } from './tasks.dto.js';
+
+/** XML element names of the items of a task's arrays (and of a page's). */
+const TASK_XML_ITEMS = { data: 'task', labels: 'label' };
 
 @ApiTags('tasks')
 @ApiBearerAuth()
@@ -30,6 +35,7 @@ export class TasksController {
   ) {}
 
   @Post()
+  @Idempotent()
   @HttpCode(201)
   @RequirePermission('tasks:write')
   @VersionedWrite(TaskDto, 201, false)
@@ -56,6 +62,7 @@ export class TasksController {
   @Get()
   @Paginated()
   @RequirePermission('tasks:read')
+  @Negotiated({ xml: { root: 'taskPage', items: TASK_XML_ITEMS }, protobuf: 'groundwork.v1.TaskPage' })
   @ApiOperation({
     operationId: 'listTasks',
     summary: 'Live tasks of the workspace: filters, sort (createdAt, updatedAt, dueAt, priority; `-` descending).',
@@ -74,6 +81,7 @@ export class TasksController {
   @Get(':taskId')
   @RequirePermission('tasks:read')
   @VersionedRead(TaskDto)
+  @Negotiated({ xml: { root: 'task', items: TASK_XML_ITEMS }, protobuf: 'groundwork.v1.Task' })
   @ApiOperation({ operationId: 'getTask', summary: 'A live task, with its ETag.' })
   @ApiProblemResponses(401, 403, 404, 429)
   async get(@Param('workspaceId') workspaceId: string, @Param('taskId') taskId: string): Promise<TaskDto> {

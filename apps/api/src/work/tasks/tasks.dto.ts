@@ -25,6 +25,7 @@ import {
   type TaskView,
 } from '@groundwork/work';
 import { PageDto } from '../../common/page.dto.js';
+import { ProtobufMessage } from '../../common/negotiation/negotiated.decorator.js';
 
 const trim = ({ value }: { value: unknown }) => (typeof value === 'string' ? value.trim() : value);
 /** A nullable field: null passes (it clears the value), anything else is validated. */
@@ -38,6 +39,8 @@ export function toDate(value: string | null | undefined): Date | null | undefine
   return value === undefined || value === null ? value : new Date(value);
 }
 
+/** Also accepted as `application/x-protobuf` (proto/task.proto, CreateTaskRequest). */
+@ProtobufMessage('groundwork.v1.CreateTaskRequest')
 export class CreateTaskDto {
   @ApiProperty({ format: 'uuid', description: 'A project of the workspace (else 422).' })
   @IsUUID()
