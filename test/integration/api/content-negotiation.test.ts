@@ -315,4 +315,34 @@ describe('tasks in every representation, through the real routes', () => {
     });
     expect(csv.status).toBe(406);
   });
+
+  it('marks the v1 task reads deprecated, linking their v2 successor beside the next-page link', async () => {
+    const res = await fetch(`${url}/v1/workspaces/${workspaceId}/tasks?limit=1&priority=high`, {
+      headers: { authorization },
+    });
+    expect(res.status).toBe(200);
+    expect(res.headers.get('deprecation')).toMatch(/^@\d+$/);
+    expect(new Date(res.headers.get('sunset') ?? '').getTime()).toBeGreaterThan(Date.now());
+    const link = res.headers.get('link') ?? '';
+    expect(link).toContain(`/v2/workspaces/${workspaceId}/tasks?limit=1&priority=high>; rel="successor-version"`);
+  });
+
+  it('serves the v2 shape — key and embedded assignee — from the same service, without deprecation', async () => {
+    const list = await fetch(`${url}/v2/workspaces/${workspaceId}/tasks`, { headers: { authorization } });
+    expect(list.status).toBe(200);
+    expect(list.headers.get('deprecation')).toBeNull();
+    const body = (await list.json()) as { data: { id: string; key: string; assignee: unknown }[] };
+    expect(body.data[0]?.key).toMatch(/^ENG-\d+$/);
+    expect(body.data[0]).not.toHaveProperty('assigneeId');
+    expect(body.data[0]?.assignee).toBeNull();
+    const one = await fetch(`${url}/v2/workspaces/${workspaceId}/tasks/${body.data[0]?.id ?? ''}`, {
+      headers: { authorization, accept: 'application/xml' },
+    });
+    expect(one.status).toBe(200);
+    expect(await one.text()).toMatch(/<key>ENG-\d+<\/key>/);
+    const protobufV2 = await fetch(`${url}/v2/workspaces/${workspaceId}/tasks`, {
+      headers: { authorization, accept: 'application/x-protobuf' },
+    });
+    expect(protobufV2.status).toBe(406);
+  });
 });

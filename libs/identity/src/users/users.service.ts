@@ -29,6 +29,14 @@ export class UsersService {
       : undefined;
   }
 
+  /** Display names of the given accounts (one query); deleted accounts are named as such. */
+  async namesByIds(ids: readonly string[]): Promise<Map<string, string>> {
+    const unique = [...new Set(ids)];
+    if (unique.length === 0) return new Map();
+    const rows = await this.prisma.user.findMany({ where: { id: { in: unique } }, select: { id: true, name: true } });
+    return new Map(rows.map((row) => [row.id, row.name]));
+  }
+
   async findIdByEmail(email: string): Promise<string | undefined> {
     const user = await this.prisma.user.findUnique({ where: { email: normalizeEmail(email) }, select: { id: true } });
     return user?.id;

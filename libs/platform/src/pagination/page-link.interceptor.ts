@@ -30,7 +30,8 @@ export class PageLinkInterceptor implements NestInterceptor {
           request.originalUrl ?? request.url ?? '/',
           body.page.nextCursor,
         );
-        this.adapterHost.httpAdapter.setHeader(http.getResponse(), 'Link', link);
+        // Appended: a deprecated route also links its successor version.
+        this.adapterHost.httpAdapter.appendHeader(http.getResponse(), 'Link', link);
       }),
     );
   }

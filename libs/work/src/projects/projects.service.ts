@@ -128,6 +128,17 @@ export class ProjectsService {
     );
   }
 
+  /** The keys of the given projects of a workspace (one query), for presenting task keys. */
+  async keysByIds(workspaceId: string, projectIds: readonly string[]): Promise<Map<string, string>> {
+    const ids = [...new Set(projectIds)].filter(isUuid);
+    if (ids.length === 0) return new Map();
+    const rows = await this.prisma.project.findMany({
+      where: { workspaceId, id: { in: ids } },
+      select: { id: true, key: true },
+    });
+    return new Map(rows.map((row) => [row.id, row.key]));
+  }
+
   async get(workspaceId: string, projectId: string): Promise<ProjectView> {
     if (!isUuid(projectId)) throw notFound();
     const project = await this.prisma.project.findFirst({

@@ -6,8 +6,8 @@ import type { XmlNames } from './xml.js';
 /** How a route's result is written in each representation besides JSON. */
 export interface NegotiationOptions {
   xml: XmlNames;
-  /** The protobuf message type of the result, e.g. `groundwork.v1.Task`. */
-  protobuf: string;
+  /** The protobuf message type of the result, e.g. `groundwork.v1.Task`; absent: no protobuf representation. */
+  protobuf?: string;
 }
 
 export const NEGOTIATION = 'groundwork:negotiation';
@@ -19,7 +19,7 @@ export const NEGOTIATION = 'groundwork:negotiation';
 export function Negotiated(options: NegotiationOptions): MethodDecorator {
   return applyDecorators(
     SetMetadata(NEGOTIATION, options),
-    ApiProduces(MEDIA_TYPES.json, MEDIA_TYPES.xml, MEDIA_TYPES.protobuf),
+    ApiProduces(MEDIA_TYPES.json, MEDIA_TYPES.xml, ...(options.protobuf ? [MEDIA_TYPES.protobuf] : [])),
   );
 }
 

@@ -13,8 +13,6 @@ import { NEGOTIATION, type NegotiationOptions } from './negotiated.decorator.js'
 import { ProtobufSchemas } from './protobuf-schemas.js';
 import { toXml } from './xml.js';
 
-const OFFERED: readonly Representation[] = ['json', 'xml', 'protobuf'];
-
 interface HttpRequest {
   headers: { accept?: string };
 }
@@ -39,10 +37,12 @@ export class NegotiationInterceptor implements NestInterceptor {
     const options = this.reflector.get<NegotiationOptions | undefined>(NEGOTIATION, context.getHandler());
     if (!options || context.getType() !== 'http') return next.handle();
     const http = context.switchToHttp();
-    const representation = chooseRepresentation(http.getRequest<HttpRequest>().headers.accept, OFFERED);
+    const offered: Representation[] = options.protobuf ? ['json', 'xml', 'protobuf'] : ['json', 'xml'];
+    const representation = chooseRepresentation(http.getRequest<HttpRequest>().headers.accept, offered);
     if (!representation) {
-      throw new DomainError('not_acceptable', 'This resource is available as JSON, XML or Protocol Buffers.', {
-        extensions: { available: Object.values(MEDIA_TYPES) },
+      const available = offered.map((r) => MEDIA_TYPES[r]);
+      throw new DomainError('not_acceptable', `This resource is available as ${available.join(', ')}.`, {
+        extensions: { available },
       });
     }
     const response = http.getResponse<HttpResponse>();
@@ -61,6 +61,7 @@ export class NegotiationInterceptor implements NestInterceptor {
           type: `${MEDIA_TYPES.xml}; charset=utf-8`,
         });
       case 'protobuf':
+        if (!options.protobuf) throw new Error('protobuf was chosen for a route that has no protobuf representation');
         return new StreamableFile(Buffer.from(this.schemas.encode(options.protobuf, value as object)), {
           type: MEDIA_TYPES.protobuf,
         });

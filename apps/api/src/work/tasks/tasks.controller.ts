@@ -9,6 +9,7 @@ import { Grant, type WorkspaceAccessGrant } from '../../auth/workspace-access.co
 import { ApiProblemResponses } from '../../common/api-problem-responses.decorator.js';
 import { Idempotent } from '../../idempotency/idempotent.decorator.js';
 import { IfMatch, VersionedRead, VersionedWrite } from '../../common/etag.js';
+import { SupersededByV2 } from '../../common/deprecation.js';
 import { Negotiated } from '../../common/negotiation/negotiated.decorator.js';
 import { type HeaderSettable, workspaceActor } from '../../workspaces/workspace-actor.js';
 import {
@@ -22,7 +23,7 @@ import {
 } from './tasks.dto.js';
 
 /** XML element names of the items of a task's arrays (and of a page's). */
-const TASK_XML_ITEMS = { data: 'task', labels: 'label' };
+export const TASK_XML_ITEMS = { data: 'task', labels: 'label' };
 
 @ApiTags('tasks')
 @ApiBearerAuth()
@@ -63,8 +64,12 @@ export class TasksController {
   @Paginated()
   @RequirePermission('tasks:read')
   @Negotiated({ xml: { root: 'taskPage', items: TASK_XML_ITEMS }, protobuf: 'groundwork.v1.TaskPage' })
+  @SupersededByV2()
   @ApiOperation({
     operationId: 'listTasks',
+    deprecated: true,
+    description:
+      'Replaced by `GET /v2/workspaces/{workspaceId}/tasks`: answers carry Deprecation, Sunset and a successor-version Link.',
     summary: 'Live tasks of the workspace: filters, sort (createdAt, updatedAt, dueAt, priority; `-` descending).',
   })
   @ApiOkResponse({ type: TaskPageDto })
@@ -82,7 +87,14 @@ export class TasksController {
   @RequirePermission('tasks:read')
   @VersionedRead(TaskDto)
   @Negotiated({ xml: { root: 'task', items: TASK_XML_ITEMS }, protobuf: 'groundwork.v1.Task' })
-  @ApiOperation({ operationId: 'getTask', summary: 'A live task, with its ETag.' })
+  @SupersededByV2()
+  @ApiOperation({
+    operationId: 'getTask',
+    summary: 'A live task, with its ETag.',
+    deprecated: true,
+    description:
+      'Replaced by `GET /v2/workspaces/{workspaceId}/tasks/{taskId}`: answers carry Deprecation, Sunset and a successor-version Link.',
+  })
   @ApiProblemResponses(401, 403, 404, 429)
   async get(@Param('workspaceId') workspaceId: string, @Param('taskId') taskId: string): Promise<TaskDto> {
     return TaskDto.from(await this.tasks.get(workspaceId, taskId));

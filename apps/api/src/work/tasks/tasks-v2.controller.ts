@@ -1,0 +1,58 @@
+import { Controller, Get, Param, Query } from '@nestjs/common';
+import { ApiBearerAuth, ApiCookieAuth, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { type Page, Paginated } from '@groundwork/platform';
+import { TasksService } from '@groundwork/work';
+import { RequirePermission } from '../../auth/access-rules.js';
+import { ApiProblemResponses } from '../../common/api-problem-responses.decorator.js';
+import { VersionedRead } from '../../common/etag.js';
+import { Negotiated } from '../../common/negotiation/negotiated.decorator.js';
+import { TASK_XML_ITEMS } from './tasks.controller.js';
+import { TaskListQueryDto, toDate } from './tasks.dto.js';
+import { TaskV2Dto, TaskV2PageDto } from './task-v2.dto.js';
+import { TaskV2Presenter } from './task-v2.presenter.js';
+
+/**
+ * The v2 task reads (API.md): the same service and rules as v1, another presenter. JSON and
+ * XML; the protobuf schema describes the v1 shape only.
+ */
+@ApiTags('tasks')
+@ApiBearerAuth()
+@ApiCookieAuth()
+@Controller({ path: 'workspaces/:workspaceId/tasks', version: '2' })
+export class TasksV2Controller {
+  constructor(
+    private readonly tasks: TasksService,
+    private readonly presenter: TaskV2Presenter,
+  ) {}
+
+  @Get()
+  @Paginated()
+  @RequirePermission('tasks:read')
+  @Negotiated({ xml: { root: 'taskPage', items: TASK_XML_ITEMS } })
+  @ApiOperation({
+    operationId: 'listTasksV2',
+    summary: 'Live tasks of the workspace (v2 shape: `key`, embedded `assignee`); same filters and sorts as v1.',
+  })
+  @ApiOkResponse({ type: TaskV2PageDto })
+  @ApiProblemResponses(400, 401, 403, 404, 406, 422, 429)
+  async list(@Param('workspaceId') workspaceId: string, @Query() query: TaskListQueryDto): Promise<Page<TaskV2Dto>> {
+    const page = await this.tasks.list(workspaceId, {
+      ...query,
+      dueBefore: toDate(query.dueBefore) ?? undefined,
+      dueAfter: toDate(query.dueAfter) ?? undefined,
+    });
+    return { data: await this.presenter.present(workspaceId, page.data), page: page.page };
+  }
+
+  @Get(':taskId')
+  @RequirePermission('tasks:read')
+  @VersionedRead(TaskV2Dto)
+  @Negotiated({ xml: { root: 'task', items: TASK_XML_ITEMS } })
+  @ApiOperation({ operationId: 'getTaskV2', summary: 'A live task in the v2 shape, with its ETag.' })
+  @ApiProblemResponses(401, 403, 404, 406, 429)
+  async get(@Param('workspaceId') workspaceId: string, @Param('taskId') taskId: string): Promise<TaskV2Dto> {
+    const [task] = await this.presenter.present(workspaceId, [await this.tasks.get(workspaceId, taskId)]);
+    if (!task) throw new Error('a presented task went missing');
+    return task;
+  }
+}
