@@ -26,6 +26,7 @@ import { MeModule } from './me/me.module.js';
 import { MetricsController } from './metrics/metrics.controller.js';
 import { RateLimitGuard } from './rate-limit/rate-limit.guard.js';
 import { RateLimitModule } from './rate-limit/rate-limit.module.js';
+import { TimeoutInterceptor } from './timeouts/timeout.interceptor.js';
 import { WorkspacesHttpModule } from './workspaces/workspaces-http.module.js';
 
 /** Options for embedding the api: extra feature modules (how the product is extended). */
@@ -76,6 +77,8 @@ export class ApiModule {
             exceptionFactory: requestValidationError,
           }),
         },
+        // First, so the budget wraps every other interceptor; `@Timeout(ms | false)` overrides it.
+        { provide: APP_INTERCEPTOR, useClass: TimeoutInterceptor },
         // Acts only on `@Idempotent()` routes that receive an `Idempotency-Key`.
         { provide: APP_INTERCEPTOR, useClass: IdempotencyInterceptor },
       ],
