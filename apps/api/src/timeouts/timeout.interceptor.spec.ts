@@ -67,8 +67,12 @@ function run(context: ExecutionContextHost, next = hanging) {
 }
 
 describe('TimeoutInterceptor', () => {
-  beforeEach(() => jest.useFakeTimers());
-  afterEach(() => jest.useRealTimers());
+  beforeEach(() => {
+    jest.useFakeTimers();
+  });
+  afterEach(() => {
+    jest.useRealTimers();
+  });
 
   it('answers the timeout problem and aborts the request’s signal when the route’s budget runs out', () => {
     const { signal, seen } = run(host(ThingsController, 'quick'));
