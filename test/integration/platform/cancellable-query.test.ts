@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { TestingModule } from '@nestjs/testing';
 import {
+  AuditTrail,
   DomainError,
   newId,
   type Prisma,
@@ -142,6 +143,30 @@ describe('cancellable queries', () => {
       expect(Date.now() - started).toBeLessThan(5_000);
       expect(await activeBackends(marker)).toEqual([]);
     }
+  });
+
+  it('serves the audit log, its first user, through the request signal', async () => {
+    const audit = moduleRef.get(AuditTrail);
+    const workspaceId = newId();
+    const workspace = await prisma.workspace.create({
+      data: { id: workspaceId, name: 'Trail', slug: `t-${workspaceId}` },
+    });
+    for (const action of ['workspace.created', 'workspace.updated', 'workspace.updated'] as const) {
+      await audit.record({ action, workspaceId: workspace.id, actorId: null });
+    }
+
+    const page = await RequestContext.runCancellable({ requestId: newId() }, new AbortController(), () =>
+      audit.list({ workspaceId }, 2),
+    );
+    expect(page.data.map((entry) => entry.action)).toEqual(['workspace.updated', 'workspace.updated']);
+    expect(page.page.nextCursor).toEqual(expect.any(String));
+
+    const gone = new AbortController();
+    gone.abort(new RequestCancelledError('client_disconnected'));
+    await expect(
+      RequestContext.runCancellable({ requestId: newId() }, gone, () => audit.list({ workspaceId }, 2)),
+    ).rejects.toBeInstanceOf(RequestCancelledError);
+    await prisma.workspace.delete({ where: { id: workspaceId } });
   });
 
   it('leaves the pool intact after cancellations: a statement on every connection still answers', async () => {
