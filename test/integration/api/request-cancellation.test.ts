@@ -102,7 +102,7 @@ describe('request timeouts and cancellation over HTTP', () => {
     expect(response.headers.get('retry-after')).toBe('5');
     expect(response.headers.get('content-type')).toMatch(/^application\/problem\+json/);
     const problem = (await response.json()) as { type: string; status: number; detail: string };
-    expect(problem).toMatchObject({ status: 503, detail: 'The request did not finish within 200 ms.' });
+    expect(problem).toMatchObject({ status: 503, detail: 'The request did not finish within its 200 ms budget.' });
     expect(problem.type).toMatch(/timeout$/);
     expect(Date.now() - started).toBeLessThan(5_000);
     await eventually(async () => (await activeBackends(id)) === 0, 5_000);

@@ -42,11 +42,10 @@ export class TimeoutInterceptor implements NestInterceptor {
     return new Observable((subscriber) => {
       const timer = setTimeout(() => {
         if (this.adapterHost.httpAdapter.isHeadersSent(response)) return;
-        RequestContext.cancel(new RequestCancelledError('timeout', budget), signal);
+        const reason = new RequestCancelledError('timeout', budget);
+        RequestContext.cancel(reason, signal);
         subscriber.error(
-          new DomainError('timeout', `The request did not finish within ${budget} ms.`, {
-            retryAfterSeconds: TIMEOUT_RETRY_AFTER_SECONDS,
-          }),
+          new DomainError('timeout', reason.message, { retryAfterSeconds: TIMEOUT_RETRY_AFTER_SECONDS }),
         );
       }, budget);
       // The handler's late result or error, after the 503 went out, has nobody to go to.

@@ -12,7 +12,7 @@ import type { Prisma } from './generated/client.js';
  */
 const TRANSACTION_GRACE_MS = 1_000;
 
-/** A cancel can land before the query reaches the server; it is then repeated this often. */
+/** How often an abandoned `fn`'s backend is checked (and cancelled) again until `fn` is done. */
 const CANCEL_RETRY_MS = 25;
 
 const logger = new Logger('CancellableQuery');
@@ -123,14 +123,15 @@ export async function runCancellable<T>(
   }
 }
 
-/** Cancels until the backend's statement is hit or `fn` is done (a cancel can precede the statement). */
+/**
+ * Cancels whatever the backend runs until `fn` is done: a cancel can precede the statement it
+ * is meant for, and an `fn` that carries on after a cancelled statement must not run on.
+ */
 async function cancelWhileRunning(canceller: QueryCanceller, pid: number, done: () => boolean): Promise<void> {
   try {
     while (!done()) {
-      if (await canceller.cancelIfActive(pid)) {
-        logger.debug({ pid }, 'cancelled the query of an abandoned request');
-        return;
-      }
+      if (await canceller.cancelIfActive(pid)) logger.debug({ pid }, 'cancelled the query of an abandoned request');
+      if (done()) return;
       await new Promise((resolve) => setTimeout(resolve, CANCEL_RETRY_MS));
     }
   } catch (error) {
