@@ -80,7 +80,7 @@ export class QueryCanceller {
  * Rejects with a `DomainError('timeout')` when a route timeout or the statement timeout ended
  * the query, and with the signal's reason for any other abort (a client disconnect).
  */
-export async function runCancellable<T>(
+export async function runCancellableQuery<T>(
   db: Prisma.TransactionClient & InteractiveTransactions,
   canceller: QueryCanceller,
   defaultStatementTimeoutMs: number,

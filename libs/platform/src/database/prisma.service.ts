@@ -1,7 +1,7 @@
 import { Injectable, Logger, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
 import { PrismaPg } from '@prisma/adapter-pg';
 import { AppConfig } from '../config/app-config.js';
-import { type CancellableOptions, QueryCanceller, runCancellable } from './cancellable-query.js';
+import { type CancellableOptions, QueryCanceller, runCancellableQuery } from './cancellable-query.js';
 import { type Prisma, PrismaClient } from './generated/client.js';
 
 type PrismaOptions = {
@@ -69,10 +69,10 @@ export class PrismaService extends PrismaClient<PrismaOptions> implements OnModu
    * work stops too when the request's signal aborts (client gone, route timed out) instead of
    * running on for nobody: `return this.prisma.cancellable((db) => db.task.findMany(…))`.
    * Costs an interactive transaction (three more round trips); not for writes, which should
-   * finish or roll back on their own terms. See `runCancellable`.
+   * finish or roll back on their own terms. See `runCancellableQuery`.
    */
   cancellable<T>(fn: (db: Prisma.TransactionClient) => Promise<T>, options?: CancellableOptions): Promise<T> {
-    return runCancellable(this, this.canceller, this.statementTimeoutMs, fn, options);
+    return runCancellableQuery(this, this.canceller, this.statementTimeoutMs, fn, options);
   }
 
   /** Closed last, after HTTP requests and jobs have drained (DESIGN.md, shutdown order). */
