@@ -29,6 +29,7 @@ import { MeModule } from './me/me.module.js';
 import { MetricsController } from './metrics/metrics.controller.js';
 import { RateLimitGuard } from './rate-limit/rate-limit.guard.js';
 import { RateLimitModule } from './rate-limit/rate-limit.module.js';
+import { TimeoutInterceptor } from './timeouts/timeout.interceptor.js';
 import { WorkHttpModule } from './work/work-http.module.js';
 import { WorkspacesHttpModule } from './workspaces/workspaces-http.module.js';
 
@@ -84,6 +85,8 @@ export class ApiModule {
             exceptionFactory: requestValidationError,
           }),
         },
+        // First, so the budget wraps every other interceptor; `@Timeout(ms | false)` overrides it.
+        { provide: APP_INTERCEPTOR, useClass: TimeoutInterceptor },
         // Acts only on `@Idempotent()` routes that receive an `Idempotency-Key`.
         { provide: APP_INTERCEPTOR, useClass: IdempotencyInterceptor },
         { provide: APP_INTERCEPTOR, useExisting: NegotiationInterceptor },

@@ -14,7 +14,8 @@ export function buildOpenApiDocument(app: INestApplication, serverUrl: string): 
     .setTitle('Groundwork API')
     .setDescription(
       'Multi-tenant work management: workspaces, projects, tasks, comments, webhooks and real-time events. ' +
-        'Errors are application/problem+json (RFC 9457).',
+        'Errors are application/problem+json (RFC 9457). Any route may answer 503 `timeout` with `Retry-After` ' +
+        'when it outruns its time budget.',
     )
     .setVersion('1.0.0')
     .addServer(serverUrl)

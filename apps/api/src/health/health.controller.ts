@@ -4,14 +4,19 @@ import { ReadinessService } from '@groundwork/platform';
 import { SkipRateLimit } from '../rate-limit/rate-limit.decorator.js';
 import { LivenessDto, ReadinessDto } from './health.dto.js';
 import { Public } from '../auth/access-rules.js';
+import { Timeout } from '../timeouts/timeout.decorator.js';
 
 interface StatusSettable {
   status(code: number): unknown;
 }
 
-/** Kubernetes probes. Unversioned: they belong to operators, not to API clients. */
+/**
+ * Kubernetes probes. Unversioned: they belong to operators, not to API clients. No request
+ * timeout: the kubelet times each probe itself, and a timeout's 503 must not pass for "not ready".
+ */
 @ApiTags('operations')
 @SkipRateLimit()
+@Timeout(false)
 @Controller({ path: 'health', version: VERSION_NEUTRAL })
 @Public()
 export class HealthController {

@@ -92,11 +92,14 @@ export class AuditTrail {
     const scope = cursorScope(['audit', subject]);
     const before = cursor === undefined ? undefined : String(CursorCodec.decode(scope, cursor)[0]);
     if (before !== undefined && !isUuid(before)) throw new DomainError('invalid_cursor', 'The cursor is invalid.');
-    const rows = await this.prisma.auditEvent.findMany({
-      where: { ...subject, ...(before === undefined ? {} : { id: { lt: before } }) },
-      orderBy: { id: 'desc' },
-      take: limit + 1,
-    });
+    // A long trail is a slow read: stop it when the caller goes away or runs out of time.
+    const rows = await this.prisma.cancellable((db) =>
+      db.auditEvent.findMany({
+        where: { ...subject, ...(before === undefined ? {} : { id: { lt: before } }) },
+        orderBy: { id: 'desc' },
+        take: limit + 1,
+      }),
+    );
     return toPage(
       rows,
       limit,

@@ -1,4 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { RequestCancelledError } from './request-cancellation.js';
 import { RequestContext } from './request-context.js';
 import { REQUEST_ID_HEADER, resolveRequestId, resolveTraceparent } from './request-id.js';
 
@@ -7,19 +8,27 @@ export type RequestWithId = IncomingMessage & { id?: string; ip?: string };
 
 /**
  * The first middleware of the api: gives the request its id (echoed as X-Request-Id) and runs
- * everything after it inside the request's AsyncLocalStorage context.
+ * everything after it inside the request's AsyncLocalStorage context, whose `signal` aborts when
+ * the client disconnects before the response is complete (or when the route times out).
  */
 export function requestContextMiddleware(req: RequestWithId, res: ServerResponse, next: () => void): void {
   const requestId = resolveRequestId(req.headers[REQUEST_ID_HEADER]);
   req.id = requestId;
   res.setHeader('X-Request-Id', requestId);
   const userAgent = req.headers['user-agent']?.slice(0, 512);
-  RequestContext.run(
+  const controller = new AbortController();
+  // The response's 'close' (not the request's, which fires once the body is read) is the one
+  // that means the connection went away; an ended response closing is the normal case.
+  res.once('close', () => {
+    if (!res.writableEnded) controller.abort(new RequestCancelledError('client_disconnected'));
+  });
+  RequestContext.runCancellable(
     {
       requestId,
       traceparent: resolveTraceparent(req.headers.traceparent),
       client: { ip: req.ip ?? req.socket.remoteAddress, userAgent },
     },
+    controller,
     next,
   );
 }

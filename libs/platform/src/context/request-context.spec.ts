@@ -1,4 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
+import { RequestCancelledError } from './request-cancellation.js';
 import { RequestContext, type RequestContextData } from './request-context.js';
 
 /** A promise and the function that settles it: lets two runs interleave in a chosen order. */
@@ -118,6 +119,45 @@ describe('RequestContext', () => {
       });
 
       expect(fields).toMatchObject({ requestId: 'r-2', userId: 'user-2' });
+    });
+  });
+
+  describe('cancellation', () => {
+    it('exposes the controller’s signal, which `cancel` aborts with the given reason', () => {
+      const controller = new AbortController();
+      const reason = new RequestCancelledError('timeout', 200);
+
+      const signal = RequestContext.runCancellable({ requestId: 'r-1' }, controller, () => {
+        RequestContext.cancel(reason);
+        return RequestContext.current()?.signal;
+      });
+
+      expect(signal).toBe(controller.signal);
+      expect(signal?.aborted).toBe(true);
+      expect(signal?.reason).toBe(reason);
+    });
+
+    it('cancels only the request it is asked to', () => {
+      const a = new AbortController();
+      const b = new AbortController();
+      RequestContext.runCancellable({ requestId: 'a' }, a, () => undefined);
+
+      RequestContext.runCancellable({ requestId: 'b' }, b, () =>
+        RequestContext.cancel(new RequestCancelledError('timeout', 1), a.signal),
+      );
+
+      expect(a.signal.aborted).toBe(true);
+      expect(b.signal.aborted).toBe(false);
+    });
+
+    it('does nothing outside a cancellable context, or for a signal it did not create', () => {
+      const foreign = new AbortController();
+
+      RequestContext.cancel(new RequestCancelledError('timeout', 1));
+      RequestContext.run({ requestId: 'plain' }, () => RequestContext.cancel(new RequestCancelledError('timeout', 1)));
+      RequestContext.cancel(new RequestCancelledError('timeout', 1), foreign.signal);
+
+      expect(foreign.signal.aborted).toBe(false);
     });
   });
 });

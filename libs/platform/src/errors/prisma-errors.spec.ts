@@ -44,6 +44,21 @@ describe('fromPrismaError', () => {
     expect(error?.retryAfterSeconds).toBe(5);
   });
 
+  it.each(['P2010', 'P2039'])(
+    'maps a statement ended by statement_timeout (%s, SQLSTATE 57014) to timeout (503) with a Retry-After',
+    (prismaCode) => {
+      const cancelled = Object.assign(knownRequestError(prismaCode), {
+        meta: { driverAdapterError: { cause: { originalCode: '57014', kind: 'postgres' } } },
+      });
+
+      const error = fromPrismaError(cancelled);
+
+      expect(error?.code).toBe('timeout');
+      expect(error?.retryAfterSeconds).toBe(5);
+      expect(error?.message).not.toMatch(/SELECT|users/);
+    },
+  );
+
   it('keeps the Prisma error as the cause, for the log', () => {
     const prismaError = knownRequestError('P2002');
 

@@ -1,4 +1,8 @@
+import { TIMEOUT_RETRY_AFTER_SECONDS } from '../context/request-cancellation.js';
 import { DomainError } from './domain-error.js';
+
+/** PostgreSQL's SQLSTATE for a statement cancelled by `pg_cancel_backend` or `statement_timeout`. */
+export const QUERY_CANCELED = '57014';
 
 interface PrismaLikeError {
   name: string;
@@ -13,12 +17,30 @@ function isPrismaError(error: unknown): error is PrismaLikeError {
   );
 }
 
+/** True for a statement PostgreSQL cancelled, as Prisma's driver adapter or `pg` reports it. */
+export function isQueryCanceled(error: unknown): boolean {
+  if (typeof error !== 'object' || error === null) return false;
+  const { code, meta } = error as {
+    code?: unknown;
+    meta?: { driverAdapterError?: { cause?: { originalCode?: unknown } } };
+  };
+  return code === QUERY_CANCELED || meta?.driverAdapterError?.cause?.originalCode === QUERY_CANCELED;
+}
+
 /**
  * Translates the Prisma errors a client can cause or should retry into domain errors. The
  * message never carries SQL or column values: only what the caller may know.
  */
 export function fromPrismaError(error: unknown): DomainError | undefined {
   if (!isPrismaError(error)) return undefined;
+  // `statement_timeout` ended the query (a cancel issued for an abandoned request never
+  // reaches here: `PrismaService.cancellable` answers those itself).
+  if (isQueryCanceled(error)) {
+    return new DomainError('timeout', 'The database took too long to answer; retry shortly.', {
+      retryAfterSeconds: TIMEOUT_RETRY_AFTER_SECONDS,
+      cause: error,
+    });
+  }
   switch (error.code) {
     case 'P2002':
       return new DomainError('conflict', 'A resource with the same unique value already exists.', { cause: error });

@@ -1,5 +1,6 @@
 import { type ArgumentsHost, Catch, type ExceptionFilter, HttpException, Logger } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
+import { RequestCancelledError, TIMEOUT_RETRY_AFTER_SECONDS } from '../context/request-cancellation.js';
 import { RequestContext } from '../context/request-context.js';
 import { DomainError, httpStatusOf } from './domain-error.js';
 import { fromPrismaError } from './prisma-errors.js';
@@ -54,6 +55,11 @@ export class ProblemDetailsFilter implements ExceptionFilter {
 
   catch(exception: unknown, host: ArgumentsHost): void {
     if (host.getType() !== 'http') throw exception;
+    if (exception instanceof RequestCancelledError && exception.kind === 'client_disconnected') {
+      // The connection is gone: there is nobody to answer, and no access-log line will follow.
+      this.logger.log('request cancelled: the client disconnected');
+      return;
+    }
     const http = host.switchToHttp();
     const request = http.getRequest<{ url?: string; originalUrl?: string }>();
     const response = http.getResponse<unknown>();
@@ -84,7 +90,15 @@ export class ProblemDetailsFilter implements ExceptionFilter {
   }
 
   private resolve(exception: unknown): Resolved {
-    const domain = exception instanceof DomainError ? exception : fromPrismaError(exception);
+    const domain =
+      exception instanceof DomainError
+        ? exception
+        : exception instanceof RequestCancelledError
+          ? new DomainError('timeout', exception.message, {
+              retryAfterSeconds: TIMEOUT_RETRY_AFTER_SECONDS,
+              cause: exception,
+            })
+          : fromPrismaError(exception);
     if (domain) {
       const headers =
         domain.retryAfterSeconds !== undefined ? { 'Retry-After': String(domain.retryAfterSeconds) } : undefined;
