@@ -380,12 +380,15 @@ export class TasksService {
     ]);
     const nullable = sort.field === 'dueAt';
     const after = query.cursor === undefined ? undefined : this.after(sort, CursorCodec.decode(scope, query.cursor));
-    const rows = await this.prisma.task.findMany({
-      where: after === undefined ? filters : { AND: [filters, after] },
-      orderBy: keysetOrderBy(sort, { nullable }) as Prisma.TaskOrderByWithRelationInput[],
-      take: query.limit + 1,
-      select: TASK_VIEW,
-    });
+    // Cancellable: a client that goes away (or a route timeout) stops the query in PostgreSQL too.
+    const rows = await this.prisma.cancellable((db) =>
+      db.task.findMany({
+        where: after === undefined ? filters : { AND: [filters, after] },
+        orderBy: keysetOrderBy(sort, { nullable }) as Prisma.TaskOrderByWithRelationInput[],
+        take: query.limit + 1,
+        select: TASK_VIEW,
+      }),
+    );
     return toPage(
       rows,
       query.limit,
