@@ -812,7 +812,9 @@ export type ListSecurityEventsResponse = ListSecurityEventsResponses[keyof ListS
 
 export type ListApiKeysData = {
     body?: never;
-    path?: never;
+    path: {
+        workspaceId: string;
+    };
     query?: {
         limit?: number;
         /**
@@ -866,7 +868,9 @@ export type CreateApiKeyData = {
          */
         'Idempotency-Key'?: string;
     };
-    path?: never;
+    path: {
+        workspaceId: string;
+    };
     query?: never;
     url: '/v1/workspaces/{workspaceId}/api-keys';
 };
@@ -916,6 +920,7 @@ export type RevokeApiKeyData = {
     body?: never;
     path: {
         keyId: string;
+        workspaceId: string;
     };
     query?: never;
     url: '/v1/workspaces/{workspaceId}/api-keys/{keyId}';
@@ -955,6 +960,7 @@ export type GetApiKeyData = {
     body?: never;
     path: {
         keyId: string;
+        workspaceId: string;
     };
     query?: never;
     url: '/v1/workspaces/{workspaceId}/api-keys/{keyId}';
@@ -989,7 +995,9 @@ export type GetApiKeyResponse = GetApiKeyResponses[keyof GetApiKeyResponses];
 
 export type ListAuditLogData = {
     body?: never;
-    path?: never;
+    path: {
+        workspaceId: string;
+    };
     query?: {
         limit?: number;
         /**
