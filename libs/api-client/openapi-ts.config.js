@@ -23,7 +23,7 @@ export function clientConfig(paths = {}) {
       tsConfigPath: null,
       postProcess: [],
     },
-    // Quiet, and no openapi-ts-error-*.log files dropped into the repository.
+    // No openapi-ts-error-*.log crash files dropped into the repository.
     logs: { level: 'warn', file: false },
     plugins: [
       '@hey-api/client-fetch',
