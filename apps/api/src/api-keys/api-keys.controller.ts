@@ -6,6 +6,7 @@ import {
   ApiNoContentResponse,
   ApiOkResponse,
   ApiOperation,
+  ApiParam,
   ApiTags,
 } from '@nestjs/swagger';
 import { AppConfig, DomainError, type Page, Paginated, PageQueryDto } from '@groundwork/platform';
@@ -26,6 +27,8 @@ interface HeaderSettable {
 @ApiTags('api-keys')
 @ApiBearerAuth()
 @ApiCookieAuth()
+// The handlers read the workspace from the access grant, not @Param: the spec needs it declared.
+@ApiParam({ name: 'workspaceId', type: String })
 @Controller({ path: 'workspaces/:workspaceId/api-keys', version: '1' })
 @RequirePermission('api_keys:manage')
 export class ApiKeysController {

@@ -1,5 +1,5 @@
 import { Controller, Get, Query } from '@nestjs/common';
-import { ApiBearerAuth, ApiCookieAuth, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiCookieAuth, ApiOkResponse, ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
 import { AuditTrail, type Page, Paginated, PageQueryDto } from '@groundwork/platform';
 import { RequirePermission } from '../auth/access-rules.js';
 import { Grant, type WorkspaceAccessGrant } from '../auth/workspace-access.context.js';
@@ -10,6 +10,8 @@ import { AuditEventDto, AuditEventPageDto } from '../common/audit-event.dto.js';
 @ApiTags('audit')
 @ApiBearerAuth()
 @ApiCookieAuth()
+// The handlers read the workspace from the access grant, not @Param: the spec needs it declared.
+@ApiParam({ name: 'workspaceId', type: String })
 @Controller({ path: 'workspaces/:workspaceId/audit-log', version: '1' })
 export class AuditLogController {
   constructor(private readonly audit: AuditTrail) {}

@@ -1,4 +1,4 @@
-import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { ApiExtraModels, ApiProperty, ApiPropertyOptional, getSchemaPath } from '@nestjs/swagger';
 
 export class LivenessDto {
   @ApiProperty({ enum: ['ok'] })
@@ -13,13 +13,15 @@ export class DependencyCheckDto {
   message?: string;
 }
 
+/** ApiExtraModels: the map below only references DependencyCheckDto, which would otherwise be left out of the spec. */
+@ApiExtraModels(DependencyCheckDto)
 export class ReadinessDto {
   @ApiProperty({ enum: ['ok', 'degraded', 'unavailable', 'draining'] })
   status!: 'ok' | 'degraded' | 'unavailable' | 'draining';
 
   @ApiProperty({
     type: 'object',
-    additionalProperties: { $ref: '#/components/schemas/DependencyCheckDto' },
+    additionalProperties: { $ref: getSchemaPath(DependencyCheckDto) },
     example: { database: { status: 'up' }, redis: { status: 'up' } },
   })
   checks!: Record<string, DependencyCheckDto>;
