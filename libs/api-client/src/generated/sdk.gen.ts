@@ -2,7 +2,7 @@
 
 import { client } from './client.gen.js';
 import type { Client, Options as Options2, TDataShape } from './client/index.js';
-import type { AcceptInvitationData, AcceptInvitationErrors, AcceptInvitationResponses, ChangeMemberRoleData, ChangeMemberRoleErrors, ChangeMemberRoleResponses, CreateApiKeyData, CreateApiKeyErrors, CreateApiKeyResponses, CreateInvitationData, CreateInvitationErrors, CreateInvitationResponses, CreateWorkspaceData, CreateWorkspaceErrors, CreateWorkspaceResponses, DeleteMeData, DeleteMeErrors, DeleteMeResponses, DeleteWorkspaceData, DeleteWorkspaceErrors, DeleteWorkspaceResponses, ForgotPasswordData, ForgotPasswordErrors, ForgotPasswordResponses, GetApiKeyData, GetApiKeyErrors, GetApiKeyResponses, GetInvitationData, GetInvitationErrors, GetInvitationResponses, GetJwksData, GetJwksResponses, GetLivenessData, GetLivenessResponses, GetMeData, GetMeErrors, GetMeResponses, GetReadinessData, GetReadinessErrors, GetReadinessResponses, GetWorkspaceData, GetWorkspaceErrors, GetWorkspaceResponses, ListApiKeysData, ListApiKeysErrors, ListApiKeysResponses, ListAuditLogData, ListAuditLogErrors, ListAuditLogResponses, ListInvitationsData, ListInvitationsErrors, ListInvitationsResponses, ListMembersData, ListMembersErrors, ListMembersResponses, ListSecurityEventsData, ListSecurityEventsErrors, ListSecurityEventsResponses, ListWorkspacesData, ListWorkspacesErrors, ListWorkspacesResponses, LoginData, LoginErrors, LoginResponses, LogoutData, LogoutErrors, LogoutResponses, OidcAuthorizeData, OidcAuthorizeErrors, OidcCallbackData, OidcCallbackErrors, OidcCallbackResponses, RefreshTokensData, RefreshTokensErrors, RefreshTokensResponses, RegisterData, RegisterErrors, RegisterResponses, RemoveMemberData, RemoveMemberErrors, RemoveMemberResponses, ResetPasswordData, ResetPasswordErrors, ResetPasswordResponses, RevokeApiKeyData, RevokeApiKeyErrors, RevokeApiKeyResponses, RevokeInvitationData, RevokeInvitationErrors, RevokeInvitationResponses, TransferWorkspaceOwnershipData, TransferWorkspaceOwnershipErrors, TransferWorkspaceOwnershipResponses, UpdateWorkspaceData, UpdateWorkspaceErrors, UpdateWorkspaceResponses, VerifyEmailData, VerifyEmailErrors, VerifyEmailResponses } from './types.gen.js';
+import type { AcceptInvitationData, AcceptInvitationErrors, AcceptInvitationResponses, ChangeMemberRoleData, ChangeMemberRoleErrors, ChangeMemberRoleResponses, CreateApiKeyData, CreateApiKeyErrors, CreateApiKeyResponses, CreateCommentData, CreateCommentErrors, CreateCommentResponses, CreateInvitationData, CreateInvitationErrors, CreateInvitationResponses, CreateProjectData, CreateProjectErrors, CreateProjectResponses, CreateTaskData, CreateTaskErrors, CreateTaskResponses, CreateWorkspaceData, CreateWorkspaceErrors, CreateWorkspaceResponses, DeleteCommentData, DeleteCommentErrors, DeleteCommentResponses, DeleteMeData, DeleteMeErrors, DeleteMeResponses, DeleteProjectData, DeleteProjectErrors, DeleteProjectResponses, DeleteTaskData, DeleteTaskErrors, DeleteTaskResponses, DeleteWorkspaceData, DeleteWorkspaceErrors, DeleteWorkspaceResponses, ForgotPasswordData, ForgotPasswordErrors, ForgotPasswordResponses, GetApiKeyData, GetApiKeyErrors, GetApiKeyResponses, GetInvitationData, GetInvitationErrors, GetInvitationResponses, GetJwksData, GetJwksResponses, GetLivenessData, GetLivenessResponses, GetMeData, GetMeErrors, GetMeResponses, GetProjectData, GetProjectErrors, GetProjectResponses, GetReadinessData, GetReadinessErrors, GetReadinessResponses, GetTaskData, GetTaskErrors, GetTaskProtoData, GetTaskProtoResponses, GetTaskResponses, GetTaskV2Data, GetTaskV2Errors, GetTaskV2Responses, GetWorkspaceData, GetWorkspaceErrors, GetWorkspaceResponses, ListApiKeysData, ListApiKeysErrors, ListApiKeysResponses, ListAuditLogData, ListAuditLogErrors, ListAuditLogResponses, ListCommentsData, ListCommentsErrors, ListCommentsResponses, ListInvitationsData, ListInvitationsErrors, ListInvitationsResponses, ListMembersData, ListMembersErrors, ListMembersResponses, ListProjectsData, ListProjectsErrors, ListProjectsResponses, ListSecurityEventsData, ListSecurityEventsErrors, ListSecurityEventsResponses, ListTasksData, ListTasksErrors, ListTasksResponses, ListTasksV2Data, ListTasksV2Errors, ListTasksV2Responses, ListWorkspacesData, ListWorkspacesErrors, ListWorkspacesResponses, LoginData, LoginErrors, LoginResponses, LogoutData, LogoutErrors, LogoutResponses, OidcAuthorizeData, OidcAuthorizeErrors, OidcCallbackData, OidcCallbackErrors, OidcCallbackResponses, RefreshTokensData, RefreshTokensErrors, RefreshTokensResponses, RegisterData, RegisterErrors, RegisterResponses, RemoveMemberData, RemoveMemberErrors, RemoveMemberResponses, ReplaceTaskData, ReplaceTaskErrors, ReplaceTaskResponses, ResetPasswordData, ResetPasswordErrors, ResetPasswordResponses, RestoreTaskData, RestoreTaskErrors, RestoreTaskResponses, RevokeApiKeyData, RevokeApiKeyErrors, RevokeApiKeyResponses, RevokeInvitationData, RevokeInvitationErrors, RevokeInvitationResponses, TransferWorkspaceOwnershipData, TransferWorkspaceOwnershipErrors, TransferWorkspaceOwnershipResponses, UpdateCommentData, UpdateCommentErrors, UpdateCommentResponses, UpdateProjectData, UpdateProjectErrors, UpdateProjectResponses, UpdateTaskData, UpdateTaskErrors, UpdateTaskResponses, UpdateWorkspaceData, UpdateWorkspaceErrors, UpdateWorkspaceResponses, VerifyEmailData, VerifyEmailErrors, VerifyEmailResponses } from './types.gen.js';
 
 export type Options<TData extends TDataShape = TDataShape, ThrowOnError extends boolean = boolean> = Options2<TData, ThrowOnError> & {
     /**
@@ -150,6 +150,11 @@ export const listSecurityEvents = <ThrowOnError extends boolean = false>(options
     url: '/v1/me/security-events',
     ...options
 });
+
+/**
+ * The Protocol Buffers schema of task bodies
+ */
+export const getTaskProto = <ThrowOnError extends boolean = false>(options?: Options<GetTaskProtoData, ThrowOnError>) => (options?.client ?? client).get<GetTaskProtoResponses, unknown, ThrowOnError>({ url: '/v1/schemas/task.proto', ...options });
 
 /**
  * The workspace’s live API keys (never their secrets), newest first
@@ -344,4 +349,202 @@ export const acceptInvitation = <ThrowOnError extends boolean = false>(options: 
     security: [{ scheme: 'bearer', type: 'http' }],
     url: '/v1/invitations/{token}/accept',
     ...options
+});
+
+/**
+ * The workspace’s projects, oldest first.
+ */
+export const listProjects = <ThrowOnError extends boolean = false>(options: Options<ListProjectsData, ThrowOnError>) => (options.client ?? client).get<ListProjectsResponses, ListProjectsErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/v1/workspaces/{workspaceId}/projects',
+    ...options
+});
+
+/**
+ * Create a project; its key is unique in the workspace (409).
+ */
+export const createProject = <ThrowOnError extends boolean = false>(options: Options<CreateProjectData, ThrowOnError>) => (options.client ?? client).post<CreateProjectResponses, CreateProjectErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/v1/workspaces/{workspaceId}/projects',
+    ...options,
+    headers: {
+        'Content-Type': 'application/json',
+        ...options.headers
+    }
+});
+
+/**
+ * Delete a project that has no live tasks (409 otherwise). If-Match required.
+ */
+export const deleteProject = <ThrowOnError extends boolean = false>(options: Options<DeleteProjectData, ThrowOnError>) => (options.client ?? client).delete<DeleteProjectResponses, DeleteProjectErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/v1/workspaces/{workspaceId}/projects/{projectId}',
+    ...options
+});
+
+/**
+ * A project, with its ETag.
+ */
+export const getProject = <ThrowOnError extends boolean = false>(options: Options<GetProjectData, ThrowOnError>) => (options.client ?? client).get<GetProjectResponses, GetProjectErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/v1/workspaces/{workspaceId}/projects/{projectId}',
+    ...options
+});
+
+/**
+ * Change a project (If-Match required: 428 / 412).
+ */
+export const updateProject = <ThrowOnError extends boolean = false>(options: Options<UpdateProjectData, ThrowOnError>) => (options.client ?? client).patch<UpdateProjectResponses, UpdateProjectErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/v1/workspaces/{workspaceId}/projects/{projectId}',
+    ...options,
+    headers: {
+        'Content-Type': 'application/json',
+        ...options.headers
+    }
+});
+
+/**
+ * Live tasks of the workspace: filters, sort (createdAt, updatedAt, dueAt, priority; `-` descending).
+ *
+ * Replaced by `GET /v2/workspaces/{workspaceId}/tasks`: answers carry Deprecation, Sunset and a successor-version Link.
+ *
+ * @deprecated
+ */
+export const listTasks = <ThrowOnError extends boolean = false>(options: Options<ListTasksData, ThrowOnError>) => (options.client ?? client).get<ListTasksResponses, ListTasksErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/v1/workspaces/{workspaceId}/tasks',
+    ...options
+});
+
+/**
+ * Create a task in a project (it starts in todo with the project’s next number).
+ */
+export const createTask = <ThrowOnError extends boolean = false>(options: Options<CreateTaskData, ThrowOnError>) => (options.client ?? client).post<CreateTaskResponses, CreateTaskErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/v1/workspaces/{workspaceId}/tasks',
+    ...options,
+    headers: {
+        'Content-Type': 'application/json',
+        ...options.headers
+    }
+});
+
+/**
+ * Soft-delete a task (restorable); If-Match required.
+ */
+export const deleteTask = <ThrowOnError extends boolean = false>(options: Options<DeleteTaskData, ThrowOnError>) => (options.client ?? client).delete<DeleteTaskResponses, DeleteTaskErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/v1/workspaces/{workspaceId}/tasks/{taskId}',
+    ...options
+});
+
+/**
+ * A live task, with its ETag.
+ *
+ * Replaced by `GET /v2/workspaces/{workspaceId}/tasks/{taskId}`: answers carry Deprecation, Sunset and a successor-version Link.
+ *
+ * @deprecated
+ */
+export const getTask = <ThrowOnError extends boolean = false>(options: Options<GetTaskData, ThrowOnError>) => (options.client ?? client).get<GetTaskResponses, GetTaskErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/v1/workspaces/{workspaceId}/tasks/{taskId}',
+    ...options
+});
+
+/**
+ * Change some fields; a status change follows the state machine; If-Match required (428 / 412).
+ */
+export const updateTask = <ThrowOnError extends boolean = false>(options: Options<UpdateTaskData, ThrowOnError>) => (options.client ?? client).patch<UpdateTaskResponses, UpdateTaskErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/v1/workspaces/{workspaceId}/tasks/{taskId}',
+    ...options,
+    headers: {
+        'Content-Type': 'application/json',
+        ...options.headers
+    }
+});
+
+/**
+ * Replace every writable field (same rules as PATCH); If-Match required (428 / 412).
+ */
+export const replaceTask = <ThrowOnError extends boolean = false>(options: Options<ReplaceTaskData, ThrowOnError>) => (options.client ?? client).put<ReplaceTaskResponses, ReplaceTaskErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/v1/workspaces/{workspaceId}/tasks/{taskId}',
+    ...options,
+    headers: {
+        'Content-Type': 'application/json',
+        ...options.headers
+    }
+});
+
+/**
+ * Bring a soft-deleted task back (409 if it is not deleted).
+ */
+export const restoreTask = <ThrowOnError extends boolean = false>(options: Options<RestoreTaskData, ThrowOnError>) => (options.client ?? client).post<RestoreTaskResponses, RestoreTaskErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/v1/workspaces/{workspaceId}/tasks/{taskId}/restore',
+    ...options
+});
+
+/**
+ * Live tasks of the workspace (v2 shape: `key`, embedded `assignee`); same filters and sorts as v1.
+ */
+export const listTasksV2 = <ThrowOnError extends boolean = false>(options: Options<ListTasksV2Data, ThrowOnError>) => (options.client ?? client).get<ListTasksV2Responses, ListTasksV2Errors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/v2/workspaces/{workspaceId}/tasks',
+    ...options
+});
+
+/**
+ * A live task in the v2 shape, with its ETag.
+ */
+export const getTaskV2 = <ThrowOnError extends boolean = false>(options: Options<GetTaskV2Data, ThrowOnError>) => (options.client ?? client).get<GetTaskV2Responses, GetTaskV2Errors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/v2/workspaces/{workspaceId}/tasks/{taskId}',
+    ...options
+});
+
+/**
+ * A task’s comments, oldest first.
+ */
+export const listComments = <ThrowOnError extends boolean = false>(options: Options<ListCommentsData, ThrowOnError>) => (options.client ?? client).get<ListCommentsResponses, ListCommentsErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/v1/workspaces/{workspaceId}/tasks/{taskId}/comments',
+    ...options
+});
+
+/**
+ * Comment on a task.
+ */
+export const createComment = <ThrowOnError extends boolean = false>(options: Options<CreateCommentData, ThrowOnError>) => (options.client ?? client).post<CreateCommentResponses, CreateCommentErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/v1/workspaces/{workspaceId}/tasks/{taskId}/comments',
+    ...options,
+    headers: {
+        'Content-Type': 'application/json',
+        ...options.headers
+    }
+});
+
+/**
+ * Delete a comment (its author, or an admin or the owner: 403 otherwise).
+ */
+export const deleteComment = <ThrowOnError extends boolean = false>(options: Options<DeleteCommentData, ThrowOnError>) => (options.client ?? client).delete<DeleteCommentResponses, DeleteCommentErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/v1/workspaces/{workspaceId}/tasks/{taskId}/comments/{commentId}',
+    ...options
+});
+
+/**
+ * Edit a comment (its author only: 403 otherwise).
+ */
+export const updateComment = <ThrowOnError extends boolean = false>(options: Options<UpdateCommentData, ThrowOnError>) => (options.client ?? client).patch<UpdateCommentResponses, UpdateCommentErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/v1/workspaces/{workspaceId}/tasks/{taskId}/comments/{commentId}',
+    ...options,
+    headers: {
+        'Content-Type': 'application/json',
+        ...options.headers
+    }
 });

@@ -284,6 +284,181 @@ export type InvitationPageDto = {
     page: PageInfoDto;
 };
 
+export type CreateProjectDto = {
+    name: string;
+    /**
+     * Unique per workspace; prefixes task numbers.
+     */
+    key: string;
+    /**
+     * Markdown; HTML is removed.
+     */
+    description?: string | null;
+    /**
+     * Most tasks in progress at once; null = no limit.
+     */
+    wipLimit?: number | null;
+};
+
+export type ProjectDto = {
+    id: string;
+    name: string;
+    key: string;
+    description: string | null;
+    wipLimit: number | null;
+    /**
+     * Changes with every write; the ETag is built from it.
+     */
+    version: number;
+    createdAt: string;
+    updatedAt: string;
+};
+
+export type ProjectPageDto = {
+    data: Array<ProjectDto>;
+    page: PageInfoDto;
+};
+
+export type UpdateProjectDto = {
+    name?: string;
+    key?: string;
+    description?: string | null;
+    wipLimit?: number | null;
+};
+
+export type CreateTaskDto = {
+    /**
+     * A project of the workspace (else 422).
+     */
+    projectId: string;
+    title: string;
+    /**
+     * Markdown; HTML is removed.
+     */
+    description?: string | null;
+    priority?: 'none' | 'low' | 'medium' | 'high' | 'urgent';
+    /**
+     * A workspace member (else 422).
+     */
+    assigneeId?: string | null;
+    labels?: Array<string>;
+    dueAt?: string | null;
+};
+
+export type TaskDto = {
+    id: string;
+    projectId: string;
+    /**
+     * Per-project sequence (shown as KEY-42).
+     */
+    number: number;
+    title: string;
+    /**
+     * Markdown (sanitized).
+     */
+    description: string | null;
+    status: 'todo' | 'in_progress' | 'in_review' | 'done' | 'canceled';
+    priority: 'none' | 'low' | 'medium' | 'high' | 'urgent';
+    assigneeId: string | null;
+    labels: Array<string>;
+    dueAt: string | null;
+    /**
+     * Changes with every write; the ETag is built from it.
+     */
+    version: number;
+    createdAt: string;
+    updatedAt: string;
+};
+
+export type TaskPageDto = {
+    data: Array<TaskDto>;
+    page: PageInfoDto;
+};
+
+export type UpdateTaskDto = {
+    title?: string;
+    description?: string | null;
+    /**
+     * Moves along the state machine (422 names the allowed targets).
+     */
+    status?: 'todo' | 'in_progress' | 'in_review' | 'done' | 'canceled';
+    priority?: 'none' | 'low' | 'medium' | 'high' | 'urgent';
+    assigneeId?: string | null;
+    labels?: Array<string>;
+    dueAt?: string | null;
+};
+
+export type ReplaceTaskDto = {
+    title: string;
+    description: string | null;
+    status: 'todo' | 'in_progress' | 'in_review' | 'done' | 'canceled';
+    priority: 'none' | 'low' | 'medium' | 'high' | 'urgent';
+    assigneeId: string | null;
+    labels: Array<string>;
+    dueAt: string | null;
+};
+
+export type AssigneeDto = {
+    id: string;
+    name: string;
+};
+
+export type TaskV2Dto = {
+    id: string;
+    /**
+     * The project key and the task number.
+     */
+    key: string;
+    projectId: string;
+    number: number;
+    title: string;
+    /**
+     * Markdown, sanitized.
+     */
+    description: string | null;
+    status: 'todo' | 'in_progress' | 'in_review' | 'done' | 'canceled';
+    priority: 'none' | 'low' | 'medium' | 'high' | 'urgent';
+    assignee: AssigneeDto | null;
+    labels: Array<string>;
+    dueAt: string | null;
+    version: number;
+    createdAt: string;
+    updatedAt: string;
+};
+
+export type TaskV2PageDto = {
+    data: Array<TaskV2Dto>;
+    page: PageInfoDto;
+};
+
+export type WriteCommentDto = {
+    /**
+     * Markdown; HTML is removed.
+     */
+    body: string;
+};
+
+export type CommentDto = {
+    id: string;
+    taskId: string;
+    authorId: string;
+    /**
+     * Markdown (sanitized).
+     */
+    body: string;
+    /**
+     * When the author last edited it.
+     */
+    editedAt: string | null;
+    createdAt: string;
+    updatedAt: string;
+};
+
+export type CommentPageDto = {
+    data: Array<CommentDto>;
+    page: PageInfoDto;
+};
+
 export type FieldErrorDto = {
     field: string;
     message: string;
@@ -809,6 +984,22 @@ export type ListSecurityEventsResponses = {
 };
 
 export type ListSecurityEventsResponse = ListSecurityEventsResponses[keyof ListSecurityEventsResponses];
+
+export type GetTaskProtoData = {
+    body?: never;
+    path?: never;
+    query?: never;
+    url: '/v1/schemas/task.proto';
+};
+
+export type GetTaskProtoResponses = {
+    /**
+     * proto3 source
+     */
+    200: string;
+};
+
+export type GetTaskProtoResponse = GetTaskProtoResponses[keyof GetTaskProtoResponses];
 
 export type ListApiKeysData = {
     body?: never;
@@ -1702,3 +1893,1035 @@ export type AcceptInvitationResponses = {
 };
 
 export type AcceptInvitationResponse = AcceptInvitationResponses[keyof AcceptInvitationResponses];
+
+export type ListProjectsData = {
+    body?: never;
+    path: {
+        workspaceId: string;
+    };
+    query?: {
+        limit?: number;
+        /**
+         * Opaque cursor from `page.nextCursor` of the previous page.
+         */
+        cursor?: string;
+    };
+    url: '/v1/workspaces/{workspaceId}/projects';
+};
+
+export type ListProjectsErrors = {
+    /**
+     * Malformed request (e.g. invalid JSON)
+     */
+    400: ProblemDetailsDto;
+    /**
+     * Missing or invalid credentials
+     */
+    401: ProblemDetailsDto;
+    /**
+     * Authenticated but not allowed
+     */
+    403: ProblemDetailsDto;
+    /**
+     * Not found (or not visible to the caller)
+     */
+    404: ProblemDetailsDto;
+    /**
+     * Validation failed: see `errors`
+     */
+    422: ProblemDetailsDto;
+    /**
+     * Rate limited: see Retry-After
+     */
+    429: ProblemDetailsDto;
+};
+
+export type ListProjectsError = ListProjectsErrors[keyof ListProjectsErrors];
+
+export type ListProjectsResponses = {
+    200: ProjectPageDto;
+};
+
+export type ListProjectsResponse = ListProjectsResponses[keyof ListProjectsResponses];
+
+export type CreateProjectData = {
+    body: CreateProjectDto;
+    headers?: {
+        /**
+         * Makes the create safe to retry: 1–255 visible ASCII characters, unique per intended create (a UUID is a good choice), kept 24 h per caller and endpoint. A retry with the same key and body answers the original status and body with `Idempotent-Replayed: true`.
+         */
+        'Idempotency-Key'?: string;
+    };
+    path: {
+        workspaceId: string;
+    };
+    query?: never;
+    url: '/v1/workspaces/{workspaceId}/projects';
+};
+
+export type CreateProjectErrors = {
+    /**
+     * Malformed request (e.g. invalid JSON)
+     */
+    400: ProblemDetailsDto;
+    /**
+     * Missing or invalid credentials
+     */
+    401: ProblemDetailsDto;
+    /**
+     * Authenticated but not allowed
+     */
+    403: ProblemDetailsDto;
+    /**
+     * Not found (or not visible to the caller)
+     */
+    404: ProblemDetailsDto;
+    /**
+     * Conflict with the current state
+     *
+     * Idempotency-Key: a request with the same key is still in flight; retry once it has finished
+     */
+    409: ProblemDetailsDto;
+    /**
+     * Unsupported Content-Type
+     */
+    415: ProblemDetailsDto;
+    /**
+     * Validation failed: see `errors`
+     *
+     * Idempotency-Key: malformed, or already used with a different request (`errors` names the header)
+     */
+    422: ProblemDetailsDto;
+    /**
+     * Rate limited: see Retry-After
+     */
+    429: ProblemDetailsDto;
+};
+
+export type CreateProjectError = CreateProjectErrors[keyof CreateProjectErrors];
+
+export type CreateProjectResponses = {
+    /**
+     * Created; `Location` names it.
+     */
+    201: ProjectDto;
+};
+
+export type CreateProjectResponse = CreateProjectResponses[keyof CreateProjectResponses];
+
+export type DeleteProjectData = {
+    body?: never;
+    headers: {
+        /**
+         * The ETag of the version the change is based on.
+         */
+        'If-Match': string;
+    };
+    path: {
+        workspaceId: string;
+        projectId: string;
+    };
+    query?: never;
+    url: '/v1/workspaces/{workspaceId}/projects/{projectId}';
+};
+
+export type DeleteProjectErrors = {
+    /**
+     * Missing or invalid credentials
+     */
+    401: ProblemDetailsDto;
+    /**
+     * Authenticated but not allowed
+     */
+    403: ProblemDetailsDto;
+    /**
+     * Not found (or not visible to the caller)
+     */
+    404: ProblemDetailsDto;
+    /**
+     * Conflict with the current state
+     */
+    409: ProblemDetailsDto;
+    /**
+     * If-Match does not match the current version
+     */
+    412: ProblemDetailsDto;
+    /**
+     * If-Match required
+     */
+    428: ProblemDetailsDto;
+    /**
+     * Rate limited: see Retry-After
+     */
+    429: ProblemDetailsDto;
+};
+
+export type DeleteProjectError = DeleteProjectErrors[keyof DeleteProjectErrors];
+
+export type DeleteProjectResponses = {
+    /**
+     * Done.
+     */
+    204: void;
+};
+
+export type DeleteProjectResponse = DeleteProjectResponses[keyof DeleteProjectResponses];
+
+export type GetProjectData = {
+    body?: never;
+    headers?: {
+        /**
+         * An ETag the client holds: 304 if current.
+         */
+        'If-None-Match'?: string;
+    };
+    path: {
+        workspaceId: string;
+        projectId: string;
+    };
+    query?: never;
+    url: '/v1/workspaces/{workspaceId}/projects/{projectId}';
+};
+
+export type GetProjectErrors = {
+    /**
+     * Missing or invalid credentials
+     */
+    401: ProblemDetailsDto;
+    /**
+     * Authenticated but not allowed
+     */
+    403: ProblemDetailsDto;
+    /**
+     * Not found (or not visible to the caller)
+     */
+    404: ProblemDetailsDto;
+    /**
+     * Rate limited: see Retry-After
+     */
+    429: ProblemDetailsDto;
+};
+
+export type GetProjectError = GetProjectErrors[keyof GetProjectErrors];
+
+export type GetProjectResponses = {
+    /**
+     * The resource; ETag names its version.
+     */
+    200: ProjectDto;
+};
+
+export type GetProjectResponse = GetProjectResponses[keyof GetProjectResponses];
+
+export type UpdateProjectData = {
+    body: UpdateProjectDto;
+    headers: {
+        /**
+         * The ETag of the version the change is based on.
+         */
+        'If-Match': string;
+    };
+    path: {
+        workspaceId: string;
+        projectId: string;
+    };
+    query?: never;
+    url: '/v1/workspaces/{workspaceId}/projects/{projectId}';
+};
+
+export type UpdateProjectErrors = {
+    /**
+     * Malformed request (e.g. invalid JSON)
+     */
+    400: ProblemDetailsDto;
+    /**
+     * Missing or invalid credentials
+     */
+    401: ProblemDetailsDto;
+    /**
+     * Authenticated but not allowed
+     */
+    403: ProblemDetailsDto;
+    /**
+     * Not found (or not visible to the caller)
+     */
+    404: ProblemDetailsDto;
+    /**
+     * Conflict with the current state
+     */
+    409: ProblemDetailsDto;
+    /**
+     * If-Match does not match the current version
+     */
+    412: ProblemDetailsDto;
+    /**
+     * Unsupported Content-Type
+     */
+    415: ProblemDetailsDto;
+    /**
+     * Validation failed: see `errors`
+     */
+    422: ProblemDetailsDto;
+    /**
+     * If-Match required
+     */
+    428: ProblemDetailsDto;
+    /**
+     * Rate limited: see Retry-After
+     */
+    429: ProblemDetailsDto;
+};
+
+export type UpdateProjectError = UpdateProjectErrors[keyof UpdateProjectErrors];
+
+export type UpdateProjectResponses = {
+    200: ProjectDto;
+};
+
+export type UpdateProjectResponse = UpdateProjectResponses[keyof UpdateProjectResponses];
+
+export type ListTasksData = {
+    body?: never;
+    path: {
+        workspaceId: string;
+    };
+    query?: {
+        limit?: number;
+        /**
+         * Opaque cursor from `page.nextCursor` of the previous page.
+         */
+        cursor?: string;
+        projectId?: string;
+        /**
+         * Repeatable: `status=todo&status=done`.
+         */
+        status?: Array<'todo' | 'in_progress' | 'in_review' | 'done' | 'canceled'>;
+        assigneeId?: string;
+        label?: string;
+        priority?: 'none' | 'low' | 'medium' | 'high' | 'urgent';
+        /**
+         * Due at or before.
+         */
+        dueBefore?: string;
+        /**
+         * Due at or after.
+         */
+        dueAfter?: string;
+        /**
+         * Title contains (case-insensitive).
+         */
+        q?: string;
+        /**
+         * `-` prefix for descending.
+         */
+        sort?: 'createdAt' | '-createdAt' | 'updatedAt' | '-updatedAt' | 'dueAt' | '-dueAt' | 'priority' | '-priority';
+    };
+    url: '/v1/workspaces/{workspaceId}/tasks';
+};
+
+export type ListTasksErrors = {
+    /**
+     * Malformed request (e.g. invalid JSON)
+     */
+    400: ProblemDetailsDto;
+    /**
+     * Missing or invalid credentials
+     */
+    401: ProblemDetailsDto;
+    /**
+     * Authenticated but not allowed
+     */
+    403: ProblemDetailsDto;
+    /**
+     * Not found (or not visible to the caller)
+     */
+    404: ProblemDetailsDto;
+    /**
+     * Validation failed: see `errors`
+     */
+    422: ProblemDetailsDto;
+    /**
+     * Rate limited: see Retry-After
+     */
+    429: ProblemDetailsDto;
+};
+
+export type ListTasksError = ListTasksErrors[keyof ListTasksErrors];
+
+export type ListTasksResponses = {
+    200: TaskPageDto;
+};
+
+export type ListTasksResponse = ListTasksResponses[keyof ListTasksResponses];
+
+export type CreateTaskData = {
+    body: CreateTaskDto;
+    headers?: {
+        /**
+         * Makes the create safe to retry: 1–255 visible ASCII characters, unique per intended create (a UUID is a good choice), kept 24 h per caller and endpoint. A retry with the same key and body answers the original status and body with `Idempotent-Replayed: true`.
+         */
+        'Idempotency-Key'?: string;
+    };
+    path: {
+        workspaceId: string;
+    };
+    query?: never;
+    url: '/v1/workspaces/{workspaceId}/tasks';
+};
+
+export type CreateTaskErrors = {
+    /**
+     * Malformed request (e.g. invalid JSON)
+     */
+    400: ProblemDetailsDto;
+    /**
+     * Missing or invalid credentials
+     */
+    401: ProblemDetailsDto;
+    /**
+     * Authenticated but not allowed
+     */
+    403: ProblemDetailsDto;
+    /**
+     * Not found (or not visible to the caller)
+     */
+    404: ProblemDetailsDto;
+    /**
+     * Idempotency-Key: a request with the same key is still in flight; retry once it has finished
+     */
+    409: ProblemDetailsDto;
+    /**
+     * Unsupported Content-Type
+     */
+    415: ProblemDetailsDto;
+    /**
+     * Validation failed: see `errors`
+     *
+     * Idempotency-Key: malformed, or already used with a different request (`errors` names the header)
+     */
+    422: ProblemDetailsDto;
+    /**
+     * Rate limited: see Retry-After
+     */
+    429: ProblemDetailsDto;
+};
+
+export type CreateTaskError = CreateTaskErrors[keyof CreateTaskErrors];
+
+export type CreateTaskResponses = {
+    /**
+     * Created; `Location` names it.
+     */
+    201: TaskDto;
+};
+
+export type CreateTaskResponse = CreateTaskResponses[keyof CreateTaskResponses];
+
+export type DeleteTaskData = {
+    body?: never;
+    headers: {
+        /**
+         * The ETag of the version the change is based on.
+         */
+        'If-Match': string;
+    };
+    path: {
+        workspaceId: string;
+        taskId: string;
+    };
+    query?: never;
+    url: '/v1/workspaces/{workspaceId}/tasks/{taskId}';
+};
+
+export type DeleteTaskErrors = {
+    /**
+     * Missing or invalid credentials
+     */
+    401: ProblemDetailsDto;
+    /**
+     * Authenticated but not allowed
+     */
+    403: ProblemDetailsDto;
+    /**
+     * Not found (or not visible to the caller)
+     */
+    404: ProblemDetailsDto;
+    /**
+     * If-Match does not match the current version
+     */
+    412: ProblemDetailsDto;
+    /**
+     * If-Match required
+     */
+    428: ProblemDetailsDto;
+    /**
+     * Rate limited: see Retry-After
+     */
+    429: ProblemDetailsDto;
+};
+
+export type DeleteTaskError = DeleteTaskErrors[keyof DeleteTaskErrors];
+
+export type DeleteTaskResponses = {
+    /**
+     * Done.
+     */
+    204: void;
+};
+
+export type DeleteTaskResponse = DeleteTaskResponses[keyof DeleteTaskResponses];
+
+export type GetTaskData = {
+    body?: never;
+    headers?: {
+        /**
+         * An ETag the client holds: 304 if current.
+         */
+        'If-None-Match'?: string;
+    };
+    path: {
+        workspaceId: string;
+        taskId: string;
+    };
+    query?: never;
+    url: '/v1/workspaces/{workspaceId}/tasks/{taskId}';
+};
+
+export type GetTaskErrors = {
+    /**
+     * Missing or invalid credentials
+     */
+    401: ProblemDetailsDto;
+    /**
+     * Authenticated but not allowed
+     */
+    403: ProblemDetailsDto;
+    /**
+     * Not found (or not visible to the caller)
+     */
+    404: ProblemDetailsDto;
+    /**
+     * Rate limited: see Retry-After
+     */
+    429: ProblemDetailsDto;
+};
+
+export type GetTaskError = GetTaskErrors[keyof GetTaskErrors];
+
+export type GetTaskResponses = {
+    /**
+     * The resource; ETag names its version.
+     */
+    200: TaskDto;
+};
+
+export type GetTaskResponse = GetTaskResponses[keyof GetTaskResponses];
+
+export type UpdateTaskData = {
+    body: UpdateTaskDto;
+    headers: {
+        /**
+         * The ETag of the version the change is based on.
+         */
+        'If-Match': string;
+    };
+    path: {
+        workspaceId: string;
+        taskId: string;
+    };
+    query?: never;
+    url: '/v1/workspaces/{workspaceId}/tasks/{taskId}';
+};
+
+export type UpdateTaskErrors = {
+    /**
+     * Malformed request (e.g. invalid JSON)
+     */
+    400: ProblemDetailsDto;
+    /**
+     * Missing or invalid credentials
+     */
+    401: ProblemDetailsDto;
+    /**
+     * Authenticated but not allowed
+     */
+    403: ProblemDetailsDto;
+    /**
+     * Not found (or not visible to the caller)
+     */
+    404: ProblemDetailsDto;
+    /**
+     * Conflict with the current state
+     */
+    409: ProblemDetailsDto;
+    /**
+     * If-Match does not match the current version
+     */
+    412: ProblemDetailsDto;
+    /**
+     * Unsupported Content-Type
+     */
+    415: ProblemDetailsDto;
+    /**
+     * Validation failed: see `errors`
+     */
+    422: ProblemDetailsDto;
+    /**
+     * If-Match required
+     */
+    428: ProblemDetailsDto;
+    /**
+     * Rate limited: see Retry-After
+     */
+    429: ProblemDetailsDto;
+};
+
+export type UpdateTaskError = UpdateTaskErrors[keyof UpdateTaskErrors];
+
+export type UpdateTaskResponses = {
+    200: TaskDto;
+};
+
+export type UpdateTaskResponse = UpdateTaskResponses[keyof UpdateTaskResponses];
+
+export type ReplaceTaskData = {
+    body: ReplaceTaskDto;
+    headers: {
+        /**
+         * The ETag of the version the change is based on.
+         */
+        'If-Match': string;
+    };
+    path: {
+        workspaceId: string;
+        taskId: string;
+    };
+    query?: never;
+    url: '/v1/workspaces/{workspaceId}/tasks/{taskId}';
+};
+
+export type ReplaceTaskErrors = {
+    /**
+     * Malformed request (e.g. invalid JSON)
+     */
+    400: ProblemDetailsDto;
+    /**
+     * Missing or invalid credentials
+     */
+    401: ProblemDetailsDto;
+    /**
+     * Authenticated but not allowed
+     */
+    403: ProblemDetailsDto;
+    /**
+     * Not found (or not visible to the caller)
+     */
+    404: ProblemDetailsDto;
+    /**
+     * Conflict with the current state
+     */
+    409: ProblemDetailsDto;
+    /**
+     * If-Match does not match the current version
+     */
+    412: ProblemDetailsDto;
+    /**
+     * Unsupported Content-Type
+     */
+    415: ProblemDetailsDto;
+    /**
+     * Validation failed: see `errors`
+     */
+    422: ProblemDetailsDto;
+    /**
+     * If-Match required
+     */
+    428: ProblemDetailsDto;
+    /**
+     * Rate limited: see Retry-After
+     */
+    429: ProblemDetailsDto;
+};
+
+export type ReplaceTaskError = ReplaceTaskErrors[keyof ReplaceTaskErrors];
+
+export type ReplaceTaskResponses = {
+    200: TaskDto;
+};
+
+export type ReplaceTaskResponse = ReplaceTaskResponses[keyof ReplaceTaskResponses];
+
+export type RestoreTaskData = {
+    body?: never;
+    path: {
+        workspaceId: string;
+        taskId: string;
+    };
+    query?: never;
+    url: '/v1/workspaces/{workspaceId}/tasks/{taskId}/restore';
+};
+
+export type RestoreTaskErrors = {
+    /**
+     * Missing or invalid credentials
+     */
+    401: ProblemDetailsDto;
+    /**
+     * Authenticated but not allowed
+     */
+    403: ProblemDetailsDto;
+    /**
+     * Not found (or not visible to the caller)
+     */
+    404: ProblemDetailsDto;
+    /**
+     * Conflict with the current state
+     */
+    409: ProblemDetailsDto;
+    /**
+     * Rate limited: see Retry-After
+     */
+    429: ProblemDetailsDto;
+};
+
+export type RestoreTaskError = RestoreTaskErrors[keyof RestoreTaskErrors];
+
+export type RestoreTaskResponses = {
+    200: TaskDto;
+};
+
+export type RestoreTaskResponse = RestoreTaskResponses[keyof RestoreTaskResponses];
+
+export type ListTasksV2Data = {
+    body?: never;
+    path: {
+        workspaceId: string;
+    };
+    query?: {
+        limit?: number;
+        /**
+         * Opaque cursor from `page.nextCursor` of the previous page.
+         */
+        cursor?: string;
+        projectId?: string;
+        /**
+         * Repeatable: `status=todo&status=done`.
+         */
+        status?: Array<'todo' | 'in_progress' | 'in_review' | 'done' | 'canceled'>;
+        assigneeId?: string;
+        label?: string;
+        priority?: 'none' | 'low' | 'medium' | 'high' | 'urgent';
+        /**
+         * Due at or before.
+         */
+        dueBefore?: string;
+        /**
+         * Due at or after.
+         */
+        dueAfter?: string;
+        /**
+         * Title contains (case-insensitive).
+         */
+        q?: string;
+        /**
+         * `-` prefix for descending.
+         */
+        sort?: 'createdAt' | '-createdAt' | 'updatedAt' | '-updatedAt' | 'dueAt' | '-dueAt' | 'priority' | '-priority';
+    };
+    url: '/v2/workspaces/{workspaceId}/tasks';
+};
+
+export type ListTasksV2Errors = {
+    /**
+     * Malformed request (e.g. invalid JSON)
+     */
+    400: ProblemDetailsDto;
+    /**
+     * Missing or invalid credentials
+     */
+    401: ProblemDetailsDto;
+    /**
+     * Authenticated but not allowed
+     */
+    403: ProblemDetailsDto;
+    /**
+     * Not found (or not visible to the caller)
+     */
+    404: ProblemDetailsDto;
+    /**
+     * Error
+     */
+    406: ProblemDetailsDto;
+    /**
+     * Validation failed: see `errors`
+     */
+    422: ProblemDetailsDto;
+    /**
+     * Rate limited: see Retry-After
+     */
+    429: ProblemDetailsDto;
+};
+
+export type ListTasksV2Error = ListTasksV2Errors[keyof ListTasksV2Errors];
+
+export type ListTasksV2Responses = {
+    200: TaskV2PageDto;
+};
+
+export type ListTasksV2Response = ListTasksV2Responses[keyof ListTasksV2Responses];
+
+export type GetTaskV2Data = {
+    body?: never;
+    headers?: {
+        /**
+         * An ETag the client holds: 304 if current.
+         */
+        'If-None-Match'?: string;
+    };
+    path: {
+        workspaceId: string;
+        taskId: string;
+    };
+    query?: never;
+    url: '/v2/workspaces/{workspaceId}/tasks/{taskId}';
+};
+
+export type GetTaskV2Errors = {
+    /**
+     * Missing or invalid credentials
+     */
+    401: ProblemDetailsDto;
+    /**
+     * Authenticated but not allowed
+     */
+    403: ProblemDetailsDto;
+    /**
+     * Not found (or not visible to the caller)
+     */
+    404: ProblemDetailsDto;
+    /**
+     * Error
+     */
+    406: ProblemDetailsDto;
+    /**
+     * Rate limited: see Retry-After
+     */
+    429: ProblemDetailsDto;
+};
+
+export type GetTaskV2Error = GetTaskV2Errors[keyof GetTaskV2Errors];
+
+export type GetTaskV2Responses = {
+    /**
+     * The resource; ETag names its version.
+     */
+    200: TaskV2Dto;
+};
+
+export type GetTaskV2Response = GetTaskV2Responses[keyof GetTaskV2Responses];
+
+export type ListCommentsData = {
+    body?: never;
+    path: {
+        workspaceId: string;
+        taskId: string;
+    };
+    query?: {
+        limit?: number;
+        /**
+         * Opaque cursor from `page.nextCursor` of the previous page.
+         */
+        cursor?: string;
+    };
+    url: '/v1/workspaces/{workspaceId}/tasks/{taskId}/comments';
+};
+
+export type ListCommentsErrors = {
+    /**
+     * Malformed request (e.g. invalid JSON)
+     */
+    400: ProblemDetailsDto;
+    /**
+     * Missing or invalid credentials
+     */
+    401: ProblemDetailsDto;
+    /**
+     * Authenticated but not allowed
+     */
+    403: ProblemDetailsDto;
+    /**
+     * Not found (or not visible to the caller)
+     */
+    404: ProblemDetailsDto;
+    /**
+     * Validation failed: see `errors`
+     */
+    422: ProblemDetailsDto;
+    /**
+     * Rate limited: see Retry-After
+     */
+    429: ProblemDetailsDto;
+};
+
+export type ListCommentsError = ListCommentsErrors[keyof ListCommentsErrors];
+
+export type ListCommentsResponses = {
+    200: CommentPageDto;
+};
+
+export type ListCommentsResponse = ListCommentsResponses[keyof ListCommentsResponses];
+
+export type CreateCommentData = {
+    body: WriteCommentDto;
+    headers?: {
+        /**
+         * Makes the create safe to retry: 1–255 visible ASCII characters, unique per intended create (a UUID is a good choice), kept 24 h per caller and endpoint. A retry with the same key and body answers the original status and body with `Idempotent-Replayed: true`.
+         */
+        'Idempotency-Key'?: string;
+    };
+    path: {
+        workspaceId: string;
+        taskId: string;
+    };
+    query?: never;
+    url: '/v1/workspaces/{workspaceId}/tasks/{taskId}/comments';
+};
+
+export type CreateCommentErrors = {
+    /**
+     * Malformed request (e.g. invalid JSON)
+     */
+    400: ProblemDetailsDto;
+    /**
+     * Missing or invalid credentials
+     */
+    401: ProblemDetailsDto;
+    /**
+     * Authenticated but not allowed
+     */
+    403: ProblemDetailsDto;
+    /**
+     * Not found (or not visible to the caller)
+     */
+    404: ProblemDetailsDto;
+    /**
+     * Idempotency-Key: a request with the same key is still in flight; retry once it has finished
+     */
+    409: ProblemDetailsDto;
+    /**
+     * Unsupported Content-Type
+     */
+    415: ProblemDetailsDto;
+    /**
+     * Validation failed: see `errors`
+     *
+     * Idempotency-Key: malformed, or already used with a different request (`errors` names the header)
+     */
+    422: ProblemDetailsDto;
+    /**
+     * Rate limited: see Retry-After
+     */
+    429: ProblemDetailsDto;
+};
+
+export type CreateCommentError = CreateCommentErrors[keyof CreateCommentErrors];
+
+export type CreateCommentResponses = {
+    /**
+     * Created; `Location` names the comment.
+     */
+    201: CommentDto;
+};
+
+export type CreateCommentResponse = CreateCommentResponses[keyof CreateCommentResponses];
+
+export type DeleteCommentData = {
+    body?: never;
+    path: {
+        workspaceId: string;
+        taskId: string;
+        commentId: string;
+    };
+    query?: never;
+    url: '/v1/workspaces/{workspaceId}/tasks/{taskId}/comments/{commentId}';
+};
+
+export type DeleteCommentErrors = {
+    /**
+     * Missing or invalid credentials
+     */
+    401: ProblemDetailsDto;
+    /**
+     * Authenticated but not allowed
+     */
+    403: ProblemDetailsDto;
+    /**
+     * Not found (or not visible to the caller)
+     */
+    404: ProblemDetailsDto;
+    /**
+     * Rate limited: see Retry-After
+     */
+    429: ProblemDetailsDto;
+};
+
+export type DeleteCommentError = DeleteCommentErrors[keyof DeleteCommentErrors];
+
+export type DeleteCommentResponses = {
+    /**
+     * The comment is deleted.
+     */
+    204: void;
+};
+
+export type DeleteCommentResponse = DeleteCommentResponses[keyof DeleteCommentResponses];
+
+export type UpdateCommentData = {
+    body: WriteCommentDto;
+    path: {
+        workspaceId: string;
+        taskId: string;
+        commentId: string;
+    };
+    query?: never;
+    url: '/v1/workspaces/{workspaceId}/tasks/{taskId}/comments/{commentId}';
+};
+
+export type UpdateCommentErrors = {
+    /**
+     * Malformed request (e.g. invalid JSON)
+     */
+    400: ProblemDetailsDto;
+    /**
+     * Missing or invalid credentials
+     */
+    401: ProblemDetailsDto;
+    /**
+     * Authenticated but not allowed
+     */
+    403: ProblemDetailsDto;
+    /**
+     * Not found (or not visible to the caller)
+     */
+    404: ProblemDetailsDto;
+    /**
+     * Unsupported Content-Type
+     */
+    415: ProblemDetailsDto;
+    /**
+     * Validation failed: see `errors`
+     */
+    422: ProblemDetailsDto;
+    /**
+     * Rate limited: see Retry-After
+     */
+    429: ProblemDetailsDto;
+};
+
+export type UpdateCommentError = UpdateCommentErrors[keyof UpdateCommentErrors];
+
+export type UpdateCommentResponses = {
+    200: CommentDto;
+};
+
+export type UpdateCommentResponse = UpdateCommentResponses[keyof UpdateCommentResponses];
