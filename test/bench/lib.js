@@ -418,7 +418,7 @@ export function assertWrkInstalled() {
  * Runs `wrk --latency` against a 127.0.0.1 URL and parses its report. Bounded: wrk stops after
  * `durationSec`, and is killed if it has not after 15 s more.
  * @param {{ url: string, threads?: number, connections?: number, durationSec: number, timeoutSec?: number,
- *   headers?: Record<string, string>, signal?: AbortSignal }} options
+ *   headers?: Record<string, string>, script?: string, signal?: AbortSignal }} options
  * @returns {Promise<WrkResult>}
  */
 export async function runWrk(options) {
@@ -432,6 +432,7 @@ export async function runWrk(options) {
     `${options.timeoutSec ?? 5}s`,
     '--latency',
     ...Object.entries(options.headers ?? {}).flatMap(([name, value]) => ['-H', `${name}: ${value}`]),
+    ...(options.script ? ['-s', options.script] : []),
     url.toString(),
   ];
   const result = await new Promise(
