@@ -10,6 +10,7 @@ import {
   createAccessLogger,
   HttpDrainService,
   httpMetricsMiddleware,
+  jsonBodyShapeMiddleware,
   MetricsService,
   requestContextMiddleware,
 } from '@groundwork/platform';
@@ -41,7 +42,8 @@ function trustProxySetting(value: string): boolean | number | string {
 /**
  * Builds the api with its whole HTTP edge, in the order of DESIGN.md's data flow: request
  * context (id) → access log → drain tracking → metrics → security headers → CORS → body media type (415)
- * → body parsing (limited) → Nest (guards, pipes, interceptors, controllers, the problem+json filter).
+ * → body parsing (limited; depth and Unicode checked)
+ * → Nest (guards, pipes, interceptors, controllers, the problem+json filter).
  * Express appears only here: the rest of the edge uses Nest's abstractions.
  */
 export async function createApiApp(config: AppConfig, options: ApiModuleOptions = {}): Promise<INestApplication> {
@@ -83,6 +85,7 @@ export async function createApiApp(config: AppConfig, options: ApiModuleOptions 
   });
   app.use(bodyMediaTypeMiddleware);
   app.useBodyParser('json', { limit: config.http.bodyLimit });
+  app.use(jsonBodyShapeMiddleware);
   app.useBodyParser('raw', { type: 'application/x-protobuf', limit: config.http.bodyLimit });
   configureRouting(app);
 
