@@ -1,3 +1,4 @@
+import type { Server } from 'node:http';
 import type { INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
@@ -5,6 +6,7 @@ import { SwaggerModule } from '@nestjs/swagger';
 import { Logger } from 'nestjs-pino';
 import {
   accessLogMiddleware,
+  answerClientError,
   bodyMediaTypeMiddleware,
   type AppConfig,
   createAccessLogger,
@@ -54,6 +56,8 @@ export async function createApiApp(config: AppConfig, options: ApiModuleOptions 
   app.useLogger(app.get(Logger));
   app.flushLogs();
 
+  // What Node's HTTP parser refuses gets a problem document too, not a bare 400.
+  (app.getHttpServer() as Server).on('clientError', answerClientError);
   app.set('trust proxy', trustProxySetting(config.http.trustProxy));
   app.disable('x-powered-by');
   // ETags come from resource versions (If-Match / If-None-Match), not from hashing every body.
