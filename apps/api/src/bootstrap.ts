@@ -1,3 +1,4 @@
+import type { Server } from 'node:http';
 import type { INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
@@ -5,11 +6,13 @@ import { SwaggerModule } from '@nestjs/swagger';
 import { Logger } from 'nestjs-pino';
 import {
   accessLogMiddleware,
+  answerClientError,
   bodyMediaTypeMiddleware,
   type AppConfig,
   createAccessLogger,
   HttpDrainService,
   httpMetricsMiddleware,
+  jsonBodyShapeMiddleware,
   MetricsService,
   requestContextMiddleware,
 } from '@groundwork/platform';
@@ -41,7 +44,8 @@ function trustProxySetting(value: string): boolean | number | string {
 /**
  * Builds the api with its whole HTTP edge, in the order of DESIGN.md's data flow: request
  * context (id) → access log → drain tracking → metrics → security headers → CORS → body media type (415)
- * → body parsing (limited) → Nest (guards, pipes, interceptors, controllers, the problem+json filter).
+ * → body parsing (limited; depth and Unicode checked)
+ * → Nest (guards, pipes, interceptors, controllers, the problem+json filter).
  * Express appears only here: the rest of the edge uses Nest's abstractions.
  */
 export async function createApiApp(config: AppConfig, options: ApiModuleOptions = {}): Promise<INestApplication> {
@@ -52,6 +56,8 @@ export async function createApiApp(config: AppConfig, options: ApiModuleOptions 
   app.useLogger(app.get(Logger));
   app.flushLogs();
 
+  // What Node's HTTP parser refuses gets a problem document too, not a bare 400.
+  (app.getHttpServer() as Server).on('clientError', answerClientError);
   app.set('trust proxy', trustProxySetting(config.http.trustProxy));
   app.disable('x-powered-by');
   // ETags come from resource versions (If-Match / If-None-Match), not from hashing every body.
@@ -83,6 +89,7 @@ export async function createApiApp(config: AppConfig, options: ApiModuleOptions 
   });
   app.use(bodyMediaTypeMiddleware);
   app.useBodyParser('json', { limit: config.http.bodyLimit });
+  app.use(jsonBodyShapeMiddleware);
   app.useBodyParser('raw', { type: 'application/x-protobuf', limit: config.http.bodyLimit });
   configureRouting(app);
 

@@ -1,6 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
-import { IsOptional, IsString, IsUUID, Matches, MaxLength, MinLength } from 'class-validator';
+import { IsString, IsUUID, Matches, MaxLength, MinLength, ValidateIf } from 'class-validator';
 import {
   type OwnershipTransfer,
   WORKSPACE_ROLES,
@@ -13,6 +13,9 @@ const SLUG_PATTERN = /^[a-z0-9]+(-[a-z0-9]+)*$/;
 const SLUG_MESSAGE = 'slug must be lower-case letters and digits, in words joined by single dashes';
 
 const trim = ({ value }: { value: unknown }) => (typeof value === 'string' ? value.trim() : value);
+
+/** For optional fields that cannot be cleared: `null` is validated (and refused), not skipped like `@IsOptional()` would. */
+const unlessAbsent = ValidateIf((_object, value) => value !== undefined);
 
 export class CreateWorkspaceDto {
   @ApiProperty({ example: 'Acme Corp', minLength: 1, maxLength: 100 })
@@ -32,7 +35,7 @@ export class CreateWorkspaceDto {
 
 export class UpdateWorkspaceDto {
   @ApiPropertyOptional({ example: 'Acme Corporation', minLength: 1, maxLength: 100 })
-  @IsOptional()
+  @unlessAbsent
   @Transform(trim)
   @IsString()
   @MinLength(1)
@@ -40,7 +43,7 @@ export class UpdateWorkspaceDto {
   name?: string;
 
   @ApiPropertyOptional({ example: 'acme', minLength: 3, maxLength: 50, pattern: SLUG_PATTERN.source })
-  @IsOptional()
+  @unlessAbsent
   @IsString()
   @MinLength(3)
   @MaxLength(50)

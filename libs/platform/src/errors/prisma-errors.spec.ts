@@ -59,6 +59,20 @@ describe('fromPrismaError', () => {
     },
   );
 
+  it.each(['22021', '22P05'])(
+    'maps text PostgreSQL cannot store (SQLSTATE %s, a NUL byte) to bad_request (400)',
+    (state) => {
+      const unstorable = Object.assign(knownRequestError('P2010'), {
+        meta: { driverAdapterError: { cause: { originalCode: state, kind: 'postgres' } } },
+      });
+
+      const error = fromPrismaError(unstorable);
+
+      expect(error?.code).toBe('bad_request');
+      expect(httpStatusOf('bad_request')).toBe(400);
+    },
+  );
+
   it('keeps the Prisma error as the cause, for the log', () => {
     const prismaError = knownRequestError('P2002');
 

@@ -17,6 +17,20 @@ function isPrismaError(error: unknown): error is PrismaLikeError {
   );
 }
 
+/**
+ * PostgreSQL's SQLSTATEs for text it cannot store: `22021` (a NUL byte, or a byte sequence that
+ * is no UTF-8) and `22P05` (a character with no equivalent in the encoding, e.g. `\u0000` in jsonb).
+ */
+export const UNSTORABLE_TEXT = ['22021', '22P05'];
+
+function sqlStateOf(error: unknown): unknown {
+  const { code, meta } = error as {
+    code?: unknown;
+    meta?: { code?: unknown; driverAdapterError?: { cause?: { originalCode?: unknown } } };
+  };
+  return meta?.driverAdapterError?.cause?.originalCode ?? meta?.code ?? code;
+}
+
 /** True for a statement PostgreSQL cancelled, as Prisma's driver adapter or `pg` reports it. */
 export function isQueryCanceled(error: unknown): boolean {
   if (typeof error !== 'object' || error === null) return false;
@@ -40,6 +54,16 @@ export function fromPrismaError(error: unknown): DomainError | undefined {
       retryAfterSeconds: TIMEOUT_RETRY_AFTER_SECONDS,
       cause: error,
     });
+  }
+  // A string the client sent that PostgreSQL cannot hold (a NUL byte): the request's fault.
+  if (UNSTORABLE_TEXT.includes(String(sqlStateOf(error)))) {
+    return new DomainError(
+      'bad_request',
+      'A text value in the request contains a character that cannot be stored (NUL).',
+      {
+        cause: error,
+      },
+    );
   }
   switch (error.code) {
     case 'P2002':

@@ -9,6 +9,9 @@ const KEY_MESSAGE = 'key must be 2 to 10 upper-case letters';
 
 const trim = ({ value }: { value: unknown }) => (typeof value === 'string' ? value.trim() : value);
 
+/** For optional fields that cannot be cleared: `null` is validated (and refused), not skipped like `@IsOptional()` would. */
+const unlessAbsent = ValidateIf((_object, value) => value !== undefined);
+
 export class CreateProjectDto {
   @ApiProperty({ example: 'Engine', minLength: 1, maxLength: 100 })
   @Transform(trim)
@@ -48,7 +51,7 @@ export class CreateProjectDto {
 
 export class UpdateProjectDto {
   @ApiPropertyOptional({ example: 'Engine', minLength: 1, maxLength: 100 })
-  @IsOptional()
+  @unlessAbsent
   @Transform(trim)
   @IsString()
   @MinLength(1)
@@ -56,7 +59,7 @@ export class UpdateProjectDto {
   name?: string;
 
   @ApiPropertyOptional({ example: 'ENG', pattern: KEY_PATTERN.source })
-  @IsOptional()
+  @unlessAbsent
   @IsString()
   @Matches(KEY_PATTERN, { message: KEY_MESSAGE })
   key?: string;

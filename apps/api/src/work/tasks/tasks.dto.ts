@@ -31,6 +31,8 @@ const trim = ({ value }: { value: unknown }) => (typeof value === 'string' ? val
 /** A nullable field: null passes (it clears the value), anything else is validated. */
 const unlessNull = ValidateIf((_object, value) => value !== null);
 const unlessNullOrAbsent = ValidateIf((_object, value) => value !== null && value !== undefined);
+/** For optional fields that cannot be cleared: `null` is validated (and refused), not skipped like `@IsOptional()` would. */
+const unlessAbsent = ValidateIf((_object, value) => value !== undefined);
 
 const SORTS = TASK_SORT_FIELDS.flatMap((field) => [field, `-${field}`]);
 
@@ -86,7 +88,7 @@ export class CreateTaskDto {
 /** PATCH: any subset of the writable fields; null clears a nullable one. */
 export class UpdateTaskDto {
   @ApiPropertyOptional({ minLength: 1, maxLength: 200 })
-  @IsOptional()
+  @unlessAbsent
   @Transform(trim)
   @IsString()
   @MinLength(1)
@@ -108,7 +110,7 @@ export class UpdateTaskDto {
   status?: TaskStatus;
 
   @ApiPropertyOptional({ enum: TASK_PRIORITIES })
-  @IsOptional()
+  @unlessAbsent
   @IsIn(TASK_PRIORITIES)
   priority?: TaskPriority;
 
