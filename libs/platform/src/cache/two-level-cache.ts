@@ -71,6 +71,7 @@ export class TwoLevelCache {
   private readonly inFlight = new Map<string, Promise<string>>();
   private readonly pendingBumps = new Set<string>();
   private redisFailing = false;
+  private flushing: Promise<void> | undefined;
 
   constructor(
     private readonly redis: RedisService,
@@ -200,7 +201,15 @@ export class TwoLevelCache {
     return json;
   }
 
-  private async flushPendingBumps(): Promise<void> {
+  /** One flush at a time: the reconnection and a read may both ask, and a bump is owed once. */
+  private flushPendingBumps(): Promise<void> {
+    this.flushing ??= this.applyPendingBumps().finally(() => {
+      this.flushing = undefined;
+    });
+    return this.flushing;
+  }
+
+  private async applyPendingBumps(): Promise<void> {
     for (const namespace of [...this.pendingBumps]) {
       try {
         await this.bump(namespace);
