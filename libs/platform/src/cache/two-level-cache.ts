@@ -8,13 +8,20 @@ import { ExpiringLru } from './lru.js';
 export interface TwoLevelCacheOptions {
   /** In-process entries kept at most (least recently used go first). */
   l1MaxEntries: number;
+  /** In-process characters of JSON kept at most, across entries (about the bytes held). */
+  l1MaxChars: number;
   /** How long an in-process entry lives. Short: it only saves the Redis round trip for the data. */
   l1TtlMs: number;
   /** How long a Redis entry lives; it also bounds how long an orphaned (old-version) entry takes space. */
   l2TtlSeconds: number;
 }
 
-export const TWO_LEVEL_CACHE_DEFAULTS: TwoLevelCacheOptions = { l1MaxEntries: 5000, l1TtlMs: 5000, l2TtlSeconds: 60 };
+export const TWO_LEVEL_CACHE_DEFAULTS: TwoLevelCacheOptions = {
+  l1MaxEntries: 5000,
+  l1MaxChars: 32 * 1024 * 1024,
+  l1TtlMs: 5000,
+  l2TtlSeconds: 60,
+};
 
 /** DI token for overriding the defaults (tests, or an app that wants other sizes). */
 export const TWO_LEVEL_CACHE_OPTIONS = Symbol('TWO_LEVEL_CACHE_OPTIONS');
@@ -67,7 +74,7 @@ const cacheLabel = (namespaces: readonly string[]) => (namespaces[0] ?? 'none').
 export class TwoLevelCache {
   private readonly logger = new Logger(TwoLevelCache.name);
   private readonly options: TwoLevelCacheOptions;
-  private readonly l1: ExpiringLru<string>;
+  private readonly l1: ExpiringLru;
   private readonly inFlight = new Map<string, Promise<string>>();
   private readonly pendingBumps = new Set<string>();
   private redisFailing = false;
@@ -79,7 +86,7 @@ export class TwoLevelCache {
     @Optional() @Inject(TWO_LEVEL_CACHE_OPTIONS) options?: Partial<TwoLevelCacheOptions>,
   ) {
     this.options = { ...TWO_LEVEL_CACHE_DEFAULTS, ...options };
-    this.l1 = new ExpiringLru(this.options.l1MaxEntries, this.options.l1TtlMs);
+    this.l1 = new ExpiringLru(this.options.l1MaxEntries, this.options.l1MaxChars, this.options.l1TtlMs);
     this.redis.client.on('ready', () => void this.flushPendingBumps());
   }
 
