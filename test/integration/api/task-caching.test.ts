@@ -1,10 +1,12 @@
 import 'reflect-metadata';
+import { once } from 'node:events';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { INestApplication } from '@nestjs/common';
 import { SessionsService } from '@groundwork/identity';
-import { loadAppConfig, MetricsService, newId, PrismaService } from '@groundwork/platform';
+import { loadAppConfig, MetricsService, newId, PrismaService, RedisService } from '@groundwork/platform';
 import { createApiApp } from '../../../apps/api/src/bootstrap.js';
+import { RedisServer } from '../../support/redis-server.js';
 
 interface TaskBody {
   id: string;
@@ -211,5 +213,74 @@ describe('cached task reads', () => {
     });
     expect(key.status).toBe(201);
     expect(key.headers.get('cache-control')).toBe('no-store');
+  });
+});
+
+describe('task reads while Redis is down', () => {
+  let server: RedisServer;
+  let app: INestApplication;
+  let url: string;
+
+  beforeAll(async () => {
+    server = await RedisServer.start();
+    app = await createApiApp(loadAppConfig('api', { ...process.env, LOG_LEVEL: 'error', REDIS_URL: server.url }));
+    await app.listen(0, '127.0.0.1');
+    url = `http://127.0.0.1:${(app.getHttpServer().address() as AddressInfo).port}`;
+    const client = app.get(RedisService).client;
+    if (client.status !== 'ready') await once(client, 'ready');
+  });
+
+  afterAll(async () => {
+    // Close the app connected: a connection closed while reconnecting leaves a timer behind.
+    const client = app.get(RedisService).client;
+    if (client.status !== 'ready') {
+      const ready = once(client, 'ready');
+      await server.restart();
+      await ready;
+    }
+    await app.close();
+    await server.stop();
+  });
+
+  it('answers reads from the database (bypass counted), and the writer still reads its write', async () => {
+    const userId = newId();
+    await app.get(PrismaService).user.create({
+      data: { id: userId, email: `caching-down-${userId}@example.test`, name: 'Ada', emailVerifiedAt: new Date() },
+    });
+    const session = await app.get(SessionsService).open(userId, { kind: 'bearer', method: 'password' });
+    if (session.kind !== 'bearer') throw new Error('expected a bearer session');
+    const headers = { authorization: `Bearer ${session.tokens.accessToken}`, 'content-type': 'application/json' };
+    const post = async (path: string, body: unknown) =>
+      (await (await fetch(`${url}${path}`, { method: 'POST', headers, body: JSON.stringify(body) })).json()) as {
+        id: string;
+        version: number;
+      };
+    const workspace = await post('/v1/workspaces', { name: 'Down', slug: `down-${userId.slice(-12)}` });
+    const project = await post(`/v1/workspaces/${workspace.id}/projects`, { name: 'Engine', key: 'ENG' });
+    const task = await post(`/v1/workspaces/${workspace.id}/tasks`, { projectId: project.id, title: 'Before' });
+    const path = `${url}/v1/workspaces/${workspace.id}/tasks/${task.id}`;
+    expect((await fetch(path, { headers })).status).toBe(200);
+
+    const client = app.get(RedisService).client;
+    const closed = once(client, 'close');
+    await server.stop();
+    await closed;
+    const metric = app.get(MetricsService).registry.getSingleMetric('cache_lookups_total');
+    const bypasses = async () =>
+      (await metric?.get())?.values.find((v) => v.labels.cache === 'tasks' && v.labels.result === 'bypass')?.value ?? 0;
+    const before = await bypasses();
+
+    const read = await fetch(path, { headers });
+    expect(read.status).toBe(200);
+    expect(((await read.json()) as { title: string }).title).toBe('Before');
+    const patched = await fetch(path, {
+      method: 'PATCH',
+      headers: { ...headers, 'if-match': `"${task.version}"` },
+      body: JSON.stringify({ title: 'After' }),
+    });
+    expect(patched.status).toBe(200);
+    const after = await fetch(path, { headers });
+    expect(((await after.json()) as { title: string }).title).toBe('After');
+    expect(await bypasses()).toBe(before + 2);
   });
 });
