@@ -1,5 +1,5 @@
 import { Module } from '@nestjs/common';
-import { RateLimiterModule } from '@groundwork/platform';
+import { RateLimiterModule, TwoLevelCacheModule } from '@groundwork/platform';
 import { AccountDeletionParticipants } from './account/account-deletion.js';
 import { AccountService } from './account/account.service.js';
 import { LoginService } from './login/login.service.js';
@@ -34,7 +34,7 @@ const SERVICES = [
 
 /** The identity context: accounts and how they prove who they are. */
 @Module({
-  imports: [RateLimiterModule],
+  imports: [RateLimiterModule, TwoLevelCacheModule],
   providers: SERVICES,
   exports: SERVICES,
 })

@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { TwoLevelCacheModule } from '@groundwork/platform';
 import { WorkspacesModule } from '@groundwork/workspaces';
 import { CommentsService } from './comments/comments.service.js';
 import { ProjectsService } from './projects/projects.service.js';
@@ -11,7 +12,7 @@ const SERVICES = [ProjectsService, TasksService, CommentsService];
  * exported services) who is a member; nothing imports it but the apps.
  */
 @Module({
-  imports: [WorkspacesModule],
+  imports: [WorkspacesModule, TwoLevelCacheModule],
   providers: SERVICES,
   exports: SERVICES,
 })

@@ -1,4 +1,5 @@
 import { type CanActivate, type ExecutionContext, Injectable } from '@nestjs/common';
+import { HttpAdapterHost } from '@nestjs/core';
 import { CookieSessions, SessionsService } from '@groundwork/identity';
 import { DomainError, RequestContext } from '@groundwork/platform';
 import { ApiKeyAuthenticator, looksLikeApiKey } from '@groundwork/workspaces';
@@ -31,6 +32,7 @@ export class AuthenticationGuard implements CanActivate {
     private readonly sessions: SessionsService,
     private readonly cookies: CookieSessions,
     private readonly cookie: SessionCookie,
+    private readonly adapterHost: HttpAdapterHost,
   ) {}
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
@@ -40,10 +42,26 @@ export class AuthenticationGuard implements CanActivate {
       throw error;
     });
     setRequestAuth(request, auth);
+    if (auth.principal || auth.failure) this.markPrivate(context);
     if (auth.principal) {
       RequestContext.assign({ userId: auth.principal.kind === 'user' ? auth.principal.userId : undefined });
     }
     return true;
+  }
+
+  /**
+   * A response to a request that carried a credential is about that caller: no shared cache
+   * may store it, and the browser's copy must be revalidated (ETag → 304) before reuse. Set
+   * here, before anything can fail, so refusals (401/403/404/429) carry it too; a route that
+   * wants stricter (`no-store` on token answers) sets its own Cache-Control later, which
+   * replaces this one.
+   */
+  private markPrivate(context: ExecutionContext): void {
+    if (context.getType() !== 'http') return;
+    const response = context.switchToHttp().getResponse<unknown>();
+    const adapter = this.adapterHost.httpAdapter;
+    adapter.setHeader(response, 'Cache-Control', 'private, no-cache');
+    adapter.appendHeader(response, 'Vary', 'Authorization, Cookie');
   }
 
   private async resolve(request: HttpRequest): Promise<RequestAuth> {

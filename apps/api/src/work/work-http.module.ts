@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { IdentityModule } from '@groundwork/identity';
+import { TwoLevelCacheModule } from '@groundwork/platform';
 import { WorkModule } from '@groundwork/work';
 import { CommentsController } from './comments/comments.controller.js';
 import { ProjectsController } from './projects/projects.controller.js';
@@ -9,7 +10,7 @@ import { TasksController } from './tasks/tasks.controller.js';
 
 /** The HTTP edge of the work context: projects, tasks, comments. */
 @Module({
-  imports: [WorkModule, IdentityModule],
+  imports: [WorkModule, IdentityModule, TwoLevelCacheModule],
   controllers: [ProjectsController, TasksController, TasksV2Controller, CommentsController],
   providers: [TaskV2Presenter],
 })

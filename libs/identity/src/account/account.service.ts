@@ -1,6 +1,13 @@
 import { Injectable } from '@nestjs/common';
-import { DomainError, OutboxService, PrismaService } from '@groundwork/platform';
+import { DomainError, OutboxService, PrismaService, TwoLevelCache } from '@groundwork/platform';
 import { AccountDeletionParticipants } from './account-deletion.js';
+
+/**
+ * The cache namespace of everything that shows users' display names (e.g. a task's assignee
+ * in v2). Names change only when an account is deleted, rarely enough for one namespace for
+ * all of them.
+ */
+export const USER_NAMES_CACHE_NAMESPACE = 'user-names';
 
 /** The caller's own account: what `GET /v1/me` shows and what `DELETE /v1/me` erases. */
 export interface Account {
@@ -17,6 +24,7 @@ export class AccountService {
     private readonly prisma: PrismaService,
     private readonly outbox: OutboxService,
     private readonly participants: AccountDeletionParticipants,
+    private readonly cache: TwoLevelCache,
   ) {}
 
   async get(userId: string): Promise<Account> {
@@ -61,5 +69,7 @@ export class AccountService {
       await tx.authSession.deleteMany({ where: { userId } });
       await this.outbox.publish(tx, { type: 'user.deleted', data: { userId }, actorId: userId });
     });
+    // The name becomes "Deleted user": cached representations that show it must not keep the old one.
+    await this.cache.invalidate(USER_NAMES_CACHE_NAMESPACE);
   }
 }

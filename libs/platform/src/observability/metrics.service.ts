@@ -11,6 +11,8 @@ export class MetricsService {
   readonly registry = new Registry();
   readonly httpDuration: Histogram<'method' | 'route' | 'status_code'>;
   readonly jobsProcessed: Counter<'queue' | 'name' | 'outcome'>;
+  readonly cacheLookups: Counter<'cache' | 'result'>;
+  readonly cacheInvalidations: Counter<'cache' | 'outcome'>;
 
   constructor(config: AppConfig) {
     this.registry.setDefaultLabels({ service: config.service });
@@ -26,6 +28,18 @@ export class MetricsService {
       name: 'jobs_processed_total',
       help: 'Background jobs processed, by queue, job name and outcome',
       labelNames: ['queue', 'name', 'outcome'],
+      registers: [this.registry],
+    });
+    this.cacheLookups = new Counter({
+      name: 'cache_lookups_total',
+      help: 'Two-level cache reads by cache and result (l1_hit, l2_hit, miss, bypass: Redis unavailable)',
+      labelNames: ['cache', 'result'],
+      registers: [this.registry],
+    });
+    this.cacheInvalidations = new Counter({
+      name: 'cache_invalidations_total',
+      help: 'Cache namespace version bumps by cache and outcome (bumped, deferred: Redis unavailable)',
+      labelNames: ['cache', 'outcome'],
       registers: [this.registry],
     });
   }

@@ -9,10 +9,12 @@ import {
   type Page,
   PrismaService,
   toPage,
+  TwoLevelCache,
 } from '@groundwork/platform';
 import type { WorkspaceActor } from '@groundwork/workspaces';
 import { sanitizeMarkdown } from '../shared/markdown.js';
 import { isUniqueViolation, notFoundOrStale } from '../shared/work-errors.js';
+import { tasksCacheNamespace } from '../tasks/tasks-cache.js';
 
 export interface ProjectView {
   id: string;
@@ -76,6 +78,7 @@ export class ProjectsService {
   constructor(
     private readonly prisma: PrismaService,
     private readonly outbox: OutboxService,
+    private readonly cache: TwoLevelCache,
   ) {}
 
   async create(workspaceId: string, actor: WorkspaceActor, input: CreateProjectInput): Promise<ProjectView> {
@@ -162,7 +165,7 @@ export class ProjectsService {
       (field): field is ProjectField => input[field] !== undefined,
     );
     try {
-      return await this.prisma.$transaction(async (tx) => {
+      const project = await this.prisma.$transaction(async (tx) => {
         const { count } = await tx.project.updateMany({
           where: { id: projectId, workspaceId, version: expectedVersion },
           data: {
@@ -187,6 +190,9 @@ export class ProjectsService {
         }
         return tx.project.findUniqueOrThrow({ where: { id: projectId }, select: PROJECT_VIEW });
       });
+      // Task representations show the project's key (v2's `key`): cached ones must not keep the old one.
+      if (fields.includes('key')) await this.cache.invalidate(tasksCacheNamespace(workspaceId));
+      return project;
     } catch (error) {
       if (isUniqueViolation(error)) throw keyTaken(input.key ?? '', error);
       throw error;

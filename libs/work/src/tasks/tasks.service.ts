@@ -16,10 +16,12 @@ import {
   type SortSpec,
   toPage,
   type Transaction,
+  TwoLevelCache,
 } from '@groundwork/platform';
 import { WorkspaceAccess, type WorkspaceActor } from '@groundwork/workspaces';
 import { sanitizeMarkdown } from '../shared/markdown.js';
 import { notFoundOrStale } from '../shared/work-errors.js';
+import { tasksCacheNamespace } from './tasks-cache.js';
 import { assertTransition, TASK_PRIORITIES, type TaskPriority, type TaskStatus } from './task-workflow.js';
 
 export interface TaskView {
@@ -169,6 +171,7 @@ export class TasksService {
     private readonly prisma: PrismaService,
     private readonly outbox: OutboxService,
     private readonly access: WorkspaceAccess,
+    private readonly cache: TwoLevelCache,
   ) {}
 
   async create(workspaceId: string, actor: WorkspaceActor, input: CreateTaskInput): Promise<TaskView> {
@@ -176,7 +179,7 @@ export class TasksService {
     if (assigneeId !== null) await this.assertMember(workspaceId, assigneeId, 'assigneeId');
     if (!isUuid(input.projectId)) throw this.unknownProject();
     const id = newId();
-    return this.prisma.$transaction(async (tx) => {
+    return this.committed(workspaceId, async (tx) => {
       const counter = await tx.$queryRaw<{ number: number }[]>`
         UPDATE projects SET next_task_number = next_task_number + 1
         WHERE id = ${input.projectId}::uuid AND workspace_id = ${workspaceId}::uuid
@@ -250,7 +253,7 @@ export class TasksService {
       description: clean(changes.description),
       labels: uniqueLabels(changes.labels),
     };
-    return this.prisma.$transaction(async (tx) => {
+    return this.committed(workspaceId, async (tx) => {
       const current = await tx.task.findFirst({
         where: { id: taskId, workspaceId, deletedAt: null },
         select: TASK_VIEW,
@@ -300,7 +303,7 @@ export class TasksService {
   /** Soft-deletes the task if it is at `expectedVersion` (else 412). */
   async delete(workspaceId: string, taskId: string, actor: WorkspaceActor, expectedVersion: number): Promise<void> {
     if (!isUuid(taskId)) throw notFound();
-    await this.prisma.$transaction(async (tx) => {
+    await this.committed(workspaceId, async (tx) => {
       const { count } = await tx.task.updateMany({
         where: { id: taskId, workspaceId, version: expectedVersion, deletedAt: null },
         data: { deletedAt: new Date(), version: { increment: 1 } },
@@ -324,7 +327,7 @@ export class TasksService {
    */
   async restore(workspaceId: string, taskId: string, actor: WorkspaceActor): Promise<TaskView> {
     if (!isUuid(taskId)) throw notFound();
-    return this.prisma.$transaction(async (tx) => {
+    return this.committed(workspaceId, async (tx) => {
       const task = await tx.task.findFirst({ where: { id: taskId, workspaceId }, select: TASK_VIEW });
       if (!task) throw notFound();
       const deleted = await tx.task.count({ where: { id: taskId, deletedAt: { not: null } } });
@@ -468,6 +471,18 @@ export class TasksService {
     const nullable = sort.field === 'dueAt';
     if (value === null ? !nullable : typeof value !== 'string' || Number.isNaN(Date.parse(value))) throw invalid();
     return keysetAfter(sort, value, id, { nullable }) as Prisma.TaskWhereInput;
+  }
+
+  /**
+   * Every task write runs here: its transaction, then — once it has committed, before the
+   * caller can answer — the bump of the workspace's task cache, so the writer's next read and
+   * every instance's see the change (read-your-writes). A write that changed nothing bumps
+   * too: cheaper than proving it changed nothing, and harmless.
+   */
+  private async committed<T>(workspaceId: string, write: (tx: Transaction) => Promise<T>): Promise<T> {
+    const result = await this.prisma.$transaction(write);
+    await this.cache.invalidate(tasksCacheNamespace(workspaceId));
+    return result;
   }
 
   private async assertMember(workspaceId: string, userId: string, field: string): Promise<void> {

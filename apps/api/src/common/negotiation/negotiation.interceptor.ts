@@ -5,7 +5,7 @@ import {
   type NestInterceptor,
   StreamableFile,
 } from '@nestjs/common';
-import { Reflector } from '@nestjs/core';
+import { HttpAdapterHost, Reflector } from '@nestjs/core';
 import { map, type Observable } from 'rxjs';
 import { DomainError } from '@groundwork/platform';
 import { chooseRepresentation, MEDIA_TYPES, type Representation } from './media-types.js';
@@ -15,10 +15,6 @@ import { toXml } from './xml.js';
 
 interface HttpRequest {
   headers: { accept?: string };
-}
-
-interface HttpResponse {
-  setHeader(name: string, value: string): unknown;
 }
 
 /**
@@ -31,6 +27,7 @@ export class NegotiationInterceptor implements NestInterceptor {
   constructor(
     private readonly reflector: Reflector,
     private readonly schemas: ProtobufSchemas,
+    private readonly adapterHost: HttpAdapterHost,
   ) {}
 
   intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
@@ -45,8 +42,8 @@ export class NegotiationInterceptor implements NestInterceptor {
         extensions: { available },
       });
     }
-    const response = http.getResponse<HttpResponse>();
-    response.setHeader('Vary', 'Accept');
+    // Appended: an authenticated answer already varies by Authorization and Cookie.
+    this.adapterHost.httpAdapter.appendHeader(http.getResponse<unknown>(), 'Vary', 'Accept');
     return next.handle().pipe(map((value: unknown) => this.write(representation, value, options)));
   }
 

@@ -3,6 +3,8 @@ import { ApiBearerAuth, ApiCookieAuth, ApiOkResponse, ApiOperation, ApiTags } fr
 import { type Page, Paginated } from '@groundwork/platform';
 import { TasksService } from '@groundwork/work';
 import { RequirePermission } from '../../auth/access-rules.js';
+import { Cached } from '../../cache/cached.decorator.js';
+import { TASK_READS_V2 } from '../../cache/task-reads.cache.js';
 import { ApiProblemResponses } from '../../common/api-problem-responses.decorator.js';
 import { VersionedRead } from '../../common/etag.js';
 import { Negotiated } from '../../common/negotiation/negotiated.decorator.js';
@@ -26,6 +28,7 @@ export class TasksV2Controller {
   ) {}
 
   @Get()
+  @Cached(TASK_READS_V2)
   @Paginated()
   @RequirePermission('tasks:read')
   @Negotiated({ xml: { root: 'taskPage', items: TASK_XML_ITEMS } })
@@ -45,6 +48,7 @@ export class TasksV2Controller {
   }
 
   @Get(':taskId')
+  @Cached(TASK_READS_V2)
   @RequirePermission('tasks:read')
   @VersionedRead(TaskV2Dto)
   @Negotiated({ xml: { root: 'task', items: TASK_XML_ITEMS } })

@@ -6,6 +6,8 @@ import { RequirePermission } from '../../auth/access-rules.js';
 import { Caller } from '../../auth/caller.decorators.js';
 import type { Principal } from '../../auth/principal.js';
 import { Grant, type WorkspaceAccessGrant } from '../../auth/workspace-access.context.js';
+import { Cached } from '../../cache/cached.decorator.js';
+import { TASK_READS_V1 } from '../../cache/task-reads.cache.js';
 import { ApiProblemResponses } from '../../common/api-problem-responses.decorator.js';
 import { Idempotent } from '../../idempotency/idempotent.decorator.js';
 import { IfMatch, VersionedRead, VersionedWrite } from '../../common/etag.js';
@@ -61,6 +63,7 @@ export class TasksController {
   }
 
   @Get()
+  @Cached(TASK_READS_V1)
   @Paginated()
   @RequirePermission('tasks:read')
   @Negotiated({ xml: { root: 'taskPage', items: TASK_XML_ITEMS }, protobuf: 'groundwork.v1.TaskPage' })
@@ -84,6 +87,7 @@ export class TasksController {
   }
 
   @Get(':taskId')
+  @Cached(TASK_READS_V1)
   @RequirePermission('tasks:read')
   @VersionedRead(TaskDto)
   @Negotiated({ xml: { root: 'task', items: TASK_XML_ITEMS }, protobuf: 'groundwork.v1.Task' })
