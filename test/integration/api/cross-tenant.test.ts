@@ -1,0 +1,188 @@
+import 'reflect-metadata';
+import type { AddressInfo } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { type INestApplication, RequestMethod, VERSION_NEUTRAL } from '@nestjs/common';
+import { METHOD_METADATA, PATH_METADATA, VERSION_METADATA } from '@nestjs/common/constants.js';
+import { ModulesContainer } from '@nestjs/core';
+import { SessionsService } from '@groundwork/identity';
+import { loadAppConfig, newId, PrismaService } from '@groundwork/platform';
+import { createApiApp } from '../../../apps/api/src/bootstrap.js';
+import { deleteRedisKeys } from '../../support/test-redis.js';
+
+/**
+ * Cross-tenant access (OWASP API1, BOLA): a caller who owns workspace A — so every guard lets
+ * them into A — names resources of workspace B under A's path. Every route that takes a
+ * resource id must answer 404 and change nothing in B. The routes are read from Nest's
+ * metadata, so a new route with an id parameter is covered without editing this file.
+ */
+
+interface Route {
+  method: string;
+  path: string;
+}
+
+const METHODS: Partial<Record<RequestMethod, string>> = {
+  [RequestMethod.GET]: 'GET',
+  [RequestMethod.POST]: 'POST',
+  [RequestMethod.PUT]: 'PUT',
+  [RequestMethod.DELETE]: 'DELETE',
+  [RequestMethod.PATCH]: 'PATCH',
+};
+
+function routesWithResourceIds(app: INestApplication): Route[] {
+  const routes: Route[] = [];
+  for (const module of app.get(ModulesContainer).values()) {
+    for (const wrapper of module.controllers.values()) {
+      const controller = wrapper.metatype as (new (...args: never[]) => object) | null;
+      if (!controller) continue;
+      const base = (Reflect.getMetadata(PATH_METADATA, controller) as string | undefined) ?? '';
+      const classVersion = Reflect.getMetadata(VERSION_METADATA, controller) as string | symbol | undefined;
+      const prototype = controller.prototype as Record<string, unknown>;
+      for (const name of Object.getOwnPropertyNames(prototype)) {
+        const handler = prototype[name];
+        if (name === 'constructor' || typeof handler !== 'function') continue;
+        const method = Reflect.getMetadata(METHOD_METADATA, handler) as RequestMethod | undefined;
+        if (method === undefined) continue;
+        const version = (Reflect.getMetadata(VERSION_METADATA, handler) as string | symbol | undefined) ?? classVersion;
+        const sub = (Reflect.getMetadata(PATH_METADATA, handler) as string | undefined) ?? '';
+        const parts = [version === undefined || version === VERSION_NEUTRAL ? '' : `v${String(version)}`, base, sub];
+        const path = `/${parts
+          .filter((p) => p !== '' && p !== '/')
+          .map((p) => p.replace(/^\/+|\/+$/g, ''))
+          .join('/')}`;
+        const params = [...path.matchAll(/:(\w+)/g)].map((m) => m[1]);
+        if (params.includes('workspaceId') && params.some((p) => p !== 'workspaceId')) {
+          routes.push({ method: METHODS[method] ?? String(method), path });
+        }
+      }
+    }
+  }
+  return routes;
+}
+
+/** A body that passes validation, so what answers is the resource lookup, not the DTO. */
+function validBodyFor(route: Route): unknown {
+  if (!['POST', 'PUT', 'PATCH'].includes(route.method)) return undefined;
+  if (route.method === 'PUT' && route.path.endsWith(':taskId')) {
+    return {
+      title: 'Taken over',
+      description: null,
+      status: 'todo',
+      priority: 'none',
+      assigneeId: null,
+      labels: [],
+      dueAt: null,
+    };
+  }
+  if (route.path.endsWith(':taskId/comments')) return { body: 'Hello from another tenant' };
+  if (route.path.endsWith(':commentId')) return { body: 'Rewritten' };
+  if (route.path.endsWith('members/:userId')) return { role: 'viewer' };
+  if (route.path.endsWith(':projectId')) return { name: 'Taken over' };
+  if (route.path.endsWith(':taskId')) return { title: 'Taken over' };
+  return undefined;
+}
+
+describe('cross-tenant access by resource id', () => {
+  const prefix = `gwtest_tenant_${process.pid}_${Date.now()}`;
+  let app: INestApplication;
+  let url: string;
+  let prisma: PrismaService;
+  let authorization: string;
+  let workspaceA: string;
+  let workspaceB: string;
+  const foreign: Record<string, string> = {};
+
+  async function call(method: string, path: string, body?: unknown, extra: Record<string, string> = {}) {
+    const res = await fetch(`${url}${path}`, {
+      method,
+      headers: {
+        authorization,
+        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+        ...extra,
+      },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    const text = await res.text();
+    return { status: res.status, body: text ? (JSON.parse(text) as Record<string, unknown>) : {} };
+  }
+
+  beforeAll(async () => {
+    const config = loadAppConfig('api', {
+      ...process.env,
+      REDIS_KEY_PREFIX: prefix,
+      RATE_LIMIT_PER_MINUTE: '100000',
+      LOG_LEVEL: 'error',
+    });
+    app = await createApiApp(config);
+    await app.listen(0, '127.0.0.1');
+    url = `http://127.0.0.1:${(app.getHttpServer().address() as AddressInfo).port}`;
+    prisma = app.get(PrismaService);
+
+    const users = [newId(), newId()];
+    for (const id of users) {
+      await prisma.user.create({
+        data: { id, email: `tenant-${id}@example.test`, name: 'Tenant', emailVerifiedAt: new Date() },
+      });
+    }
+    const [owner = '', memberOfB = ''] = users;
+    const session = await app.get(SessionsService).open(owner, { kind: 'bearer', method: 'password' });
+    if (session.kind !== 'bearer') throw new Error('expected a bearer session');
+    authorization = `Bearer ${session.tokens.accessToken}`;
+
+    // The caller owns both workspaces: the guards admit them to A, so only the services'
+    // workspace scoping stands between A's routes and B's rows.
+    const slug = owner.slice(-12);
+    workspaceA = String((await call('POST', '/v1/workspaces', { name: 'A', slug: `tenant-a-${slug}` })).body.id);
+    workspaceB = String((await call('POST', '/v1/workspaces', { name: 'B', slug: `tenant-b-${slug}` })).body.id);
+    await prisma.membership.create({ data: { workspaceId: workspaceB, userId: memberOfB, role: 'member' } });
+    const b = `/v1/workspaces/${workspaceB}`;
+    foreign.projectId = String((await call('POST', `${b}/projects`, { name: 'Secret', key: 'SEC' })).body.id);
+    foreign.taskId = String(
+      (await call('POST', `${b}/tasks`, { projectId: foreign.projectId, title: 'Secret task' })).body.id,
+    );
+    foreign.commentId = String(
+      (await call('POST', `${b}/tasks/${foreign.taskId}/comments`, { body: 'Secret' })).body.id,
+    );
+    foreign.keyId = String((await call('POST', `${b}/api-keys`, { name: 'Secret key', role: 'viewer' })).body.id);
+    foreign.invitationId = String(
+      (await call('POST', `${b}/invitations`, { email: `invitee-${slug}@example.test`, role: 'viewer' })).body.id,
+    );
+    foreign.userId = memberOfB;
+    await call('POST', `/v1/workspaces/${workspaceA}/projects`, { name: 'Own', key: 'OWN' });
+  });
+
+  afterAll(async () => {
+    await app.close();
+    await deleteRedisKeys(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379', `${prefix}:*`);
+  });
+
+  it('answers 404 on every route given an id of another workspace’s resource, and changes nothing there', async () => {
+    const routes = routesWithResourceIds(app);
+    expect(routes.length).toBeGreaterThan(10);
+    const mismatches: string[] = [];
+    for (const route of routes) {
+      const path = route.path.replace(/:(\w+)/g, (_m, name: string) =>
+        name === 'workspaceId' ? workspaceA : (foreign[name] ?? newId()),
+      );
+      // If-Match names the foreign resource's current version, so only the scoping can refuse.
+      const answer = await call(route.method, path, validBodyFor(route), { 'if-match': '"1"' });
+      if (answer.status !== 404)
+        mismatches.push(`${route.method} ${route.path}: ${answer.status} ${JSON.stringify(answer.body)}`);
+    }
+    expect(mismatches).toEqual([]);
+
+    const b = `/v1/workspaces/${workspaceB}`;
+    const task = await call('GET', `${b}/tasks/${foreign.taskId}`);
+    expect(task.status).toBe(200);
+    expect(task.body).toMatchObject({ title: 'Secret task', version: 1 });
+    expect((await call('GET', `${b}/projects/${foreign.projectId}`)).body).toMatchObject({ name: 'Secret' });
+    expect((await call('GET', `${b}/api-keys/${foreign.keyId}`)).status).toBe(200);
+    expect((await call('GET', `${b}/invitations/${foreign.invitationId}`)).status).toBe(200);
+    const comments = await call('GET', `${b}/tasks/${foreign.taskId}/comments`);
+    expect(comments.body.data).toEqual([expect.objectContaining({ id: foreign.commentId, body: 'Secret' })]);
+    const members = await call('GET', `${b}/members`);
+    expect(members.body.data).toEqual(
+      expect.arrayContaining([expect.objectContaining({ userId: foreign.userId, role: 'member' })]),
+    );
+  }, 60_000);
+});
