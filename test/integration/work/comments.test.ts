@@ -72,6 +72,18 @@ describe('CommentsService on PostgreSQL', () => {
     expect((await comments.list(ws.id, task.id, 10)).data).toEqual([]);
   });
 
+  it('writes comment.updated and comment.deleted events with the edit and the deletion, naming the comment only', async () => {
+    const { ws, alice, task } = await taskWithPeople();
+    const comment = await comments.create(ws.id, task.id, actor(alice, 'member'), 'draft');
+
+    await comments.update(ws.id, task.id, comment.id, actor(alice, 'member'), 'final');
+    await comments.delete(ws.id, task.id, comment.id, actor(alice, 'member'));
+
+    const expected = [{ commentId: comment.id, taskId: task.id }];
+    expect((await eventsOf(prisma, ws.id, 'comment.updated')).map((e) => e.data)).toEqual(expected);
+    expect((await eventsOf(prisma, ws.id, 'comment.deleted')).map((e) => e.data)).toEqual(expected);
+  });
+
   it('hides the comments of a deleted task (404) and of another workspace’s task (404)', async () => {
     const { ws, alice, task } = await taskWithPeople();
     const other = await taskWithPeople();

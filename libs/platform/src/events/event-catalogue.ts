@@ -1,5 +1,5 @@
 import {
-  CommentCreatedPayload,
+  CommentPayload,
   InvitationCreatedPayload,
   MemberAddedPayload,
   MemberRemovedPayload,
@@ -59,7 +59,9 @@ export const EVENT_CATALOGUE = {
   'task.assigned': define('public', TaskAssignedPayload),
   'task.deleted': define('public', TaskDeletedPayload),
   'task.restored': define('public', TaskRestoredPayload),
-  'comment.created': define('public', CommentCreatedPayload),
+  'comment.created': define('public', CommentPayload),
+  'comment.updated': define('public', CommentPayload),
+  'comment.deleted': define('public', CommentPayload),
 } as const;
 
 export type EventType = keyof typeof EVENT_CATALOGUE;

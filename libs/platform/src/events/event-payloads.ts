@@ -176,8 +176,8 @@ export class TaskRestoredPayload {
   taskId!: string;
 }
 
-/** A comment was added to a task. */
-export class CommentCreatedPayload {
+/** A comment of a task was added, edited or deleted (the body is never in the event). */
+export class CommentPayload {
   @IsUUID()
   commentId!: string;
 

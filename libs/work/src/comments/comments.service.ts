@@ -101,12 +101,20 @@ export class CommentsService {
     if (comment.authorId !== actor.userId) {
       throw new DomainError('forbidden', 'Only its author can edit a comment.');
     }
-    const { count } = await this.prisma.taskComment.updateMany({
-      where: { id: commentId, authorId: actor.userId },
-      data: { body: sanitizeMarkdown(body), editedAt: new Date() },
+    return this.prisma.$transaction(async (tx) => {
+      const { count } = await tx.taskComment.updateMany({
+        where: { id: commentId, authorId: actor.userId },
+        data: { body: sanitizeMarkdown(body), editedAt: new Date() },
+      });
+      if (count === 0) throw commentNotFound();
+      await this.outbox.publish(tx, {
+        type: 'comment.updated',
+        data: { commentId, taskId },
+        workspaceId,
+        actorId: actor.userId,
+      });
+      return tx.taskComment.findUniqueOrThrow({ where: { id: commentId }, select: COMMENT_VIEW });
     });
-    if (count === 0) throw commentNotFound();
-    return this.prisma.taskComment.findUniqueOrThrow({ where: { id: commentId }, select: COMMENT_VIEW });
   }
 
   /** Deletes the comment: its author, or an admin or the owner (403 for anyone else). */
@@ -115,8 +123,16 @@ export class CommentsService {
     if (comment.authorId !== actor.userId && !roleAtLeast(actor.role, 'admin')) {
       throw new DomainError('forbidden', 'Only its author or an admin can delete a comment.');
     }
-    const { count } = await this.prisma.taskComment.deleteMany({ where: { id: commentId } });
-    if (count === 0) throw commentNotFound();
+    await this.prisma.$transaction(async (tx) => {
+      const { count } = await tx.taskComment.deleteMany({ where: { id: commentId } });
+      if (count === 0) throw commentNotFound();
+      await this.outbox.publish(tx, {
+        type: 'comment.deleted',
+        data: { commentId, taskId },
+        workspaceId,
+        actorId: actor.userId,
+      });
+    });
   }
 
   private async find(workspaceId: string, taskId: string, commentId: string): Promise<CommentView> {
