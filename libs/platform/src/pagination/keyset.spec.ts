@@ -8,13 +8,17 @@ describe('keysetAfter', () => {
   it('selects later values, or the same value with a later id, sorting ascending', () => {
     const where = keysetAfter({ field: 'createdAt', direction: 'asc' }, AT, ID, { nullable: false });
 
-    expect(where).toEqual({ OR: [{ createdAt: { gt: AT } }, { createdAt: AT, id: { gt: ID } }] });
+    expect(where).toEqual({
+      AND: [{ createdAt: { gte: AT } }, { OR: [{ createdAt: { gt: AT } }, { createdAt: AT, id: { gt: ID } }] }],
+    });
   });
 
   it('selects earlier values, or the same value with an earlier id, sorting descending', () => {
     const where = keysetAfter({ field: 'createdAt', direction: 'desc' }, AT, ID, { nullable: false });
 
-    expect(where).toEqual({ OR: [{ createdAt: { lt: AT } }, { createdAt: AT, id: { lt: ID } }] });
+    expect(where).toEqual({
+      AND: [{ createdAt: { lte: AT } }, { OR: [{ createdAt: { lt: AT } }, { createdAt: AT, id: { lt: ID } }] }],
+    });
   });
 
   it.each(['asc', 'desc'] as const)(
@@ -24,8 +28,12 @@ describe('keysetAfter', () => {
 
       const where = keysetAfter({ field: 'dueAt', direction }, AT, ID, { nullable: true });
 
+      const bound = direction === 'asc' ? 'gte' : 'lte';
       expect(where).toEqual({
-        OR: [{ dueAt: { [cmp]: AT } }, { dueAt: AT, id: { [cmp]: ID } }, { dueAt: null }],
+        OR: [
+          { AND: [{ dueAt: { [bound]: AT } }, { OR: [{ dueAt: { [cmp]: AT } }, { dueAt: AT, id: { [cmp]: ID } }] }] },
+          { dueAt: null },
+        ],
       });
     },
   );
@@ -53,7 +61,9 @@ describe('keysetAfter', () => {
   it('uses the tie-breaker column it is given', () => {
     const where = keysetAfter({ field: 'number', direction: 'asc' }, 7, 'k-1', { nullable: false, idField: 'key' });
 
-    expect(where).toEqual({ OR: [{ number: { gt: 7 } }, { number: 7, key: { gt: 'k-1' } }] });
+    expect(where).toEqual({
+      AND: [{ number: { gte: 7 } }, { OR: [{ number: { gt: 7 } }, { number: 7, key: { gt: 'k-1' } }] }],
+    });
   });
 });
 

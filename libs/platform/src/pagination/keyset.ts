@@ -27,9 +27,14 @@ export function keysetAfter<F extends string>(
     // Already among the trailing NULLs: only NULL rows with a later id remain.
     return { [sort.field]: null, [idField]: { [cmp]: id } };
   }
-  const after: Where[] = [{ [sort.field]: { [cmp]: value } }, { [sort.field]: value, [idField]: { [cmp]: id } }];
-  if (nullable) after.push({ [sort.field]: null });
-  return { OR: after };
+  // The bound (`>=`/`<=` the position's value) says nothing the OR does not, but PostgreSQL can
+  // use it as an index condition and start the scan at the position; the OR alone is a filter,
+  // so page N would read and discard every row of the pages before it.
+  const bound = { [sort.field]: { [cmp === 'gt' ? 'gte' : 'lte']: value } };
+  const afterPosition: Where = {
+    AND: [bound, { OR: [{ [sort.field]: { [cmp]: value } }, { [sort.field]: value, [idField]: { [cmp]: id } }] }],
+  };
+  return nullable ? { OR: [afterPosition, { [sort.field]: null }] } : afterPosition;
 }
 
 /** The matching Prisma `orderBy`: the sort field (NULLs last), then the id. */
