@@ -37,16 +37,9 @@ import {
   round,
   runWrk,
   startApp,
+  knob,
+  progress,
 } from './lib.js';
-
-/** @param {string} name @param {number} fallback */
-function knob(name, fallback) {
-  const raw = process.env[name];
-  if (raw === undefined || raw === '') return fallback;
-  const value = Number(raw);
-  if (!Number.isInteger(value) || value < 1) throw new Error(`${name} must be a positive integer, got ${raw}`);
-  return value;
-}
 
 const LOAD = {
   connections: knob('BENCH_CONNECTIONS', 32),
@@ -62,7 +55,6 @@ const USER = { email: 'bench@example.com', password: 'correct horse battery stap
 const cleanup = new Cleanup();
 const interrupted = new AbortController();
 cleanup.handleSignals(() => interrupted.abort());
-const progress = (/** @type {string} */ message) => console.error(`[bench] ${message}`);
 
 /**
  * @param {{ databaseUrl: string, redisKeyPrefix: string, secrets: ReturnType<typeof generateSecrets>, logDir: string }} run

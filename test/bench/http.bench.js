@@ -42,16 +42,9 @@ import {
   runWrk,
   sleep,
   startApp,
+  knob,
+  progress,
 } from './lib.js';
-
-/** @param {string} name @param {number} fallback */
-function knob(name, fallback) {
-  const raw = process.env[name];
-  if (raw === undefined || raw === '') return fallback;
-  const value = Number(raw);
-  if (!Number.isInteger(value) || value < 1) throw new Error(`${name} must be a positive integer, got ${raw}`);
-  return value;
-}
 
 const LOAD = {
   threads: knob('BENCH_THREADS', 1),
@@ -72,9 +65,6 @@ const BARE = 'test/bench/bare-nest.js';
 const cleanup = new Cleanup();
 const interrupted = new AbortController();
 cleanup.handleSignals(() => interrupted.abort());
-
-/** Progress goes to stderr: stdout carries only the report. @param {string} message */
-const progress = (message) => console.error(`[bench] ${message}`);
 
 function throwIfInterrupted() {
   if (interrupted.signal.aborted) throw new Error('interrupted');

@@ -22,6 +22,21 @@ export const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
 export const REDIS_URL = process.env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379';
 
+/**
+ * A positive-integer knob from the environment (BENCH_DURATION and friends), else the default.
+ * @param {string} name @param {number} fallback
+ */
+export function knob(name, fallback) {
+  const raw = process.env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < 1) throw new Error(`${name} must be a positive integer, got ${raw}`);
+  return value;
+}
+
+/** Progress goes to stderr: stdout carries only the report. @param {string} message */
+export const progress = (message) => console.error(`[bench] ${message}`);
+
 /** @param {number} ms */
 export const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 

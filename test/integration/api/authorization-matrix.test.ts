@@ -1,9 +1,7 @@
 import 'reflect-metadata';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { type INestApplication, RequestMethod, VERSION_NEUTRAL } from '@nestjs/common';
-import { METHOD_METADATA, PATH_METADATA, VERSION_METADATA } from '@nestjs/common/constants.js';
-import { ModulesContainer } from '@nestjs/core';
+import type { INestApplication } from '@nestjs/common';
 import { SessionsService } from '@groundwork/identity';
 import { loadAppConfig, newId, PrismaService } from '@groundwork/platform';
 import {
@@ -17,6 +15,7 @@ import {
 import { ACCESS_DENIALS } from '../../../apps/api/src/auth/access.guard.js';
 import { ACCESS_RULE, type AccessRule } from '../../../apps/api/src/auth/access-rules.js';
 import { createApiApp } from '../../../apps/api/src/bootstrap.js';
+import { type ApiRoute, apiRoutes, routeMetadata } from '../../support/route-table.js';
 import { deleteRedisKeys } from '../../support/test-redis.js';
 
 /**
@@ -26,59 +25,12 @@ import { deleteRedisKeys } from '../../support/test-redis.js';
  * rule fails the first test; a permission change shows up as a changed expectation.
  */
 
-interface Route {
-  method: string;
-  path: string;
-  name: string;
+interface Route extends ApiRoute {
   rule: AccessRule | undefined;
 }
 
-const HTTP_METHODS: Partial<Record<RequestMethod, string>> = {
-  [RequestMethod.GET]: 'GET',
-  [RequestMethod.POST]: 'POST',
-  [RequestMethod.PUT]: 'PUT',
-  [RequestMethod.DELETE]: 'DELETE',
-  [RequestMethod.PATCH]: 'PATCH',
-};
-
-function joinPath(...parts: (string | undefined)[]): string {
-  return `/${parts
-    .filter((p): p is string => p !== undefined && p !== '' && p !== '/')
-    .map((p) => p.replace(/^\/+|\/+$/g, ''))
-    .join('/')}`;
-}
-
 function routesOf(app: INestApplication): Route[] {
-  const routes: Route[] = [];
-  for (const module of app.get(ModulesContainer).values()) {
-    for (const wrapper of module.controllers.values()) {
-      const controller = wrapper.metatype as (new (...args: never[]) => object) | null;
-      if (!controller) continue;
-      const base = Reflect.getMetadata(PATH_METADATA, controller) as string | undefined;
-      const classVersion = Reflect.getMetadata(VERSION_METADATA, controller) as string | symbol | undefined;
-      const classRule = Reflect.getMetadata(ACCESS_RULE, controller) as AccessRule | undefined;
-      const prototype = controller.prototype as Record<string, unknown>;
-      for (const name of Object.getOwnPropertyNames(prototype)) {
-        const handler = prototype[name];
-        if (name === 'constructor' || typeof handler !== 'function') continue;
-        const method = Reflect.getMetadata(METHOD_METADATA, handler) as RequestMethod | undefined;
-        if (method === undefined) continue;
-        const version = (Reflect.getMetadata(VERSION_METADATA, handler) as string | symbol | undefined) ?? classVersion;
-        const path = Reflect.getMetadata(PATH_METADATA, handler) as string | undefined;
-        routes.push({
-          method: HTTP_METHODS[method] ?? String(method),
-          path: joinPath(
-            version === undefined || version === VERSION_NEUTRAL ? undefined : `v${String(version)}`,
-            base,
-            path,
-          ),
-          name: `${controller.name}.${name}`,
-          rule: (Reflect.getMetadata(ACCESS_RULE, handler) as AccessRule | undefined) ?? classRule,
-        });
-      }
-    }
-  }
-  return routes.sort((a, b) => `${a.path} ${a.method}`.localeCompare(`${b.path} ${b.method}`));
+  return apiRoutes(app).map((route) => ({ ...route, rule: routeMetadata<AccessRule>(route, ACCESS_RULE) }));
 }
 
 type CallerName =

@@ -1,12 +1,11 @@
 import 'reflect-metadata';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { type INestApplication, RequestMethod, VERSION_NEUTRAL } from '@nestjs/common';
-import { METHOD_METADATA, PATH_METADATA, VERSION_METADATA } from '@nestjs/common/constants.js';
-import { ModulesContainer } from '@nestjs/core';
+import type { INestApplication } from '@nestjs/common';
 import { SessionsService } from '@groundwork/identity';
 import { loadAppConfig, newId, PrismaService } from '@groundwork/platform';
 import { createApiApp } from '../../../apps/api/src/bootstrap.js';
+import { type ApiRoute, apiRoutes } from '../../support/route-table.js';
 import { deleteRedisKeys } from '../../support/test-redis.js';
 
 /**
@@ -16,48 +15,13 @@ import { deleteRedisKeys } from '../../support/test-redis.js';
  * metadata, so a new route with an id parameter is covered without editing this file.
  */
 
-interface Route {
-  method: string;
-  path: string;
-}
-
-const METHODS: Partial<Record<RequestMethod, string>> = {
-  [RequestMethod.GET]: 'GET',
-  [RequestMethod.POST]: 'POST',
-  [RequestMethod.PUT]: 'PUT',
-  [RequestMethod.DELETE]: 'DELETE',
-  [RequestMethod.PATCH]: 'PATCH',
-};
+type Route = Pick<ApiRoute, 'method' | 'path'>;
 
 function routesWithResourceIds(app: INestApplication): Route[] {
-  const routes: Route[] = [];
-  for (const module of app.get(ModulesContainer).values()) {
-    for (const wrapper of module.controllers.values()) {
-      const controller = wrapper.metatype as (new (...args: never[]) => object) | null;
-      if (!controller) continue;
-      const base = (Reflect.getMetadata(PATH_METADATA, controller) as string | undefined) ?? '';
-      const classVersion = Reflect.getMetadata(VERSION_METADATA, controller) as string | symbol | undefined;
-      const prototype = controller.prototype as Record<string, unknown>;
-      for (const name of Object.getOwnPropertyNames(prototype)) {
-        const handler = prototype[name];
-        if (name === 'constructor' || typeof handler !== 'function') continue;
-        const method = Reflect.getMetadata(METHOD_METADATA, handler) as RequestMethod | undefined;
-        if (method === undefined) continue;
-        const version = (Reflect.getMetadata(VERSION_METADATA, handler) as string | symbol | undefined) ?? classVersion;
-        const sub = (Reflect.getMetadata(PATH_METADATA, handler) as string | undefined) ?? '';
-        const parts = [version === undefined || version === VERSION_NEUTRAL ? '' : `v${String(version)}`, base, sub];
-        const path = `/${parts
-          .filter((p) => p !== '' && p !== '/')
-          .map((p) => p.replace(/^\/+|\/+$/g, ''))
-          .join('/')}`;
-        const params = [...path.matchAll(/:(\w+)/g)].map((m) => m[1]);
-        if (params.includes('workspaceId') && params.some((p) => p !== 'workspaceId')) {
-          routes.push({ method: METHODS[method] ?? String(method), path });
-        }
-      }
-    }
-  }
-  return routes;
+  return apiRoutes(app).filter((route) => {
+    const params = [...route.path.matchAll(/:(\w+)/g)].map((m) => m[1]);
+    return params.includes('workspaceId') && params.some((p) => p !== 'workspaceId');
+  });
 }
 
 /** A body that passes validation, so what answers is the resource lookup, not the DTO. */

@@ -2,14 +2,13 @@ import 'reflect-metadata';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { type AddressInfo, connect } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { type INestApplication, RequestMethod, VERSION_NEUTRAL } from '@nestjs/common';
-import { METHOD_METADATA, PATH_METADATA, VERSION_METADATA } from '@nestjs/common/constants.js';
-import { ModulesContainer } from '@nestjs/core';
+import type { INestApplication } from '@nestjs/common';
 import { SessionsService } from '@groundwork/identity';
 import { loadAppConfig, newId, PrismaService } from '@groundwork/platform';
 import { ACCESS_RULE, type AccessRule } from '../../../apps/api/src/auth/access-rules.js';
 import { createApiApp } from '../../../apps/api/src/bootstrap.js';
 import { IDEMPOTENT } from '../../../apps/api/src/idempotency/idempotent.decorator.js';
+import { type ApiRoute, apiRoutes, routeMetadata } from '../../support/route-table.js';
 import { deleteRedisKeys } from '../../support/test-redis.js';
 
 /**
@@ -24,10 +23,7 @@ import { deleteRedisKeys } from '../../support/test-redis.js';
  * the committed OpenAPI document (drift-checked against the code), one field at a time.
  */
 
-interface Route {
-  method: string;
-  path: string;
-  name: string;
+interface Route extends ApiRoute {
   rule: AccessRule | undefined;
   idempotent: boolean;
 }
@@ -120,14 +116,6 @@ interface OpenApi {
   components: { schemas: Record<string, Schema> };
 }
 
-const HTTP_METHODS: Partial<Record<RequestMethod, string>> = {
-  [RequestMethod.GET]: 'GET',
-  [RequestMethod.POST]: 'POST',
-  [RequestMethod.PUT]: 'PUT',
-  [RequestMethod.DELETE]: 'DELETE',
-  [RequestMethod.PATCH]: 'PATCH',
-};
-
 const WRITES = ['POST', 'PUT', 'PATCH'];
 
 /** The create routes and the table whose rows they add. */
@@ -161,44 +149,12 @@ function prng(seed: number): () => number {
   };
 }
 
-function joinPath(...parts: (string | undefined)[]): string {
-  return `/${parts
-    .filter((p): p is string => p !== undefined && p !== '' && p !== '/')
-    .map((p) => p.replace(/^\/+|\/+$/g, ''))
-    .join('/')}`;
-}
-
 function routesOf(app: INestApplication): Route[] {
-  const routes: Route[] = [];
-  for (const module of app.get(ModulesContainer).values()) {
-    for (const wrapper of module.controllers.values()) {
-      const controller = wrapper.metatype as (new (...args: never[]) => object) | null;
-      if (!controller) continue;
-      const base = Reflect.getMetadata(PATH_METADATA, controller) as string | undefined;
-      const classVersion = Reflect.getMetadata(VERSION_METADATA, controller) as string | symbol | undefined;
-      const classRule = Reflect.getMetadata(ACCESS_RULE, controller) as AccessRule | undefined;
-      const prototype = controller.prototype as Record<string, unknown>;
-      for (const name of Object.getOwnPropertyNames(prototype)) {
-        const handler = prototype[name];
-        if (name === 'constructor' || typeof handler !== 'function') continue;
-        const method = Reflect.getMetadata(METHOD_METADATA, handler) as RequestMethod | undefined;
-        if (method === undefined) continue;
-        const version = (Reflect.getMetadata(VERSION_METADATA, handler) as string | symbol | undefined) ?? classVersion;
-        const path = Reflect.getMetadata(PATH_METADATA, handler) as string | undefined;
-        routes.push({
-          method: HTTP_METHODS[method] ?? String(method),
-          path: joinPath(
-            version === undefined || version === VERSION_NEUTRAL ? undefined : `v${String(version)}`,
-            base,
-            path,
-          ),
-          name: `${controller.name}.${name}`,
-          rule: (Reflect.getMetadata(ACCESS_RULE, handler) as AccessRule | undefined) ?? classRule,
-          idempotent: Reflect.getMetadata(IDEMPOTENT, handler) !== undefined,
-        });
-      }
-    }
-  }
+  const routes = apiRoutes(app).map((route) => ({
+    ...route,
+    rule: routeMetadata<AccessRule>(route, ACCESS_RULE),
+    idempotent: Reflect.getMetadata(IDEMPOTENT, route.handler) !== undefined,
+  }));
   // Deletes last (an accepted delete must not spoil the other routes' fixtures).
   const weight = (r: Route) => (r.method === 'DELETE' ? 1 : 0);
   return routes.sort((a, b) => weight(a) - weight(b) || `${a.path} ${a.method}`.localeCompare(`${b.path} ${b.method}`));
