@@ -231,9 +231,12 @@ describe('work: projects, tasks, comments over HTTP', () => {
     expect(self.status).toBe(201);
     expectProblem(await as(owner, 'POST', tasks(), { body: { projectId, title: 'x', assigneeId: outsider.id } }), 422);
 
-    const [mail] = await env.smtp!.waitForMessagesTo(member.email, 1, 20_000);
-    expect(mail!.subject).toBe('[MAIL-1] Compute Bernoulli numbers was assigned to you');
-    expect(mail!.text).toContain('Olivia Owner assigned MAIL-1 to you');
+    const mail = await env.smtp!.waitForMessageTo(
+      member.email,
+      '[MAIL-1] Compute Bernoulli numbers was assigned to you',
+      20_000,
+    );
+    expect(mail.text).toContain('Olivia Owner assigned MAIL-1 to you');
     // The self-assignment's job ran to the end and chose not to mail.
     const { rows } = await env.db.query<{ id: string }>(
       `SELECT id FROM outbox_events WHERE type = 'task.assigned' AND data->>'taskId' = $1`,

@@ -212,6 +212,22 @@ export class SmtpTestServer {
     return this.messagesTo(recipient);
   }
 
+  /**
+   * Resolves with the recipient's first message whose subject matches — for tests where other
+   * mail to the same person (a sign-up confirmation, say) may arrive in any order.
+   */
+  async waitForMessageTo(recipient: string, subject: string | RegExp, timeoutMs = 10_000): Promise<ReceivedMail> {
+    const matches = (mail: ReceivedMail): boolean =>
+      typeof subject === 'string' ? mail.subject === subject : subject.test(mail.subject);
+    const find = (): ReceivedMail | undefined => this.messagesTo(recipient).find(matches);
+    await this.waitFor(
+      () => find() !== undefined,
+      timeoutMs,
+      `a message to ${recipient} with subject ${String(subject)}`,
+    );
+    return find()!;
+  }
+
   /** Resolves once the server has seen at least `count` attempts for the recipient. */
   waitForAttempts(recipient: string, count: number, timeoutMs = 10_000): Promise<void> {
     return this.waitFor(() => this.attempts(recipient) >= count, timeoutMs, `${count} attempt(s) for ${recipient}`);
