@@ -18,6 +18,8 @@ import {
   UserPasswordResetRequestedPayload,
   UserRegisteredPayload,
   UserRegistrationRepeatedPayload,
+  WebhookDisabledPayload,
+  WebhookPingPayload,
   WorkspaceCreatedPayload,
   WorkspaceDeletedPayload,
   WorkspaceUpdatedPayload,
@@ -25,14 +27,14 @@ import {
 
 export type EventVisibility = 'public' | 'internal';
 
-interface EventDefinition<P> {
+interface EventDefinition<P, V extends EventVisibility = EventVisibility> {
   version: number;
   /** `public` events may reach webhooks, SSE and WebSocket clients; `internal` ones stay in the worker. */
-  visibility: EventVisibility;
+  visibility: V;
   schema: new () => P;
 }
 
-function define<P>(visibility: EventVisibility, schema: new () => P, version = 1): EventDefinition<P> {
+function define<V extends EventVisibility, P>(visibility: V, schema: new () => P, version = 1): EventDefinition<P, V> {
   return { version, visibility, schema };
 }
 
@@ -62,9 +64,21 @@ export const EVENT_CATALOGUE = {
   'comment.created': define('public', CommentPayload),
   'comment.updated': define('public', CommentPayload),
   'comment.deleted': define('public', CommentPayload),
+  // Addressed to one endpoint (data.webhookId): webhooks deliver it only there, real-time skips it.
+  'webhook.ping': define('public', WebhookPingPayload),
+  'webhook.disabled': define('internal', WebhookDisabledPayload),
 } as const;
 
 export type EventType = keyof typeof EVENT_CATALOGUE;
+
+/** The event types that may leave the system (webhooks, SSE, WebSocket). */
+export type PublicEventType = {
+  [K in EventType]: (typeof EVENT_CATALOGUE)[K]['visibility'] extends 'public' ? K : never;
+}[EventType];
+
+export const PUBLIC_EVENT_TYPES: readonly PublicEventType[] = (Object.keys(EVENT_CATALOGUE) as EventType[]).filter(
+  (type): type is PublicEventType => EVENT_CATALOGUE[type].visibility === 'public',
+);
 
 export type EventPayload<T extends EventType> =
   (typeof EVENT_CATALOGUE)[T] extends EventDefinition<infer P> ? P : never;

@@ -184,3 +184,19 @@ export class CommentPayload {
   @IsUUID()
   taskId!: string;
 }
+
+/** `POST .../webhooks/{webhookId}/ping`: a test delivery to that one endpoint. */
+export class WebhookPingPayload {
+  @IsUUID()
+  webhookId!: string;
+}
+
+/** An endpoint was disabled after too many consecutive failed deliveries (its admins are mailed). */
+export class WebhookDisabledPayload {
+  @IsUUID()
+  webhookId!: string;
+
+  @IsInt()
+  @Min(1)
+  consecutiveFailures!: number;
+}

@@ -1,6 +1,11 @@
 import type { JobsOptions } from 'bullmq';
 import type { AppConfig } from '../config/app-config.js';
-import type { EventEnvelopeOf, EventType } from '../events/event-catalogue.js';
+import {
+  type EventEnvelopeOf,
+  type EventType,
+  PUBLIC_EVENT_TYPES,
+  type PublicEventType,
+} from '../events/event-catalogue.js';
 import type { JobContext } from './draining-worker.host.js';
 
 /**
@@ -11,6 +16,12 @@ import type { JobContext } from './draining-worker.host.js';
 export const QUEUES = {
   maintenance: 'maintenance',
   email: 'email',
+  /** One job per public event: finds the endpoints subscribed to it and creates their deliveries. */
+  webhooks: 'webhooks',
+  /** One job per (event, endpoint) delivery; retried on the WEBHOOK_RETRY_DELAYS schedule. */
+  webhookDeliveries: 'webhook-deliveries',
+  /** One job per public event: appends it to its workspace's event log and publishes it to the API instances. */
+  realtime: 'realtime',
 } as const;
 
 export type QueueName = (typeof QUEUES)[keyof typeof QUEUES];
@@ -20,6 +31,11 @@ export interface EventJob<T extends EventType = EventType> {
   event: EventEnvelopeOf<T>;
   context: JobContext;
 }
+
+/** Public events except those addressed to one webhook endpoint. */
+const REALTIME_EVENT_TYPES: readonly Exclude<PublicEventType, 'webhook.ping'>[] = PUBLIC_EVENT_TYPES.filter(
+  (type): type is Exclude<PublicEventType, 'webhook.ping'> => type !== 'webhook.ping',
+);
 
 /**
  * Which consumer queues receive which events. The relay enqueues one job per (event, queue),
@@ -33,6 +49,8 @@ export const EVENT_SUBSCRIPTIONS = {
     'invitation.created',
     'task.assigned',
   ],
+  webhooks: PUBLIC_EVENT_TYPES,
+  realtime: REALTIME_EVENT_TYPES,
 } as const satisfies Partial<Record<QueueName, readonly EventType[]>>;
 
 export type EventConsumerQueue = keyof typeof EVENT_SUBSCRIPTIONS;
@@ -60,6 +78,12 @@ export const QUEUE_POLICIES: Record<QueueName, QueuePolicy> = {
   // SMTP 4xx answers are retried: ~10 attempts with exponential backoff span several minutes.
   // Short locks: a mail held by a killed worker is retried within ~25 s, not 60–90 s.
   email: { concurrency: 5, attempts: 10, lockDurationMs: 15_000, stalledIntervalMs: 10_000 },
+  webhooks: { concurrency: 10, attempts: 10, lockDurationMs: 15_000, stalledIntervalMs: 10_000 },
+  // Attempts here are infrastructure retries of one delivery step; the delivery's own schedule
+  // (WEBHOOK_RETRY_DELAYS) is kept by the delivery processor.
+  'webhook-deliveries': { concurrency: 20, attempts: 5, lockDurationMs: 30_000, stalledIntervalMs: 15_000 },
+  // One at a time keeps each workspace's event log in commit order.
+  realtime: { concurrency: 1, attempts: 10, lockDurationMs: 15_000, stalledIntervalMs: 10_000 },
 };
 
 /** The `@Processor` worker options of a queue, from its policy. */
