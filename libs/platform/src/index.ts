@@ -68,3 +68,7 @@ export * from './idempotency/idempotency.store.js';
 export * from './cache/lru.js';
 export * from './cache/two-level-cache.js';
 export * from './cache/two-level-cache.module.js';
+export * from './outbound-http/outbound-http.module.js';
+export * from './outbound-http/outbound-policy.js';
+export * from './outbound-http/outbound-request.error.js';
+export * from './outbound-http/safe-http-client.js';

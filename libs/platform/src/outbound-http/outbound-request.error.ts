@@ -1,0 +1,32 @@
+export type OutboundErrorCode =
+  /** The URL's shape is refused by the policy (scheme, credentials, length). */
+  | 'invalid_url'
+  /** The host is, or resolved to, an address outside public unicast space. */
+  | 'blocked_address'
+  | 'dns_failure'
+  /** The whole exchange (DNS, connect, headers, body) outlasted its timeout. */
+  | 'timeout'
+  | 'connection_failed'
+  | 'tls_failure'
+  /** The receiver's answer is not HTTP Node can parse (headers too large, malformed). */
+  | 'protocol_error'
+  /** The caller's signal aborted the request. */
+  | 'aborted';
+
+/**
+ * A request that got no HTTP response. `message` is short and safe to store in a delivery log
+ * shown to the endpoint's owner: it names the host or address and a cause, never the URL's
+ * path or query (which may carry the receiver's own secrets) nor a stack.
+ */
+export class OutboundRequestError extends Error {
+  constructor(
+    readonly code: OutboundErrorCode,
+    message: string,
+    /** From the call to the failure, DNS included. */
+    readonly latencyMs: number,
+    options: { cause?: unknown } = {},
+  ) {
+    super(message, { cause: options.cause });
+    this.name = 'OutboundRequestError';
+  }
+}
