@@ -105,6 +105,8 @@ export interface StartAuthOptions {
   keys?: TestKey[];
   /** Also start a worker and an SMTP server (flows whose token is only in a mail). */
   mail?: boolean;
+  /** More variables for both apps (they win over the defaults above). */
+  env?: Record<string, string>;
 }
 
 export async function startAuthEnvironment(options: StartAuthOptions): Promise<AuthEnvironment> {
@@ -139,6 +141,7 @@ export async function startAuthEnvironment(options: StartAuthOptions): Promise<A
       LOG_LEVEL: 'warn',
       JOB_BACKOFF_MS: '100',
       ...(smtp ? { SMTP_URL: smtp.url } : {}),
+      ...options.env,
     };
     [api, worker] = await Promise.all([
       AppProcess.start('api', { env, waitFor: 'ready' }),

@@ -31,6 +31,7 @@ import { RateLimitGuard } from './rate-limit/rate-limit.guard.js';
 import { RateLimitModule } from './rate-limit/rate-limit.module.js';
 import { TimeoutInterceptor } from './timeouts/timeout.interceptor.js';
 import { WorkHttpModule } from './work/work-http.module.js';
+import { WebhooksHttpModule } from './webhooks/webhooks-http.module.js';
 import { WorkspacesHttpModule } from './workspaces/workspaces-http.module.js';
 
 /** Options for embedding the api: extra feature modules (how the product is extended). */
@@ -64,6 +65,7 @@ export class ApiModule {
         AuditHttpModule,
         WorkspacesHttpModule,
         WorkHttpModule,
+        WebhooksHttpModule,
         ...(options.imports ?? []),
       ],
       controllers: [HealthController, MetricsController],

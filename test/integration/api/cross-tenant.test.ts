@@ -43,6 +43,7 @@ function validBodyFor(route: Route): unknown {
   if (route.path.endsWith('members/:userId')) return { role: 'viewer' };
   if (route.path.endsWith(':projectId')) return { name: 'Taken over' };
   if (route.path.endsWith(':taskId')) return { title: 'Taken over' };
+  if (route.path.endsWith(':webhookId')) return { description: 'Taken over' };
   return undefined;
 }
 
@@ -112,6 +113,22 @@ describe('cross-tenant access by resource id', () => {
       (await call('POST', `${b}/invitations`, { email: `invitee-${slug}@example.test`, role: 'viewer' })).body.id,
     );
     foreign.userId = memberOfB;
+    foreign.webhookId = String(
+      (await call('POST', `${b}/webhooks`, { url: 'https://hooks.example.test/b', events: ['*'] })).body.id,
+    );
+    // Deliveries are the worker's to create; the fixture writes one as it would.
+    foreign.deliveryId = (
+      await prisma.webhookDelivery.create({
+        data: {
+          id: newId(),
+          workspaceId: workspaceB,
+          endpointId: foreign.webhookId,
+          eventId: newId(),
+          eventType: 'task.created',
+          payload: { type: 'task.created', timestamp: new Date().toISOString(), data: {} },
+        },
+      })
+    ).id;
     await call('POST', `/v1/workspaces/${workspaceA}/projects`, { name: 'Own', key: 'OWN' });
   });
 
@@ -144,6 +161,10 @@ describe('cross-tenant access by resource id', () => {
     expect((await call('GET', `${b}/invitations/${foreign.invitationId}`)).status).toBe(200);
     const comments = await call('GET', `${b}/tasks/${foreign.taskId}/comments`);
     expect(comments.body.data).toEqual([expect.objectContaining({ id: foreign.commentId, body: 'Secret' })]);
+    const webhook = await call('GET', `${b}/webhooks/${foreign.webhookId}`);
+    expect(webhook.body).toMatchObject({ description: null, enabled: true });
+    const delivery = await call('GET', `${b}/webhooks/${foreign.webhookId}/deliveries/${foreign.deliveryId}`);
+    expect(delivery.body).toMatchObject({ status: 'pending', attempts: 0 });
     const members = await call('GET', `${b}/members`);
     expect(members.body.data).toEqual(
       expect.arrayContaining([expect.objectContaining({ userId: foreign.userId, role: 'member' })]),

@@ -126,6 +126,7 @@ const CREATES: Record<string, Table> = {
   'POST /v1/workspaces/:workspaceId/tasks/:taskId/comments': 'task_comments',
   'POST /v1/workspaces/:workspaceId/invitations': 'invitations',
   'POST /v1/workspaces/:workspaceId/api-keys': 'api_keys',
+  'POST /v1/workspaces/:workspaceId/webhooks': 'webhook_endpoints',
 };
 
 /** The delete routes that remove rows (api keys are revoked, tasks soft-deleted: their rows stay). */
@@ -133,9 +134,10 @@ const DELETES: Record<string, Table> = {
   'DELETE /v1/workspaces/:workspaceId': 'workspaces',
   'DELETE /v1/workspaces/:workspaceId/tasks/:taskId/comments/:commentId': 'task_comments',
   'DELETE /v1/workspaces/:workspaceId/invitations/:invitationId': 'invitations',
+  'DELETE /v1/workspaces/:workspaceId/webhooks/:webhookId': 'webhook_endpoints',
 };
 
-type Table = 'workspaces' | 'projects' | 'tasks' | 'task_comments' | 'invitations' | 'api_keys';
+type Table = 'workspaces' | 'projects' | 'tasks' | 'task_comments' | 'invitations' | 'api_keys' | 'webhook_endpoints';
 
 /** mulberry32: a tiny seeded PRNG, so every run sends the same corpus. */
 function prng(seed: number): () => number {
@@ -205,6 +207,8 @@ describe('bad input on every route', () => {
     commentId: '',
     keyId: '',
     invitationId: '',
+    webhookId: '',
+    deliveryId: '',
   };
 
   /** A well-formed UUID (v4 layout) from the seeded PRNG: points at nothing. */
@@ -241,6 +245,10 @@ describe('bad input on every route', () => {
           return ids.keyId;
         case 'invitationId':
           return ids.invitationId;
+        case 'webhookId':
+          return ids.webhookId;
+        case 'deliveryId':
+          return ids.deliveryId;
         case 'token':
           return 'x'.repeat(43);
         case 'provider':
@@ -524,6 +532,7 @@ describe('bad input on every route', () => {
       task_comments: await prisma.taskComment.count({ where: inMine }),
       invitations: await prisma.invitation.count({ where: inMine }),
       api_keys: await prisma.apiKey.count({ where: inMine }),
+      webhook_endpoints: await prisma.webhookEndpoint.count({ where: inMine }),
     };
   }
 
@@ -564,6 +573,20 @@ describe('bad input on every route', () => {
     ids.commentId = (await api('POST', `${ws}/tasks/${ids.taskId}/comments`, { body: 'Fuzz' })).json.id;
     ids.keyId = (await api('POST', `${ws}/api-keys`, { name: 'Fuzz', role: 'member' })).json.id;
     ids.invitationId = (await api('POST', `${ws}/invitations`, { email: 'invitee@fuzz.test', role: 'member' })).json.id;
+    ids.webhookId = (await api('POST', `${ws}/webhooks`, { url: 'https://hooks.fuzz.test/', events: ['*'] })).json.id;
+    // Deliveries are the worker's to create; the fixture writes one as it would.
+    ids.deliveryId = (
+      await prisma.webhookDelivery.create({
+        data: {
+          id: newId(),
+          workspaceId: ids.workspaceId,
+          endpointId: ids.webhookId,
+          eventId: newId(),
+          eventType: 'task.created',
+          payload: { type: 'task.created', timestamp: new Date().toISOString(), data: {} },
+        },
+      })
+    ).id;
   }, 60_000);
 
   afterAll(async () => {
@@ -589,6 +612,7 @@ describe('bad input on every route', () => {
       task_comments: 0,
       invitations: 0,
       api_keys: 0,
+      webhook_endpoints: 0,
     };
     const violations: string[] = [];
     /** Every answer, for FUZZ_TRACE=<file> when a run needs explaining. */

@@ -1,6 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
-import { IsString, IsUUID, Matches, MaxLength, MinLength, ValidateIf } from 'class-validator';
+import { IsString, IsUUID, Matches, MaxLength, MinLength } from 'class-validator';
 import {
   type OwnershipTransfer,
   WORKSPACE_ROLES,
@@ -8,14 +8,12 @@ import {
   type WorkspaceView,
 } from '@groundwork/workspaces';
 import { PageDto } from '../common/page.dto.js';
+import { unlessAbsent } from '../common/validation.js';
 
 const SLUG_PATTERN = /^[a-z0-9]+(-[a-z0-9]+)*$/;
 const SLUG_MESSAGE = 'slug must be lower-case letters and digits, in words joined by single dashes';
 
 const trim = ({ value }: { value: unknown }) => (typeof value === 'string' ? value.trim() : value);
-
-/** For optional fields that cannot be cleared: `null` is validated (and refused), not skipped like `@IsOptional()` would. */
-const unlessAbsent = ValidateIf((_object, value) => value !== undefined);
 
 export class CreateWorkspaceDto {
   @ApiProperty({ example: 'Acme Corp', minLength: 1, maxLength: 100 })

@@ -2,6 +2,7 @@ import { Module } from '@nestjs/common';
 import { IdentityModule } from '@groundwork/identity';
 import { NotificationsModule } from '@groundwork/notifications';
 import { QUEUES, QueueModule } from '@groundwork/platform';
+import { WebhooksModule } from '@groundwork/webhooks';
 import { WorkModule } from '@groundwork/work';
 import { WorkspacesModule } from '@groundwork/workspaces';
 import { EmailProcessor } from './email.processor.js';
@@ -13,6 +14,7 @@ import { EmailProcessor } from './email.processor.js';
     NotificationsModule,
     WorkspacesModule,
     WorkModule,
+    WebhooksModule,
   ],
   providers: [EmailProcessor],
 })

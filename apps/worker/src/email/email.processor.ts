@@ -9,7 +9,8 @@ import {
 } from '@groundwork/identity';
 import { MailDeliveryError, MailerService } from '@groundwork/notifications';
 import { TasksService } from '@groundwork/work';
-import { InvitationsService } from '@groundwork/workspaces';
+import { WebhooksService } from '@groundwork/webhooks';
+import { InvitationsService, MembersService, WorkspacesService } from '@groundwork/workspaces';
 import {
   AppConfig,
   DrainingWorkerHost,
@@ -36,6 +37,9 @@ export class EmailProcessor extends DrainingWorkerHost<EventJob<EmailEvent>> {
     private readonly passwordReset: PasswordResetService,
     private readonly invitations: InvitationsService,
     private readonly tasks: TasksService,
+    private readonly webhooks: WebhooksService,
+    private readonly workspaces: WorkspacesService,
+    private readonly members: MembersService,
     private readonly config: AppConfig,
   ) {
     super();
@@ -64,6 +68,8 @@ export class EmailProcessor extends DrainingWorkerHost<EventJob<EmailEvent>> {
         return this.sendInvitation(event.id, event.data.invitationId);
       case 'task.assigned':
         return this.sendTaskAssigned(event.id, event.workspaceId, event.actorId, event.data);
+      case 'webhook.disabled':
+        return this.sendWebhookDisabled(event.id, event.data);
       default: {
         const unhandled: never = event;
         throw new UnrecoverableError(`the email queue does not handle ${(unhandled as { type: string }).type}`);
@@ -150,6 +156,33 @@ export class EmailProcessor extends DrainingWorkerHost<EventJob<EmailEvent>> {
    * Tells the assignee, unless they assigned the task to themselves. A task deleted or given to
    * someone else before the job ran is not mailed: the mail would point at a stale fact.
    */
+  /** Every manager (owner, admins) of the endpoint's workspace, while it is still disabled. */
+  private async sendWebhookDisabled(
+    eventId: string,
+    data: { webhookId: string; consecutiveFailures: number },
+  ): Promise<string> {
+    const endpoint = await this.webhooks.disabledNotice(data.webhookId);
+    if (!endpoint || endpoint.enabled) return 'skipped';
+    const workspace = await this.workspaces.get(endpoint.workspaceId, 'owner');
+    const managers = await this.members.managers(endpoint.workspaceId);
+    const outcomes = await Promise.all(
+      managers.map((manager) =>
+        this.mailer.sendOnce({
+          eventId,
+          to: manager.email,
+          template: 'webhook-disabled',
+          data: {
+            workspaceName: workspace.name,
+            webhookUrl: endpoint.url,
+            failures: data.consecutiveFailures,
+            settingsUrl: `${this.config.mail.appWebUrl}/workspaces/${endpoint.workspaceId}/settings/webhooks/${data.webhookId}`,
+          },
+        }),
+      ),
+    );
+    return outcomes.join(',') || 'skipped';
+  }
+
   private async sendTaskAssigned(
     eventId: string,
     workspaceId: string | null,

@@ -459,6 +459,163 @@ export type CommentPageDto = {
     page: PageInfoDto;
 };
 
+export type CreateWebhookDto = {
+    /**
+     * Absolute https URL (http only where the operator allows it), without credentials, at most 2,048 characters. Unless the operator allows private networks, it must not point at loopback, private, link-local, multicast or reserved addresses — checked again, on the resolved address, at every delivery.
+     */
+    url: string;
+    /**
+     * Event types to receive, or `["*"]` for all. Any of: *, member.added, member.removed, member.role_changed, workspace.created, workspace.updated, workspace.deleted, project.created, project.updated, project.deleted, task.created, task.updated, task.status_changed, task.assigned, task.deleted, task.restored, comment.created, comment.updated, comment.deleted, webhook.ping.
+     */
+    events: Array<string>;
+    description?: string;
+    enabled?: boolean;
+};
+
+export type CreatedWebhookDto = {
+    id: string;
+    url: string;
+    events: Array<string>;
+    description: string | null;
+    /**
+     * False when an admin disabled it or after too many failed deliveries.
+     */
+    enabled: boolean;
+    /**
+     * Set when disabled for failures.
+     */
+    disabledAt: string | null;
+    disabledReason: string | null;
+    createdAt: string;
+    updatedAt: string;
+    /**
+     * The signing secret (Standard Webhooks): shown only in this response.
+     */
+    secret: string;
+};
+
+export type WebhookDto = {
+    id: string;
+    url: string;
+    events: Array<string>;
+    description: string | null;
+    /**
+     * False when an admin disabled it or after too many failed deliveries.
+     */
+    enabled: boolean;
+    /**
+     * Set when disabled for failures.
+     */
+    disabledAt: string | null;
+    disabledReason: string | null;
+    createdAt: string;
+    updatedAt: string;
+};
+
+export type WebhookPageDto = {
+    data: Array<WebhookDto>;
+    page: PageInfoDto;
+};
+
+export type UpdateWebhookDto = {
+    /**
+     * Absolute https URL (http only where the operator allows it), without credentials, at most 2,048 characters. Unless the operator allows private networks, it must not point at loopback, private, link-local, multicast or reserved addresses — checked again, on the resolved address, at every delivery.
+     */
+    url?: string;
+    /**
+     * Replaces the subscribed event types.
+     */
+    events?: Array<string>;
+    /**
+     * null clears it.
+     */
+    description?: string | null;
+    /**
+     * Enabling a disabled endpoint clears its failure streak.
+     */
+    enabled?: boolean;
+};
+
+export type WebhookSecretDto = {
+    /**
+     * The signing secret (Standard Webhooks): shown only in this response.
+     */
+    secret: string;
+};
+
+export type WebhookPingDto = {
+    /**
+     * The `webhook.ping` event: the `webhook-id` of its delivery.
+     */
+    eventId: string;
+};
+
+export type DeliveryDto = {
+    id: string;
+    /**
+     * Also the `webhook-id` header of every attempt.
+     */
+    eventId: string;
+    eventType: string;
+    status: 'pending' | 'succeeded' | 'failed';
+    /**
+     * HTTP attempts made so far.
+     */
+    attempts: number;
+    /**
+     * Of the last attempt; null when it got no answer.
+     */
+    responseStatus: number | null;
+    latencyMs: number | null;
+    /**
+     * Why the last attempt failed.
+     */
+    error: string | null;
+    nextAttemptAt: string | null;
+    createdAt: string;
+};
+
+export type DeliveryPageDto = {
+    data: Array<DeliveryDto>;
+    page: PageInfoDto;
+};
+
+export type AttemptDto = {
+    at: string;
+    responseStatus: number | null;
+    latencyMs: number;
+    error: string | null;
+};
+
+export type DeliveryDetailDto = {
+    id: string;
+    /**
+     * Also the `webhook-id` header of every attempt.
+     */
+    eventId: string;
+    eventType: string;
+    status: 'pending' | 'succeeded' | 'failed';
+    /**
+     * HTTP attempts made so far.
+     */
+    attempts: number;
+    /**
+     * Of the last attempt; null when it got no answer.
+     */
+    responseStatus: number | null;
+    latencyMs: number | null;
+    /**
+     * Why the last attempt failed.
+     */
+    error: string | null;
+    nextAttemptAt: string | null;
+    createdAt: string;
+    /**
+     * Every attempt, oldest first.
+     */
+    attemptLog: Array<AttemptDto>;
+};
+
 export type FieldErrorDto = {
     field: string;
     message: string;
@@ -2925,3 +3082,443 @@ export type UpdateCommentResponses = {
 };
 
 export type UpdateCommentResponse = UpdateCommentResponses[keyof UpdateCommentResponses];
+
+export type ListWebhooksData = {
+    body?: never;
+    path: {
+        workspaceId: string;
+    };
+    query?: {
+        limit?: number;
+        /**
+         * Opaque cursor from `page.nextCursor` of the previous page.
+         */
+        cursor?: string;
+    };
+    url: '/v1/workspaces/{workspaceId}/webhooks';
+};
+
+export type ListWebhooksErrors = {
+    /**
+     * Malformed request (e.g. invalid JSON)
+     */
+    400: ProblemDetailsDto;
+    /**
+     * Missing or invalid credentials
+     */
+    401: ProblemDetailsDto;
+    /**
+     * Authenticated but not allowed
+     */
+    403: ProblemDetailsDto;
+    /**
+     * Not found (or not visible to the caller)
+     */
+    404: ProblemDetailsDto;
+    /**
+     * Validation failed: see `errors`
+     */
+    422: ProblemDetailsDto;
+    /**
+     * Rate limited: see Retry-After
+     */
+    429: ProblemDetailsDto;
+};
+
+export type ListWebhooksError = ListWebhooksErrors[keyof ListWebhooksErrors];
+
+export type ListWebhooksResponses = {
+    200: WebhookPageDto;
+};
+
+export type ListWebhooksResponse = ListWebhooksResponses[keyof ListWebhooksResponses];
+
+export type CreateWebhookData = {
+    body: CreateWebhookDto;
+    headers?: {
+        /**
+         * Makes the create safe to retry: 1–255 visible ASCII characters, unique per intended create (a UUID is a good choice), kept 24 h per caller and endpoint. A retry with the same key and body answers the original status and body with `Idempotent-Replayed: true`.
+         */
+        'Idempotency-Key'?: string;
+    };
+    path: {
+        workspaceId: string;
+    };
+    query?: never;
+    url: '/v1/workspaces/{workspaceId}/webhooks';
+};
+
+export type CreateWebhookErrors = {
+    /**
+     * Malformed request (e.g. invalid JSON)
+     */
+    400: ProblemDetailsDto;
+    /**
+     * Missing or invalid credentials
+     */
+    401: ProblemDetailsDto;
+    /**
+     * Authenticated but not allowed
+     */
+    403: ProblemDetailsDto;
+    /**
+     * Not found (or not visible to the caller)
+     */
+    404: ProblemDetailsDto;
+    /**
+     * Conflict with the current state
+     *
+     * Idempotency-Key: a request with the same key is still in flight; retry once it has finished
+     */
+    409: ProblemDetailsDto;
+    /**
+     * Unsupported Content-Type
+     */
+    415: ProblemDetailsDto;
+    /**
+     * Validation failed: see `errors`
+     *
+     * Idempotency-Key: malformed, or already used with a different request (`errors` names the header)
+     */
+    422: ProblemDetailsDto;
+    /**
+     * Rate limited: see Retry-After
+     */
+    429: ProblemDetailsDto;
+};
+
+export type CreateWebhookError = CreateWebhookErrors[keyof CreateWebhookErrors];
+
+export type CreateWebhookResponses = {
+    201: CreatedWebhookDto;
+};
+
+export type CreateWebhookResponse = CreateWebhookResponses[keyof CreateWebhookResponses];
+
+export type DeleteWebhookData = {
+    body?: never;
+    path: {
+        webhookId: string;
+        workspaceId: string;
+    };
+    query?: never;
+    url: '/v1/workspaces/{workspaceId}/webhooks/{webhookId}';
+};
+
+export type DeleteWebhookErrors = {
+    /**
+     * Missing or invalid credentials
+     */
+    401: ProblemDetailsDto;
+    /**
+     * Authenticated but not allowed
+     */
+    403: ProblemDetailsDto;
+    /**
+     * Not found (or not visible to the caller)
+     */
+    404: ProblemDetailsDto;
+    /**
+     * Rate limited: see Retry-After
+     */
+    429: ProblemDetailsDto;
+};
+
+export type DeleteWebhookError = DeleteWebhookErrors[keyof DeleteWebhookErrors];
+
+export type DeleteWebhookResponses = {
+    /**
+     * The endpoint is deleted; queued retries to it are dropped.
+     */
+    204: void;
+};
+
+export type DeleteWebhookResponse = DeleteWebhookResponses[keyof DeleteWebhookResponses];
+
+export type GetWebhookData = {
+    body?: never;
+    path: {
+        webhookId: string;
+        workspaceId: string;
+    };
+    query?: never;
+    url: '/v1/workspaces/{workspaceId}/webhooks/{webhookId}';
+};
+
+export type GetWebhookErrors = {
+    /**
+     * Missing or invalid credentials
+     */
+    401: ProblemDetailsDto;
+    /**
+     * Authenticated but not allowed
+     */
+    403: ProblemDetailsDto;
+    /**
+     * Not found (or not visible to the caller)
+     */
+    404: ProblemDetailsDto;
+    /**
+     * Rate limited: see Retry-After
+     */
+    429: ProblemDetailsDto;
+};
+
+export type GetWebhookError = GetWebhookErrors[keyof GetWebhookErrors];
+
+export type GetWebhookResponses = {
+    200: WebhookDto;
+};
+
+export type GetWebhookResponse = GetWebhookResponses[keyof GetWebhookResponses];
+
+export type UpdateWebhookData = {
+    body: UpdateWebhookDto;
+    path: {
+        webhookId: string;
+        workspaceId: string;
+    };
+    query?: never;
+    url: '/v1/workspaces/{workspaceId}/webhooks/{webhookId}';
+};
+
+export type UpdateWebhookErrors = {
+    /**
+     * Malformed request (e.g. invalid JSON)
+     */
+    400: ProblemDetailsDto;
+    /**
+     * Missing or invalid credentials
+     */
+    401: ProblemDetailsDto;
+    /**
+     * Authenticated but not allowed
+     */
+    403: ProblemDetailsDto;
+    /**
+     * Not found (or not visible to the caller)
+     */
+    404: ProblemDetailsDto;
+    /**
+     * Unsupported Content-Type
+     */
+    415: ProblemDetailsDto;
+    /**
+     * Validation failed: see `errors`
+     */
+    422: ProblemDetailsDto;
+    /**
+     * Rate limited: see Retry-After
+     */
+    429: ProblemDetailsDto;
+};
+
+export type UpdateWebhookError = UpdateWebhookErrors[keyof UpdateWebhookErrors];
+
+export type UpdateWebhookResponses = {
+    200: WebhookDto;
+};
+
+export type UpdateWebhookResponse = UpdateWebhookResponses[keyof UpdateWebhookResponses];
+
+export type RotateWebhookSecretData = {
+    body?: never;
+    path: {
+        webhookId: string;
+        workspaceId: string;
+    };
+    query?: never;
+    url: '/v1/workspaces/{workspaceId}/webhooks/{webhookId}/rotate-secret';
+};
+
+export type RotateWebhookSecretErrors = {
+    /**
+     * Missing or invalid credentials
+     */
+    401: ProblemDetailsDto;
+    /**
+     * Authenticated but not allowed
+     */
+    403: ProblemDetailsDto;
+    /**
+     * Not found (or not visible to the caller)
+     */
+    404: ProblemDetailsDto;
+    /**
+     * Rate limited: see Retry-After
+     */
+    429: ProblemDetailsDto;
+};
+
+export type RotateWebhookSecretError = RotateWebhookSecretErrors[keyof RotateWebhookSecretErrors];
+
+export type RotateWebhookSecretResponses = {
+    200: WebhookSecretDto;
+};
+
+export type RotateWebhookSecretResponse = RotateWebhookSecretResponses[keyof RotateWebhookSecretResponses];
+
+export type PingWebhookData = {
+    body?: never;
+    path: {
+        webhookId: string;
+        workspaceId: string;
+    };
+    query?: never;
+    url: '/v1/workspaces/{workspaceId}/webhooks/{webhookId}/ping';
+};
+
+export type PingWebhookErrors = {
+    /**
+     * Missing or invalid credentials
+     */
+    401: ProblemDetailsDto;
+    /**
+     * Authenticated but not allowed
+     */
+    403: ProblemDetailsDto;
+    /**
+     * Not found (or not visible to the caller)
+     */
+    404: ProblemDetailsDto;
+    /**
+     * Rate limited: see Retry-After
+     */
+    429: ProblemDetailsDto;
+};
+
+export type PingWebhookError = PingWebhookErrors[keyof PingWebhookErrors];
+
+export type PingWebhookResponses = {
+    202: WebhookPingDto;
+};
+
+export type PingWebhookResponse = PingWebhookResponses[keyof PingWebhookResponses];
+
+export type ListWebhookDeliveriesData = {
+    body?: never;
+    path: {
+        webhookId: string;
+        workspaceId: string;
+    };
+    query?: {
+        limit?: number;
+        /**
+         * Opaque cursor from `page.nextCursor` of the previous page.
+         */
+        cursor?: string;
+    };
+    url: '/v1/workspaces/{workspaceId}/webhooks/{webhookId}/deliveries';
+};
+
+export type ListWebhookDeliveriesErrors = {
+    /**
+     * Malformed request (e.g. invalid JSON)
+     */
+    400: ProblemDetailsDto;
+    /**
+     * Missing or invalid credentials
+     */
+    401: ProblemDetailsDto;
+    /**
+     * Authenticated but not allowed
+     */
+    403: ProblemDetailsDto;
+    /**
+     * Not found (or not visible to the caller)
+     */
+    404: ProblemDetailsDto;
+    /**
+     * Validation failed: see `errors`
+     */
+    422: ProblemDetailsDto;
+    /**
+     * Rate limited: see Retry-After
+     */
+    429: ProblemDetailsDto;
+};
+
+export type ListWebhookDeliveriesError = ListWebhookDeliveriesErrors[keyof ListWebhookDeliveriesErrors];
+
+export type ListWebhookDeliveriesResponses = {
+    200: DeliveryPageDto;
+};
+
+export type ListWebhookDeliveriesResponse = ListWebhookDeliveriesResponses[keyof ListWebhookDeliveriesResponses];
+
+export type GetWebhookDeliveryData = {
+    body?: never;
+    path: {
+        webhookId: string;
+        deliveryId: string;
+        workspaceId: string;
+    };
+    query?: never;
+    url: '/v1/workspaces/{workspaceId}/webhooks/{webhookId}/deliveries/{deliveryId}';
+};
+
+export type GetWebhookDeliveryErrors = {
+    /**
+     * Missing or invalid credentials
+     */
+    401: ProblemDetailsDto;
+    /**
+     * Authenticated but not allowed
+     */
+    403: ProblemDetailsDto;
+    /**
+     * Not found (or not visible to the caller)
+     */
+    404: ProblemDetailsDto;
+    /**
+     * Rate limited: see Retry-After
+     */
+    429: ProblemDetailsDto;
+};
+
+export type GetWebhookDeliveryError = GetWebhookDeliveryErrors[keyof GetWebhookDeliveryErrors];
+
+export type GetWebhookDeliveryResponses = {
+    200: DeliveryDetailDto;
+};
+
+export type GetWebhookDeliveryResponse = GetWebhookDeliveryResponses[keyof GetWebhookDeliveryResponses];
+
+export type RedeliverWebhookDeliveryData = {
+    body?: never;
+    path: {
+        webhookId: string;
+        deliveryId: string;
+        workspaceId: string;
+    };
+    query?: never;
+    url: '/v1/workspaces/{workspaceId}/webhooks/{webhookId}/deliveries/{deliveryId}/redeliver';
+};
+
+export type RedeliverWebhookDeliveryErrors = {
+    /**
+     * Missing or invalid credentials
+     */
+    401: ProblemDetailsDto;
+    /**
+     * Authenticated but not allowed
+     */
+    403: ProblemDetailsDto;
+    /**
+     * Not found (or not visible to the caller)
+     */
+    404: ProblemDetailsDto;
+    /**
+     * Rate limited: see Retry-After
+     */
+    429: ProblemDetailsDto;
+};
+
+export type RedeliverWebhookDeliveryError = RedeliverWebhookDeliveryErrors[keyof RedeliverWebhookDeliveryErrors];
+
+export type RedeliverWebhookDeliveryResponses = {
+    /**
+     * The delivery is pending again; the worker sends it shortly.
+     */
+    202: unknown;
+};

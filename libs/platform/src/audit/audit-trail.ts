@@ -27,6 +27,11 @@ export const AUDIT_ACTIONS = [
   'api_key.created',
   'api_key.revoked',
   'ownership.transferred',
+  'webhook.created',
+  'webhook.updated',
+  'webhook.deleted',
+  'webhook.secret_rotated',
+  'webhook.disabled',
 ] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 

@@ -20,6 +20,7 @@ import {
   UserRegistrationRepeatedPayload,
   WebhookDisabledPayload,
   WebhookPingPayload,
+  WebhookRedeliveryRequestedPayload,
   WorkspaceCreatedPayload,
   WorkspaceDeletedPayload,
   WorkspaceUpdatedPayload,
@@ -67,6 +68,7 @@ export const EVENT_CATALOGUE = {
   // Addressed to one endpoint (data.webhookId): webhooks deliver it only there, real-time skips it.
   'webhook.ping': define('public', WebhookPingPayload),
   'webhook.disabled': define('internal', WebhookDisabledPayload),
+  'webhook.redelivery_requested': define('internal', WebhookRedeliveryRequestedPayload),
 } as const;
 
 export type EventType = keyof typeof EVENT_CATALOGUE;

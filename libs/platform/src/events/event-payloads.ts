@@ -200,3 +200,9 @@ export class WebhookDisabledPayload {
   @Min(1)
   consecutiveFailures!: number;
 }
+
+/** An admin asked to re-send one delivery (`POST .../deliveries/{deliveryId}/redeliver`). */
+export class WebhookRedeliveryRequestedPayload {
+  @IsUUID()
+  deliveryId!: string;
+}

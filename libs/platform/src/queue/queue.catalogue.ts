@@ -37,6 +37,12 @@ const REALTIME_EVENT_TYPES: readonly Exclude<PublicEventType, 'webhook.ping'>[] 
   (type): type is Exclude<PublicEventType, 'webhook.ping'> => type !== 'webhook.ping',
 );
 
+/** Every public event (deliveries to subscribed endpoints) and the redelivery requests. */
+const WEBHOOK_EVENT_TYPES: readonly (PublicEventType | 'webhook.redelivery_requested')[] = [
+  ...PUBLIC_EVENT_TYPES,
+  'webhook.redelivery_requested',
+];
+
 /**
  * Which consumer queues receive which events. The relay enqueues one job per (event, queue),
  * with a job id derived from both, so a replayed event is never enqueued twice.
@@ -48,8 +54,9 @@ export const EVENT_SUBSCRIPTIONS = {
     'user.password_reset_requested',
     'invitation.created',
     'task.assigned',
+    'webhook.disabled',
   ],
-  webhooks: PUBLIC_EVENT_TYPES,
+  webhooks: WEBHOOK_EVENT_TYPES,
   realtime: REALTIME_EVENT_TYPES,
 } as const satisfies Partial<Record<QueueName, readonly EventType[]>>;
 

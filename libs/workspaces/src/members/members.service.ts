@@ -99,6 +99,21 @@ export class MembersService {
     return { data: page.data.filter((member) => member !== undefined), page: page.page };
   }
 
+  /** The owner and the admins: who is told when something needs a manager's attention. */
+  async managers(workspaceId: string): Promise<MemberView[]> {
+    const rows = await this.prisma.membership.findMany({
+      where: { workspaceId, role: { in: ['owner', 'admin'] } },
+      orderBy: [{ createdAt: 'asc' }, { userId: 'asc' }],
+    });
+    const people = await Promise.all(rows.map((row) => this.users.findById(row.userId)));
+    return rows.flatMap((row, index) => {
+      const user = people[index];
+      return user
+        ? [{ userId: row.userId, name: user.name, email: user.email, role: row.role, joinedAt: row.createdAt }]
+        : [];
+    });
+  }
+
   async get(workspaceId: string, userId: string): Promise<MemberView> {
     const membership = isUuid(userId)
       ? await this.prisma.membership.findUnique({ where: { workspaceId_userId: { workspaceId, userId } } })

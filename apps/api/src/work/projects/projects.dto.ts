@@ -3,14 +3,12 @@ import { Transform } from 'class-transformer';
 import { IsInt, IsOptional, IsString, Matches, Max, MaxLength, Min, MinLength, ValidateIf } from 'class-validator';
 import type { ProjectView } from '@groundwork/work';
 import { PageDto } from '../../common/page.dto.js';
+import { unlessAbsent } from '../../common/validation.js';
 
 const KEY_PATTERN = /^[A-Z]{2,10}$/;
 const KEY_MESSAGE = 'key must be 2 to 10 upper-case letters';
 
 const trim = ({ value }: { value: unknown }) => (typeof value === 'string' ? value.trim() : value);
-
-/** For optional fields that cannot be cleared: `null` is validated (and refused), not skipped like `@IsOptional()` would. */
-const unlessAbsent = ValidateIf((_object, value) => value !== undefined);
 
 export class CreateProjectDto {
   @ApiProperty({ example: 'Engine', minLength: 1, maxLength: 100 })

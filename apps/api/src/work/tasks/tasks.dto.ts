@@ -26,14 +26,12 @@ import {
 } from '@groundwork/work';
 import { PageDto } from '../../common/page.dto.js';
 import { ProtobufMessage } from '../../common/negotiation/negotiated.decorator.js';
+import { unlessAbsent } from '../../common/validation.js';
 
 const trim = ({ value }: { value: unknown }) => (typeof value === 'string' ? value.trim() : value);
 /** A nullable field: null passes (it clears the value), anything else is validated. */
 const unlessNull = ValidateIf((_object, value) => value !== null);
 const unlessNullOrAbsent = ValidateIf((_object, value) => value !== null && value !== undefined);
-/** For optional fields that cannot be cleared: `null` is validated (and refused), not skipped like `@IsOptional()` would. */
-const unlessAbsent = ValidateIf((_object, value) => value !== undefined);
-
 const SORTS = TASK_SORT_FIELDS.flatMap((field) => [field, `-${field}`]);
 
 /** `"2027-01-31T12:00:00Z"` → Date; null and absent stay as they are. */

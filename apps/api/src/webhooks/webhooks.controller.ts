@@ -1,0 +1,151 @@
+import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Query, Res } from '@nestjs/common';
+import {
+  ApiAcceptedResponse,
+  ApiBearerAuth,
+  ApiCookieAuth,
+  ApiCreatedResponse,
+  ApiNoContentResponse,
+  ApiOkResponse,
+  ApiOperation,
+  ApiParam,
+  ApiTags,
+} from '@nestjs/swagger';
+import { AppConfig, type Page, Paginated, PageQueryDto } from '@groundwork/platform';
+import { WebhooksService } from '@groundwork/webhooks';
+import { RequirePermission } from '../auth/access-rules.js';
+import { Caller } from '../auth/caller.decorators.js';
+import type { Principal } from '../auth/principal.js';
+import { Grant, type WorkspaceAccessGrant } from '../auth/workspace-access.context.js';
+import { ApiProblemResponses } from '../common/api-problem-responses.decorator.js';
+import { Idempotent } from '../idempotency/idempotent.decorator.js';
+import { type HeaderSettable, workspaceActor } from '../workspaces/workspace-actor.js';
+import {
+  CreatedWebhookDto,
+  CreateWebhookDto,
+  UpdateWebhookDto,
+  WebhookDto,
+  WebhookPageDto,
+  WebhookPingDto,
+  WebhookSecretDto,
+} from './webhooks.dto.js';
+
+/** Webhook endpoints (admins): signed deliveries of the workspace's public events. */
+@ApiTags('webhooks')
+@ApiBearerAuth()
+@ApiCookieAuth()
+// The handlers read the workspace from the access grant, not @Param: the spec needs it declared.
+@ApiParam({ name: 'workspaceId', type: String })
+@Controller({ path: 'workspaces/:workspaceId/webhooks', version: '1' })
+@RequirePermission('webhooks:manage')
+export class WebhooksController {
+  constructor(
+    private readonly webhooks: WebhooksService,
+    private readonly config: AppConfig,
+  ) {}
+
+  @Post()
+  @HttpCode(201)
+  // The reply holds the signing secret: a replay must return it, so its stored copy is encrypted.
+  @Idempotent({ sealReplay: true })
+  @ApiOperation({
+    operationId: 'createWebhook',
+    summary: 'Create a webhook endpoint; its secret is in this response only',
+  })
+  @ApiCreatedResponse({ type: CreatedWebhookDto })
+  @ApiProblemResponses(400, 401, 403, 404, 409, 415, 422, 429)
+  async create(
+    @Grant() grant: WorkspaceAccessGrant,
+    @Caller() caller: Principal,
+    @Body() body: CreateWebhookDto,
+    @Res({ passthrough: true }) response: HeaderSettable,
+  ): Promise<CreatedWebhookDto> {
+    const created = await this.webhooks.create(grant.workspaceId, workspaceActor(caller, grant), body);
+    response.setHeader(
+      'Location',
+      `${this.config.http.publicApiUrl}/v1/workspaces/${grant.workspaceId}/webhooks/${created.id}`,
+    );
+    response.setHeader('Cache-Control', 'no-store');
+    return CreatedWebhookDto.fromCreated(created);
+  }
+
+  @Get()
+  @Paginated()
+  @ApiOperation({ operationId: 'listWebhooks', summary: 'The workspace’s webhook endpoints, newest first' })
+  @ApiOkResponse({ type: WebhookPageDto })
+  @ApiProblemResponses(400, 401, 403, 404, 422, 429)
+  async list(@Grant() grant: WorkspaceAccessGrant, @Query() query: PageQueryDto): Promise<Page<WebhookDto>> {
+    const page = await this.webhooks.list(grant.workspaceId, query.limit, query.cursor);
+    return { data: page.data.map(WebhookDto.from), page: page.page };
+  }
+
+  @Get(':webhookId')
+  @ApiOperation({ operationId: 'getWebhook', summary: 'One webhook endpoint (without its secret)' })
+  @ApiOkResponse({ type: WebhookDto })
+  @ApiProblemResponses(401, 403, 404, 429)
+  async get(@Grant() grant: WorkspaceAccessGrant, @Param('webhookId') webhookId: string): Promise<WebhookDto> {
+    return WebhookDto.from(await this.webhooks.get(grant.workspaceId, webhookId));
+  }
+
+  @Patch(':webhookId')
+  @ApiOperation({
+    operationId: 'updateWebhook',
+    summary: 'Change a webhook endpoint; enabling a disabled one clears its failure streak',
+  })
+  @ApiOkResponse({ type: WebhookDto })
+  @ApiProblemResponses(400, 401, 403, 404, 415, 422, 429)
+  async update(
+    @Grant() grant: WorkspaceAccessGrant,
+    @Caller() caller: Principal,
+    @Param('webhookId') webhookId: string,
+    @Body() body: UpdateWebhookDto,
+  ): Promise<WebhookDto> {
+    return WebhookDto.from(
+      await this.webhooks.update(grant.workspaceId, webhookId, workspaceActor(caller, grant), body),
+    );
+  }
+
+  @Delete(':webhookId')
+  @HttpCode(204)
+  @ApiOperation({ operationId: 'deleteWebhook', summary: 'Delete a webhook endpoint and its delivery log' })
+  @ApiNoContentResponse({ description: 'The endpoint is deleted; queued retries to it are dropped.' })
+  @ApiProblemResponses(401, 403, 404, 429)
+  async delete(
+    @Grant() grant: WorkspaceAccessGrant,
+    @Caller() caller: Principal,
+    @Param('webhookId') webhookId: string,
+  ): Promise<void> {
+    await this.webhooks.delete(grant.workspaceId, webhookId, workspaceActor(caller, grant));
+  }
+
+  @Post(':webhookId/rotate-secret')
+  @HttpCode(200)
+  @ApiOperation({
+    operationId: 'rotateWebhookSecret',
+    summary: 'Replace the signing secret; for 24 h deliveries are signed with the old and the new one',
+  })
+  @ApiOkResponse({ type: WebhookSecretDto })
+  @ApiProblemResponses(401, 403, 404, 429)
+  async rotateSecret(
+    @Grant() grant: WorkspaceAccessGrant,
+    @Caller() caller: Principal,
+    @Param('webhookId') webhookId: string,
+    @Res({ passthrough: true }) response: HeaderSettable,
+  ): Promise<WebhookSecretDto> {
+    const rotated = await this.webhooks.rotateSecret(grant.workspaceId, webhookId, workspaceActor(caller, grant));
+    response.setHeader('Cache-Control', 'no-store');
+    return rotated;
+  }
+
+  @Post(':webhookId/ping')
+  @HttpCode(202)
+  @ApiOperation({ operationId: 'pingWebhook', summary: 'Send a `webhook.ping` event to this endpoint only' })
+  @ApiAcceptedResponse({ type: WebhookPingDto })
+  @ApiProblemResponses(401, 403, 404, 429)
+  async ping(
+    @Grant() grant: WorkspaceAccessGrant,
+    @Caller() caller: Principal,
+    @Param('webhookId') webhookId: string,
+  ): Promise<WebhookPingDto> {
+    return { eventId: await this.webhooks.ping(grant.workspaceId, webhookId, workspaceActor(caller, grant)) };
+  }
+}

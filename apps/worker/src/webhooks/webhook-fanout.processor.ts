@@ -1,0 +1,55 @@
+import { InjectQueue, Processor } from '@nestjs/bullmq';
+import type { Job, Queue } from 'bullmq';
+import {
+  AppConfig,
+  DrainingWorkerHost,
+  type EventJob,
+  QUEUES,
+  type SubscribedEvent,
+  workerOptions,
+} from '@groundwork/platform';
+import { WebhookDeliveriesService, WebhookDeliveryRunner } from '@groundwork/webhooks';
+import { deliveryJobOptions, type WebhookDeliveryJob } from './webhook-delivery.job.js';
+
+type WebhookEvent = SubscribedEvent<'webhooks'>;
+
+/**
+ * Turns each public event into deliveries — one row and one job per subscribed endpoint — and
+ * each redelivery request into a one-attempt job. Job ids derive from the delivery (or the
+ * request), so a replayed event enqueues nothing twice.
+ */
+@Processor(QUEUES.webhooks, workerOptions(QUEUES.webhooks))
+export class WebhookFanOutProcessor extends DrainingWorkerHost<EventJob<WebhookEvent>> {
+  constructor(
+    private readonly deliveries: WebhookDeliveriesService,
+    private readonly runner: WebhookDeliveryRunner,
+    private readonly config: AppConfig,
+    @InjectQueue(QUEUES.webhookDeliveries) private readonly queue: Queue<WebhookDeliveryJob>,
+  ) {
+    super();
+  }
+
+  protected async handle(job: Job<EventJob<WebhookEvent>>): Promise<{ enqueued: number }> {
+    const { event, context } = job.data;
+    if (event.type === 'webhook.redelivery_requested') {
+      const { deliveryId } = event.data;
+      await this.queue.add(
+        'redeliver',
+        { deliveryId, mode: 'manual', context },
+        deliveryJobOptions(`redelivery_${event.id}`, 1, this.config),
+      );
+      return { enqueued: 1 };
+    }
+    const ids = await this.deliveries.createFor(event);
+    if (ids.length > 0) {
+      await this.queue.addBulk(
+        ids.map((deliveryId) => ({
+          name: event.type,
+          data: { deliveryId, mode: 'scheduled' as const, context },
+          opts: deliveryJobOptions(`delivery_${deliveryId}`, this.runner.maxAttempts, this.config),
+        })),
+      );
+    }
+    return { enqueued: ids.length };
+  }
+}

@@ -1,0 +1,11 @@
+import { Module } from '@nestjs/common';
+import { QUEUES, QueueModule } from '@groundwork/platform';
+import { WebhooksModule as WebhooksContextModule } from '@groundwork/webhooks';
+import { WebhookDeliveryProcessor } from './webhook-delivery.processor.js';
+import { WebhookFanOutProcessor } from './webhook-fanout.processor.js';
+
+@Module({
+  imports: [QueueModule.registerQueues(QUEUES.webhooks, QUEUES.webhookDeliveries), WebhooksContextModule],
+  providers: [WebhookFanOutProcessor, WebhookDeliveryProcessor],
+})
+export class WebhooksWorkerModule {}

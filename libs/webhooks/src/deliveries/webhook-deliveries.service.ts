@@ -1,0 +1,201 @@
+import { Injectable } from '@nestjs/common';
+import {
+  CursorCodec,
+  cursorScope,
+  DomainError,
+  type EventEnvelope,
+  isUuid,
+  newId,
+  OutboxService,
+  type Page,
+  Prisma,
+  PrismaService,
+  toPage,
+} from '@groundwork/platform';
+import type { WorkspaceActor } from '@groundwork/workspaces';
+import { ALL_EVENTS } from '../endpoints/webhooks.service.js';
+
+export type DeliveryStatus = 'pending' | 'succeeded' | 'failed';
+
+export interface DeliveryView {
+  id: string;
+  webhookId: string;
+  eventId: string;
+  eventType: string;
+  status: DeliveryStatus;
+  attempts: number;
+  responseStatus: number | null;
+  latencyMs: number | null;
+  error: string | null;
+  nextAttemptAt: Date | null;
+  createdAt: Date;
+}
+
+export interface AttemptView {
+  at: Date;
+  responseStatus: number | null;
+  latencyMs: number;
+  error: string | null;
+}
+
+export interface DeliveryDetail extends DeliveryView {
+  attemptLog: AttemptView[];
+}
+
+/** What is signed and sent: the Standard Webhooks body. */
+export interface DeliveryBody {
+  type: string;
+  timestamp: string;
+  data: Record<string, unknown>;
+}
+
+const SELECT = {
+  id: true,
+  endpointId: true,
+  eventId: true,
+  eventType: true,
+  status: true,
+  attempts: true,
+  responseStatus: true,
+  latencyMs: true,
+  error: true,
+  nextAttemptAt: true,
+  createdAt: true,
+} as const;
+
+type DeliveryRow = Prisma.WebhookDeliveryGetPayload<{ select: typeof SELECT }>;
+
+function toView({ endpointId, ...row }: DeliveryRow): DeliveryView {
+  return { ...row, webhookId: endpointId };
+}
+
+const deliveryNotFound = () => new DomainError('not_found', 'The delivery does not exist for this webhook.');
+const webhookNotFound = () => new DomainError('not_found', 'The webhook does not exist in this workspace.');
+
+/**
+ * The delivery log: one row per (event, endpoint), created when the event reaches the
+ * webhooks queue, with one attempt row per HTTP attempt.
+ */
+@Injectable()
+export class WebhookDeliveriesService {
+  constructor(
+    private readonly prisma: PrismaService,
+    private readonly outbox: OutboxService,
+  ) {}
+
+  /**
+   * Creates the deliveries of one event — for every enabled endpoint of its workspace
+   * subscribed to its type, or, for `webhook.ping`, for the one endpoint it addresses — and
+   * returns the ids of those still pending (all of them, on a replayed event, so their jobs
+   * are enqueued again; job ids make that harmless).
+   */
+  async createFor(event: EventEnvelope): Promise<string[]> {
+    if (event.workspaceId === null) return [];
+    const endpoints =
+      event.type === 'webhook.ping'
+        ? await this.prisma.webhookEndpoint.findMany({
+            where: { id: (event.data as { webhookId: string }).webhookId, workspaceId: event.workspaceId },
+            select: { id: true },
+          })
+        : await this.prisma.webhookEndpoint.findMany({
+            where: { workspaceId: event.workspaceId, enabled: true, events: { hasSome: [event.type, ALL_EVENTS] } },
+            select: { id: true },
+          });
+    if (endpoints.length === 0) return [];
+    const body: DeliveryBody = {
+      type: event.type,
+      timestamp: event.occurredAt,
+      // Receivers may serve several workspaces from one URL: the workspace is in every body.
+      data: { workspaceId: event.workspaceId, ...(event.data as object) },
+    };
+    await this.prisma.webhookDelivery.createMany({
+      data: endpoints.map((endpoint) => ({
+        id: newId(),
+        workspaceId: event.workspaceId!,
+        endpointId: endpoint.id,
+        eventId: event.id,
+        eventType: event.type,
+        payload: body as unknown as Prisma.InputJsonObject,
+        nextAttemptAt: new Date(),
+      })),
+      skipDuplicates: true,
+    });
+    const pending = await this.prisma.webhookDelivery.findMany({
+      where: { eventId: event.id, endpointId: { in: endpoints.map((endpoint) => endpoint.id) }, status: 'pending' },
+      select: { id: true },
+    });
+    return pending.map((row) => row.id);
+  }
+
+  /** Newest first. */
+  async list(workspaceId: string, webhookId: string, limit: number, cursor?: string): Promise<Page<DeliveryView>> {
+    await this.assertWebhook(workspaceId, webhookId);
+    const scope = cursorScope(['webhook-deliveries', webhookId]);
+    const before = cursor === undefined ? undefined : String(CursorCodec.decode(scope, cursor)[0]);
+    if (before !== undefined && !isUuid(before)) throw new DomainError('invalid_cursor', 'The cursor is invalid.');
+    const rows = await this.prisma.webhookDelivery.findMany({
+      where: { endpointId: webhookId, workspaceId, ...(before === undefined ? {} : { id: { lt: before } }) },
+      orderBy: { id: 'desc' },
+      take: limit + 1,
+      select: SELECT,
+    });
+    return toPage(
+      rows,
+      limit,
+      scope,
+      (row) => [row.id],
+      (row) => toView(row),
+    );
+  }
+
+  async get(workspaceId: string, webhookId: string, deliveryId: string): Promise<DeliveryDetail> {
+    const row =
+      isUuid(webhookId) && isUuid(deliveryId)
+        ? await this.prisma.webhookDelivery.findFirst({
+            where: { id: deliveryId, endpointId: webhookId, workspaceId },
+            select: {
+              ...SELECT,
+              attemptLog: {
+                orderBy: { at: 'asc' },
+                select: { at: true, responseStatus: true, latencyMs: true, error: true },
+              },
+            },
+          })
+        : null;
+    if (!row) throw deliveryNotFound();
+    const { attemptLog, ...delivery } = row;
+    return { ...toView(delivery), attemptLog };
+  }
+
+  /**
+   * Asks the worker to send the delivery once more, now, whatever its state: the request is
+   * an event in the same transaction as the delivery going back to `pending`.
+   */
+  async requestRedelivery(
+    workspaceId: string,
+    webhookId: string,
+    deliveryId: string,
+    actor: WorkspaceActor,
+  ): Promise<void> {
+    if (!isUuid(webhookId) || !isUuid(deliveryId)) throw deliveryNotFound();
+    await this.prisma.$transaction(async (tx) => {
+      const { count } = await tx.webhookDelivery.updateMany({
+        where: { id: deliveryId, endpointId: webhookId, workspaceId },
+        data: { status: 'pending', nextAttemptAt: new Date() },
+      });
+      if (count === 0) throw deliveryNotFound();
+      await this.outbox.publish(tx, {
+        type: 'webhook.redelivery_requested',
+        workspaceId,
+        actorId: actor.userId,
+        data: { deliveryId },
+      });
+    });
+  }
+
+  private async assertWebhook(workspaceId: string, webhookId: string): Promise<void> {
+    const exists =
+      isUuid(webhookId) && (await this.prisma.webhookEndpoint.count({ where: { id: webhookId, workspaceId } })) > 0;
+    if (!exists) throw webhookNotFound();
+  }
+}

@@ -1,0 +1,7 @@
+// The public surface of @groundwork/webhooks.
+export * from './deliveries/webhook-deliveries.service.js';
+export * from './deliveries/webhook-delivery.runner.js';
+export * from './endpoints/webhooks.service.js';
+export * from './signing/standard-webhooks.js';
+export * from './signing/webhook-secret.js';
+export * from './webhooks.module.js';

@@ -1,0 +1,19 @@
+import { Module } from '@nestjs/common';
+import { OutboundHttpModule } from '@groundwork/platform';
+import { WebhookDeliveriesService } from './deliveries/webhook-deliveries.service.js';
+import { WebhookDeliveryRunner } from './deliveries/webhook-delivery.runner.js';
+import { WebhooksService } from './endpoints/webhooks.service.js';
+
+const SERVICES = [WebhooksService, WebhookDeliveriesService, WebhookDeliveryRunner];
+
+/**
+ * The webhooks context: endpoints (admins manage them through the api), deliveries (created
+ * and sent by the worker), Standard Webhooks signing. Outbound requests go through the
+ * SSRF-safe client under the operator's WEBHOOK_ALLOW_* policy.
+ */
+@Module({
+  imports: [OutboundHttpModule],
+  providers: SERVICES,
+  exports: SERVICES,
+})
+export class WebhooksModule {}
