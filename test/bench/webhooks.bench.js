@@ -15,6 +15,7 @@
  * database and Redis prefix, removed at the end. Needs `npm run build`.
  */
 import { createServer } from 'node:http';
+import { performance } from 'node:perf_hooks';
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
