@@ -1,6 +1,8 @@
 export type OutboundErrorCode =
   /** The URL's shape is refused by the policy (scheme, credentials, length). */
   | 'invalid_url'
+  /** The caller's headers are not valid HTTP; nothing was sent. */
+  | 'invalid_request'
   /** The host is, or resolved to, an address outside public unicast space. */
   | 'blocked_address'
   | 'dns_failure'

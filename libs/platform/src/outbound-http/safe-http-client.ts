@@ -108,16 +108,16 @@ export class SafeHttpClient {
       if (init.signal?.aborted) return onAbort();
       init.signal?.addEventListener('abort', onAbort, { once: true });
 
-      this.#target(url).then(
-        (target) => {
+      this.#target(url)
+        .then((target) => {
           if (settled) return;
           if ('code' in target) return fail(target);
           request = this.#send(target, init, succeed, fail);
-        },
-        // An injected resolver's answer the address parser chokes on: refused, never connected to.
-        (error: unknown) =>
-          fail({ code: 'dns_failure', message: 'could not check the resolved addresses', cause: error }),
-      );
+        })
+        // http.request throws on a header Node refuses (a CR or LF in a value, say): nothing was sent.
+        .catch((error: unknown) =>
+          fail({ code: 'invalid_request', message: `the request could not be made${codeSuffix(error)}`, cause: error }),
+        );
     });
   }
 
