@@ -102,6 +102,30 @@ async function untilDelivered(db, state, expected, startedAt) {
   }
 }
 
+/**
+ * Where the time goes, for the last `count` deliveries (p50, ms): event commit → delivery row
+ * (relay + fan-out), delivery row → its first attempt starting (queueing for a delivery slot),
+ * and the attempt itself (as the attempt log records it).
+ * @param {pg.Client} db @param {number} count
+ */
+async function stageDelays(db, count) {
+  const { rows } = await db.query(
+    `WITH recent AS (
+       SELECT d.id, d.created_at, e.occurred_at FROM webhook_deliveries d JOIN outbox_events e ON e.id = d.event_id
+       ORDER BY d.created_at DESC LIMIT $1),
+     firsts AS (
+       SELECT DISTINCT ON (a.delivery_id) a.delivery_id, a.at, a.latency_ms FROM webhook_attempts a
+       JOIN recent r ON r.id = a.delivery_id ORDER BY a.delivery_id, a.at)
+     SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM r.created_at - r.occurred_at)) * 1000 AS to_delivery,
+            percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM f.at - r.created_at)) * 1000 AS to_attempt,
+            percentile_cont(0.5) WITHIN GROUP (ORDER BY f.latency_ms) AS attempt
+     FROM recent r JOIN firsts f ON f.delivery_id = r.id`,
+    [count],
+  );
+  const row = rows[0];
+  return { toDelivery: round(row.to_delivery), toAttempt: round(row.to_attempt), attempt: round(row.attempt) };
+}
+
 async function main() {
   assertBuilt(['dist/worker/main.js']);
   const workDir = mkdtempSync(path.join(os.tmpdir(), 'gw-bench-webhooks-'));
@@ -166,7 +190,17 @@ async function main() {
   await untilDelivered(db, receiver.state, 50 * ENDPOINTS, performance.now());
 
   /** @type {(string | number)[][]} */
-  const rows = [['receiver', 'deliveries', 'received in s', 'deliveries/s', 'all recorded in s', 'worker CPU']];
+  const rows = [
+    [
+      'receiver',
+      'deliveries',
+      'received in s',
+      'deliveries/s',
+      'all recorded in s',
+      'worker CPU',
+      'p50 ms: commit→row / row→attempt / attempt',
+    ],
+  ];
   /** @type {Record<string, number>} */
   const figures = {};
   let expected = 50 * ENDPOINTS;
@@ -179,6 +213,7 @@ async function main() {
     await writeEvents(db, workspaceId, EVENTS);
     const { receivedSec, recordedSec } = await untilDelivered(db, receiver.state, expected, startedAt);
     const cpu = (cpuSeconds(worker.pid) - cpuBefore) / recordedSec;
+    const stages = await stageDelays(db, EVENTS * ENDPOINTS);
     const perSecond = (EVENTS * ENDPOINTS) / recordedSec;
     figures[`deliveriesPerSecond_${delayMs}ms`] = round(perSecond);
     rows.push([
@@ -188,6 +223,7 @@ async function main() {
       round(perSecond),
       round(recordedSec, 2),
       `${round(cpu * 100)} %`,
+      `${stages.toDelivery} / ${stages.toAttempt} / ${stages.attempt}`,
     ]);
   }
   await worker.stop();

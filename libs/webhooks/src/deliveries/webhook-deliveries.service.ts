@@ -91,40 +91,37 @@ export class WebhookDeliveriesService {
    */
   async createFor(event: EventEnvelope): Promise<string[]> {
     if (event.workspaceId === null) return [];
-    const endpoints =
-      event.type === 'webhook.ping'
-        ? await this.prisma.webhookEndpoint.findMany({
-            where: { id: (event.data as { webhookId: string }).webhookId, workspaceId: event.workspaceId },
-            select: { id: true },
-          })
-        : await this.prisma.webhookEndpoint.findMany({
-            where: { workspaceId: event.workspaceId, enabled: true, events: { hasSome: [event.type, ALL_EVENTS] } },
-            select: { id: true },
-          });
-    if (endpoints.length === 0) return [];
     const body: DeliveryBody = {
       type: event.type,
       timestamp: event.occurredAt,
       // Receivers may serve several workspaces from one URL: the workspace is in every body.
       data: { workspaceId: event.workspaceId, ...(event.data as object) },
     };
-    await this.prisma.webhookDelivery.createMany({
-      data: endpoints.map((endpoint) => ({
-        id: newId(),
-        workspaceId: event.workspaceId!,
-        endpointId: endpoint.id,
-        eventId: event.id,
-        eventType: event.type,
-        payload: body as unknown as Prisma.InputJsonObject,
-        nextAttemptAt: new Date(),
-      })),
-      skipDuplicates: true,
-    });
-    const pending = await this.prisma.webhookDelivery.findMany({
-      where: { eventId: event.id, endpointId: { in: endpoints.map((endpoint) => endpoint.id) }, status: 'pending' },
+    const addressed = event.type === 'webhook.ping' ? (event.data as { webhookId: string }).webhookId : undefined;
+    const endpoints = await this.prisma.webhookEndpoint.findMany({
+      where:
+        addressed === undefined
+          ? { workspaceId: event.workspaceId, enabled: true, events: { hasSome: [event.type, ALL_EVENTS] } }
+          : { workspaceId: event.workspaceId, id: addressed },
       select: { id: true },
     });
-    return pending.map((row) => row.id);
+    if (endpoints.length === 0) return [];
+    // One statement inserts and reports: a replayed event inserts nothing (unique on endpoint
+    // + event) and gets back the deliveries still pending, so their jobs are enqueued again.
+    const rows = await this.prisma.$queryRaw<{ id: string }[]>`
+      WITH created AS (
+        INSERT INTO webhook_deliveries (id, workspace_id, endpoint_id, event_id, event_type, payload, next_attempt_at, updated_at)
+        SELECT n.id, ${event.workspaceId}::uuid, n.endpoint_id, ${event.id}::uuid, ${event.type},
+               ${JSON.stringify(body)}::jsonb, now(), now()
+        FROM unnest(${endpoints.map(() => newId())}::uuid[], ${endpoints.map((e) => e.id)}::uuid[]) AS n(id, endpoint_id)
+        ON CONFLICT (endpoint_id, event_id) DO NOTHING
+        RETURNING id
+      )
+      SELECT id FROM created
+      UNION
+      SELECT id FROM webhook_deliveries
+      WHERE event_id = ${event.id}::uuid AND endpoint_id = ANY(${endpoints.map((e) => e.id)}::uuid[]) AND status = 'pending'`;
+    return rows.map((row) => row.id);
   }
 
   /** Newest first. */

@@ -119,10 +119,13 @@ export class WebhookDeliveryRunner {
           where: { id: deliveryId },
           data: { ...observed, status: 'succeeded', nextAttemptAt: null },
         });
-        await tx.webhookEndpoint.updateMany({
-          where: { id: endpoint.id, consecutiveFailures: { gt: 0 } },
-          data: { consecutiveFailures: 0 },
-        });
+        // The streak is usually 0: only then is the endpoint row left alone (no write, no lock).
+        if (endpoint.consecutiveFailures > 0) {
+          await tx.webhookEndpoint.updateMany({
+            where: { id: endpoint.id, consecutiveFailures: { gt: 0 } },
+            data: { consecutiveFailures: 0 },
+          });
+        }
         return { kind: 'succeeded', status: result.responseStatus! };
       }
       const error = result.error ?? `the receiver answered ${result.responseStatus}`;
