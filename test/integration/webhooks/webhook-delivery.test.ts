@@ -219,5 +219,28 @@ describe('webhook deliveries (worker side, real PostgreSQL)', () => {
       const row = await prisma.webhookEndpoint.findUniqueOrThrow({ where: { id: endpoint.id } });
       expect(row.consecutiveFailures).toBe(0);
     });
+
+    it('purges finished deliveries older than the retention, with their attempts, and keeps pending ones', async () => {
+      const hooks = await receiver();
+      const workspaceId = await workspace();
+      await webhooks.create(workspaceId, actor, { url: hooks.url, events: ['*'] });
+      const [finished] = await deliveries.createFor(taskCreated(workspaceId));
+      const [pending] = await deliveries.createFor(taskCreated(workspaceId));
+      const [recent] = await deliveries.createFor(taskCreated(workspaceId));
+      await runner.attempt(finished!, 'scheduled');
+      await runner.attempt(recent!, 'scheduled');
+      const longAgo = new Date(Date.now() - 40 * 24 * 60 * 60 * 1000);
+      await prisma.webhookDelivery.updateMany({
+        where: { id: { in: [finished!, pending!] } },
+        data: { createdAt: longAgo },
+      });
+
+      const deleted = await deliveries.purgeFinishedBefore(new Date(Date.now() - 30 * 24 * 60 * 60 * 1000), 1);
+
+      expect(deleted).toBeGreaterThanOrEqual(1);
+      const left = await prisma.webhookDelivery.findMany({ where: { id: { in: [finished!, pending!, recent!] } } });
+      expect(left.map((row) => row.id).sort()).toEqual([pending!, recent!].sort());
+      expect(await prisma.webhookAttempt.count({ where: { deliveryId: finished! } })).toBe(0);
+    });
   });
 });

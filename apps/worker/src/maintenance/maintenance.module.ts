@@ -2,6 +2,7 @@ import { Module } from '@nestjs/common';
 import { IdentityModule } from '@groundwork/identity';
 import { NotificationsModule } from '@groundwork/notifications';
 import { IdempotencyModule, QUEUES, QueueModule } from '@groundwork/platform';
+import { WebhooksModule } from '@groundwork/webhooks';
 import { WorkModule } from '@groundwork/work';
 import { WorkspacesModule } from '@groundwork/workspaces';
 import { DailyDigestService } from './daily-digest.service.js';
@@ -16,6 +17,7 @@ import { OutboxPurgeService } from './outbox-purge.service.js';
     NotificationsModule,
     WorkspacesModule,
     WorkModule,
+    WebhooksModule,
   ],
   providers: [MaintenanceProcessor, OutboxPurgeService, DailyDigestService],
 })

@@ -10,6 +10,7 @@ import {
   QUEUES,
   workerOptions,
 } from '@groundwork/platform';
+import { WebhookDeliveriesService } from '@groundwork/webhooks';
 import { DailyDigestService } from './daily-digest.service.js';
 import { OutboxPurgeService } from './outbox-purge.service.js';
 
@@ -28,6 +29,7 @@ export class MaintenanceProcessor extends DrainingWorkerHost implements OnApplic
     private readonly passwordReset: PasswordResetService,
     private readonly idempotency: IdempotencyStore,
     private readonly digest: DailyDigestService,
+    private readonly webhookDeliveries: WebhookDeliveriesService,
     private readonly config: AppConfig,
   ) {
     super();
@@ -40,6 +42,11 @@ export class MaintenanceProcessor extends DrainingWorkerHost implements OnApplic
       { id: 'verification-tokens-purge', pattern: this.config.schedules.tokenPurge, job: 'verification-tokens.purge' },
       { id: 'idempotency-keys-purge', pattern: this.config.schedules.idempotencyPurge, job: 'idempotency-keys.purge' },
       { id: 'daily-digest', pattern: this.config.schedules.dailyDigest, job: 'daily-digest.send' },
+      {
+        id: 'webhook-deliveries-purge',
+        pattern: this.config.schedules.webhookDeliveryPurge,
+        job: 'webhook-deliveries.purge',
+      },
     ];
     for (const schedule of schedules) {
       await this.queue.upsertJobScheduler(schedule.id, { pattern: schedule.pattern }, { name: schedule.job, data: {} });
@@ -70,6 +77,12 @@ export class MaintenanceProcessor extends DrainingWorkerHost implements OnApplic
         const outcome = await this.digest.send();
         this.logger.log(outcome, 'sent the daily digest');
         return outcome;
+      }
+      case 'webhook-deliveries.purge': {
+        const retentionMs = this.config.webhooks.deliveryRetentionDays * 24 * 60 * 60 * 1000;
+        const deleted = await this.webhookDeliveries.purgeFinishedBefore(new Date(Date.now() - retentionMs));
+        this.logger.log({ deleted }, 'purged old webhook deliveries');
+        return { deleted };
       }
       default: {
         const unknown: never = name;

@@ -65,7 +65,13 @@ export class AppConfig {
   readonly secrets: { jwtSigningKeys: string[]; encryptionKey: Buffer };
   readonly jobs: { backoffMs: number; retainCompletedSeconds: number; retainFailedSeconds: number };
   readonly outbox: { retentionMs: number; pollIntervalMs: number; batchSize: number };
-  readonly schedules: { outboxPurge: string; tokenPurge: string; idempotencyPurge: string; dailyDigest: string };
+  readonly schedules: {
+    outboxPurge: string;
+    tokenPurge: string;
+    idempotencyPurge: string;
+    dailyDigest: string;
+    webhookDeliveryPurge: string;
+  };
   readonly rateLimit: { perMinute: number };
   readonly webhooks: {
     allowPrivateNetworks: boolean;
@@ -73,6 +79,7 @@ export class AppConfig {
     retryDelaysMs: number[];
     timeoutMs: number;
     disableAfter: number;
+    deliveryRetentionDays: number;
   };
   readonly oidc: OidcProviderConfig[];
 
@@ -127,6 +134,7 @@ export class AppConfig {
       tokenPurge: env.CRON_TOKEN_PURGE,
       idempotencyPurge: env.CRON_IDEMPOTENCY_PURGE,
       dailyDigest: env.CRON_DAILY_DIGEST,
+      webhookDeliveryPurge: env.CRON_WEBHOOK_DELIVERY_PURGE,
     };
     this.rateLimit = { perMinute: env.RATE_LIMIT_PER_MINUTE };
     this.webhooks = {
@@ -135,6 +143,7 @@ export class AppConfig {
       retryDelaysMs: env.WEBHOOK_RETRY_DELAYS.split(',').map(parseDuration),
       timeoutMs: env.WEBHOOK_TIMEOUT_MS,
       disableAfter: env.WEBHOOK_DISABLE_AFTER,
+      deliveryRetentionDays: env.WEBHOOK_DELIVERY_RETENTION_DAYS,
     };
     this.oidc = oidcProviders(raw);
   }

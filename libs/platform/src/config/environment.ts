@@ -211,6 +211,17 @@ export class Environment {
   @Matches(CRON)
   CRON_DAILY_DIGEST = '0 7 * * *';
 
+  /** When webhook deliveries older than WEBHOOK_DELIVERY_RETENTION_DAYS are removed (with their attempts). */
+  @IsString()
+  @Matches(CRON)
+  CRON_WEBHOOK_DELIVERY_PURGE = '29 4 * * *';
+
+  /** How long the delivery log keeps a finished delivery. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  WEBHOOK_DELIVERY_RETENTION_DAYS = 30;
+
   /** How long relayed outbox rows are kept before the purge. */
   @Transform(toInt)
   @IsInt()

@@ -66,7 +66,11 @@ export type EventConsumerQueue = keyof typeof EVENT_SUBSCRIPTIONS;
 export type SubscribedEvent<Q extends EventConsumerQueue> = (typeof EVENT_SUBSCRIPTIONS)[Q][number];
 
 export type MaintenanceJobName =
-  'outbox.purge' | 'verification-tokens.purge' | 'idempotency-keys.purge' | 'daily-digest.send';
+  | 'outbox.purge'
+  | 'verification-tokens.purge'
+  | 'idempotency-keys.purge'
+  | 'daily-digest.send'
+  | 'webhook-deliveries.purge';
 
 export interface QueuePolicy {
   concurrency: number;

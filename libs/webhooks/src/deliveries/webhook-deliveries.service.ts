@@ -190,6 +190,23 @@ export class WebhookDeliveriesService {
     });
   }
 
+  /**
+   * Removes finished (succeeded or failed) deliveries created before `before`, with their
+   * attempts, in batches so a large backlog never holds one long transaction. Pending ones stay.
+   */
+  async purgeFinishedBefore(before: Date, batchSize = 5_000): Promise<number> {
+    let deleted = 0;
+    for (;;) {
+      const count = await this.prisma.$executeRaw`
+        DELETE FROM webhook_deliveries WHERE id IN (
+          SELECT id FROM webhook_deliveries
+          WHERE created_at < ${before} AND status <> 'pending'
+          LIMIT ${batchSize})`;
+      deleted += count;
+      if (count < batchSize) return deleted;
+    }
+  }
+
   private async assertWebhook(workspaceId: string, webhookId: string): Promise<void> {
     const exists =
       isUuid(webhookId) && (await this.prisma.webhookEndpoint.count({ where: { id: webhookId, workspaceId } })) > 0;
