@@ -127,7 +127,11 @@ describe('webhook deliveries (worker side, real PostgreSQL)', () => {
       expect(hooks.requests).toEqual([]);
       const row = await prisma.webhookDelivery.findUniqueOrThrow({ where: { id: deliveryId! } });
       expect(row).toMatchObject({ status: 'pending', attempts: 1, responseStatus: null });
-      expect(row.nextAttemptAt!.getTime()).toBeGreaterThan(Date.now());
+      // The first delay of the schedule (200 ms) ±20 % jitter, counted from the attempt.
+      const [attempt] = await prisma.webhookAttempt.findMany({ where: { deliveryId: deliveryId! } });
+      const delay = row.nextAttemptAt!.getTime() - attempt!.at.getTime();
+      expect(delay).toBeGreaterThanOrEqual(160);
+      expect(delay).toBeLessThanOrEqual(240);
     });
   });
 
@@ -144,7 +148,7 @@ describe('webhook deliveries (worker side, real PostgreSQL)', () => {
       await moduleRef?.close();
     });
 
-    it('creates one delivery per subscribed, enabled endpoint of the workspace, and none twice for a replayed event', async () => {
+    it('creates one delivery per subscribed, enabled endpoint the workspace had when the event occurred, and none twice for a replayed event', async () => {
       const [workspaceId, otherWorkspaceId] = [await workspace(), await workspace()];
       const url = 'https://hooks.example.test/';
       const exact = await webhooks.create(workspaceId, actor, { url, events: ['task.created'] });
@@ -153,6 +157,8 @@ describe('webhook deliveries (worker side, real PostgreSQL)', () => {
       await webhooks.create(workspaceId, actor, { url, events: ['*'], enabled: false });
       await webhooks.create(otherWorkspaceId, actor, { url, events: ['*'] });
       const event = taskCreated(workspaceId);
+      // Created after the event occurred: not its business, even if the fan-out runs later.
+      await webhooks.create(workspaceId, actor, { url, events: ['*'] });
 
       const first = await deliveries.createFor(event);
       const replayed = await deliveries.createFor(event);

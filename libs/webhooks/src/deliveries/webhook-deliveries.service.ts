@@ -85,7 +85,7 @@ export class WebhookDeliveriesService {
 
   /**
    * Creates the deliveries of one event — for every enabled endpoint of its workspace
-   * subscribed to its type, or, for `webhook.ping`, for the one endpoint it addresses — and
+   * subscribed to its type that existed when the event occurred, or, for `webhook.ping`, for the one endpoint it addresses — and
    * returns the ids of those still pending (all of them, on a replayed event, so their jobs
    * are enqueued again; job ids make that harmless).
    */
@@ -101,7 +101,14 @@ export class WebhookDeliveriesService {
     const endpoints = await this.prisma.webhookEndpoint.findMany({
       where:
         addressed === undefined
-          ? { workspaceId: event.workspaceId, enabled: true, events: { hasSome: [event.type, ALL_EVENTS] } }
+          ? {
+              workspaceId: event.workspaceId,
+              enabled: true,
+              events: { hasSome: [event.type, ALL_EVENTS] },
+              // The fan-out may run after the endpoint was created; what happened before it was
+              // is not its business.
+              createdAt: { lte: new Date(event.occurredAt) },
+            }
           : { workspaceId: event.workspaceId, id: addressed },
       select: { id: true },
     });
