@@ -197,6 +197,21 @@ describe('work: projects, tasks, comments over HTTP', () => {
     expectProblem(await as(owner, 'DELETE', projectPath, { headers: ifMatch('"1"') }), 409);
   });
 
+  it('refuses null for task fields that cannot be cleared, and clears labels with []', async () => {
+    const project = await as(owner, 'POST', projects(), { body: { name: 'Nulls', key: 'NUL' } });
+    const task = await as(owner, 'POST', tasks(), {
+      body: { projectId: body(project).id, title: 'Labelled', labels: ['a', 'b'] },
+    });
+    const taskPath = `${tasks()}/${String(body(task).id)}`;
+
+    expectProblem(await as(owner, 'PATCH', taskPath, { body: { labels: null }, headers: ifMatch('"1"') }), 422);
+    expectProblem(await as(owner, 'PATCH', taskPath, { body: { title: null }, headers: ifMatch('"1"') }), 422);
+    const cleared = await as(owner, 'PATCH', taskPath, { body: { labels: [] }, headers: ifMatch('"1"') });
+
+    expect(cleared.status).toBe(200);
+    expect(body(cleared)).toMatchObject({ labels: [], title: 'Labelled', version: 2 });
+  });
+
   it('answers 404 for a task of another workspace, through every route, and 422 for its project', async () => {
     const project = await as(outsider, 'POST', `/v1/workspaces/${foreignWorkspaceId}/projects`, {
       body: { name: 'Secret', key: 'SEC' },

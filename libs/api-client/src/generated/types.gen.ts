@@ -384,6 +384,9 @@ export type UpdateTaskDto = {
     status?: 'todo' | 'in_progress' | 'in_review' | 'done' | 'canceled';
     priority?: 'none' | 'low' | 'medium' | 'high' | 'urgent';
     assigneeId?: string | null;
+    /**
+     * Replaces the labels; [] clears them (null is refused).
+     */
     labels?: Array<string>;
     dueAt?: string | null;
 };

@@ -117,8 +117,12 @@ export class UpdateTaskDto {
   @IsUUID()
   assigneeId?: string | null;
 
-  @ApiPropertyOptional({ type: [String], maxItems: 20 })
-  @IsOptional()
+  @ApiPropertyOptional({
+    type: [String],
+    maxItems: 20,
+    description: 'Replaces the labels; [] clears them (null is refused).',
+  })
+  @unlessAbsent
   @IsArray()
   @ArrayMaxSize(20)
   @IsString({ each: true })
