@@ -10,8 +10,8 @@
  *   - the task list, first page (limit 20);
  *   - the task list, page 500, by cursor (the cursor found by walking 499 pages first);
  *   - `POST` create task (a wrk Lua script sends the body);
- *   - the list again at half of its measured maximum rate is not something wrk -t1 can pace,
- *     so the list's p99 is also reported at -c4 (a light load) beside -c32.
+ *   - the list's first page again at half of the maximum rate wrk measured, paced open-loop
+ *     (`paced-load.js`: latency from when each request was due), for its p99 at that load.
  * Targets (issue 6): a cached single-task read ≥ 50 % of /health/live; page 500 within 1.5× of
  * the first page's latency; list p99 under 50 ms at light load.
  *
@@ -23,6 +23,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
+import { pacedLoad } from './paced-load.js';
 import {
   assertBuilt,
   assertWrkInstalled,
@@ -201,7 +202,6 @@ async function main() {
     { name: 'GET one task (warm)', url: oneTaskUrl, headers: auth },
     { name: 'list, first page', url: `${tasksUrl}?limit=20`, headers: auth },
     { name: 'list, page 500 (cursor)', url: page500Url, headers: auth },
-    { name: 'list, first page (-c4)', url: `${tasksUrl}?limit=20`, headers: auth, connections: 4 },
     { name: 'POST create task', url: tasksUrl, headers: auth, script: createScript },
   ];
   /** @type {Record<string, import('./lib.js').WrkResult>} */
@@ -220,6 +220,12 @@ async function main() {
     if (result.non2xx3xx > 0) throw new Error(`${target.name}: ${result.non2xx3xx} answers were not 2xx`);
     results[target.name] = result;
   }
+  const halfRate = Math.max(1, Math.round((results['list, first page']?.requestsPerSec ?? 0) / 2));
+  progress(`list, first page paced at ${halfRate} req/s (half of its max): warm-up, then ${LOAD.durationSec} s`);
+  const paced = { url: `${tasksUrl}?limit=20`, headers: auth, rate: halfRate };
+  await pacedLoad({ ...paced, durationSec: LOAD.warmupSec });
+  const atHalf = await pacedLoad({ ...paced, durationSec: LOAD.durationSec });
+  if (atHalf.failed > 0) throw new Error(`paced list: ${atHalf.failed} requests failed`);
   await app.stop();
 
   const rps = (/** @type {string} */ name) => round(results[name]?.requestsPerSec ?? 0);
@@ -229,17 +235,18 @@ async function main() {
     formatTable([
       ['target', 'req/s', 'p50 ms', 'p99 ms'],
       ...targets.map((t) => [t.name, rps(t.name), ms(t.name, 'p50'), ms(t.name, 'p99')]),
+      [`list, first page, paced at ${halfRate}/s`, atHalf.achievedRate, atHalf.latencyMs.p50, atHalf.latencyMs.p99],
     ]),
   );
   const figures = {
     taskReadVsLive: round(rps('GET one task (warm)') / rps('GET /health/live'), 3),
     page500VsFirstP50: round(ms('list, page 500 (cursor)', 'p50') / ms('list, first page', 'p50'), 2),
-    listP99LightMs: ms('list, first page (-c4)', 'p99'),
+    listP99AtHalfMaxMs: atHalf.latencyMs.p99,
   };
   console.log(
     `\ncached task read / live: ${round(figures.taskReadVsLive * 100, 1)} % (target ≥ 50 %); ` +
       `page 500 / first page p50: ${figures.page500VsFirstP50}× (target ≤ 1.5×); ` +
-      `list p99 at -c4: ${figures.listP99LightMs} ms (target < 50 ms)`,
+      `list p99 at half its max rate (paced): ${figures.listP99AtHalfMaxMs} ms (target < 50 ms)`,
   );
   console.log(JSON.stringify({ rps: Object.fromEntries(targets.map((t) => [t.name, rps(t.name)])), ...figures }));
 }
