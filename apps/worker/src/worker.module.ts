@@ -15,6 +15,7 @@ import { EmailModule } from './email/email.module.js';
 import { MaintenanceModule } from './maintenance/maintenance.module.js';
 import { OutboxModule } from './outbox/outbox.module.js';
 import { OpsHttpServer } from './ops/ops-http.server.js';
+import { RealtimeModule } from './realtime/realtime.module.js';
 
 @Module({
   imports: [
@@ -31,6 +32,7 @@ import { OpsHttpServer } from './ops/ops-http.server.js';
     OutboxModule,
     EmailModule,
     MaintenanceModule,
+    RealtimeModule,
   ],
   providers: [OpsHttpServer],
 })

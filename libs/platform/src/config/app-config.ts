@@ -74,6 +74,15 @@ export class AppConfig {
     timeoutMs: number;
     disableAfter: number;
   };
+  readonly realtime: {
+    heartbeatMs: number;
+    retryMs: number;
+    wsPingMs: number;
+    logMaxLength: number;
+    logRetentionSeconds: number;
+    ticketTtlSeconds: number;
+    maxBufferedBytes: number;
+  };
   readonly oidc: OidcProviderConfig[];
 
   constructor(service: ServiceName, env: Environment, raw: RawEnvironment = {}) {
@@ -135,6 +144,15 @@ export class AppConfig {
       retryDelaysMs: env.WEBHOOK_RETRY_DELAYS.split(',').map(parseDuration),
       timeoutMs: env.WEBHOOK_TIMEOUT_MS,
       disableAfter: env.WEBHOOK_DISABLE_AFTER,
+    };
+    this.realtime = {
+      heartbeatMs: env.REALTIME_HEARTBEAT_MS,
+      retryMs: env.REALTIME_RETRY_MS,
+      wsPingMs: env.REALTIME_WS_PING_MS,
+      logMaxLength: env.REALTIME_LOG_MAX_LENGTH,
+      logRetentionSeconds: env.REALTIME_LOG_RETENTION_HOURS * 3600,
+      ticketTtlSeconds: env.REALTIME_TICKET_TTL_SECONDS,
+      maxBufferedBytes: env.REALTIME_MAX_BUFFERED_BYTES,
     };
     this.oidc = oidcProviders(raw);
   }
