@@ -29,6 +29,7 @@ import { MeModule } from './me/me.module.js';
 import { MetricsController } from './metrics/metrics.controller.js';
 import { RateLimitGuard } from './rate-limit/rate-limit.guard.js';
 import { RateLimitModule } from './rate-limit/rate-limit.module.js';
+import { RealtimeHttpModule } from './realtime/realtime-http.module.js';
 import { TimeoutInterceptor } from './timeouts/timeout.interceptor.js';
 import { WorkHttpModule } from './work/work-http.module.js';
 import { WorkspacesHttpModule } from './workspaces/workspaces-http.module.js';
@@ -64,6 +65,7 @@ export class ApiModule {
         AuditHttpModule,
         WorkspacesHttpModule,
         WorkHttpModule,
+        RealtimeHttpModule,
         ...(options.imports ?? []),
       ],
       controllers: [HealthController, MetricsController],
