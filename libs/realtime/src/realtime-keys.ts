@@ -21,9 +21,4 @@ export class RealtimeKeys {
   published(workspaceId: string, eventId: string): string {
     return `${this.prefix}:realtime:{${workspaceId}}:event:${eventId}`;
   }
-
-  /** A WebSocket ticket, by the hash of its secret. */
-  ticket(hash: string): string {
-    return `${this.prefix}:realtime:ticket:${hash}`;
-  }
 }

@@ -23,7 +23,13 @@ export class WsTicketController {
     operationId: 'createWsTicket',
     summary: 'A single-use, short-lived ticket for `/v1/ws?ticket=…`, bound to the caller’s session.',
   })
-  @ApiCreatedResponse({ type: WsTicketDto })
+  @ApiCreatedResponse({
+    type: WsTicketDto,
+    description:
+      'Open `/v1/ws?ticket=<ticket>` (RFC 6455; or send `Sec-WebSocket-Protocol: bearer, <access token>` instead). ' +
+      'Client messages: {type: subscribe|unsubscribe, workspaceId, projectId?}; server messages: subscribed, unsubscribed, ' +
+      '{type: event, event: {id, type, workspaceId, occurredAt, data}}, {type: error, code, message}.',
+  })
   @ApiProblemResponses(401, 403, 429)
   async create(
     @CurrentUser() user: UserPrincipal,
