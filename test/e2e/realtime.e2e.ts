@@ -44,7 +44,13 @@ describe('real-time: SSE and WebSocket across api instances', () => {
   const wsUrl = (api: AppProcess, query = '') => `ws://127.0.0.1:${api.port}/v1/ws${query}`;
   const eventsUrl = (api: AppProcess, workspace = workspaceId) => `${api.url}/v1/workspaces/${workspace}/events`;
 
-  async function call(api: AppProcess, method: string, url: string, token?: string, body?: unknown): Promise<{ status: number; json: Json }> {
+  async function call(
+    api: AppProcess,
+    method: string,
+    url: string,
+    token?: string,
+    body?: unknown,
+  ): Promise<{ status: number; json: Json }> {
     const res = await fetch(`${api.url}${url}`, {
       method,
       headers: {
@@ -61,7 +67,9 @@ describe('real-time: SSE and WebSocket across api instances', () => {
 
   async function person(name: string): Promise<Person> {
     const email = `${name.toLowerCase()}-${randomBytes(4).toString('hex')}@example.test`;
-    expect((await call(apiA, 'POST', '/v1/auth/register', undefined, { email, password: PASSWORD, name })).status).toBe(201);
+    expect((await call(apiA, 'POST', '/v1/auth/register', undefined, { email, password: PASSWORD, name })).status).toBe(
+      201,
+    );
     const { rows } = await db.query<{ id: string }>(
       'UPDATE users SET email_verified_at = now() WHERE email = $1 RETURNING id',
       [email],
@@ -92,7 +100,8 @@ describe('real-time: SSE and WebSocket across api instances', () => {
   const isTaskCreated = (taskId: string) => (m: SseMessage) =>
     m.event === 'task.created' && (JSON.parse(m.data) as { data: { taskId: string } }).data.taskId === taskId;
   const isWsTaskCreated = (taskId: string) => (m: WsMessage) =>
-    m.type === 'event' && (m.event as { type: string; data: Json }).type === 'task.created' &&
+    m.type === 'event' &&
+    (m.event as { type: string; data: Json }).type === 'task.created' &&
     (m.event as { data: Json }).data.taskId === taskId;
 
   beforeAll(async () => {
@@ -155,7 +164,10 @@ describe('real-time: SSE and WebSocket across api instances', () => {
   it('delivers a task created through instance A to an SSE client on B and a WebSocket client on A', async () => {
     const stream = await sse(apiB, viewer.token);
     const ws = await socket(apiA, member.token);
-    expect(await ws.request({ type: 'subscribe', workspaceId }, 'subscribed')).toEqual({ type: 'subscribed', workspaceId });
+    expect(await ws.request({ type: 'subscribe', workspaceId }, 'subscribed')).toEqual({
+      type: 'subscribed',
+      workspaceId,
+    });
 
     const taskId = await createTask(apiA, 'Travels');
 
@@ -290,8 +302,15 @@ describe('real-time: SSE and WebSocket across api instances', () => {
     const witness = await sse(apiB, owner.token);
     const later = await createTask(apiA, 'Later still');
     await witness.waitFor(isTaskCreated(later), 10_000);
-    expect(ws.messages.filter((m) => m.type === 'event' && [after, later].includes(String((m.event as { data: Json }).data.taskId)))).toEqual([]);
-    expect(await ws.request({ type: 'subscribe', workspaceId }, 'error')).toMatchObject({ type: 'error', code: 'not_found' });
+    expect(
+      ws.messages.filter(
+        (m) => m.type === 'event' && [after, later].includes(String((m.event as { data: Json }).data.taskId)),
+      ),
+    ).toEqual([]);
+    expect(await ws.request({ type: 'subscribe', workspaceId }, 'error')).toMatchObject({
+      type: 'error',
+      code: 'not_found',
+    });
   });
 
   it('refuses an upgrade without credentials or with a bad token with 401 before the handshake', async () => {
@@ -307,13 +326,19 @@ describe('real-time: SSE and WebSocket across api instances', () => {
         type: 'application/problem+json',
       });
     }
-    expect((await WsClient.refusal(`ws://127.0.0.1:${apiA.port}/v1/elsewhere`, { protocols: ['bearer', owner.token] })).status).toBe(404);
+    expect(
+      (await WsClient.refusal(`ws://127.0.0.1:${apiA.port}/v1/elsewhere`, { protocols: ['bearer', owner.token] }))
+        .status,
+    ).toBe(404);
   });
 
   it('accepts the bearer subprotocol and selects "bearer"', async () => {
     const ws = await socket(apiA, viewer.token);
     expect(ws.protocol).toBe('bearer');
-    expect(await ws.request({ type: 'subscribe', workspaceId }, 'subscribed')).toEqual({ type: 'subscribed', workspaceId });
+    expect(await ws.request({ type: 'subscribe', workspaceId }, 'subscribed')).toEqual({
+      type: 'subscribed',
+      workspaceId,
+    });
   });
 
   it('accepts a ticket from POST /v1/ws/ticket exactly once', async () => {
@@ -322,7 +347,10 @@ describe('real-time: SSE and WebSocket across api instances', () => {
     const query = `?ticket=${encodeURIComponent(String(issued.json.ticket))}`;
     const ws = await WsClient.connect(wsUrl(apiB, query));
     open.push(ws);
-    expect(await ws.request({ type: 'subscribe', workspaceId }, 'subscribed')).toEqual({ type: 'subscribed', workspaceId });
+    expect(await ws.request({ type: 'subscribe', workspaceId }, 'subscribed')).toEqual({
+      type: 'subscribed',
+      workspaceId,
+    });
     expect((await WsClient.refusal(wsUrl(apiA, query))).status).toBe(401);
     expect((await call(apiA, 'POST', '/v1/ws/ticket')).status).toBe(401);
   });

@@ -69,7 +69,9 @@ export class SseClient {
         }
         resolve(new SseClient(request, response));
       });
-      request.setTimeout(options.timeoutMs ?? 10_000, () => request.destroy(new Error('no answer to the stream request')));
+      request.setTimeout(options.timeoutMs ?? 10_000, () =>
+        request.destroy(new Error('no answer to the stream request')),
+      );
       request.on('error', reject);
     });
   }
@@ -91,7 +93,8 @@ export class SseClient {
       if (found) return found;
       if (this.isEnded) throw new Error('the event stream ended before the expected message arrived');
       const left = deadline - Date.now();
-      if (left <= 0) throw new Error(`no matching SSE message within ${timeoutMs} ms; got ${JSON.stringify(this.messages)}`);
+      if (left <= 0)
+        throw new Error(`no matching SSE message within ${timeoutMs} ms; got ${JSON.stringify(this.messages)}`);
       await this.change(left);
     }
   }

@@ -103,9 +103,11 @@ export class WsClient {
     for (;;) {
       const found = this.messages.slice(from).find(match);
       if (found) return found;
-      if (this.isClosed) throw new Error(`the socket closed before the expected message; got ${JSON.stringify(this.messages)}`);
+      if (this.isClosed)
+        throw new Error(`the socket closed before the expected message; got ${JSON.stringify(this.messages)}`);
       const left = deadline - Date.now();
-      if (left <= 0) throw new Error(`no matching message within ${timeoutMs} ms; got ${JSON.stringify(this.messages)}`);
+      if (left <= 0)
+        throw new Error(`no matching message within ${timeoutMs} ms; got ${JSON.stringify(this.messages)}`);
       await this.change(left);
     }
   }

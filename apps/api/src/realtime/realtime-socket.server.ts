@@ -63,7 +63,11 @@ export class RealtimeSocketServer implements OnApplicationBootstrap, OnApplicati
     if (this.hub.isDraining) return refuse(socket, 503, 'The instance is shutting down; reconnect.');
     const principal = await this.authenticator.authenticate(request, url);
     if (!principal) {
-      return refuse(socket, 401, 'A valid ticket (?ticket=) or access token (subprotocol "bearer, <token>") is required.');
+      return refuse(
+        socket,
+        401,
+        'A valid ticket (?ticket=) or access token (subprotocol "bearer, <token>") is required.',
+      );
     }
     if (socket.destroyed) return;
     this.wss.handleUpgrade(request, socket, head, (ws) => {

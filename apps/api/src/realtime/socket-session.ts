@@ -2,7 +2,13 @@ import type { Logger } from '@nestjs/common';
 import { type RawData, WebSocket } from 'ws';
 import { isUuid } from '@groundwork/platform';
 import type { Principal } from '../auth/principal.js';
-import type { EncodedEvent, LiveConnection, RealtimeHub, RevocationReason, WorkspaceSubscriber } from './realtime-hub.js';
+import type {
+  EncodedEvent,
+  LiveConnection,
+  RealtimeHub,
+  RevocationReason,
+  WorkspaceSubscriber,
+} from './realtime-hub.js';
 
 /** Close codes (RFC 6455 §7.4.1). */
 export const CLOSE = {
@@ -132,7 +138,11 @@ export class SocketSession implements LiveConnection {
       return this.invalid('invalid_json', 'The message is not valid JSON.');
     }
     const parsed = this.parse(message);
-    if (typeof parsed === 'string') return this.invalid(parsed === 'unknown' ? 'unknown_type' : 'invalid_message', parsed === 'unknown' ? 'Known message types: subscribe, unsubscribe.' : parsed);
+    if (typeof parsed === 'string')
+      return this.invalid(
+        parsed === 'unknown' ? 'unknown_type' : 'invalid_message',
+        parsed === 'unknown' ? 'Known message types: subscribe, unsubscribe.' : parsed,
+      );
     if (parsed.type === 'subscribe') await this.subscribe(parsed.workspaceId, parsed.projectId);
     else this.unsubscribe(parsed.workspaceId, parsed.projectId);
   }

@@ -2,7 +2,13 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { isUuid } from '@groundwork/platform';
 import { compareStreamIds, type Resumption } from '@groundwork/realtime';
 import type { Principal } from '../auth/principal.js';
-import type { EncodedEvent, LiveConnection, RealtimeHub, RevocationReason, WorkspaceSubscriber } from './realtime-hub.js';
+import type {
+  EncodedEvent,
+  LiveConnection,
+  RealtimeHub,
+  RevocationReason,
+  WorkspaceSubscriber,
+} from './realtime-hub.js';
 
 export interface SseStreamOptions {
   workspaceId: string;

@@ -21,7 +21,10 @@ type RealtimeEventType = SubscribedEvent<'realtime'>;
  * nothing twice). The api instances fan it out to their SSE and WebSocket clients.
  */
 @Processor(QUEUES.realtime, workerOptions(QUEUES.realtime))
-export class RealtimeProcessor extends DrainingWorkerHost<EventJob<RealtimeEventType>> implements OnApplicationShutdown {
+export class RealtimeProcessor
+  extends DrainingWorkerHost<EventJob<RealtimeEventType>>
+  implements OnApplicationShutdown
+{
   private readonly connection: Redis;
   private readonly publisher: RealtimePublisher;
 
