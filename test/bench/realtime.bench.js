@@ -50,6 +50,7 @@ const LOAD = {
   eventsPerSec: knob('BENCH_EVENTS_PER_SEC', 100),
   durationSec: knob('BENCH_DURATION', 10),
 };
+const PROJECTS = 10;
 const USER = { email: 'realtime-bench@example.com', password: 'correct horse battery staple', name: 'Bench' };
 
 const cleanup = new Cleanup();
@@ -165,18 +166,25 @@ async function main() {
       body: JSON.stringify({ name: 'Bench', slug: 'bench' }),
     })
   );
-  const project = /** @type {{ id: string }} */ (
-    await api(`${base}/v1/workspaces/${workspace.id}/projects`, {
-      method: 'POST',
-      token,
-      body: JSON.stringify({ name: 'Bench', key: 'BENCH' }),
-    })
-  );
+  // Task numbers are gapless per project (a row lock): spread the creates over several projects.
+  /** @type {string[]} */
+  const projectIds = [];
+  for (let i = 0; i < PROJECTS; i += 1) {
+    const project = /** @type {{ id: string }} */ (
+      await api(`${base}/v1/workspaces/${workspace.id}/projects`, {
+        method: 'POST',
+        token,
+        body: JSON.stringify({ name: `Bench ${i}`, key: `BENCH${String.fromCharCode(65 + i)}` }),
+      })
+    );
+    projectIds.push(project.id);
+  }
+  let created = 0;
   const createTask = (/** @type {string} */ title) =>
     api(`${base}/v1/workspaces/${workspace.id}/tasks`, {
       method: 'POST',
       token,
-      body: JSON.stringify({ projectId: project.id, title }),
+      body: JSON.stringify({ projectId: projectIds[created++ % PROJECTS], title }),
     });
   // Warm the whole path (JIT, connection pools, the worker's queues) before measuring.
   for (let i = 0; i < 20; i += 1) await createTask(`warm-up ${i}`);
@@ -212,11 +220,18 @@ async function main() {
   /** @type {Promise<unknown>[]} */
   const inFlight = [];
   let failedCreates = 0;
+  /** @type {string | undefined} */
+  let firstFailure;
   for (let i = 0; i < total && !stopping; i += 1) {
     const due = started + i * intervalMs;
     const wait = due - performance.now();
     if (wait > 0) await sleep(wait);
-    inFlight.push(createTask(`task ${i}`).catch(() => (failedCreates += 1)));
+    inFlight.push(
+      createTask(`task ${i}`).catch((/** @type {unknown} */ error) => {
+        failedCreates += 1;
+        firstFailure ??= error instanceof Error ? error.message : String(error);
+      }),
+    );
   }
   await Promise.all(inFlight);
   const sendSec = (performance.now() - started) / 1000;
@@ -235,12 +250,13 @@ async function main() {
   const relay = relayDelay(await httpGet(`http://127.0.0.1:${workerPort}/metrics`, 5000).then((r) => r.body));
   await Promise.all([app.stop(), worker.stop()]);
 
-  const created = total - failedCreates;
+  const delivered = total - failedCreates;
   /** @param {string} name @param {{ received: number, p50: number, p95: number, p99: number, max: number }} r @param {number} n */
-  const row = (name, r, n) => [name, n, r.received, created * n, r.p50, r.p95, r.p99, r.max];
+  const row = (name, r, n) => [name, n, r.received, delivered * n, r.p50, r.p95, r.p99, r.max];
   console.log(
     `\nReal-time fan-out: ${LOAD.sse} SSE + ${LOAD.ws} WebSocket clients on one api, ` +
-      `${created} task.created events in ${round(sendSec, 1)} s (${round(created / sendSec)} /s), ${os.cpus().length} cores\n`,
+      `${delivered} task.created events in ${round(sendSec, 1)} s (${round(delivered / sendSec)} /s), ${os.cpus().length} cores, ` +
+      `load average ${os.loadavg()[0].toFixed(1)}\n`,
   );
   console.log(
     formatTable([
@@ -253,6 +269,7 @@ async function main() {
     `\napi RSS: ${round(rssBefore, 1)} MiB before, ${round(rssConnected, 1)} MiB with ${connections} connections ` +
       `(${round(((rssConnected - rssBefore) * 1024) / connections, 1)} KiB per connection), ${round(rssLoaded, 1)} MiB after the load`,
   );
+  if (failedCreates > 0) console.log(`${failedCreates} task creates failed; the first: ${firstFailure}`);
   console.log(`connecting took ${round(connectMs)} ms; connections closed early: ${report.closedEarly}`);
   console.log(
     `CPU during the load (cores): api ${round(cores.api, 2)}, worker ${round(cores.worker, 2)}, clients ${round(cores.clients, 2)}`,

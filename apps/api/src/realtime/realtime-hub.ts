@@ -20,11 +20,14 @@ import type { Principal } from '../auth/principal.js';
 /** Why a subscription ended from the server's side. */
 export type RevocationReason = 'membership_ended' | 'workspace_deleted';
 
-/** One event, encoded once per instance for every connection that receives it. */
+/**
+ * One event, encoded once per instance for every connection that receives it: the frames are
+ * Buffers, so thousands of sockets write the same bytes without converting a string each.
+ */
 export class EncodedEvent {
   private json?: string;
-  private sse?: string;
-  private ws?: string;
+  private sse?: Buffer;
+  private ws?: Buffer;
 
   constructor(readonly published: PublishedEvent) {}
 
@@ -33,13 +36,13 @@ export class EncodedEvent {
   }
 
   /** An SSE message: `id`, `event` and one `data` line (JSON has no raw newlines). */
-  get sseFrame(): string {
+  get sseFrame(): Buffer {
     const { id, type } = this.published.event;
-    return (this.sse ??= `id: ${id}\nevent: ${type}\ndata: ${this.eventJson}\n\n`);
+    return (this.sse ??= Buffer.from(`id: ${id}\nevent: ${type}\ndata: ${this.eventJson}\n\n`));
   }
 
-  get wsMessage(): string {
-    return (this.ws ??= `{"type":"event","event":${this.eventJson}}`);
+  get wsMessage(): Buffer {
+    return (this.ws ??= Buffer.from(`{"type":"event","event":${this.eventJson}}`));
   }
 }
 

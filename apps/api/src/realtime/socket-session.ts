@@ -100,13 +100,14 @@ export class SocketSession implements LiveConnection {
     this.socket.on('close', () => this.close());
   }
 
-  send(text: string): void {
+  /** Sends a text message (a Buffer holds its UTF-8 bytes, shared between connections). */
+  send(text: string | Buffer): void {
     if (this.closed || this.socket.readyState !== WebSocket.OPEN) return;
     if (this.socket.bufferedAmount > this.limits.maxBufferedBytes) {
       this.closeNow(CLOSE.tryAgainLater, 'slow consumer');
       return;
     }
-    this.socket.send(text);
+    this.socket.send(text, { binary: false });
   }
 
   revoked(subscription: SocketSubscription, reason: RevocationReason): void {

@@ -123,7 +123,7 @@ export class SseStream implements WorkspaceSubscriber, LiveConnection {
     this.end();
   }
 
-  private write(chunk: string): void {
+  private write(chunk: string | Buffer): void {
     if (this.closed) return;
     this.response.write(chunk);
     if (this.response.writableLength > this.options.maxBufferedBytes) {
