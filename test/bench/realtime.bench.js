@@ -18,7 +18,7 @@
  * BENCH_DURATION (10 s).
  */
 import { fork } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -133,6 +133,7 @@ async function main() {
       name: 'api',
       script: 'dist/api/main.js',
       env,
+      nodeArgs: process.env.BENCH_CPU_PROF_DIR ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF_DIR}`] : [],
       readyUrl: `http://127.0.0.1:${port}/health/ready`,
       logFile: path.join(workDir, 'api.log'),
       cleanup,
@@ -269,7 +270,14 @@ async function main() {
     `\napi RSS: ${round(rssBefore, 1)} MiB before, ${round(rssConnected, 1)} MiB with ${connections} connections ` +
       `(${round(((rssConnected - rssBefore) * 1024) / connections, 1)} KiB per connection), ${round(rssLoaded, 1)} MiB after the load`,
   );
-  if (failedCreates > 0) console.log(`${failedCreates} task creates failed; the first: ${firstFailure}`);
+  if (failedCreates > 0) {
+    console.log(`${failedCreates} task creates failed; the first: ${firstFailure}`);
+    const requestId = /"requestId":"([^"]+)"/.exec(firstFailure ?? '')?.[1];
+    const logged = readFileSync(path.join(workDir, 'api.log'), 'utf8')
+      .split('\n')
+      .filter((line) => requestId !== undefined && line.includes(requestId));
+    if (logged.length > 0) console.log(`the api logged for it:\n${logged.join('\n').slice(0, 3000)}`);
+  }
   console.log(`connecting took ${round(connectMs)} ms; connections closed early: ${report.closedEarly}`);
   console.log(
     `CPU during the load (cores): api ${round(cores.api, 2)}, worker ${round(cores.worker, 2)}, clients ${round(cores.clients, 2)}`,

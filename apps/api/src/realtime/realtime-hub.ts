@@ -46,11 +46,15 @@ export class EncodedEvent {
   }
 }
 
+/** Events that change who may see a workspace's events. */
+const ACCESS_CHANGES = new Set(['member.removed', 'member.role_changed', 'workspace.deleted']);
+
 /** A local consumer of one workspace's events: an SSE stream, or one WebSocket subscription. */
 export interface WorkspaceSubscriber {
   readonly workspaceId: string;
   readonly principal: Principal;
-  deliver(event: EncodedEvent): void;
+  /** Events of this workspace, in publish order (several when they arrived together). */
+  deliver(events: readonly EncodedEvent[]): void;
   /** The caller may no longer see the workspace: stop at once. */
   revoke(reason: RevocationReason): void;
 }
@@ -66,7 +70,9 @@ export interface LiveConnection {
 /**
  * The instance's real-time switchboard. ONE Redis subscriber connection receives every
  * published event of the deployment; the hub hands each to the local subscribers of its
- * workspace, encoded once. Membership changes carried by the events themselves
+ * workspace, encoded once. Events that arrive while the loop is busy are handed over together
+ * (one batch per turn of the event loop), so under load a connection gets one socket write for
+ * several events instead of one each. Membership changes carried by the events themselves
  * (`member.removed`, `member.role_changed`, `workspace.deleted`) end the affected
  * subscriptions before anything else is delivered. On drain every connection is ended with a
  * reconnect hint, so open streams do not hold the server open.
@@ -82,6 +88,9 @@ export class RealtimeHub implements OnApplicationBootstrap, OnModuleDestroy, OnA
   private reader?: Redis;
   private log?: RealtimeEventLog;
   private draining = false;
+  /** Events received in this turn of the event loop, delivered together on the next. */
+  private batch: PublishedEvent[] = [];
+  private flushScheduled = false;
 
   constructor(
     private readonly redis: RedisService,
@@ -171,14 +180,46 @@ export class RealtimeHub implements OnApplicationBootstrap, OnModuleDestroy, OnA
       this.logger.warn('ignored a malformed real-time message');
       return;
     }
-    const { event } = published;
-    const local = this.subscribers.get(event.workspaceId);
-    if (!local) return;
-    this.applyAccessChange(published, local);
-    const encoded = new EncodedEvent(published);
+    if (!this.subscribers.has(published.event.workspaceId)) return;
+    this.batch.push(published);
+    if (!this.flushScheduled) {
+      this.flushScheduled = true;
+      setImmediate(() => this.flush());
+    }
+  }
+
+  private flush(): void {
+    this.flushScheduled = false;
+    const batch = this.batch;
+    this.batch = [];
+    const byWorkspace = new Map<string, PublishedEvent[]>();
+    for (const published of batch) {
+      const list = byWorkspace.get(published.event.workspaceId);
+      if (list) list.push(published);
+      else byWorkspace.set(published.event.workspaceId, [published]);
+    }
+    for (const [workspaceId, events] of byWorkspace) {
+      let segment: EncodedEvent[] = [];
+      for (const published of events) {
+        if (ACCESS_CHANGES.has(published.event.type)) {
+          // What came before the change still reaches everyone; what follows, only those left.
+          this.deliver(workspaceId, segment);
+          segment = [];
+          const local = this.subscribers.get(workspaceId);
+          if (local) this.applyAccessChange(published, local);
+        }
+        segment.push(new EncodedEvent(published));
+      }
+      this.deliver(workspaceId, segment);
+    }
+  }
+
+  private deliver(workspaceId: string, events: EncodedEvent[]): void {
+    const local = this.subscribers.get(workspaceId);
+    if (!local || events.length === 0) return;
     for (const subscriber of [...local]) {
       try {
-        subscriber.deliver(encoded);
+        subscriber.deliver(events);
       } catch (error) {
         this.logger.warn({ err: error }, 'a real-time subscriber failed to take an event');
       }

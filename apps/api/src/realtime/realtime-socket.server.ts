@@ -74,6 +74,7 @@ export class RealtimeSocketServer implements OnApplicationBootstrap, OnApplicati
       const { maxBufferedBytes } = this.config.realtime;
       new SocketSession(
         ws,
+        socket,
         principal,
         this.hub,
         { maxBufferedBytes, maxSubscriptions: 50, maxInvalidPerMinute: 10 },

@@ -1,3 +1,4 @@
+import type { Duplex } from 'node:stream';
 import type { Logger } from '@nestjs/common';
 import { type RawData, WebSocket } from 'ws';
 import { isUuid } from '@groundwork/platform';
@@ -46,13 +47,15 @@ class SocketSubscription implements WorkspaceSubscriber {
     readonly principal: Principal,
   ) {}
 
-  deliver(event: EncodedEvent): void {
-    if (!this.whole) {
-      // Only events that name a project can match a project filter (task.created, project.*).
-      const projectId = event.published.event.data.projectId;
-      if (typeof projectId !== 'string' || !this.projects.has(projectId)) return;
-    }
-    this.session.send(event.wsMessage);
+  deliver(events: readonly EncodedEvent[]): void {
+    const wanted = this.whole
+      ? events
+      : events.filter((event) => {
+          // Only events that name a project can match a project filter (task.created, project.*).
+          const projectId = event.published.event.data.projectId;
+          return typeof projectId === 'string' && this.projects.has(projectId);
+        });
+    this.session.sendAll(wanted.map((event) => event.wsMessage));
   }
 
   revoke(reason: RevocationReason): void {
@@ -75,6 +78,8 @@ export class SocketSession implements LiveConnection {
 
   constructor(
     private readonly socket: WebSocket,
+    /** The TCP socket under `socket`: corked around a batch, so several messages leave in one write. */
+    private readonly transport: Duplex,
     private readonly principal: Principal,
     private readonly hub: RealtimeHub,
     private readonly limits: SocketLimits,
@@ -108,6 +113,17 @@ export class SocketSession implements LiveConnection {
       return;
     }
     this.socket.send(text, { binary: false });
+  }
+
+  /** Sends several text messages with one socket write. */
+  sendAll(messages: readonly Buffer[]): void {
+    if (messages.length === 0) return;
+    this.transport.cork();
+    try {
+      for (const message of messages) this.send(message);
+    } finally {
+      this.transport.uncork();
+    }
   }
 
   revoked(subscription: SocketSubscription, reason: RevocationReason): void {

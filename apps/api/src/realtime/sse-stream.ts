@@ -93,20 +93,25 @@ export class SseStream implements WorkspaceSubscriber, LiveConnection {
     }
     const held = this.pending ?? [];
     this.pending = undefined;
-    for (const event of held) this.deliver(event);
+    this.deliver(held);
   }
 
-  deliver(event: EncodedEvent): void {
+  deliver(events: readonly EncodedEvent[]): void {
     if (this.closed) return;
     if (this.pending) {
-      this.pending.push(event);
+      this.pending.push(...events);
       return;
     }
-    if (this.lastStreamId !== undefined) {
-      if (compareStreamIds(event.published.streamId, this.lastStreamId) <= 0) return;
-      this.lastStreamId = undefined;
+    // One socket write for the whole batch.
+    this.response.cork();
+    for (const event of events) {
+      if (this.lastStreamId !== undefined) {
+        if (compareStreamIds(event.published.streamId, this.lastStreamId) <= 0) continue;
+        this.lastStreamId = undefined;
+      }
+      this.write(event.sseFrame);
     }
-    this.write(event.sseFrame);
+    this.response.uncork();
   }
 
   revoke(reason: RevocationReason): void {
