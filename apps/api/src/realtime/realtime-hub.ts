@@ -114,7 +114,7 @@ export class RealtimeHub implements OnApplicationBootstrap, OnModuleDestroy, OnA
     for (const connection of [this.subscriber, this.reader]) {
       connection.on('error', (error: Error) => this.logger.debug({ err: error }, 'real-time redis connection error'));
     }
-    this.subscriber.on('message', (_channel: string, message: string) => this.onMessage(message));
+    this.subscriber.on('message', (_channel: string, message: string) => this.receive(message));
     // Not awaited: a Redis outage must not keep the api from starting (ioredis resubscribes).
     this.subscriber.subscribe(this.keys.channel).catch((error: unknown) => {
       this.logger.warn({ err: error }, 'could not subscribe to the real-time channel yet');
@@ -174,7 +174,8 @@ export class RealtimeHub implements OnApplicationBootstrap, OnModuleDestroy, OnA
     return { connections: this.connections.size, subscriptions };
   }
 
-  private onMessage(message: string): void {
+  /** A message of the real-time channel: queued for delivery on the next turn of the event loop. */
+  receive(message: string): void {
     const published = parsePublishedEvent(message);
     if (!published) {
       this.logger.warn('ignored a malformed real-time message');
