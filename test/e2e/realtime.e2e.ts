@@ -122,6 +122,7 @@ describe('real-time: SSE and WebSocket across api instances', () => {
       OUTBOX_POLL_INTERVAL_MS: '100',
       REALTIME_HEARTBEAT_MS: '250',
       REALTIME_RETRY_MS: '1500',
+      REALTIME_SESSION_CHECK_MS: '250',
     };
     [apiA, apiB, worker] = await Promise.all([
       AppProcess.start('api', { env, waitFor: 'ready' }),
@@ -311,6 +312,23 @@ describe('real-time: SSE and WebSocket across api instances', () => {
       type: 'error',
       code: 'not_found',
     });
+  });
+
+  it('closes the WebSocket (1008) and ends the SSE stream of a session that logs out', async () => {
+    const leaving = await person('Logout');
+    await db.query(
+      `INSERT INTO memberships (workspace_id, user_id, role, updated_at) VALUES ($1, $2, 'viewer', now())`,
+      [workspaceId, leaving.id],
+    );
+    const ws = await socket(apiB, leaving.token);
+    await ws.request({ type: 'subscribe', workspaceId }, 'subscribed');
+    const stream = await sse(apiA, leaving.token);
+
+    expect((await call(apiA, 'POST', '/v1/auth/logout', leaving.token)).status).toBe(204);
+    // Sessions are cached for up to 2 s per instance (API.md: refused within 5 s), checked every 250 ms here.
+    expect(await ws.waitForClose(5_000)).toEqual({ code: 1008, reason: 'session ended' });
+    await stream.waitForEnd(5_000);
+    expect(stream.ofType('revoked').map((m) => JSON.parse(m.data))).toEqual([{ reason: 'session_ended' }]);
   });
 
   it('refuses an upgrade without credentials or with a bad token with 401 before the handshake', async () => {

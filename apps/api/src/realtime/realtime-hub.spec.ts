@@ -1,4 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
+import type { SessionsService } from '@groundwork/identity';
 import type { AppConfig, HttpDrainService, RedisService } from '@groundwork/platform';
 import type { RealtimeEvent } from '@groundwork/realtime';
 import type { WorkspaceAccess } from '@groundwork/workspaces';
@@ -14,7 +15,7 @@ const BOB = '01900000-0000-7000-8000-00000000000b';
 function hub(): RealtimeHub {
   const config = { redis: { keyPrefix: 'test' }, realtime: {}, service: 'api' } as unknown as AppConfig;
   const drain = { onDrain: () => undefined } as unknown as HttpDrainService;
-  return new RealtimeHub({} as RedisService, config, {} as WorkspaceAccess, drain);
+  return new RealtimeHub({} as RedisService, config, {} as WorkspaceAccess, {} as SessionsService, drain);
 }
 
 class Recorder implements WorkspaceSubscriber {

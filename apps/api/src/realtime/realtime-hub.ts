@@ -14,11 +14,12 @@ import {
   RealtimeKeys,
   type Resumption,
 } from '@groundwork/realtime';
+import { SessionsService } from '@groundwork/identity';
 import { roleAllows, WorkspaceAccess } from '@groundwork/workspaces';
 import type { Principal } from '../auth/principal.js';
 
 /** Why a subscription ended from the server's side. */
-export type RevocationReason = 'membership_ended' | 'workspace_deleted';
+export type RevocationReason = 'membership_ended' | 'workspace_deleted' | 'session_ended';
 
 /**
  * One event, encoded once per instance for every connection that receives it: the frames are
@@ -61,6 +62,9 @@ export interface WorkspaceSubscriber {
 
 /** A long-lived connection the hub keeps alive (heartbeats, pings) and ends on drain. */
 export interface LiveConnection {
+  readonly principal: Principal;
+  /** The caller's session ended (logout, password reset, token reuse): end the connection. */
+  sessionEnded(): void;
   /** Called every heartbeat interval (SSE comment, WebSocket ping). */
   heartbeat(): void;
   /** The process is shutting down: end with a reconnect hint. */
@@ -88,6 +92,7 @@ export class RealtimeHub implements OnApplicationBootstrap, OnModuleDestroy, OnA
   private reader?: Redis;
   private log?: RealtimeEventLog;
   private draining = false;
+  private checkingSessions = false;
   /** Events received in this turn of the event loop, delivered together on the next. */
   private batch: PublishedEvent[] = [];
   private flushScheduled = false;
@@ -96,6 +101,7 @@ export class RealtimeHub implements OnApplicationBootstrap, OnModuleDestroy, OnA
     private readonly redis: RedisService,
     private readonly config: AppConfig,
     private readonly access: WorkspaceAccess,
+    private readonly sessions: SessionsService,
     drain: HttpDrainService,
   ) {
     this.keys = new RealtimeKeys(config.redis.keyPrefix);
@@ -119,9 +125,10 @@ export class RealtimeHub implements OnApplicationBootstrap, OnModuleDestroy, OnA
     this.subscriber.subscribe(this.keys.channel).catch((error: unknown) => {
       this.logger.warn({ err: error }, 'could not subscribe to the real-time channel yet');
     });
-    const { heartbeatMs, wsPingMs } = this.config.realtime;
+    const { heartbeatMs, wsPingMs, sessionCheckMs } = this.config.realtime;
     this.timers.push(setInterval(() => this.beat('sse'), heartbeatMs).unref());
     this.timers.push(setInterval(() => this.beat('ws'), wsPingMs).unref());
+    this.timers.push(setInterval(() => void this.checkSessions(), sessionCheckMs).unref());
   }
 
   /** Registers a local subscriber; returns how to remove it. */
@@ -265,6 +272,34 @@ export class RealtimeHub implements OnApplicationBootstrap, OnModuleDestroy, OnA
       } catch (error) {
         this.logger.debug({ err: error }, 'heartbeat failed');
       }
+    }
+  }
+
+  /**
+   * A request's credential is checked on every request; a stream's only at its start. So the
+   * sessions behind open connections are looked at again (each distinct session once, through
+   * the sessions service's short cache), and the connections of ended ones are closed.
+   */
+  private async checkSessions(): Promise<void> {
+    if (this.checkingSessions) return;
+    this.checkingSessions = true;
+    try {
+      const bySession = new Map<string, LiveConnection[]>();
+      for (const connection of this.connections.keys()) {
+        const { principal } = connection;
+        if (principal.kind !== 'user') continue;
+        const key = `${principal.sessionId} ${principal.userId}`;
+        const list = bySession.get(key);
+        if (list) list.push(connection);
+        else bySession.set(key, [connection]);
+      }
+      for (const [key, connections] of bySession) {
+        const [sessionId = '', userId = ''] = key.split(' ');
+        const active = await this.sessions.isActiveFor(sessionId, userId).catch(() => true);
+        if (!active) for (const connection of connections) connection.sessionEnded();
+      }
+    } finally {
+      this.checkingSessions = false;
     }
   }
 

@@ -80,7 +80,7 @@ export class SocketSession implements LiveConnection {
     private readonly socket: WebSocket,
     /** The TCP socket under `socket`: corked around a batch, so several messages leave in one write. */
     private readonly transport: Duplex,
-    private readonly principal: Principal,
+    readonly principal: Principal,
     private readonly hub: RealtimeHub,
     private readonly limits: SocketLimits,
     private readonly logger: Logger,
@@ -131,6 +131,10 @@ export class SocketSession implements LiveConnection {
     this.subscriptions.delete(subscription.workspaceId);
     subscription.remove();
     this.send(JSON.stringify({ type: 'unsubscribed', workspaceId: subscription.workspaceId, reason }));
+  }
+
+  sessionEnded(): void {
+    this.closeNow(CLOSE.policyViolation, 'session ended');
   }
 
   heartbeat(): void {

@@ -120,6 +120,10 @@ export class SseStream implements WorkspaceSubscriber, LiveConnection {
     this.end();
   }
 
+  sessionEnded(): void {
+    this.revoke('session_ended');
+  }
+
   heartbeat(): void {
     this.write(': heartbeat\n\n');
   }

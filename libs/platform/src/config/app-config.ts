@@ -78,6 +78,7 @@ export class AppConfig {
     heartbeatMs: number;
     retryMs: number;
     wsPingMs: number;
+    sessionCheckMs: number;
     logMaxLength: number;
     logRetentionSeconds: number;
     ticketTtlSeconds: number;
@@ -149,6 +150,7 @@ export class AppConfig {
       heartbeatMs: env.REALTIME_HEARTBEAT_MS,
       retryMs: env.REALTIME_RETRY_MS,
       wsPingMs: env.REALTIME_WS_PING_MS,
+      sessionCheckMs: env.REALTIME_SESSION_CHECK_MS,
       logMaxLength: env.REALTIME_LOG_MAX_LENGTH,
       logRetentionSeconds: env.REALTIME_LOG_RETENTION_HOURS * 3600,
       ticketTtlSeconds: env.REALTIME_TICKET_TTL_SECONDS,

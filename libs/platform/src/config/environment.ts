@@ -260,6 +260,12 @@ export class Environment {
   @Min(1)
   REALTIME_LOG_RETENTION_HOURS = 24;
 
+  /** How often open SSE and WebSocket connections re-check that their session is still live (logout, reset). */
+  @Transform(toInt)
+  @IsInt()
+  @Min(100)
+  REALTIME_SESSION_CHECK_MS = 5000;
+
   /** Lifetime of a single-use WebSocket ticket. */
   @Transform(toInt)
   @IsInt()
