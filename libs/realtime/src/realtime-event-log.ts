@@ -3,7 +3,9 @@ import type { RealtimeKeys } from './realtime-keys.js';
 import { type PublishedEvent, parsePublishedEvent } from './realtime-event.js';
 
 /** What a resuming client missed since its last event, or that it must reload. */
-export type Resumption = { kind: 'replay'; events: PublishedEvent[] } | { kind: 'resync' };
+export type Resumption =
+  /** `position` is the log position of the client's last event: anything at or before it, it has. */
+  { kind: 'replay'; position: string; events: PublishedEvent[] } | { kind: 'resync' };
 
 /** Reads a workspace's bounded event log: how SSE clients resume after `Last-Event-ID`. */
 export class RealtimeEventLog {
@@ -32,6 +34,6 @@ export class RealtimeEventLog {
       const parsed = json === undefined ? undefined : parsePublishedEvent(`{"streamId":"${id}","event":${json}}`);
       if (parsed) events.push(parsed);
     }
-    return { kind: 'replay', events };
+    return { kind: 'replay', position: streamId, events };
   }
 }

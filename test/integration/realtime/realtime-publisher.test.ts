@@ -79,8 +79,16 @@ describe('RealtimePublisher and RealtimeEventLog on Redis', () => {
     const live = await published(5);
 
     expect(live.map((p) => p.event.id)).toEqual(events.map((e) => e.id));
-    expect(await log.since(workspaceId, events[1]!.id)).toEqual({ kind: 'replay', events: live.slice(2) });
-    expect(await log.since(workspaceId, events[4]!.id)).toEqual({ kind: 'replay', events: [] });
+    expect(await log.since(workspaceId, events[1]!.id)).toEqual({
+      kind: 'replay',
+      position: live[1]!.streamId,
+      events: live.slice(2),
+    });
+    expect(await log.since(workspaceId, events[4]!.id)).toEqual({
+      kind: 'replay',
+      position: live[4]!.streamId,
+      events: [],
+    });
   });
 
   it('asks for a resync after an event of another workspace, an unknown one, or one trimmed from the log', async () => {

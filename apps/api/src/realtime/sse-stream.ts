@@ -84,6 +84,7 @@ export class SseStream implements WorkspaceSubscriber, LiveConnection {
     if (resumption.kind === 'resync') {
       this.write(`event: resync\ndata: {"reason":"last_event_id_unknown"}\n\n`);
     } else {
+      this.lastStreamId = resumption.position;
       for (const published of resumption.events) {
         this.lastStreamId = published.streamId;
         this.write(
