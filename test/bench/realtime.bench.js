@@ -133,7 +133,9 @@ async function main() {
       name: 'api',
       script: 'dist/api/main.js',
       env,
-      nodeArgs: process.env.BENCH_CPU_PROF_DIR ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF_DIR}`] : [],
+      nodeArgs: process.env.BENCH_CPU_PROF_DIR
+        ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF_DIR}`]
+        : [],
       readyUrl: `http://127.0.0.1:${port}/health/ready`,
       logFile: path.join(workDir, 'api.log'),
       cleanup,
@@ -230,7 +232,8 @@ async function main() {
     inFlight.push(
       createTask(`task ${i}`).catch((/** @type {unknown} */ error) => {
         failedCreates += 1;
-        firstFailure ??= error instanceof Error ? error.message : String(error);
+        const cause = error instanceof Error && error.cause instanceof Error ? ` (${error.cause.message})` : '';
+        firstFailure ??= error instanceof Error ? `${error.message}${cause}` : String(error);
       }),
     );
   }
