@@ -29,6 +29,7 @@ import { MeModule } from './me/me.module.js';
 import { MetricsController } from './metrics/metrics.controller.js';
 import { RateLimitGuard } from './rate-limit/rate-limit.guard.js';
 import { RateLimitModule } from './rate-limit/rate-limit.module.js';
+import { RealtimeHttpModule } from './realtime/realtime-http.module.js';
 import { TimeoutInterceptor } from './timeouts/timeout.interceptor.js';
 import { WorkHttpModule } from './work/work-http.module.js';
 import { WebhooksHttpModule } from './webhooks/webhooks-http.module.js';
@@ -66,6 +67,7 @@ export class ApiModule {
         WorkspacesHttpModule,
         WorkHttpModule,
         WebhooksHttpModule,
+        RealtimeHttpModule,
         ...(options.imports ?? []),
       ],
       controllers: [HealthController, MetricsController],

@@ -16,6 +16,7 @@ import { MaintenanceModule } from './maintenance/maintenance.module.js';
 import { OutboxModule } from './outbox/outbox.module.js';
 import { OpsHttpServer } from './ops/ops-http.server.js';
 import { WebhooksWorkerModule } from './webhooks/webhooks-worker.module.js';
+import { RealtimeModule } from './realtime/realtime.module.js';
 
 @Module({
   imports: [
@@ -33,6 +34,7 @@ import { WebhooksWorkerModule } from './webhooks/webhooks-worker.module.js';
     EmailModule,
     MaintenanceModule,
     WebhooksWorkerModule,
+    RealtimeModule,
   ],
   providers: [OpsHttpServer],
 })

@@ -619,6 +619,17 @@ export type DeliveryDetailDto = {
     attemptLog: Array<AttemptDto>;
 };
 
+export type WsTicketDto = {
+    /**
+     * Single use: connect to `/v1/ws?ticket=<ticket>`.
+     */
+    ticket: string;
+    /**
+     * Seconds until the ticket expires.
+     */
+    expiresIn: number;
+};
+
 export type FieldErrorDto = {
     field: string;
     message: string;
@@ -3525,3 +3536,85 @@ export type RedeliverWebhookDeliveryResponses = {
      */
     202: unknown;
 };
+
+export type StreamWorkspaceEventsData = {
+    body?: never;
+    headers?: {
+        /**
+         * The id of the last event received: resume after it.
+         */
+        'Last-Event-ID'?: string;
+    };
+    path: {
+        workspaceId: string;
+    };
+    query?: never;
+    url: '/v1/workspaces/{workspaceId}/events';
+};
+
+export type StreamWorkspaceEventsErrors = {
+    /**
+     * Missing or invalid credentials
+     */
+    401: ProblemDetailsDto;
+    /**
+     * Authenticated but not allowed
+     */
+    403: ProblemDetailsDto;
+    /**
+     * Not found (or not visible to the caller)
+     */
+    404: ProblemDetailsDto;
+    /**
+     * The request does not accept text/event-stream
+     */
+    406: ProblemDetailsDto;
+    /**
+     * Rate limited: see Retry-After
+     */
+    429: ProblemDetailsDto;
+};
+
+export type StreamWorkspaceEventsError = StreamWorkspaceEventsErrors[keyof StreamWorkspaceEventsErrors];
+
+export type StreamWorkspaceEventsResponses = {
+    /**
+     * An endless `text/event-stream`, ended by the server on shutdown or when access ends.
+     */
+    200: string;
+};
+
+export type StreamWorkspaceEventsResponse = StreamWorkspaceEventsResponses[keyof StreamWorkspaceEventsResponses];
+
+export type CreateWsTicketData = {
+    body?: never;
+    path?: never;
+    query?: never;
+    url: '/v1/ws/ticket';
+};
+
+export type CreateWsTicketErrors = {
+    /**
+     * Missing or invalid credentials
+     */
+    401: ProblemDetailsDto;
+    /**
+     * Authenticated but not allowed
+     */
+    403: ProblemDetailsDto;
+    /**
+     * Rate limited: see Retry-After
+     */
+    429: ProblemDetailsDto;
+};
+
+export type CreateWsTicketError = CreateWsTicketErrors[keyof CreateWsTicketErrors];
+
+export type CreateWsTicketResponses = {
+    /**
+     * Open `/v1/ws?ticket=<ticket>` (RFC 6455; or send `Sec-WebSocket-Protocol: bearer, <access token>` instead). Client messages: {type: subscribe|unsubscribe, workspaceId, projectId?}; server messages: subscribed, unsubscribed, {type: event, event: {id, type, workspaceId, occurredAt, data}}, {type: error, code, message}.
+     */
+    201: WsTicketDto;
+};
+
+export type CreateWsTicketResponse = CreateWsTicketResponses[keyof CreateWsTicketResponses];

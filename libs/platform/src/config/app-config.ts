@@ -81,6 +81,16 @@ export class AppConfig {
     disableAfter: number;
     deliveryRetentionDays: number;
   };
+  readonly realtime: {
+    heartbeatMs: number;
+    retryMs: number;
+    wsPingMs: number;
+    sessionCheckMs: number;
+    logMaxLength: number;
+    logRetentionSeconds: number;
+    ticketTtlSeconds: number;
+    maxBufferedBytes: number;
+  };
   readonly oidc: OidcProviderConfig[];
 
   constructor(service: ServiceName, env: Environment, raw: RawEnvironment = {}) {
@@ -144,6 +154,16 @@ export class AppConfig {
       timeoutMs: env.WEBHOOK_TIMEOUT_MS,
       disableAfter: env.WEBHOOK_DISABLE_AFTER,
       deliveryRetentionDays: env.WEBHOOK_DELIVERY_RETENTION_DAYS,
+    };
+    this.realtime = {
+      heartbeatMs: env.REALTIME_HEARTBEAT_MS,
+      retryMs: env.REALTIME_RETRY_MS,
+      wsPingMs: env.REALTIME_WS_PING_MS,
+      sessionCheckMs: env.REALTIME_SESSION_CHECK_MS,
+      logMaxLength: env.REALTIME_LOG_MAX_LENGTH,
+      logRetentionSeconds: env.REALTIME_LOG_RETENTION_HOURS * 3600,
+      ticketTtlSeconds: env.REALTIME_TICKET_TTL_SECONDS,
+      maxBufferedBytes: env.REALTIME_MAX_BUFFERED_BYTES,
     };
     this.oidc = oidcProviders(raw);
   }

@@ -240,4 +240,53 @@ export class Environment {
   /** Where development secrets are generated (DESIGN.md, Secrets); never used in production. */
   @IsString()
   DEV_SECRETS_FILE = '.secrets/dev-secrets.json';
+
+  /** Real-time (SSE, WebSocket): how often an idle SSE stream gets a heartbeat comment. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(10)
+  REALTIME_HEARTBEAT_MS = 15000;
+
+  /** The `retry:` hint of SSE streams: how long a client waits before reconnecting. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(0)
+  REALTIME_RETRY_MS = 3000;
+
+  /** How often WebSocket clients are pinged; one missing pong and the connection is cut. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(10)
+  REALTIME_WS_PING_MS = 30000;
+
+  /** About how many events each workspace's event log keeps for `Last-Event-ID` resumption. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(10)
+  REALTIME_LOG_MAX_LENGTH = 1000;
+
+  /** How long an idle workspace's event log is kept. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  REALTIME_LOG_RETENTION_HOURS = 24;
+
+  /** How often open SSE and WebSocket connections re-check that their session is still live (logout, reset). */
+  @Transform(toInt)
+  @IsInt()
+  @Min(100)
+  REALTIME_SESSION_CHECK_MS = 5000;
+
+  /** Lifetime of a single-use WebSocket ticket. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(300)
+  REALTIME_TICKET_TTL_SECONDS = 30;
+
+  /** Unsent bytes a connection may hold before it is dropped as a slow consumer. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1024)
+  REALTIME_MAX_BUFFERED_BYTES = 1_048_576;
 }

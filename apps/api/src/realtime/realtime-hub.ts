@@ -1,0 +1,329 @@
+import {
+  Injectable,
+  Logger,
+  type OnApplicationBootstrap,
+  type OnApplicationShutdown,
+  type OnModuleDestroy,
+} from '@nestjs/common';
+import type { Redis } from 'ioredis';
+import { AppConfig, HttpDrainService, RedisService } from '@groundwork/platform';
+import {
+  type PublishedEvent,
+  parsePublishedEvent,
+  RealtimeEventLog,
+  RealtimeKeys,
+  type Resumption,
+} from '@groundwork/realtime';
+import { SessionsService } from '@groundwork/identity';
+import { roleAllows, WorkspaceAccess } from '@groundwork/workspaces';
+import type { Principal } from '../auth/principal.js';
+
+/** Why a subscription ended from the server's side. */
+export type RevocationReason = 'membership_ended' | 'workspace_deleted' | 'session_ended';
+
+/**
+ * One event, encoded once per instance for every connection that receives it: the frames are
+ * Buffers, so thousands of sockets write the same bytes without converting a string each.
+ */
+export class EncodedEvent {
+  private json?: string;
+  private sse?: Buffer;
+  private ws?: Buffer;
+
+  constructor(readonly published: PublishedEvent) {}
+
+  get eventJson(): string {
+    return (this.json ??= JSON.stringify(this.published.event));
+  }
+
+  /** An SSE message: `id`, `event` and one `data` line (JSON has no raw newlines). */
+  get sseFrame(): Buffer {
+    const { id, type } = this.published.event;
+    return (this.sse ??= Buffer.from(`id: ${id}\nevent: ${type}\ndata: ${this.eventJson}\n\n`));
+  }
+
+  get wsMessage(): Buffer {
+    return (this.ws ??= Buffer.from(`{"type":"event","event":${this.eventJson}}`));
+  }
+}
+
+/** Events that change who may see a workspace's events. */
+const ACCESS_CHANGES = new Set(['member.removed', 'member.role_changed', 'workspace.deleted']);
+
+/** A local consumer of one workspace's events: an SSE stream, or one WebSocket subscription. */
+export interface WorkspaceSubscriber {
+  readonly workspaceId: string;
+  readonly principal: Principal;
+  /** Events of this workspace, in publish order (several when they arrived together). */
+  deliver(events: readonly EncodedEvent[]): void;
+  /** The caller may no longer see the workspace: stop at once. */
+  revoke(reason: RevocationReason): void;
+}
+
+/** A long-lived connection the hub keeps alive (heartbeats, pings) and ends on drain. */
+export interface LiveConnection {
+  readonly principal: Principal;
+  /** The caller's session ended (logout, password reset, token reuse): end the connection. */
+  sessionEnded(): void;
+  /** Called every heartbeat interval (SSE comment, WebSocket ping). */
+  heartbeat(): void;
+  /** The process is shutting down: end with a reconnect hint. */
+  shutdown(): void;
+}
+
+/**
+ * The instance's real-time switchboard. ONE Redis subscriber connection receives every
+ * published event of the deployment; the hub hands each to the local subscribers of its
+ * workspace, encoded once. Events that arrive while the loop is busy are handed over together
+ * (one batch per turn of the event loop), so under load a connection gets one socket write for
+ * several events instead of one each. Membership changes carried by the events themselves
+ * (`member.removed`, `member.role_changed`, `workspace.deleted`) end the affected
+ * subscriptions before anything else is delivered. On drain every connection is ended with a
+ * reconnect hint, so open streams do not hold the server open.
+ */
+@Injectable()
+export class RealtimeHub implements OnApplicationBootstrap, OnModuleDestroy, OnApplicationShutdown {
+  private readonly logger = new Logger(RealtimeHub.name);
+  private readonly keys: RealtimeKeys;
+  private readonly subscribers = new Map<string, Set<WorkspaceSubscriber>>();
+  private readonly connections = new Map<LiveConnection, number>();
+  private readonly timers: NodeJS.Timeout[] = [];
+  private subscriber?: Redis;
+  private reader?: Redis;
+  private log?: RealtimeEventLog;
+  private draining = false;
+  private checkingSessions = false;
+  /** Events received in this turn of the event loop, delivered together on the next. */
+  private batch: PublishedEvent[] = [];
+  private flushScheduled = false;
+
+  constructor(
+    private readonly redis: RedisService,
+    private readonly config: AppConfig,
+    private readonly access: WorkspaceAccess,
+    private readonly sessions: SessionsService,
+    drain: HttpDrainService,
+  ) {
+    this.keys = new RealtimeKeys(config.redis.keyPrefix);
+    drain.onDrain(() => this.shutdownConnections());
+  }
+
+  onApplicationBootstrap(): void {
+    // Both without the client-side key prefix: the real-time keys carry the prefix themselves.
+    this.subscriber = this.redis.duplicate({ connectionName: `groundwork-${this.config.service}-realtime-sub` });
+    this.reader = this.redis.duplicate({
+      connectionName: `groundwork-${this.config.service}-realtime`,
+      enableOfflineQueue: false,
+      maxRetriesPerRequest: 1,
+    });
+    this.log = new RealtimeEventLog(this.reader, this.keys);
+    for (const connection of [this.subscriber, this.reader]) {
+      connection.on('error', (error: Error) => this.logger.debug({ err: error }, 'real-time redis connection error'));
+    }
+    this.subscriber.on('message', (_channel: string, message: string) => this.receive(message));
+    // Not awaited: a Redis outage must not keep the api from starting (ioredis resubscribes).
+    this.subscriber.subscribe(this.keys.channel).catch((error: unknown) => {
+      this.logger.warn({ err: error }, 'could not subscribe to the real-time channel yet');
+    });
+    const { heartbeatMs, wsPingMs, sessionCheckMs } = this.config.realtime;
+    this.timers.push(setInterval(() => this.beat('sse'), heartbeatMs).unref());
+    this.timers.push(setInterval(() => this.beat('ws'), wsPingMs).unref());
+    this.timers.push(setInterval(() => void this.checkSessions(), sessionCheckMs).unref());
+  }
+
+  /** Registers a local subscriber; returns how to remove it. */
+  subscribe(subscriber: WorkspaceSubscriber): () => void {
+    let set = this.subscribers.get(subscriber.workspaceId);
+    if (!set) this.subscribers.set(subscriber.workspaceId, (set = new Set()));
+    set.add(subscriber);
+    return () => {
+      const current = this.subscribers.get(subscriber.workspaceId);
+      if (!current?.delete(subscriber)) return;
+      if (current.size === 0) this.subscribers.delete(subscriber.workspaceId);
+    };
+  }
+
+  /**
+   * Tracks a long-lived connection for heartbeats and drain; returns how to forget it.
+   * Refused (false) once the instance is draining: the caller ends the connection instead.
+   */
+  track(connection: LiveConnection, kind: 'sse' | 'ws'): (() => void) | false {
+    if (this.draining) return false;
+    this.connections.set(connection, kind === 'sse' ? 0 : 1);
+    return () => void this.connections.delete(connection);
+  }
+
+  get isDraining(): boolean {
+    return this.draining;
+  }
+
+  /** What a client resuming after `lastEventId` missed (SSE `Last-Event-ID`). */
+  async resume(workspaceId: string, lastEventId: string): Promise<Resumption> {
+    if (!this.log) throw new Error('the real-time hub has not started');
+    return this.log.since(workspaceId, lastEventId);
+  }
+
+  /** Whether the principal may (still) receive the workspace's events. */
+  async maySee(principal: Principal, workspaceId: string): Promise<boolean> {
+    const role =
+      principal.kind === 'user'
+        ? await this.access.roleOf(workspaceId, principal.userId)
+        : principal.workspaceId === workspaceId
+          ? principal.role
+          : undefined;
+    return role !== undefined && roleAllows(role, 'events:read');
+  }
+
+  /** Counts for logs and the benchmark: local connections and subscriptions. */
+  stats(): { connections: number; subscriptions: number } {
+    let subscriptions = 0;
+    for (const set of this.subscribers.values()) subscriptions += set.size;
+    return { connections: this.connections.size, subscriptions };
+  }
+
+  /** A message of the real-time channel: queued for delivery on the next turn of the event loop. */
+  receive(message: string): void {
+    const published = parsePublishedEvent(message);
+    if (!published) {
+      this.logger.warn('ignored a malformed real-time message');
+      return;
+    }
+    if (!this.subscribers.has(published.event.workspaceId)) return;
+    this.batch.push(published);
+    if (!this.flushScheduled) {
+      this.flushScheduled = true;
+      setImmediate(() => this.flush());
+    }
+  }
+
+  private flush(): void {
+    this.flushScheduled = false;
+    const batch = this.batch;
+    this.batch = [];
+    const byWorkspace = new Map<string, PublishedEvent[]>();
+    for (const published of batch) {
+      const list = byWorkspace.get(published.event.workspaceId);
+      if (list) list.push(published);
+      else byWorkspace.set(published.event.workspaceId, [published]);
+    }
+    for (const [workspaceId, events] of byWorkspace) {
+      let segment: EncodedEvent[] = [];
+      for (const published of events) {
+        if (ACCESS_CHANGES.has(published.event.type)) {
+          // What came before the change still reaches everyone; what follows, only those left.
+          this.deliver(workspaceId, segment);
+          segment = [];
+          const local = this.subscribers.get(workspaceId);
+          if (local) this.applyAccessChange(published, local);
+        }
+        segment.push(new EncodedEvent(published));
+      }
+      this.deliver(workspaceId, segment);
+    }
+  }
+
+  private deliver(workspaceId: string, events: EncodedEvent[]): void {
+    const local = this.subscribers.get(workspaceId);
+    if (!local || events.length === 0) return;
+    for (const subscriber of [...local]) {
+      try {
+        subscriber.deliver(events);
+      } catch (error) {
+        this.logger.warn({ err: error }, 'a real-time subscriber failed to take an event');
+      }
+    }
+  }
+
+  /** Ends the subscriptions an access change takes away, before the event itself is delivered. */
+  private applyAccessChange({ event }: PublishedEvent, local: Set<WorkspaceSubscriber>): void {
+    const userId = typeof event.data.userId === 'string' ? event.data.userId : undefined;
+    switch (event.type) {
+      case 'workspace.deleted':
+        for (const subscriber of [...local]) subscriber.revoke('workspace_deleted');
+        return;
+      case 'member.removed':
+        for (const subscriber of [...local]) {
+          if (subscriber.principal.kind === 'user' && subscriber.principal.userId === userId) {
+            subscriber.revoke('membership_ended');
+          }
+        }
+        return;
+      case 'member.role_changed':
+        // Every role may read events today; asking again keeps this right if that changes.
+        for (const subscriber of [...local]) {
+          if (subscriber.principal.kind !== 'user' || subscriber.principal.userId !== userId) continue;
+          void this.maySee(subscriber.principal, event.workspaceId).then(
+            (allowed) => allowed || subscriber.revoke('membership_ended'),
+            () => undefined,
+          );
+        }
+        return;
+      default:
+        return;
+    }
+  }
+
+  private beat(kind: 'sse' | 'ws'): void {
+    const wanted = kind === 'sse' ? 0 : 1;
+    for (const [connection, type] of this.connections) {
+      if (type !== wanted) continue;
+      try {
+        connection.heartbeat();
+      } catch (error) {
+        this.logger.debug({ err: error }, 'heartbeat failed');
+      }
+    }
+  }
+
+  /**
+   * A request's credential is checked on every request; a stream's only at its start. So the
+   * sessions behind open connections are looked at again (each distinct session once, through
+   * the sessions service's short cache), and the connections of ended ones are closed.
+   */
+  private async checkSessions(): Promise<void> {
+    if (this.checkingSessions) return;
+    this.checkingSessions = true;
+    try {
+      const bySession = new Map<string, LiveConnection[]>();
+      for (const connection of this.connections.keys()) {
+        const { principal } = connection;
+        if (principal.kind !== 'user') continue;
+        const key = `${principal.sessionId} ${principal.userId}`;
+        const list = bySession.get(key);
+        if (list) list.push(connection);
+        else bySession.set(key, [connection]);
+      }
+      for (const [key, connections] of bySession) {
+        const [sessionId = '', userId = ''] = key.split(' ');
+        const active = await this.sessions.isActiveFor(sessionId, userId).catch(() => true);
+        if (!active) for (const connection of connections) connection.sessionEnded();
+      }
+    } finally {
+      this.checkingSessions = false;
+    }
+  }
+
+  private shutdownConnections(): void {
+    this.draining = true;
+    const count = this.connections.size;
+    for (const connection of [...this.connections.keys()]) {
+      try {
+        connection.shutdown();
+      } catch (error) {
+        this.logger.debug({ err: error }, 'ending a real-time connection failed');
+      }
+    }
+    this.connections.clear();
+    if (count > 0) this.logger.log({ connections: count }, 'ended real-time connections for shutdown');
+  }
+
+  onModuleDestroy(): void {
+    this.timers.splice(0).forEach(clearInterval);
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    await Promise.all(
+      [this.subscriber, this.reader].map((connection) => connection?.quit().catch(() => connection.disconnect())),
+    );
+  }
+}

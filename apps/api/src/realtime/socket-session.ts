@@ -1,0 +1,249 @@
+import type { Duplex } from 'node:stream';
+import type { Logger } from '@nestjs/common';
+import { type RawData, WebSocket } from 'ws';
+import { isUuid } from '@groundwork/platform';
+import type { Principal } from '../auth/principal.js';
+import type {
+  EncodedEvent,
+  LiveConnection,
+  RealtimeHub,
+  RevocationReason,
+  WorkspaceSubscriber,
+} from './realtime-hub.js';
+
+/** Close codes (RFC 6455 §7.4.1). */
+export const CLOSE = {
+  policyViolation: 1008,
+  serviceRestart: 1012,
+  tryAgainLater: 1013,
+} as const;
+
+export interface SocketLimits {
+  /** Unsent bytes beyond which the client is a slow consumer and is dropped. */
+  maxBufferedBytes: number;
+  /** Workspaces one connection may follow at once. */
+  maxSubscriptions: number;
+  /** Invalid messages tolerated per minute; one more and the connection is closed (1008). */
+  maxInvalidPerMinute: number;
+}
+
+type ClientMessage = { type: 'subscribe' | 'unsubscribe'; workspaceId: string; projectId?: string };
+
+const ALLOWED_FIELDS = new Set(['type', 'workspaceId', 'projectId']);
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** One subscription of a socket to a workspace: all of it, or some of its projects. */
+class SocketSubscription implements WorkspaceSubscriber {
+  whole = false;
+  readonly projects = new Set<string>();
+  remove: () => void = () => undefined;
+
+  constructor(
+    private readonly session: SocketSession,
+    readonly workspaceId: string,
+    readonly principal: Principal,
+  ) {}
+
+  deliver(events: readonly EncodedEvent[]): void {
+    const wanted = this.whole
+      ? events
+      : events.filter((event) => {
+          // Only events that name a project can match a project filter (task.created, project.*).
+          const projectId = event.published.event.data.projectId;
+          return typeof projectId === 'string' && this.projects.has(projectId);
+        });
+    this.session.sendAll(wanted.map((event) => event.wsMessage));
+  }
+
+  revoke(reason: RevocationReason): void {
+    this.session.revoked(this, reason);
+  }
+}
+
+/**
+ * One WebSocket client: its JSON protocol (subscribe / unsubscribe; subscribed, unsubscribed,
+ * event, error), its subscriptions, liveness (ping, terminate on a missing pong), and the
+ * limits that keep one client from hurting the process: bounded send buffer, bounded
+ * subscriptions, and a disconnect for a client that keeps sending invalid messages.
+ */
+export class SocketSession implements LiveConnection {
+  private readonly subscriptions = new Map<string, SocketSubscription>();
+  private readonly invalidAt: number[] = [];
+  private alive = true;
+  private closed = false;
+  private untrack: () => void = () => undefined;
+
+  constructor(
+    private readonly socket: WebSocket,
+    /** The TCP socket under `socket`: corked around a batch, so several messages leave in one write. */
+    private readonly transport: Duplex,
+    readonly principal: Principal,
+    private readonly hub: RealtimeHub,
+    private readonly limits: SocketLimits,
+    private readonly logger: Logger,
+  ) {}
+
+  start(): void {
+    const untrack = this.hub.track(this, 'ws');
+    if (!untrack) {
+      this.socket.close(CLOSE.serviceRestart, 'server restarting');
+      return;
+    }
+    this.untrack = untrack;
+    this.socket.on('message', (data: RawData, isBinary: boolean) => {
+      this.onMessage(data, isBinary).catch((error: unknown) => {
+        this.logger.warn({ err: error }, 'a WebSocket message failed');
+        this.error('internal_error', 'The message could not be handled; try again.');
+      });
+    });
+    this.socket.on('pong', () => (this.alive = true));
+    // Oversized frames (maxPayload), bad UTF-8, protocol errors: ws closes the socket itself.
+    this.socket.on('error', (error: Error) => this.logger.debug({ err: error }, 'WebSocket error'));
+    this.socket.on('close', () => this.close());
+  }
+
+  /** Sends a text message (a Buffer holds its UTF-8 bytes, shared between connections). */
+  send(text: string | Buffer): void {
+    if (this.closed || this.socket.readyState !== WebSocket.OPEN) return;
+    if (this.socket.bufferedAmount > this.limits.maxBufferedBytes) {
+      this.closeNow(CLOSE.tryAgainLater, 'slow consumer');
+      return;
+    }
+    this.socket.send(text, { binary: false });
+  }
+
+  /** Sends several text messages with one socket write. */
+  sendAll(messages: readonly Buffer[]): void {
+    if (messages.length === 0) return;
+    this.transport.cork();
+    try {
+      for (const message of messages) this.send(message);
+    } finally {
+      this.transport.uncork();
+    }
+  }
+
+  revoked(subscription: SocketSubscription, reason: RevocationReason): void {
+    if (this.subscriptions.get(subscription.workspaceId) !== subscription) return;
+    this.subscriptions.delete(subscription.workspaceId);
+    subscription.remove();
+    this.send(JSON.stringify({ type: 'unsubscribed', workspaceId: subscription.workspaceId, reason }));
+  }
+
+  sessionEnded(): void {
+    this.closeNow(CLOSE.policyViolation, 'session ended');
+  }
+
+  heartbeat(): void {
+    if (!this.alive) {
+      this.socket.terminate();
+      return;
+    }
+    this.alive = false;
+    this.socket.ping();
+  }
+
+  shutdown(): void {
+    this.closeNow(CLOSE.serviceRestart, 'server restarting');
+  }
+
+  private async onMessage(data: RawData, isBinary: boolean): Promise<void> {
+    if (isBinary) return this.invalid('invalid_message', 'Messages are JSON text frames.');
+    let message: unknown;
+    try {
+      message = JSON.parse(data.toString());
+    } catch {
+      return this.invalid('invalid_json', 'The message is not valid JSON.');
+    }
+    const parsed = this.parse(message);
+    if (typeof parsed === 'string')
+      return this.invalid(
+        parsed === 'unknown' ? 'unknown_type' : 'invalid_message',
+        parsed === 'unknown' ? 'Known message types: subscribe, unsubscribe.' : parsed,
+      );
+    if (parsed.type === 'subscribe') await this.subscribe(parsed.workspaceId, parsed.projectId);
+    else this.unsubscribe(parsed.workspaceId, parsed.projectId);
+  }
+
+  /** The message, or what is wrong with it ('unknown' for a type we do not know). */
+  private parse(message: unknown): ClientMessage | string {
+    if (!isRecord(message) || typeof message.type !== 'string') {
+      return 'A message is a JSON object with a "type".';
+    }
+    if (message.type !== 'subscribe' && message.type !== 'unsubscribe') return 'unknown';
+    const unknownField = Object.keys(message).find((key) => !ALLOWED_FIELDS.has(key));
+    if (unknownField !== undefined) return `Unknown field "${unknownField.slice(0, 64)}".`;
+    if (typeof message.workspaceId !== 'string' || !isUuid(message.workspaceId)) {
+      return '"workspaceId" must be a UUID.';
+    }
+    if (message.projectId !== undefined && (typeof message.projectId !== 'string' || !isUuid(message.projectId))) {
+      return '"projectId" must be a UUID when given.';
+    }
+    return {
+      type: message.type,
+      workspaceId: message.workspaceId,
+      ...(message.projectId === undefined ? {} : { projectId: message.projectId }),
+    };
+  }
+
+  private async subscribe(workspaceId: string, projectId: string | undefined): Promise<void> {
+    if (!this.subscriptions.has(workspaceId) && this.subscriptions.size >= this.limits.maxSubscriptions) {
+      return this.error('too_many_subscriptions', `At most ${this.limits.maxSubscriptions} workspaces per connection.`);
+    }
+    if (!(await this.hub.maySee(this.principal, workspaceId))) {
+      return this.error('not_found', 'The workspace does not exist or you are not a member of it.', { workspaceId });
+    }
+    if (this.closed) return;
+    let subscription = this.subscriptions.get(workspaceId);
+    if (!subscription) {
+      subscription = new SocketSubscription(this, workspaceId, this.principal);
+      this.subscriptions.set(workspaceId, subscription);
+      subscription.remove = this.hub.subscribe(subscription);
+    }
+    if (projectId === undefined) subscription.whole = true;
+    else subscription.projects.add(projectId);
+    this.send(JSON.stringify({ type: 'subscribed', workspaceId, ...(projectId === undefined ? {} : { projectId }) }));
+  }
+
+  private unsubscribe(workspaceId: string, projectId: string | undefined): void {
+    const subscription = this.subscriptions.get(workspaceId);
+    if (subscription && projectId !== undefined) subscription.projects.delete(projectId);
+    if (subscription && (projectId === undefined || (!subscription.whole && subscription.projects.size === 0))) {
+      this.subscriptions.delete(workspaceId);
+      subscription.remove();
+    }
+    this.send(JSON.stringify({ type: 'unsubscribed', workspaceId, ...(projectId === undefined ? {} : { projectId }) }));
+  }
+
+  private invalid(code: string, message: string): void {
+    const now = Date.now();
+    while (this.invalidAt.length > 0 && (this.invalidAt[0] ?? 0) <= now - 60_000) this.invalidAt.shift();
+    this.invalidAt.push(now);
+    this.error(code, message);
+    if (this.invalidAt.length >= this.limits.maxInvalidPerMinute) {
+      this.closeNow(CLOSE.policyViolation, 'too many invalid messages');
+    }
+  }
+
+  private error(code: string, message: string, extra: Record<string, unknown> = {}): void {
+    this.send(JSON.stringify({ type: 'error', code, message, ...extra }));
+  }
+
+  /** Sends a close frame, and cuts the connection if the client does not finish the handshake soon. */
+  private closeNow(code: number, reason: string): void {
+    if (this.socket.readyState === WebSocket.OPEN) this.socket.close(code, reason);
+    this.close();
+    setTimeout(() => this.socket.terminate(), 1000).unref();
+  }
+
+  private close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.untrack();
+    for (const subscription of this.subscriptions.values()) subscription.remove();
+    this.subscriptions.clear();
+  }
+}

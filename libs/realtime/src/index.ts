@@ -1,0 +1,4 @@
+export * from './realtime-event.js';
+export * from './realtime-event-log.js';
+export * from './realtime-keys.js';
+export * from './realtime-publisher.js';
