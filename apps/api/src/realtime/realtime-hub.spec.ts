@@ -13,7 +13,11 @@ const ALICE = '01900000-0000-7000-8000-00000000000a';
 const BOB = '01900000-0000-7000-8000-00000000000b';
 
 function hub(): RealtimeHub {
-  const config = { redis: { keyPrefix: 'test' }, realtime: {}, service: 'api' } as unknown as AppConfig;
+  const config = {
+    redis: { keyPrefix: 'test' },
+    realtime: { flushIntervalMs: 0 },
+    service: 'api',
+  } as unknown as AppConfig;
   const drain = { onDrain: () => undefined } as unknown as HttpDrainService;
   return new RealtimeHub({} as RedisService, config, {} as WorkspaceAccess, {} as SessionsService, drain);
 }

@@ -90,6 +90,7 @@ export class AppConfig {
     logRetentionSeconds: number;
     ticketTtlSeconds: number;
     maxBufferedBytes: number;
+    flushIntervalMs: number;
   };
   readonly oidc: OidcProviderConfig[];
 
@@ -164,6 +165,7 @@ export class AppConfig {
       logRetentionSeconds: env.REALTIME_LOG_RETENTION_HOURS * 3600,
       ticketTtlSeconds: env.REALTIME_TICKET_TTL_SECONDS,
       maxBufferedBytes: env.REALTIME_MAX_BUFFERED_BYTES,
+      flushIntervalMs: env.REALTIME_FLUSH_INTERVAL_MS,
     };
     this.oidc = oidcProviders(raw);
   }

@@ -289,4 +289,14 @@ export class Environment {
   @IsInt()
   @Min(1024)
   REALTIME_MAX_BUFFERED_BYTES = 1_048_576;
+
+  /**
+   * How long the hub gathers events before writing them out: each connection then gets one
+   * write per window instead of one per event (0 = at the next turn of the event loop).
+   */
+  @Transform(toInt)
+  @IsInt()
+  @Min(0)
+  @Max(1000)
+  REALTIME_FLUSH_INTERVAL_MS = 20;
 }
