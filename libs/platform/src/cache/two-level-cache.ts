@@ -158,6 +158,15 @@ export class TwoLevelCache {
     this.redisRecovered();
   }
 
+  /**
+   * The current versions of `namespaces` (one Redis round trip), for a caller that keeps its
+   * own in-process memory keyed by them; undefined while Redis is unavailable or a bump of
+   * this instance is still pending — then nothing remembered may be trusted.
+   */
+  currentVersions(namespaces: readonly string[]): Promise<string[] | undefined> {
+    return this.versions(namespaces);
+  }
+
   private async versions(namespaces: readonly string[]): Promise<string[] | undefined> {
     try {
       this.assertReady();
