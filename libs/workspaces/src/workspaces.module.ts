@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { IdentityModule } from '@groundwork/identity';
+import { TwoLevelCacheModule } from '@groundwork/platform';
 import { WorkspaceAccess } from './access/workspace-access.js';
 import { WorkspaceAccountDeletion } from './account/workspace-account-deletion.js';
 import { ApiKeyAuthenticator } from './api-keys/api-key-authenticator.js';
@@ -23,7 +24,7 @@ const SERVICES = [
  * deletion; identity never imports it.
  */
 @Module({
-  imports: [IdentityModule],
+  imports: [IdentityModule, TwoLevelCacheModule],
   providers: [...SERVICES, WorkspaceAccountDeletion],
   exports: SERVICES,
 })

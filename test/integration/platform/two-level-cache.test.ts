@@ -9,6 +9,7 @@ import {
   PlatformConfigModule,
   RedisModule,
   RedisService,
+  RequestContext,
   TwoLevelCache,
   TwoLevelCacheModule,
 } from '@groundwork/platform';
@@ -125,6 +126,58 @@ describe('TwoLevelCache on Redis', () => {
     expect(await b.cache.getOrLoad([ns], 'k', load)).toEqual({ title: 'second' });
     expect(await a.cache.getOrLoad([ns], 'k', load)).toEqual({ title: 'second' });
     expect(state.calls).toBe(2);
+  });
+
+  it("announced reads: fetched with the request's next version read, used once, discarded by its own bump", async () => {
+    const a = await instance();
+    const b = await instance();
+    const [guard, tasks] = [namespace(), namespace()];
+    const { state, load } = source('first');
+    await a.cache.getOrLoad([tasks], 'k', load);
+    const evalshas = () => {
+      let calls = 0;
+      const original = a.redis.client.evalsha.bind(a.redis.client);
+      a.redis.client.evalsha = ((...args: Parameters<typeof original>) => {
+        calls += 1;
+        return original(...args);
+      }) as typeof original;
+      return { count: () => calls, restore: () => (a.redis.client.evalsha = original) };
+    };
+
+    const spy = evalshas();
+    try {
+      // One round trip for both: the guard's read fetches the announced namespace too.
+      await RequestContext.run({ requestId: 'r-1' }, async () => {
+        a.cache.expectReads([tasks]);
+        expect(await a.cache.currentVersions([guard])).toHaveLength(1);
+        expect(await a.cache.getOrLoad([tasks], 'k', load)).toEqual({ title: 'first' });
+      });
+      expect(spy.count()).toBe(1);
+
+      // Read after the request arrived: a bump by another instance before then is seen.
+      state.value = 'second';
+      await b.cache.invalidate(tasks);
+      await RequestContext.run({ requestId: 'r-2' }, async () => {
+        a.cache.expectReads([tasks]);
+        await a.cache.currentVersions([guard]);
+        expect(await a.cache.getOrLoad([tasks], 'k', load)).toEqual({ title: 'second' });
+        // Used once: a second read of the request asks Redis again.
+        expect(await a.cache.getOrLoad([tasks], 'k', load)).toEqual({ title: 'second' });
+      });
+      expect(spy.count()).toBe(3);
+
+      // The request's own bump discards what was fetched for it.
+      await RequestContext.run({ requestId: 'r-3' }, async () => {
+        a.cache.expectReads([tasks]);
+        await a.cache.currentVersions([guard]);
+        state.value = 'third';
+        await a.cache.invalidate(tasks);
+        expect(await a.cache.getOrLoad([tasks], 'k', load)).toEqual({ title: 'third' });
+      });
+    } finally {
+      spy.restore();
+    }
+    expect(state.calls).toBe(3);
   });
 
   it('depends on every namespace it names: bumping any one of them reloads', async () => {

@@ -1,13 +1,15 @@
 import { type CanActivate, type ExecutionContext, Injectable } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
-import { DomainError, RequestContext } from '@groundwork/platform';
+import { DomainError, RequestContext, TwoLevelCache } from '@groundwork/platform';
 import { type Permission, roleAllows, WorkspaceAccess, type WorkspaceRole } from '@groundwork/workspaces';
+import { CACHED, type CachedOptions } from '../cache/cached.options.js';
 import { ACCESS_RULE, type AccessRule } from './access-rules.js';
 import type { Principal } from './principal.js';
 import { requestAuth } from './request-auth.js';
 import { setWorkspaceAccess } from './workspace-access.context.js';
 
 interface HttpRequest {
+  method?: string;
   params?: Record<string, string | undefined>;
 }
 
@@ -31,6 +33,7 @@ export class AccessGuard implements CanActivate {
   constructor(
     private readonly reflector: Reflector,
     private readonly workspaces: WorkspaceAccess,
+    private readonly cache: TwoLevelCache,
   ) {}
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
@@ -52,6 +55,7 @@ export class AccessGuard implements CanActivate {
         if (principal.kind !== 'user') throw new DomainError('forbidden', ACCESS_DENIALS.apiKeyOnUserRoute);
         return true;
       case 'permission':
+        this.announceCachedRead(context, request);
         await this.authorize(request, principal, rule.permission);
         return true;
       default: {
@@ -59,6 +63,16 @@ export class AccessGuard implements CanActivate {
         throw new Error(`unknown access rule ${String(unreachable)}`);
       }
     }
+  }
+
+  /**
+   * A `@Cached()` read will ask Redis for its namespaces' versions right after this guard asks
+   * for the members namespace's: announced here, both travel in one round trip.
+   */
+  private announceCachedRead(context: ExecutionContext, request: HttpRequest): void {
+    if (request.method !== 'GET') return;
+    const cached = this.reflector.get<CachedOptions | undefined>(CACHED, context.getHandler());
+    if (cached) this.cache.expectReads(cached.namespaces(request.params ?? {}));
   }
 
   private async authorize(request: HttpRequest, principal: Principal, permission: Permission): Promise<void> {

@@ -1,6 +1,6 @@
 import { Module } from '@nestjs/common';
 import { IdentityModule } from '@groundwork/identity';
-import { AppConfig } from '@groundwork/platform';
+import { AppConfig, TwoLevelCacheModule } from '@groundwork/platform';
 import { WorkspacesModule } from '@groundwork/workspaces';
 import { AccessGuard } from './access.guard.js';
 import { AuthenticationGuard } from './authentication.guard.js';
@@ -15,7 +15,7 @@ import { SessionResponder } from './session-responder.js';
 
 /** Who the caller is (authentication) and what they may do (access), plus the auth routes. */
 @Module({
-  imports: [IdentityModule, WorkspacesModule],
+  imports: [IdentityModule, WorkspacesModule, TwoLevelCacheModule],
   controllers: [RegistrationController, LoginController, OidcController, JwksController],
   providers: [
     AccessGuard,

@@ -88,6 +88,22 @@ describe('TimeoutInterceptor', () => {
     expect(signal.reason).toMatchObject({ kind: 'timeout', budgetMs: 200 });
   });
 
+  it('aborts a lazily created request signal too, without creating it while the budget lasts', () => {
+    const context = RequestContext.cancellable({ requestId: 'r-lazy' });
+    const seen: { error?: unknown } = {};
+    RequestContext.run(context, () =>
+      interceptor()
+        .intercept(host(ThingsController, 'quick'), hanging)
+        .subscribe({ error: (error: unknown) => (seen.error = error) }),
+    );
+
+    jest.advanceTimersByTime(200);
+
+    expect(seen.error).toMatchObject({ code: 'timeout' });
+    expect(context.signal?.aborted).toBe(true);
+    expect(context.signal?.reason).toMatchObject({ kind: 'timeout', budgetMs: 200 });
+  });
+
   it('gives routes without @Timeout the configured budget (REQUEST_TIMEOUT_MS)', () => {
     const { signal, seen } = run(host(ThingsController, 'byDefault'));
 

@@ -36,14 +36,15 @@ export class TimeoutInterceptor implements NestInterceptor {
       ]) ?? this.config.http.requestTimeoutMs;
     if (budget === false) return next.handle();
     const response = context.switchToHttp().getResponse<unknown>();
-    // Taken now: the timer's callback must not depend on the async context reaching it.
-    const signal = RequestContext.current()?.signal;
+    // Taken now: the timer's callback must not depend on the async context reaching it. The
+    // context, not its signal: asking for the signal would create it for every request.
+    const requestContext = RequestContext.current();
 
     return new Observable((subscriber) => {
       const timer = setTimeout(() => {
         if (this.adapterHost.httpAdapter.isHeadersSent(response)) return;
         const reason = new RequestCancelledError('timeout', budget);
-        RequestContext.cancel(reason, signal);
+        RequestContext.cancel(reason, requestContext);
         subscriber.error(
           new DomainError('timeout', reason.message, { retryAfterSeconds: TIMEOUT_RETRY_AFTER_SECONDS }),
         );

@@ -9,6 +9,13 @@ import { AccountDeletionParticipants } from './account-deletion.js';
  */
 export const USER_NAMES_CACHE_NAMESPACE = 'user-names';
 
+/**
+ * The cache namespace bumped whenever an account is deleted: whatever another context
+ * remembers about what an account may do (its workspace roles) must not outlive the account.
+ * One namespace for all accounts — deletions are rare.
+ */
+export const ACCOUNTS_CACHE_NAMESPACE = 'accounts';
+
 /** The caller's own account: what `GET /v1/me` shows and what `DELETE /v1/me` erases. */
 export interface Account {
   id: string;
@@ -71,5 +78,6 @@ export class AccountService {
     });
     // The name becomes "Deleted user": cached representations that show it must not keep the old one.
     await this.cache.invalidate(USER_NAMES_CACHE_NAMESPACE);
+    await this.cache.invalidate(ACCOUNTS_CACHE_NAMESPACE);
   }
 }

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { Inject, Injectable, Logger, Optional } from '@nestjs/common';
 import { RequestCancelledError } from '../context/request-cancellation.js';
+import { RequestContext, type RequestContextData } from '../context/request-context.js';
 import { MetricsService } from '../observability/metrics.service.js';
 import { RedisService } from '../redis/redis.service.js';
 import { ExpiringLru } from './lru.js';
@@ -49,7 +50,29 @@ const BUMP_SCRIPT = `
 if redis.call('EXISTS', KEYS[1]) == 0 then redis.call('SET', KEYS[1], ARGV[1]) end
 return redis.call('INCR', KEYS[1])`;
 
+const VERSIONS_SHA = createHash('sha1').update(VERSIONS_SCRIPT).digest('hex');
+
+/** Duck-typed: a reply error may come from another realm than this module's `Error` (tests). */
+function isNoScript(error: unknown): boolean {
+  return (
+    typeof error === 'object' &&
+    error !== null &&
+    'message' in error &&
+    typeof error.message === 'string' &&
+    error.message.startsWith('NOSCRIPT')
+  );
+}
+
 const versionKey = (namespace: string) => `cache:v:${namespace}`;
+
+/**
+ * Versions a unit of work announced it will read (`expectReads`), and those fetched for it
+ * ahead of the read, each used once.
+ */
+interface AnnouncedReads {
+  expected: Set<string>;
+  prefetched: Map<string, string>;
+}
 
 /** The metric label of a lookup: the namespaces' kind (`tasks:<workspace>` → `tasks`), never an id. */
 const cacheLabel = (namespaces: readonly string[]) => (namespaces[0] ?? 'none').split(':')[0] ?? 'none';
@@ -77,6 +100,7 @@ export class TwoLevelCache {
   private readonly l1: ExpiringLru;
   private readonly inFlight = new Map<string, Promise<string>>();
   private readonly pendingBumps = new Set<string>();
+  private readonly announced = new WeakMap<RequestContextData, AnnouncedReads>();
   private redisFailing = false;
   private flushing: Promise<void> | undefined;
 
@@ -142,6 +166,8 @@ export class TwoLevelCache {
    */
   async invalidate(namespace: string): Promise<void> {
     const cache = cacheLabel([namespace]);
+    const context = RequestContext.current();
+    if (context !== undefined) this.announced.get(context)?.prefetched.delete(namespace);
     try {
       await this.bump(namespace);
       this.metrics.cacheInvalidations.inc({ cache, outcome: 'bumped' });
@@ -158,26 +184,76 @@ export class TwoLevelCache {
     this.redisRecovered();
   }
 
+  /**
+   * Announces that the current request will read through `namespaces` later: the next version
+   * read of this request (e.g. the access guard's) fetches theirs in the same round trip, and
+   * that later read uses them instead of asking Redis again. They are read after the request
+   * arrived, so a write answered before it is still seen; a bump made by this request since
+   * discards them. A no-op outside a request context.
+   */
+  expectReads(namespaces: readonly string[]): void {
+    const context = RequestContext.current();
+    if (context === undefined) return;
+    let reads = this.announced.get(context);
+    if (reads === undefined) {
+      reads = { expected: new Set(), prefetched: new Map() };
+      this.announced.set(context, reads);
+    }
+    for (const namespace of namespaces) reads.expected.add(namespace);
+  }
+
+  /**
+   * The current versions of `namespaces` (one Redis round trip), for a caller that keeps its
+   * own in-process memory keyed by them; undefined while Redis is unavailable or a bump of
+   * this instance is still pending — then nothing remembered may be trusted.
+   */
+  currentVersions(namespaces: readonly string[]): Promise<string[] | undefined> {
+    return this.versions(namespaces);
+  }
+
   private async versions(namespaces: readonly string[]): Promise<string[] | undefined> {
     try {
       this.assertReady();
       if (this.pendingBumps.size > 0) await this.flushPendingBumps();
       // Bumps this instance still owes would make the versions read here too old.
       if (this.pendingBumps.size > 0) return undefined;
-      const reply = await this.redis.client.eval(
-        VERSIONS_SCRIPT,
-        namespaces.length,
-        ...namespaces.map(versionKey),
-        String(Date.now()),
-      );
-      if (!Array.isArray(reply) || reply.length !== namespaces.length) {
+      const context = RequestContext.current();
+      const reads = context === undefined ? undefined : this.announced.get(context);
+      if (reads !== undefined && namespaces.every((namespace) => reads.prefetched.has(namespace))) {
+        const prefetched = namespaces.map((namespace) => reads.prefetched.get(namespace) as string);
+        for (const namespace of namespaces) reads.prefetched.delete(namespace);
+        return prefetched;
+      }
+      const extra =
+        reads === undefined ? [] : [...reads.expected].filter((namespace) => !namespaces.includes(namespace));
+      const wanted = extra.length === 0 ? namespaces : [...namespaces, ...extra];
+      const reply = await this.readVersions(wanted);
+      if (!Array.isArray(reply) || reply.length !== wanted.length) {
         throw new Error('unexpected reply to the cache versions script');
       }
       this.redisRecovered();
-      return reply.map(String);
+      const versions = reply.map(String);
+      if (reads !== undefined) {
+        for (let i = namespaces.length; i < wanted.length; i += 1) {
+          reads.prefetched.set(wanted[i] as string, versions[i] as string);
+          reads.expected.delete(wanted[i] as string);
+        }
+      }
+      return versions.slice(0, namespaces.length);
     } catch (error) {
       this.redisFailed(error);
       return undefined;
+    }
+  }
+
+  /** EVALSHA sends 40 bytes instead of the script; Redis forgets scripts on restart (NOSCRIPT). */
+  private async readVersions(namespaces: readonly string[]): Promise<unknown> {
+    const args = [...namespaces.map(versionKey), String(Date.now())];
+    try {
+      return await this.redis.client.evalsha(VERSIONS_SHA, namespaces.length, ...args);
+    } catch (error) {
+      if (!isNoScript(error)) throw error;
+      return this.redis.client.eval(VERSIONS_SCRIPT, namespaces.length, ...args);
     }
   }
 

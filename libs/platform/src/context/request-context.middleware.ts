@@ -16,19 +16,16 @@ export function requestContextMiddleware(req: RequestWithId, res: ServerResponse
   req.id = requestId;
   res.setHeader('X-Request-Id', requestId);
   const userAgent = req.headers['user-agent']?.slice(0, 512);
-  const controller = new AbortController();
+  // Its signal is created only if someone asks for it; a disconnect before that is kept.
+  const context = RequestContext.cancellable({
+    requestId,
+    traceparent: resolveTraceparent(req.headers.traceparent),
+    client: { ip: req.ip ?? req.socket.remoteAddress, userAgent },
+  });
   // The response's 'close' (not the request's, which fires once the body is read) is the one
   // that means the connection went away; an ended response closing is the normal case.
   res.once('close', () => {
-    if (!res.writableEnded) controller.abort(new RequestCancelledError('client_disconnected'));
+    if (!res.writableEnded) RequestContext.cancel(new RequestCancelledError('client_disconnected'), context);
   });
-  RequestContext.runCancellable(
-    {
-      requestId,
-      traceparent: resolveTraceparent(req.headers.traceparent),
-      client: { ip: req.ip ?? req.socket.remoteAddress, userAgent },
-    },
-    controller,
-    next,
-  );
+  RequestContext.run(context, next);
 }

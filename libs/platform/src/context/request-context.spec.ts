@@ -160,4 +160,70 @@ describe('RequestContext', () => {
       expect(foreign.signal.aborted).toBe(false);
     });
   });
+
+  describe('cancellable (the signal created on first use)', () => {
+    it('creates no AbortController until asked; then one signal, the same every time', () => {
+      const Original = globalThis.AbortController;
+      let created = 0;
+      globalThis.AbortController = class extends Original {
+        constructor() {
+          super();
+          created += 1;
+        }
+      };
+      try {
+        const context = RequestContext.cancellable({ requestId: 'r-1' });
+        RequestContext.run(context, () => RequestContext.assign({ userId: 'user-1' }));
+        expect(created).toBe(0);
+
+        const [first, second] = RequestContext.run(context, () => [
+          RequestContext.current()?.signal,
+          RequestContext.current()?.signal,
+        ]);
+
+        expect(created).toBe(1);
+        expect(first).toBeInstanceOf(AbortSignal);
+        expect(second).toBe(first);
+        expect(first?.aborted).toBe(false);
+      } finally {
+        globalThis.AbortController = Original;
+      }
+    });
+
+    it('a cancellation before anyone asked is kept: the signal is born aborted with its reason', () => {
+      const context = RequestContext.cancellable({ requestId: 'r-1' });
+      const reason = new RequestCancelledError('client_disconnected');
+
+      RequestContext.cancel(reason, context);
+      RequestContext.cancel(new RequestCancelledError('timeout', 1), context);
+
+      expect(context.signal?.aborted).toBe(true);
+      expect(context.signal?.reason).toBe(reason);
+    });
+
+    it('a cancellation after someone asked aborts that signal; by default the current context is cancelled', () => {
+      const context = RequestContext.cancellable({ requestId: 'r-1' });
+      const signal = context.signal;
+      const reason = new RequestCancelledError('timeout', 200);
+
+      RequestContext.run(context, () => RequestContext.cancel(reason));
+
+      expect(signal?.aborted).toBe(true);
+      expect(signal?.reason).toBe(reason);
+    });
+
+    it('keeps the facts assigned during the run, like any context', () => {
+      const context = RequestContext.cancellable({ requestId: 'r-1', client: { ip: '10.0.0.1' } });
+
+      const fields = RequestContext.run(context, () => {
+        RequestContext.assign({ userId: 'user-1', workspaceId: 'ws-1' });
+        return { fields: RequestContext.logFields(), client: RequestContext.current()?.client };
+      });
+
+      expect(fields).toEqual({
+        fields: { requestId: 'r-1', userId: 'user-1', workspaceId: 'ws-1', job: undefined },
+        client: { ip: '10.0.0.1' },
+      });
+    });
+  });
 });

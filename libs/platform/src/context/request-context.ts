@@ -26,6 +26,42 @@ const storage = new AsyncLocalStorage<RequestContextData>();
 const controllers = new WeakMap<AbortSignal, AbortController>();
 
 /**
+ * The context of an HTTP request, whose `signal` is created the first time someone asks for it
+ * (a cancellable query, the route timeout once it fires): most requests end without anyone
+ * asking, and an AbortController per request is a measurable share of a cheap request's cost.
+ * A cancellation that comes before anyone asked is kept, and the signal is born aborted with
+ * its reason — so it behaves exactly like a signal created up front.
+ */
+class LazilyCancellableContext implements RequestContextData {
+  requestId: string;
+  traceparent?: string;
+  userId?: string;
+  workspaceId?: string;
+  client?: { ip?: string; userAgent?: string };
+  private controller: AbortController | undefined;
+  private cancelledWith: RequestCancelledError | undefined;
+
+  constructor(data: Omit<RequestContextData, 'signal'>) {
+    this.requestId = data.requestId;
+    this.traceparent = data.traceparent;
+    this.client = data.client;
+  }
+
+  get signal(): AbortSignal {
+    if (this.controller === undefined) {
+      this.controller = new AbortController();
+      if (this.cancelledWith !== undefined) this.controller.abort(this.cancelledWith);
+    }
+    return this.controller.signal;
+  }
+
+  cancel(reason: RequestCancelledError): void {
+    if (this.controller !== undefined) this.controller.abort(reason);
+    else this.cancelledWith ??= reason;
+  }
+}
+
+/**
  * The ambient context of the current request or job (AsyncLocalStorage), so services read
  * the request id, caller or trace without it being passed by hand.
  */
@@ -41,11 +77,25 @@ export const RequestContext = {
   },
 
   /**
-   * Cancels a request's work (the route timeout): by default the current context's; a no-op
-   * for a signal `runCancellable` did not create.
+   * A request's context whose `signal` is created on first use (see `LazilyCancellableContext`):
+   * run code in it with `run`, abort it with `cancel(reason, context)`.
    */
-  cancel(reason: RequestCancelledError, signal: AbortSignal | undefined = storage.getStore()?.signal): void {
-    if (signal) controllers.get(signal)?.abort(reason);
+  cancellable(data: Omit<RequestContextData, 'signal'>): RequestContextData {
+    return new LazilyCancellableContext(data);
+  },
+
+  /**
+   * Cancels a request's work (the route timeout, a client gone): by default the current
+   * context's. `target` is a context from `cancellable` or a signal from `runCancellable`; a
+   * no-op for anything else.
+   */
+  cancel(
+    reason: RequestCancelledError,
+    target: AbortSignal | RequestContextData | undefined = storage.getStore(),
+  ): void {
+    if (target instanceof LazilyCancellableContext) target.cancel(reason);
+    else if (target instanceof AbortSignal) controllers.get(target)?.abort(reason);
+    else if (target?.signal) controllers.get(target.signal)?.abort(reason);
   },
 
   current(): RequestContextData | undefined {

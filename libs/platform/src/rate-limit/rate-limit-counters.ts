@@ -94,18 +94,23 @@ export class RateLimitCounters {
     this.logger.log('rate limits counted in Redis again');
   }
 
-  private async withTimeout<T>(operation: Promise<T>): Promise<T> {
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<never>((_resolve, reject) => {
-      timer = setTimeout(
+  /** One promise and one timer per decision (it runs on every request), not a race of three promises. */
+  private withTimeout<T>(operation: Promise<T>): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      const timer = setTimeout(
         () => reject(new Error(`redis did not answer within ${REDIS_DECISION_TIMEOUT_MS} ms`)),
         REDIS_DECISION_TIMEOUT_MS,
       );
+      operation.then(
+        (value) => {
+          clearTimeout(timer);
+          resolve(value);
+        },
+        (error: unknown) => {
+          clearTimeout(timer);
+          reject(error);
+        },
+      );
     });
-    try {
-      return await Promise.race([operation, timeout]);
-    } finally {
-      clearTimeout(timer);
-    }
   }
 }

@@ -21,6 +21,9 @@ export class RedisService implements OnApplicationShutdown {
       keyPrefix: this.keyPrefix,
       enableOfflineQueue: false,
       maxRetriesPerRequest: 1,
+      // Commands issued during one turn of the event loop (every request that arrived in it
+      // asks for its rate-limit count, cache versions...) go out in one write, not one each.
+      enableAutoPipelining: true,
       connectionName: `groundwork-${config.service}`,
     });
     let reported = false;

@@ -12,6 +12,7 @@ import {
   toPage,
 } from '@groundwork/platform';
 import { roleAllows, roleAtLeast, type WorkspaceRole } from '../access/permissions.js';
+import { WorkspaceAccess } from '../access/workspace-access.js';
 import { actsAs, type WorkspaceActor } from '../access/workspace-actor.js';
 import { lockWorkspace } from '../workspaces/workspace-lock.js';
 
@@ -45,6 +46,7 @@ export class MembersService {
     private readonly users: UsersService,
     private readonly outbox: OutboxService,
     private readonly audit: AuditTrail,
+    private readonly access: WorkspaceAccess,
   ) {}
 
   /** Members in the order they joined. */
@@ -168,6 +170,7 @@ export class MembersService {
         tx,
       );
     });
+    await this.access.membershipsChanged(workspaceId);
     return this.get(workspaceId, userId);
   }
 
@@ -199,5 +202,6 @@ export class MembersService {
         tx,
       );
     });
+    await this.access.membershipsChanged(workspaceId);
   }
 }

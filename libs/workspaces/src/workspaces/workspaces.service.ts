@@ -13,6 +13,7 @@ import {
   type Transaction,
 } from '@groundwork/platform';
 import type { WorkspaceRole } from '../access/permissions.js';
+import { WorkspaceAccess } from '../access/workspace-access.js';
 import type { WorkspaceActor } from '../access/workspace-actor.js';
 import { lockWorkspace } from './workspace-lock.js';
 
@@ -73,6 +74,7 @@ export class WorkspacesService {
     private readonly prisma: PrismaService,
     private readonly outbox: OutboxService,
     private readonly audit: AuditTrail,
+    private readonly access: WorkspaceAccess,
   ) {}
 
   /** Creates the workspace with its creator as the owner. A taken slug → 409. */
@@ -192,6 +194,7 @@ export class WorkspacesService {
         tx,
       );
     });
+    await this.access.membershipsChanged(workspaceId);
   }
 
   /**
@@ -211,7 +214,7 @@ export class WorkspacesService {
         errors: [{ field: 'userId', message: 'userId must be another member' }],
       });
     }
-    return this.prisma.$transaction(async (tx) => {
+    const transfer = await this.prisma.$transaction(async (tx) => {
       if (!(await lockWorkspace(tx, workspaceId))) throw notFound();
       const owner = await this.currentOwner(tx, workspaceId);
       if (owner.userId !== actor.userId) {
@@ -259,6 +262,8 @@ export class WorkspacesService {
       );
       return { workspaceId, ownerId: targetUserId, previousOwnerId: owner.userId };
     });
+    await this.access.membershipsChanged(workspaceId);
+    return transfer;
   }
 
   private async currentOwner(tx: Transaction, workspaceId: string): Promise<{ userId: string }> {
