@@ -23,14 +23,14 @@ export const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 export const REDIS_URL = process.env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379';
 
 /**
- * A positive-integer knob from the environment (BENCH_DURATION and friends), else the default.
- * @param {string} name @param {number} fallback
+ * An integer knob from the environment (BENCH_DURATION and friends), else the default.
+ * @param {string} name @param {number} fallback @param {number} [min] the smallest value allowed (1)
  */
-export function knob(name, fallback) {
+export function knob(name, fallback, min = 1) {
   const raw = process.env[name];
   if (raw === undefined || raw === '') return fallback;
   const value = Number(raw);
-  if (!Number.isInteger(value) || value < 1) throw new Error(`${name} must be a positive integer, got ${raw}`);
+  if (!Number.isInteger(value) || value < min) throw new Error(`${name} must be an integer ≥ ${min}, got ${raw}`);
   return value;
 }
 

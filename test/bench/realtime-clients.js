@@ -8,6 +8,7 @@
  *   child → { type: 'connected', sse, ws, failed }   (once every connection is open)
  */
 import http from 'node:http';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import WebSocket from 'ws';
 
 const {
@@ -136,6 +137,10 @@ async function openAll(count, open) {
   return failed;
 }
 
+// How late this process's own event loop ran: a delay the clients add, not the server.
+const loopDelay = monitorEventLoopDelay({ resolution: 5 });
+loopDelay.enable();
+
 const failed = (await openAll(Number(SSE_CLIENTS), openSse)) + (await openAll(Number(WS_CLIENTS), openWs));
 send(JSON.stringify({ type: 'connected', sse: Number(SSE_CLIENTS), ws: Number(WS_CLIENTS), failed }));
 
@@ -154,6 +159,7 @@ process.on('message', (/** @type {{ type: string }} */ message) => {
     sse: summary(delays.sse),
     ws: summary(delays.ws),
     closedEarly,
+    clientLoopDelayP99Ms: Math.round(loopDelay.percentile(99) / 1e6),
     sampleEvery,
     bytesReceived,
   });

@@ -25,6 +25,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
+import { Queue } from 'bullmq';
 import pg from 'pg';
 import { v7 as uuidv7 } from 'uuid';
 import {
@@ -49,8 +50,8 @@ import {
 } from './lib.js';
 
 const LOAD = {
-  sse: knob('BENCH_SSE_CLIENTS', 2000),
-  ws: knob('BENCH_WS_CLIENTS', 2000),
+  sse: knob('BENCH_SSE_CLIENTS', 2000, 0),
+  ws: knob('BENCH_WS_CLIENTS', 2000, 0),
   eventsPerSec: knob('BENCH_EVENTS_PER_SEC', 100),
   durationSec: knob('BENCH_DURATION', 10),
   sampleEvery: knob('BENCH_SAMPLE_EVERY', 10),
@@ -131,6 +132,10 @@ async function main() {
       logLevel: 'warn',
     }),
     RATE_LIMIT_PER_MINUTE: '100000000',
+    // The hub's write window can be tried at other values without a rebuild.
+    ...(process.env.REALTIME_FLUSH_INTERVAL_MS
+      ? { REALTIME_FLUSH_INTERVAL_MS: process.env.REALTIME_FLUSH_INTERVAL_MS }
+      : {}),
   };
   const [app, worker] = await Promise.all([
     startApp({
@@ -148,6 +153,9 @@ async function main() {
       name: 'worker',
       script: 'dist/worker/main.js',
       env,
+      nodeArgs: process.env.BENCH_CPU_PROF_DIR
+        ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF_DIR}`]
+        : [],
       readyUrl: `http://127.0.0.1:${workerPort}/health/ready`,
       logFile: path.join(workDir, 'worker.log'),
       cleanup,
@@ -253,6 +261,7 @@ async function main() {
       delays: kind === 'sse' ? report.sse : report.ws,
       sampleEvery: report.sampleEvery,
       closedEarly: report.closedEarly,
+      clientLoopDelayP99Ms: report.clientLoopDelayP99Ms,
       rssPerConnectionKiB: ((rssConnected - rssBefore) * 1024) / count,
       rssConnected,
       connectMs,
@@ -264,6 +273,7 @@ async function main() {
   if (LOAD.sse > 0) results.push(await phase('sse', LOAD.sse));
   if (LOAD.ws > 0) results.push(await phase('ws', LOAD.ws));
   const relay = relayDelay(await httpGet(`http://127.0.0.1:${workerPort}/metrics`, 5000).then((r) => r.body));
+  const queueWait = await realtimeQueueWait(redisKeyPrefix);
   await Promise.all([app.stop(), worker.stop()]);
 
   console.log(
@@ -300,7 +310,8 @@ async function main() {
   );
   for (const r of results) {
     console.log(
-      `${r.kind}: connecting took ${round(r.connectMs)} ms; closed early: ${r.closedEarly}; api RSS with every ` +
+      `${r.kind}: connecting took ${round(r.connectMs)} ms; closed early: ${r.closedEarly}; ` +
+        `client event-loop delay p99 ${r.clientLoopDelayP99Ms} ms; api RSS with every ` +
         `connection open ${round(r.rssConnected, 1)} MiB; CPU (cores): api ${round(r.cores.api, 2)}, ` +
         `worker ${round(r.cores.worker, 2)}, clients ${round(r.cores.clients, 2)}`,
     );
@@ -308,8 +319,35 @@ async function main() {
   console.log(
     `outbox commit → enqueue (worker's outbox_relay_delay_seconds, whole run): mean ${round(relay.meanMs, 1)} ms over ${relay.count} events`,
   );
+  console.log(
+    `realtime queue, enqueue → job start (last ${queueWait.n} jobs): p50 ${queueWait.p50} ms, p95 ${queueWait.p95} ms; ` +
+      `job run: p50 ${queueWait.runP50} ms`,
+  );
   const worst = Math.max(...results.map((r) => r.delays.p95));
   console.log(`target p95 < 150 ms: ${worst < 150 ? 'met' : 'NOT met'} (worst p95 ${worst} ms)`);
+}
+
+/**
+ * How long the worker's realtime jobs waited in their queue and ran, from BullMQ's own
+ * timestamps of the completed jobs it keeps: tells the worker's share of the delay apart.
+ * @param {string} redisKeyPrefix
+ */
+async function realtimeQueueWait(redisKeyPrefix) {
+  const url = new URL(process.env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379');
+  const queue = new Queue('realtime', {
+    connection: { host: url.hostname, port: Number(url.port || 6379) },
+    prefix: `${redisKeyPrefix}:bull`,
+  });
+  try {
+    const jobs = await queue.getJobs(['completed'], 0, 1999);
+    const waits = jobs.flatMap((job) => (job.processedOn ? [job.processedOn - job.timestamp] : []));
+    const runs = jobs.flatMap((job) => (job.processedOn && job.finishedOn ? [job.finishedOn - job.processedOn] : []));
+    /** @param {number[]} values @param {number} p */
+    const at = (values, p) => [...values].sort((a, b) => a - b)[Math.max(0, Math.ceil(p * values.length) - 1)] ?? NaN;
+    return { n: waits.length, p50: at(waits, 0.5), p95: at(waits, 0.95), runP50: at(runs, 0.5) };
+  } finally {
+    await queue.close();
+  }
 }
 
 /**
