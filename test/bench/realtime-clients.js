@@ -7,7 +7,9 @@
  *   parent → { type: 'report' }                      child → { type: 'report', … }
  *   child → { type: 'connected', sse, ws, failed }   (once every connection is open)
  */
+import { randomBytes } from 'node:crypto';
 import http from 'node:http';
+import net from 'node:net';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import WebSocket from 'ws';
 
@@ -20,9 +22,11 @@ const {
   SAMPLE_EVERY = '10',
 } = process.env;
 /**
- * Every connection receives every event, but only every SAMPLE_EVERY-th one decodes them and
- * records delays: the clients share this 2-core machine with the api, and decoding 200,000
- * messages a second would measure the clients more than the server. The others count bytes.
+ * Every connection receives every event, but only every SAMPLE_EVERY-th one decodes them (with
+ * Node's HTTP client or `ws`) and records delays. The others are raw TCP sockets that speak
+ * just enough HTTP to open the stream and then only count bytes: the clients share this
+ * 2-core machine with the api, and decoding 200,000 messages a second would measure the
+ * clients more than the server.
  */
 const sampleEvery = Math.max(1, Number(SAMPLE_EVERY));
 let opened = 0;
@@ -63,9 +67,93 @@ function percentile(h, p) {
   return HISTOGRAM_MS;
 }
 
+const target = new URL(BASE_URL);
+
+/**
+ * A connection that sends `request`, waits until the answer's bytes so far satisfy `ready`,
+ * then counts what arrives. `onOpen` may write more once the head is in.
+ * @param {string | Buffer} request @param {(received: string) => boolean} ready
+ * @param {(socket: net.Socket, received: string) => boolean} [onOpen] false: not open yet
+ * @returns {Promise<void>}
+ */
+function rawSink(request, ready, onOpen) {
+  return new Promise((resolve, reject) => {
+    const socket = net.connect(Number(target.port), target.hostname);
+    let head = '';
+    let open = false;
+    socket.once('connect', () => socket.write(request));
+    socket.on('data', (/** @type {Buffer} */ chunk) => {
+      if (open) {
+        bytesReceived += chunk.length;
+        return;
+      }
+      head += chunk.toString('latin1');
+      if (!ready(head)) return;
+      try {
+        if (onOpen && !onOpen(socket, head)) return;
+      } catch (error) {
+        socket.destroy();
+        reject(error);
+        return;
+      }
+      open = true;
+      resolve();
+    });
+    socket.once('error', reject);
+    socket.once('close', () => {
+      if (open) closedEarly += 1;
+      else reject(new Error(`closed before the stream opened: ${head.slice(0, 200)}`));
+    });
+  });
+}
+
+/** An SSE stream read as raw bytes (never decoded). */
+function openSseSink() {
+  return rawSink(
+    `GET /v1/workspaces/${WORKSPACE_ID}/events HTTP/1.1\r\nHost: ${target.host}\r\n` +
+      `Accept: text/event-stream\r\nAuthorization: Bearer ${TOKEN}\r\n\r\n`,
+    (received) => received.includes('\r\n\r\n'),
+    (_socket, received) => {
+      if (!received.startsWith('HTTP/1.1 200')) throw new Error(`SSE answered ${received.slice(0, 40)}`);
+      return true;
+    },
+  );
+}
+
+/** A client WebSocket text frame (clients must mask; the mask is random per frame). @param {string} text */
+function maskedTextFrame(text) {
+  const payload = Buffer.from(text);
+  const mask = randomBytes(4);
+  const header =
+    payload.length < 126
+      ? Buffer.from([0x81, 0x80 | payload.length])
+      : Buffer.from([0x81, 0x80 | 126, payload.length >> 8, payload.length & 0xff]);
+  return Buffer.concat([header, mask, payload.map((byte, i) => byte ^ (mask[i % 4] ?? 0))]);
+}
+
+/** A WebSocket subscribed to the workspace, whose frames are then counted, never parsed. */
+function openWsSink() {
+  let subscribeSent = false;
+  return rawSink(
+    `GET /v1/ws HTTP/1.1\r\nHost: ${target.host}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n` +
+      `Sec-WebSocket-Key: ${randomBytes(16).toString('base64')}\r\nSec-WebSocket-Version: 13\r\n` +
+      `Sec-WebSocket-Protocol: bearer, ${TOKEN}\r\n\r\n`,
+    (received) => received.includes('\r\n\r\n'),
+    (socket, received) => {
+      if (!received.startsWith('HTTP/1.1 101')) throw new Error(`upgrade answered ${received.slice(0, 40)}`);
+      if (!subscribeSent) {
+        subscribeSent = true;
+        socket.write(maskedTextFrame(JSON.stringify({ type: 'subscribe', workspaceId: WORKSPACE_ID })));
+      }
+      return received.includes('"type":"subscribed"');
+    },
+  );
+}
+
 /** @returns {Promise<void>} */
 function openSse() {
   const sampled = opened++ % sampleEvery === 0;
+  if (!sampled) return openSseSink();
   return new Promise((resolve, reject) => {
     const url = `${BASE_URL}/v1/workspaces/${WORKSPACE_ID}/events`;
     const req = http.get(
@@ -75,12 +163,6 @@ function openSse() {
         if (res.statusCode !== 200) {
           reject(new Error(`SSE answered ${res.statusCode}`));
           res.resume();
-          return;
-        }
-        if (!sampled) {
-          res.on('data', (/** @type {Buffer} */ chunk) => (bytesReceived += chunk.length));
-          res.on('close', () => (closedEarly += 1));
-          resolve();
           return;
         }
         res.setEncoding('utf8');
@@ -105,6 +187,7 @@ function openSse() {
 /** @returns {Promise<void>} */
 function openWs() {
   const sampled = opened++ % sampleEvery === 0;
+  if (!sampled) return openWsSink();
   return new Promise((resolve, reject) => {
     const ws = new WebSocket(`${BASE_URL.replace(/^http/, 'ws')}/v1/ws`, ['bearer', TOKEN], {
       perMessageDeflate: false,
@@ -120,8 +203,7 @@ function openWs() {
         resolve();
         return;
       }
-      if (sampled) record('ws', data.toString());
-      else bytesReceived += data.length;
+      record('ws', data.toString());
     });
     ws.on('close', () => (closedEarly += 1));
   });
