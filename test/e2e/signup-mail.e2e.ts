@@ -358,6 +358,7 @@ describe('sign-up mail (api, worker, SMTP)', () => {
     await smtp.waitForMessagesTo(email, 1, 15_000);
     const jobId = await emailJobId(email, 'user.registered');
     await settled(jobId, 'completed');
+    await worker.waitForOutput(() => workerLogLinesOf(jobId).some((line) => line.msg === 'mail sent'));
 
     const lines = jsonLogLines(worker.logs).filter(
       (line) => line.requestId === 'signup-req-1' && line.job !== undefined,
@@ -380,6 +381,7 @@ describe('sign-up mail (api, worker, SMTP)', () => {
     await smtp.waitForMessagesTo(email, 1, 15_000);
     const jobId = await emailJobId(email, 'user.registered');
     await settled(jobId, 'completed');
+    await worker.waitForOutput(() => workerLogLinesOf(jobId).some((line) => line.msg === 'mail sent'));
 
     const ofJob = workerLogLinesOf(jobId);
     expect(ofJob.map((line) => line.msg)).toEqual(expect.arrayContaining(['job failed; will retry', 'mail sent']));

@@ -46,6 +46,33 @@ export class AppProcess {
     return this.output;
   }
 
+  /**
+   * Resolves once `condition` holds, re-checked whenever the process prints: log lines reach the
+   * pipe a little after what they describe (a job can be `completed` before its last line).
+   */
+  waitForOutput(condition: () => boolean, timeoutMs = 10_000, what = 'the expected output'): Promise<void> {
+    if (condition()) return Promise.resolve();
+    return new Promise((resolve, reject) => {
+      const check = (): void => {
+        if (!condition()) return;
+        cleanup();
+        resolve();
+      };
+      const timer = setTimeout(() => {
+        cleanup();
+        reject(new Error(`${this.name} did not print ${what} within ${timeoutMs} ms`));
+      }, timeoutMs);
+      const cleanup = (): void => {
+        clearTimeout(timer);
+        this.child.stdout?.off('data', check);
+        this.child.stderr?.off('data', check);
+      };
+      // Registered after the constructor's listeners, so `output` already holds the new chunk.
+      this.child.stdout?.on('data', check);
+      this.child.stderr?.on('data', check);
+    });
+  }
+
   static async start(name: AppName, options: StartOptions = {}): Promise<AppProcess> {
     const port = options.port ?? (await freePort());
     const portVariable = name === 'api' ? 'PORT' : 'WORKER_PORT';
