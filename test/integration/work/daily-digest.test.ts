@@ -12,7 +12,7 @@ import {
   RedisModule,
 } from '@groundwork/platform';
 import { ProjectsService, TasksService, WorkModule } from '@groundwork/work';
-import { WorkspacesModule, WorkspacesService } from '@groundwork/workspaces';
+import { MembersService, WorkspacesModule, WorkspacesService } from '@groundwork/workspaces';
 import { DailyDigestService } from '../../../apps/worker/src/maintenance/daily-digest.service.js';
 import { actor, WorkArrangement } from './work-fixtures.js';
 
@@ -94,7 +94,8 @@ describe('the daily digest (DailyDigestService on PostgreSQL)', () => {
     await tasks.delete(ws.id, deleted.id, actor(ws.owner, 'owner'), 1);
     await task('Bob’s', bob, hours(1));
     await task('Left behind', leaver, hours(2));
-    await prisma.membership.delete({ where: { workspaceId_userId: { workspaceId: ws.id, userId: leaver } } });
+    // Removed the way the product removes members: every instance's remembered roles are dropped.
+    await moduleRef.get(MembersService).remove(ws.id, actor(ws.owner, 'owner'), leaver);
 
     const first = await digest.send(now);
 
