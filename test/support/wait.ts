@@ -17,3 +17,14 @@ export async function eventually<T>(
   }
   throw new Error(`condition not met within ${timeoutMs} ms${lastError ? `: ${String(lastError)}` : ''}`);
 }
+
+/**
+ * Resolves on the emitter's next `event`. Unlike `events.once`, an `error` meanwhile does not
+ * reject: a reconnecting Redis client emits ECONNREFUSED until its server is back.
+ */
+export function nextEvent(
+  emitter: { once(event: string, listener: () => void): unknown },
+  event: string,
+): Promise<void> {
+  return new Promise((resolve) => emitter.once(event, () => resolve()));
+}

@@ -15,6 +15,7 @@ import {
 } from '@groundwork/platform';
 import { RedisServer } from '../../support/redis-server.js';
 import { TcpProxy } from '../../support/tcp-proxy.js';
+import { nextEvent } from '../../support/wait.js';
 
 /** One "api instance": its own Redis connection, L1, in-flight loaders and metrics. */
 interface CacheInstance {
@@ -247,7 +248,7 @@ describe('TwoLevelCache while Redis is unavailable', () => {
       if (!i) continue;
       // Closing a connection that is reconnecting leaves ioredis's socket timer behind: close it connected.
       if (i.redis.client.status !== 'ready') {
-        const ready = once(i.redis.client, 'ready');
+        const ready = nextEvent(i.redis.client, 'ready');
         await server.restart();
         await ready;
       }
@@ -263,7 +264,7 @@ describe('TwoLevelCache while Redis is unavailable', () => {
   });
 
   async function stopRedis(...of: CacheInstance[]): Promise<void> {
-    const closed = of.map((i) => once(i.redis.client, 'close'));
+    const closed = of.map((i) => nextEvent(i.redis.client, 'close'));
     await server.stop();
     await Promise.all(closed);
   }
@@ -282,7 +283,7 @@ describe('TwoLevelCache while Redis is unavailable', () => {
     expect(state.calls).toBe(4);
     expect(await lookups(instance, 'bypass')).toBe(3);
 
-    const ready = once(instance.redis.client, 'ready');
+    const ready = nextEvent(instance.redis.client, 'ready');
     await server.restart();
     await ready;
     await instance.cache.getOrLoad([ns], 'k', load);
@@ -303,7 +304,7 @@ describe('TwoLevelCache while Redis is unavailable', () => {
       await instance.cache.getOrLoad([ns], 'k', load);
       expect(await other.cache.getOrLoad([ns], 'k', load)).toEqual({ title: 'first' });
 
-      const closed = once(instance.redis.client, 'close');
+      const closed = nextEvent(instance.redis.client, 'close');
       await proxy.close();
       await closed;
       state.value = 'second';
@@ -314,7 +315,7 @@ describe('TwoLevelCache while Redis is unavailable', () => {
       // The writer itself bypasses the cache until its owed bump is applied.
       expect(await instance.cache.getOrLoad([ns], 'k', load)).toEqual({ title: 'second' });
 
-      const ready = once(instance.redis.client, 'ready');
+      const ready = nextEvent(instance.redis.client, 'ready');
       await proxy.open();
       await ready;
       expect(await instance.cache.getOrLoad([ns], 'k', load)).toEqual({ title: 'second' });

@@ -1,7 +1,7 @@
-import { once } from 'node:events';
 import { randomBytes } from 'node:crypto';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
 import { RedisServer } from '../../support/redis-server.js';
+import { nextEvent } from '../../support/wait.js';
 import { fallbackDecisions, type LimiterInstance, limiterInstance } from './limiter-instance.js';
 
 /**
@@ -21,7 +21,7 @@ describe('rate limits while Redis is unavailable', () => {
       // Closing a connection in the middle of reconnecting leaves ioredis's 2 s socket-close
       // timer behind, which keeps Jest waiting: close it connected.
       if (instance.redis.client.status !== 'ready') {
-        const ready = once(instance.redis.client, 'ready');
+        const ready = nextEvent(instance.redis.client, 'ready');
         await server.restart();
         await ready;
       }
@@ -37,7 +37,7 @@ describe('rate limits while Redis is unavailable', () => {
 
   /** Stops the private Redis and waits until this instance's connection has noticed. */
   async function stopRedis(of: LimiterInstance): Promise<void> {
-    const closed = once(of.redis.client, 'close');
+    const closed = nextEvent(of.redis.client, 'close');
     await server.stop();
     await closed;
   }
@@ -60,7 +60,7 @@ describe('rate limits while Redis is unavailable', () => {
     expect(during[3]?.resetSeconds).toBeGreaterThanOrEqual(59);
     expect(await fallbackDecisions(instance, 'default')).toBe(4);
 
-    const ready = once(instance.redis.client, 'ready');
+    const ready = nextEvent(instance.redis.client, 'ready');
     await server.restart();
     await ready;
     const after = await instance.limiter.consume('default', key);
