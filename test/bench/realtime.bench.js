@@ -17,8 +17,9 @@
  *
  * Needs `npm run build`, and a file-descriptor limit (`ulimit -n`) above the connection count
  * (both the api and the client process hold one descriptor per connection).
- * Knobs: BENCH_SSE_CLIENTS (2000), BENCH_WS_CLIENTS (2000), BENCH_EVENTS_PER_SEC (100),
- * BENCH_DURATION (10 s), BENCH_SAMPLE_EVERY (10).
+ * Knobs: BENCH_SSE_CLIENTS (2000; 0 skips the phase), BENCH_WS_CLIENTS (2000; 0 skips), BENCH_EVENTS_PER_SEC
+ * (100), BENCH_DURATION (10 s), BENCH_SAMPLE_EVERY (10), BENCH_WS_FIRST=1 (WebSocket phase first),
+ * REALTIME_FLUSH_INTERVAL_MS (passed to the api), BENCH_CPU_PROF_DIR (CPU profiles of api and worker).
  */
 import { fork } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -274,8 +275,13 @@ async function main() {
   };
 
   const results = [];
-  if (LOAD.sse > 0) results.push(await phase('sse', LOAD.sse));
-  if (LOAD.ws > 0) results.push(await phase('ws', LOAD.ws));
+  // BENCH_WS_FIRST=1 swaps the phases: the first phase meets a colder api process.
+  /** @type {('sse' | 'ws')[]} */
+  const order = process.env.BENCH_WS_FIRST === '1' ? ['ws', 'sse'] : ['sse', 'ws'];
+  for (const kind of order) {
+    const count = kind === 'sse' ? LOAD.sse : LOAD.ws;
+    if (count > 0) results.push(await phase(kind, count));
+  }
   const relay = relayDelay(await httpGet(`http://127.0.0.1:${workerPort}/metrics`, 5000).then((r) => r.body));
   const queueWait = await realtimeQueueWait(redisKeyPrefix);
   await Promise.all([app.stop(), worker.stop()]);
