@@ -103,7 +103,14 @@ export class SseStream implements WorkspaceSubscriber, LiveConnection {
       this.pending.push(...events);
       return;
     }
-    // One socket write for the whole batch.
+    if (events.length === 0) return;
+    if (this.lastStreamId === undefined) {
+      // The common case: the same batch goes to every stream of the workspace as one shared
+      // buffer, so each connection costs one write (one chunk), not one per event.
+      this.write(sharedSseBatch(events));
+      return;
+    }
+    // Just resumed: skip what the replay already sent.
     this.response.cork();
     for (const event of events) {
       if (this.lastStreamId !== undefined) {
@@ -155,4 +162,15 @@ export class SseStream implements WorkspaceSubscriber, LiveConnection {
     this.pending = undefined;
     this.cleanup.splice(0).forEach((fn) => fn());
   }
+}
+
+/** The SSE frames of one batch, concatenated once per batch: the hub hands the same array to every stream. */
+const batches = new WeakMap<readonly EncodedEvent[], Buffer>();
+function sharedSseBatch(events: readonly EncodedEvent[]): Buffer {
+  let buffer = batches.get(events);
+  if (buffer === undefined) {
+    buffer = events.length === 1 ? events[0]!.sseFrame : Buffer.concat(events.map((event) => event.sseFrame));
+    batches.set(events, buffer);
+  }
+  return buffer;
 }
