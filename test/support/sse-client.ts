@@ -1,4 +1,5 @@
 import http from 'node:http';
+import { ChangeSignal, within } from './wait.js';
 
 /** One Server-Sent Events message as an EventSource would dispatch it. */
 export interface SseMessage {
@@ -34,7 +35,7 @@ export class SseClient {
   readonly ended: Promise<void>;
   private buffer = '';
   private pending: Partial<SseMessage> & { dataLines: string[] } = { dataLines: [] };
-  private waiters: (() => void)[] = [];
+  private readonly changes = new ChangeSignal();
   private isEnded = false;
 
   private constructor(
@@ -46,7 +47,7 @@ export class SseClient {
     this.ended = new Promise((resolve) => {
       const done = () => {
         this.isEnded = true;
-        this.notify();
+        this.changes.notify();
         resolve();
       };
       response.once('end', done);
@@ -95,7 +96,7 @@ export class SseClient {
       const left = deadline - Date.now();
       if (left <= 0)
         throw new Error(`no matching SSE message within ${timeoutMs} ms; got ${JSON.stringify(this.messages)}`);
-      await this.change(left);
+      await this.changes.next(left);
     }
   }
 
@@ -106,7 +107,7 @@ export class SseClient {
       if (this.isEnded) throw new Error(`the stream ended after ${this.messages.length} of ${count} messages`);
       const left = deadline - Date.now();
       if (left <= 0) throw new Error(`only ${this.messages.length} of ${count} SSE messages within ${timeoutMs} ms`);
-      await this.change(left);
+      await this.changes.next(left);
     }
     return this.messages.slice(0, count);
   }
@@ -118,40 +119,18 @@ export class SseClient {
     while (this.comments.length === before) {
       const left = deadline - Date.now();
       if (left <= 0 || this.isEnded) throw new Error('no comment arrived');
-      await this.change(left);
+      await this.changes.next(left);
     }
     return this.comments[before]!;
   }
 
   /** Waits for the server to end the stream; fails after `timeoutMs`. */
   async waitForEnd(timeoutMs = 5_000): Promise<void> {
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new Error(`the stream did not end within ${timeoutMs} ms`)), timeoutMs);
-    });
-    try {
-      await Promise.race([this.ended, timeout]);
-    } finally {
-      clearTimeout(timer);
-    }
+    await within(this.ended, timeoutMs, `the stream did not end within ${timeoutMs} ms`);
   }
 
   close(): void {
     this.request.destroy();
-  }
-
-  private change(timeoutMs: number): Promise<void> {
-    return new Promise((resolve) => {
-      const timer = setTimeout(resolve, timeoutMs);
-      this.waiters.push(() => {
-        clearTimeout(timer);
-        resolve();
-      });
-    });
-  }
-
-  private notify(): void {
-    this.waiters.splice(0).forEach((wake) => wake());
   }
 
   private feed(chunk: string): void {
@@ -162,7 +141,7 @@ export class SseClient {
       this.buffer = this.buffer.slice(newline + (this.buffer.startsWith('\r\n', newline) ? 2 : 1));
       this.line(line);
     }
-    this.notify();
+    this.changes.notify();
   }
 
   private line(line: string): void {

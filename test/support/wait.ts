@@ -28,3 +28,38 @@ export function nextEvent(
 ): Promise<void> {
   return new Promise((resolve) => emitter.once(event, () => resolve()));
 }
+
+/** `promise`, or a rejection with `message` once `timeoutMs` has passed without it settling. */
+export async function within<T>(promise: Promise<T>, timeoutMs: number, message: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_resolve, reject) => {
+    timer = setTimeout(() => reject(new Error(message)), timeoutMs);
+  });
+  try {
+    return await Promise.race([promise, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/**
+ * "Something changed" for test clients that collect what a server sends: `next` resolves on
+ * the next `notify` (a message arrived, the stream ended) or after `timeoutMs`, whichever is first.
+ */
+export class ChangeSignal {
+  private waiters: (() => void)[] = [];
+
+  next(timeoutMs: number): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(resolve, timeoutMs);
+      this.waiters.push(() => {
+        clearTimeout(timer);
+        resolve();
+      });
+    });
+  }
+
+  notify(): void {
+    this.waiters.splice(0).forEach((wake) => wake());
+  }
+}

@@ -1,4 +1,5 @@
 import WebSocket from 'ws';
+import { ChangeSignal, within } from './wait.js';
 
 export type WsMessage = Record<string, unknown> & { type?: string };
 
@@ -22,7 +23,7 @@ export interface WsRefusal {
 export class WsClient {
   readonly messages: WsMessage[] = [];
   readonly closed: Promise<{ code: number; reason: string }>;
-  private waiters: (() => void)[] = [];
+  private readonly changes = new ChangeSignal();
   private isClosed = false;
 
   private constructor(readonly socket: WebSocket) {
@@ -32,12 +33,12 @@ export class WsClient {
       } catch {
         this.messages.push({ type: '(unparseable)', raw: isBinary ? '<binary>' : data.toString() });
       }
-      this.notify();
+      this.changes.notify();
     });
     this.closed = new Promise((resolve) =>
       socket.once('close', (code, reason) => {
         this.isClosed = true;
-        this.notify();
+        this.changes.notify();
         resolve({ code, reason: reason.toString() });
       }),
     );
@@ -108,7 +109,7 @@ export class WsClient {
       const left = deadline - Date.now();
       if (left <= 0)
         throw new Error(`no matching message within ${timeoutMs} ms; got ${JSON.stringify(this.messages)}`);
-      await this.change(left);
+      await this.changes.next(left);
     }
   }
 
@@ -121,32 +122,10 @@ export class WsClient {
 
   /** Waits for the server to close; fails after `timeoutMs`. */
   async waitForClose(timeoutMs = 5_000): Promise<{ code: number; reason: string }> {
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new Error(`the socket did not close within ${timeoutMs} ms`)), timeoutMs);
-    });
-    try {
-      return await Promise.race([this.closed, timeout]);
-    } finally {
-      clearTimeout(timer);
-    }
+    return within(this.closed, timeoutMs, `the socket did not close within ${timeoutMs} ms`);
   }
 
   close(): void {
     this.socket.terminate();
-  }
-
-  private change(timeoutMs: number): Promise<void> {
-    return new Promise((resolve) => {
-      const timer = setTimeout(resolve, timeoutMs);
-      this.waiters.push(() => {
-        clearTimeout(timer);
-        resolve();
-      });
-    });
-  }
-
-  private notify(): void {
-    this.waiters.splice(0).forEach((wake) => wake());
   }
 }

@@ -17,11 +17,8 @@ import type { Principal } from '../auth/principal.js';
 import { Grant, type WorkspaceAccessGrant } from '../auth/workspace-access.context.js';
 import { ApiProblemResponses } from '../common/api-problem-responses.decorator.js';
 import { Idempotent } from '../idempotency/idempotent.decorator.js';
+import type { HeaderSettable } from '../common/header-settable.js';
 import { ApiKeyDto, ApiKeyPageDto, CreateApiKeyDto, CreatedApiKeyDto } from './api-key.dto.js';
-
-interface HeaderSettable {
-  setHeader(name: string, value: string): unknown;
-}
 
 /** Workspace API keys (admins): shown once, stored hashed, revocable at once. */
 @ApiTags('api-keys')

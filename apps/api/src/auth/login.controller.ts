@@ -28,10 +28,7 @@ import {
 import type { UserPrincipal } from './principal.js';
 import { SessionCookie } from './session-cookie.js';
 import { SessionResponder } from './session-responder.js';
-
-interface HeaderSettable {
-  setHeader(name: string, value: string | string[]): unknown;
-}
+import type { HeaderSettable } from '../common/header-settable.js';
 
 interface CookieCarrier {
   headers: { cookie?: string };

@@ -17,10 +17,7 @@ import { CookieSessionDto, TokenPairDto } from './login.dto.js';
 import { OidcAuthorizeQueryDto } from './oidc.dto.js';
 import { OidcStateCookie } from './oidc-state-cookie.js';
 import { SessionResponder } from './session-responder.js';
-
-interface HeaderSettable {
-  setHeader(name: string, value: string | string[]): unknown;
-}
+import type { HeaderSettable } from '../common/header-settable.js';
 
 interface CallbackRequest {
   url: string;

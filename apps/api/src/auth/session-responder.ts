@@ -2,10 +2,7 @@ import { Injectable } from '@nestjs/common';
 import type { OpenedSession } from '@groundwork/identity';
 import type { CookieSessionDto, TokenPairDto } from './login.dto.js';
 import { SessionCookie } from './session-cookie.js';
-
-interface HeaderSettable {
-  setHeader(name: string, value: string | string[]): unknown;
-}
+import type { HeaderSettable } from '../common/header-settable.js';
 
 /**
  * Turns a fresh session into the login answer: the token pair, or for browser sessions the

@@ -3,10 +3,7 @@ import { ApiExcludeController } from '@nestjs/swagger';
 import { MetricsService } from '@groundwork/platform';
 import { Public } from '../auth/access-rules.js';
 import { SkipRateLimit } from '../rate-limit/rate-limit.decorator.js';
-
-interface HeaderSettable {
-  setHeader(name: string, value: string): unknown;
-}
+import type { HeaderSettable } from '../common/header-settable.js';
 
 /** Prometheus scrape endpoint (text exposition format). */
 @ApiExcludeController()

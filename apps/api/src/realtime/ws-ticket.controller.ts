@@ -4,7 +4,7 @@ import { Authenticated } from '../auth/access-rules.js';
 import { CurrentUser } from '../auth/caller.decorators.js';
 import type { UserPrincipal } from '../auth/principal.js';
 import { ApiProblemResponses } from '../common/api-problem-responses.decorator.js';
-import type { HeaderSettable } from '../workspaces/workspace-actor.js';
+import type { HeaderSettable } from '../common/header-settable.js';
 import { WsTicketDto } from './ws-ticket.dto.js';
 import { WsTicketsService } from './ws-tickets.service.js';
 

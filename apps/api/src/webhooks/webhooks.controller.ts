@@ -18,7 +18,8 @@ import type { Principal } from '../auth/principal.js';
 import { Grant, type WorkspaceAccessGrant } from '../auth/workspace-access.context.js';
 import { ApiProblemResponses } from '../common/api-problem-responses.decorator.js';
 import { Idempotent } from '../idempotency/idempotent.decorator.js';
-import { type HeaderSettable, workspaceActor } from '../workspaces/workspace-actor.js';
+import { workspaceActor } from '../workspaces/workspace-actor.js';
+import type { HeaderSettable } from '../common/header-settable.js';
 import {
   CreatedWebhookDto,
   CreateWebhookDto,

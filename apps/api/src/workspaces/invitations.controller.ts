@@ -17,7 +17,8 @@ import { Grant, type WorkspaceAccessGrant } from '../auth/workspace-access.conte
 import { ApiProblemResponses } from '../common/api-problem-responses.decorator.js';
 import { Idempotent } from '../idempotency/idempotent.decorator.js';
 import { CreateInvitationDto, InvitationDto, InvitationPageDto } from './invitations.dto.js';
-import { type HeaderSettable, workspaceActor } from './workspace-actor.js';
+import { workspaceActor } from './workspace-actor.js';
+import type { HeaderSettable } from '../common/header-settable.js';
 import { WorkspaceDto } from './workspaces.dto.js';
 
 @ApiTags('invitations')

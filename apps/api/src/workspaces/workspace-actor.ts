@@ -16,8 +16,3 @@ export function workspaceActor(caller: Principal, grant: WorkspaceAccessGrant): 
     }
   }
 }
-
-/** What a controller needs of the response to set `Location` (adapter-agnostic). */
-export interface HeaderSettable {
-  setHeader(name: string, value: string | string[]): unknown;
-}

@@ -16,7 +16,8 @@ import type { Principal, UserPrincipal } from '../auth/principal.js';
 import { Grant, type WorkspaceAccessGrant } from '../auth/workspace-access.context.js';
 import { ApiProblemResponses } from '../common/api-problem-responses.decorator.js';
 import { Idempotent } from '../idempotency/idempotent.decorator.js';
-import { type HeaderSettable, workspaceActor } from './workspace-actor.js';
+import { workspaceActor } from './workspace-actor.js';
+import type { HeaderSettable } from '../common/header-settable.js';
 import {
   CreateWorkspaceDto,
   OwnershipTransferDto,

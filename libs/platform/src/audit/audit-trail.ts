@@ -2,9 +2,8 @@ import { Injectable } from '@nestjs/common';
 import { RequestContext } from '../context/request-context.js';
 import type { Prisma } from '../database/generated/client.js';
 import { PrismaService } from '../database/prisma.service.js';
-import { DomainError } from '../errors/domain-error.js';
-import { isUuid, newId } from '../ids/uuid.js';
-import { CursorCodec, cursorScope } from '../pagination/cursor.js';
+import { newId } from '../ids/uuid.js';
+import { cursorScope, decodeIdCursor } from '../pagination/cursor.js';
 import { type Page, toPage } from '../pagination/page.js';
 
 /** Every action the trail records: account events (for the account) and workspace events (for admins). */
@@ -95,8 +94,7 @@ export class AuditTrail {
     cursor?: string,
   ): Promise<Page<AuditRecord>> {
     const scope = cursorScope(['audit', subject]);
-    const before = cursor === undefined ? undefined : String(CursorCodec.decode(scope, cursor)[0]);
-    if (before !== undefined && !isUuid(before)) throw new DomainError('invalid_cursor', 'The cursor is invalid.');
+    const before = decodeIdCursor(scope, cursor);
     // A long trail is a slow read: stop it when the caller goes away or runs out of time.
     const rows = await this.prisma.cancellable((db) =>
       db.auditEvent.findMany({

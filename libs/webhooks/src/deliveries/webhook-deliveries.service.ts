@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import {
-  CursorCodec,
   cursorScope,
+  decodeIdCursor,
   DomainError,
   type EventEnvelope,
   isUuid,
@@ -135,8 +135,7 @@ export class WebhookDeliveriesService {
   async list(workspaceId: string, webhookId: string, limit: number, cursor?: string): Promise<Page<DeliveryView>> {
     await this.assertWebhook(workspaceId, webhookId);
     const scope = cursorScope(['webhook-deliveries', webhookId]);
-    const before = cursor === undefined ? undefined : String(CursorCodec.decode(scope, cursor)[0]);
-    if (before !== undefined && !isUuid(before)) throw new DomainError('invalid_cursor', 'The cursor is invalid.');
+    const before = decodeIdCursor(scope, cursor);
     const rows = await this.prisma.webhookDelivery.findMany({
       where: { endpointId: webhookId, workspaceId, ...(before === undefined ? {} : { id: { lt: before } }) },
       orderBy: { id: 'desc' },

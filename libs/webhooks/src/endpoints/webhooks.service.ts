@@ -2,8 +2,8 @@ import { Injectable } from '@nestjs/common';
 import {
   AppConfig,
   AuditTrail,
-  CursorCodec,
   cursorScope,
+  decodeIdCursor,
   DomainError,
   type FieldError,
   isUuid,
@@ -127,8 +127,7 @@ export class WebhooksService {
   /** Newest first. */
   async list(workspaceId: string, limit: number, cursor?: string): Promise<Page<WebhookView>> {
     const scope = cursorScope(['webhooks', workspaceId]);
-    const before = cursor === undefined ? undefined : String(CursorCodec.decode(scope, cursor)[0]);
-    if (before !== undefined && !isUuid(before)) throw new DomainError('invalid_cursor', 'The cursor is invalid.');
+    const before = decodeIdCursor(scope, cursor);
     const rows = await this.prisma.webhookEndpoint.findMany({
       where: { workspaceId, ...(before === undefined ? {} : { id: { lt: before } }) },
       orderBy: { id: 'desc' },

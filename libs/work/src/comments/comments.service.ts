@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import {
-  CursorCodec,
   cursorScope,
+  decodeIdCursor,
   DomainError,
   isUuid,
   newId,
@@ -72,8 +72,7 @@ export class CommentsService {
   async list(workspaceId: string, taskId: string, limit: number, cursor?: string): Promise<Page<CommentView>> {
     await this.assertLiveTask(workspaceId, taskId);
     const scope = cursorScope(['comments', workspaceId, taskId]);
-    const after = cursor === undefined ? undefined : String(CursorCodec.decode(scope, cursor)[0]);
-    if (after !== undefined && !isUuid(after)) throw new DomainError('invalid_cursor', 'The cursor is invalid.');
+    const after = decodeIdCursor(scope, cursor);
     const rows = await this.prisma.taskComment.findMany({
       where: { taskId, workspaceId, ...(after === undefined ? {} : { id: { gt: after } }) },
       orderBy: { id: 'asc' },

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import {
-  CursorCodec,
   cursorScope,
+  decodeIdCursor,
   DomainError,
   isUuid,
   newId,
@@ -114,8 +114,7 @@ export class ProjectsService {
   /** The workspace's projects, oldest first (ids are time-ordered). */
   async list(workspaceId: string, limit: number, cursor?: string): Promise<Page<ProjectView>> {
     const scope = cursorScope(['projects', workspaceId]);
-    const after = cursor === undefined ? undefined : String(CursorCodec.decode(scope, cursor)[0]);
-    if (after !== undefined && !isUuid(after)) throw new DomainError('invalid_cursor', 'The cursor is invalid.');
+    const after = decodeIdCursor(scope, cursor);
     const rows = await this.prisma.project.findMany({
       where: { workspaceId, ...(after === undefined ? {} : { id: { gt: after } }) },
       orderBy: { id: 'asc' },

@@ -1,8 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import {
   AuditTrail,
-  CursorCodec,
   cursorScope,
+  decodeIdCursor,
   DomainError,
   isUuid,
   newId,
@@ -100,8 +100,7 @@ export class ApiKeysService {
   /** The workspace's live keys, newest first (revoked ones are gone from the list). */
   async list(workspaceId: string, limit: number, cursor?: string): Promise<Page<ApiKeySummary>> {
     const scope = cursorScope(['api-keys', workspaceId]);
-    const before = cursor === undefined ? undefined : String(CursorCodec.decode(scope, cursor)[0]);
-    if (before !== undefined && !isUuid(before)) throw new DomainError('invalid_cursor', 'The cursor is invalid.');
+    const before = decodeIdCursor(scope, cursor);
     const rows = await this.prisma.apiKey.findMany({
       where: { workspaceId, revokedAt: null, ...(before === undefined ? {} : { id: { lt: before } }) },
       orderBy: { id: 'desc' },

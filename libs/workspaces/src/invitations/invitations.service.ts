@@ -2,8 +2,8 @@ import { Injectable } from '@nestjs/common';
 import { hashToken, looksLikeOpaqueToken, newOpaqueToken, normalizeEmail, UsersService } from '@groundwork/identity';
 import {
   AuditTrail,
-  CursorCodec,
   cursorScope,
+  decodeIdCursor,
   DomainError,
   isUuid,
   newId,
@@ -147,8 +147,7 @@ export class InvitationsService {
     now = new Date(),
   ): Promise<Page<InvitationView>> {
     const scope = cursorScope(['invitations', workspaceId]);
-    const before = cursor === undefined ? undefined : String(CursorCodec.decode(scope, cursor)[0]);
-    if (before !== undefined && !isUuid(before)) throw new DomainError('invalid_cursor', 'The cursor is invalid.');
+    const before = decodeIdCursor(scope, cursor);
     const rows = await this.prisma.invitation.findMany({
       where: {
         workspaceId,

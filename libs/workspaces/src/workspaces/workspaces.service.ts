@@ -1,10 +1,9 @@
 import { Injectable } from '@nestjs/common';
 import {
   AuditTrail,
-  CursorCodec,
   cursorScope,
+  decodeIdCursor,
   DomainError,
-  isUuid,
   newId,
   OutboxService,
   type Page,
@@ -111,8 +110,7 @@ export class WorkspacesService {
   /** The caller's workspaces with their role in each, oldest first (ids are time-ordered). */
   async listMine(userId: string, limit: number, cursor?: string): Promise<Page<WorkspaceView>> {
     const scope = cursorScope(['workspaces', userId]);
-    const after = cursor === undefined ? undefined : String(CursorCodec.decode(scope, cursor)[0]);
-    if (after !== undefined && !isUuid(after)) throw new DomainError('invalid_cursor', 'The cursor is invalid.');
+    const after = decodeIdCursor(scope, cursor);
     const rows = await this.prisma.membership.findMany({
       where: { userId, ...(after === undefined ? {} : { workspaceId: { gt: after } }) },
       include: { workspace: true },

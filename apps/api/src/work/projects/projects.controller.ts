@@ -9,7 +9,8 @@ import { Grant, type WorkspaceAccessGrant } from '../../auth/workspace-access.co
 import { ApiProblemResponses } from '../../common/api-problem-responses.decorator.js';
 import { Idempotent } from '../../idempotency/idempotent.decorator.js';
 import { IfMatch, VersionedRead, VersionedWrite } from '../../common/etag.js';
-import { type HeaderSettable, workspaceActor } from '../../workspaces/workspace-actor.js';
+import { workspaceActor } from '../../workspaces/workspace-actor.js';
+import type { HeaderSettable } from '../../common/header-settable.js';
 import { CreateProjectDto, ProjectDto, ProjectPageDto, UpdateProjectDto } from './projects.dto.js';
 
 @ApiTags('projects')

@@ -13,7 +13,8 @@ import { Idempotent } from '../../idempotency/idempotent.decorator.js';
 import { IfMatch, VersionedRead, VersionedWrite } from '../../common/etag.js';
 import { SupersededByV2 } from '../../common/deprecation.js';
 import { Negotiated } from '../../common/negotiation/negotiated.decorator.js';
-import { type HeaderSettable, workspaceActor } from '../../workspaces/workspace-actor.js';
+import { workspaceActor } from '../../workspaces/workspace-actor.js';
+import type { HeaderSettable } from '../../common/header-settable.js';
 import {
   CreateTaskDto,
   ReplaceTaskDto,
