@@ -17,7 +17,7 @@
 # migrations, so one baked-in probe would be wrong for two of the three. Orchestrators
 # probe /health/live and /health/ready (see k8s/ and docker-compose.yml).
 
-ARG NODE_IMAGE=node:20-bookworm-slim
+ARG NODE_IMAGE=node:24.21.0-bookworm-slim
 
 FROM ${NODE_IMAGE} AS base
 WORKDIR /app

@@ -3,5 +3,7 @@
 # as child processes). Builds first, so e2e tests always drive the code under test.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+node scripts/check-runtime.cjs
+echo "tests run on Node.js $(node --version) ($(command -v node))"
 npm run build --silent
 exec node --experimental-vm-modules node_modules/jest/bin/jest.js --runInBand "$@"

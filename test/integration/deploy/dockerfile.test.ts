@@ -75,9 +75,14 @@ describe('Dockerfile', () => {
   const finalOf = (keyword: string): Instruction[] => final.instructions.filter((i) => i.keyword === keyword);
   const stageNamed = (name: string): Stage | undefined => built.find((s) => s.name === name);
 
-  it('is a multi-stage build whose final stage is node:20-bookworm-slim', () => {
+  it('is a multi-stage build whose final stage runs the pinned Node.js (.nvmrc = the node devDependency)', () => {
+    const pinned = readFileSync(path.join(REPO_ROOT, '.nvmrc'), 'utf8').trim();
+    const manifest = JSON.parse(readFileSync(path.join(REPO_ROOT, 'package.json'), 'utf8')) as {
+      devDependencies: Record<string, string>;
+    };
+    expect(manifest.devDependencies.node).toBe(pinned);
     expect(built.length).toBeGreaterThanOrEqual(2);
-    expect(final.image).toBe('node:20-bookworm-slim');
+    expect(final.image).toBe(`node:${pinned}-bookworm-slim`);
   });
 
   it('runs the final stage as a non-root user', () => {
