@@ -140,7 +140,8 @@ describe('configuration at boot (API.md, operator contract)', () => {
     const ready = await Promise.race([
       eventually(async () => {
         const res = await rawRequest(`http://127.0.0.1:${port}/health/ready`, { timeoutMs: 2000 });
-        return res.status === 200 && res;
+        // Ready (200) can come while Redis is still connecting ('degraded'): wait for 'ok'.
+        return res.status === 200 && (JSON.parse(res.body) as { status: string }).status === 'ok' && res;
       }, 20_000),
       exitedEarly,
     ]);
