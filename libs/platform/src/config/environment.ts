@@ -1,5 +1,6 @@
 import { Transform } from 'class-transformer';
 import { IsBoolean, IsIn, IsInt, IsOptional, IsString, IsUrl, Matches, Max, MaxLength, Min } from 'class-validator';
+import { DEFAULT_DATABASE_URL } from './env-sources.js';
 
 export const NODE_ENVS = ['development', 'test', 'production'] as const;
 export type NodeEnv = (typeof NODE_ENVS)[number];
@@ -44,7 +45,7 @@ export class Environment {
   WORKER_PORT = 3001;
 
   @IsUrl({ ...URL_OPTS, protocols: ['postgres', 'postgresql'] })
-  DATABASE_URL = 'postgresql://postgres@127.0.0.1:5432/groundwork';
+  DATABASE_URL = DEFAULT_DATABASE_URL;
 
   @Transform(toInt)
   @IsInt()

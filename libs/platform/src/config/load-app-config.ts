@@ -1,6 +1,6 @@
-import { existsSync } from 'node:fs';
 import { AppConfig, type ServiceName } from './app-config.js';
 import { ConfigValidationError } from './config.errors.js';
+import { loadLocalEnvFile } from './env-sources.js';
 import { loadEnvironment, resolveFileVariables, type RawEnvironment } from './load-environment.js';
 
 export function loadAppConfig(service: ServiceName, raw: RawEnvironment = process.env): AppConfig {
@@ -13,7 +13,7 @@ export function loadAppConfig(service: ServiceName, raw: RawEnvironment = proces
  * with exit code 1 and one readable list, not a stack trace.
  */
 export function loadAppConfigOrExit(service: ServiceName): AppConfig {
-  if (process.env.NODE_ENV !== 'production' && existsSync('.env')) process.loadEnvFile('.env');
+  loadLocalEnvFile();
   try {
     return loadAppConfig(service);
   } catch (error) {

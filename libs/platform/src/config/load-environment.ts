@@ -1,9 +1,9 @@
 import { createPrivateKey } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import { plainToInstance } from 'class-transformer';
 import { validateSync, type ValidationError } from 'class-validator';
 import { ConfigValidationError } from './config.errors.js';
 import { ensureDevSecrets } from './dev-secrets.js';
+import { readFileVariable } from './env-sources.js';
 import { Environment } from './environment.js';
 
 export type RawEnvironment = Record<string, string | undefined>;
@@ -24,21 +24,28 @@ function isContractVariable(name: string): boolean {
   return name in new Environment() || /^OIDC_[A-Z0-9]+_(ISSUER|CLIENT_ID|CLIENT_SECRET)$/.test(name);
 }
 
-/** `X_FILE=/path` stands for `X=<file contents>` (Docker and Kubernetes secrets). */
+/** Every `X_FILE` of a contract variable replaced by the file's contents (see readFileVariable). */
 export function resolveFileVariables(raw: RawEnvironment, problems: string[]): RawEnvironment {
   const resolved: RawEnvironment = { ...raw };
-  for (const [key, filePath] of Object.entries(raw)) {
-    if (!key.endsWith('_FILE') || filePath === undefined || key === 'DEV_SECRETS_FILE') continue;
+  for (const key of Object.keys(raw)) {
+    if (!key.endsWith('_FILE') || raw[key] === undefined || key === 'DEV_SECRETS_FILE') continue;
     const name = key.slice(0, -'_FILE'.length);
     if (!isContractVariable(name)) continue;
-    if (raw[name] !== undefined) {
-      problems.push(`${name}: set both ${name} and ${key}; set only one`);
-      continue;
-    }
-    try {
-      resolved[name] = readFileSync(filePath, 'utf8').replace(/\r?\n$/, '');
-    } catch (error) {
-      problems.push(`${key}: cannot read ${filePath} (${(error as NodeJS.ErrnoException).code ?? 'error'})`);
+    const variable = readFileVariable(name, raw);
+    switch (variable.kind) {
+      case 'value':
+        resolved[name] = variable.value;
+        break;
+      case 'conflict':
+        problems.push(`${name}: set both ${name} and ${key}; set only one`);
+        break;
+      case 'unreadable':
+        problems.push(`${key}: cannot read ${variable.path} (${variable.code})`);
+        break;
+      case 'absent':
+        break;
+      default:
+        variable satisfies never;
     }
   }
   return resolved;
