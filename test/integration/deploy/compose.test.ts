@@ -21,6 +21,7 @@ interface ComposeService {
   stop_grace_period?: string;
   healthcheck?: { test?: string[] };
   read_only?: boolean;
+  ports?: string[];
 }
 
 interface ComposeFile {
@@ -46,6 +47,17 @@ describe('docker-compose.yml', () => {
     expect(services.redis.image).toBe('redis:7');
     expect(services.postgres.healthcheck?.test).toBeDefined();
     expect(services.redis.healthcheck?.test).toBeDefined();
+  });
+
+  it('publishes PostgreSQL and Redis on the loopback address only, reachable by the default URLs', () => {
+    expect(services.postgres.ports).toEqual(['127.0.0.1:${POSTGRES_PORT:-5432}:5432']);
+    expect(services.redis.ports).toEqual(['127.0.0.1:${REDIS_PORT:-6379}:6379']);
+    // The default DATABASE_URL is postgresql://postgres@127.0.0.1:5432/groundwork (no password).
+    expect(services.postgres.environment).toMatchObject({
+      POSTGRES_HOST_AUTH_METHOD: 'trust',
+      POSTGRES_DB: 'groundwork',
+    });
+    expect(services.postgres.environment?.POSTGRES_USER ?? 'postgres').toBe('postgres');
   });
 
   it('migrates once, from the app image, before the apps start', () => {
