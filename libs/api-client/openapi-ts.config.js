@@ -1,5 +1,5 @@
-// @hey-api/openapi-ts configuration for the generated client (DESIGN.md: 0.94.5 is the known-good
-// release on Node 20). scripts/api-client.js runs it, with `input`/`output.path` overridden by
+// @hey-api/openapi-ts configuration for the generated client (the generator is pinned exactly in
+// package.json: its output changes between 0.x releases). scripts/api-client.js runs it, with `input`/`output.path` overridden by
 // the drift check; `npx openapi-ts -f libs/api-client/openapi-ts.config.js` works as well.
 import { fileURLToPath } from 'node:url';
 import { defineConfig } from '@hey-api/openapi-ts';

@@ -52,7 +52,7 @@ describe('the generated api client (built api, real PostgreSQL and Redis)', () =
       body: { email, password: PASSWORD, name: 'Grace Hopper' },
     });
     expect(error).toBeUndefined();
-    expect(response.status).toBe(201);
+    expect(response?.status).toBe(201);
     expect(data?.status).toBe('pending_verification');
     // The verification mail is another suite's concern: mark the address verified directly.
     const updated = await env.db.query('UPDATE users SET email_verified_at = now() WHERE email = $1', [email]);
@@ -61,7 +61,7 @@ describe('the generated api client (built api, real PostgreSQL and Redis)', () =
 
   it('logs in and gets a token pair', async () => {
     const { data, response } = await login({ client: anonymous, body: { email, password: PASSWORD } });
-    expect(response.status).toBe(200);
+    expect(response?.status).toBe(200);
     if (!data || !('accessToken' in data)) throw new Error(`no token pair: ${JSON.stringify(data)}`);
     tokens = data;
     expect(tokens).toEqual({
@@ -85,7 +85,7 @@ describe('the generated api client (built api, real PostgreSQL and Redis)', () =
   it('reads the account through getMe, with typed fields', async () => {
     const { data, error, response } = await getMe({ client: authed });
     expect(error).toBeUndefined();
-    expect(response.status).toBe(200);
+    expect(response?.status).toBe(200);
     if (!data) throw new Error('getMe answered no body');
     me = data;
     expect(me).toEqual({
@@ -115,21 +115,21 @@ describe('the generated api client (built api, real PostgreSQL and Redis)', () =
     const body = { name: 'Client Works', slug };
     const created = await createWorkspace({ client: authed, body, headers: { 'Idempotency-Key': idempotencyKey } });
     expect(created.error).toBeUndefined();
-    expect(created.response.status).toBe(201);
+    expect(created.response?.status).toBe(201);
     if (!created.data) throw new Error('createWorkspace answered no body');
     workspace = created.data;
     expect(workspace).toMatchObject({ name: 'Client Works', slug, role: 'owner' });
-    expect(created.response.headers.get('location')).toContain(workspace.id);
+    expect(created.response?.headers.get('location')).toContain(workspace.id);
 
     const retried = await createWorkspace({ client: authed, body, headers: { 'Idempotency-Key': idempotencyKey } });
-    expect(retried.response.status).toBe(201);
-    expect(retried.response.headers.get('idempotent-replayed')).toBe('true');
+    expect(retried.response?.status).toBe(201);
+    expect(retried.response?.headers.get('idempotent-replayed')).toBe('true');
     expect(retried.data?.id).toBe(workspace.id);
   });
 
   it('lists workspaces in the page envelope', async () => {
     const { data, response } = await listWorkspaces({ client: authed, query: { limit: 10 } });
-    expect(response.status).toBe(200);
+    expect(response?.status).toBe(200);
     if (!data) throw new Error('listWorkspaces answered no body');
     expect(data.page).toEqual({ nextCursor: null, limit: 10 });
     expect(data.data.map((item) => item.id)).toEqual([workspace.id]);
@@ -142,19 +142,19 @@ describe('the generated api client (built api, real PostgreSQL and Redis)', () =
       body: { name: 'client e2e', role: 'viewer' },
       headers: { 'Idempotency-Key': randomUUID() },
     });
-    expect(created.response.status).toBe(201);
+    expect(created.response?.status).toBe(201);
     if (!created.data) throw new Error('createApiKey answered no body');
     const byKey = createGroundworkClient({ ...clientOptions(), apiKey: created.data.secret });
     const { data, response } = await getWorkspace({ client: byKey, path: { workspaceId: workspace.id } });
-    expect(response.status).toBe(200);
+    expect(response?.status).toBe(200);
     expect(data?.id).toBe(workspace.id);
   });
 
   it('surfaces a 404 as a typed problem document', async () => {
     const { data, error, response } = await getWorkspace({ client: authed, path: { workspaceId: randomUUID() } });
     expect(data).toBeUndefined();
-    expect(response.status).toBe(404);
-    expect(response.headers.get('content-type')).toMatch(/^application\/problem\+json/);
+    expect(response?.status).toBe(404);
+    expect(response?.headers.get('content-type')).toMatch(/^application\/problem\+json/);
     expect(isProblemDetails(error)).toBe(true);
     // `error` is typed from the spec (ProblemDetailsDto): status and type need no cast.
     expect({ status: error?.status, type: typeof error?.type, title: typeof error?.title }).toEqual({
@@ -166,13 +166,13 @@ describe('the generated api client (built api, real PostgreSQL and Redis)', () =
 
   it('surfaces a 401 as a typed problem document, without and with a bad token', async () => {
     const withoutToken = await getMe({ client: anonymous });
-    expect(withoutToken.response.status).toBe(401);
+    expect(withoutToken.response?.status).toBe(401);
     expect(withoutToken.error).toMatchObject({ status: 401, type: expect.any(String) });
 
     const badToken = createGroundworkClient({ ...clientOptions(), token: () => 'not-a-jwt' });
     const withBadToken = await getMe({ client: badToken });
-    expect(withBadToken.response.status).toBe(401);
-    expect(withBadToken.response.headers.get('www-authenticate')).toMatch(/^Bearer\b/);
+    expect(withBadToken.response?.status).toBe(401);
+    expect(withBadToken.response?.headers.get('www-authenticate')).toMatch(/^Bearer\b/);
     expect(isProblemDetails(withBadToken.error)).toBe(true);
     expect(withBadToken.error?.status).toBe(401);
   });
@@ -182,7 +182,7 @@ describe('the generated api client (built api, real PostgreSQL and Redis)', () =
       client: anonymous,
       body: { email: 'not an email', password: PASSWORD, name: 'X' },
     });
-    expect(response.status).toBe(422);
+    expect(response?.status).toBe(422);
     expect(error?.status).toBe(422);
     expect(error?.errors?.map((field) => field.field)).toContain('email');
   });
