@@ -18,8 +18,8 @@ import {
 } from '@groundwork/platform';
 import { ApiModule, type ApiModuleOptions } from './api.module.js';
 import { buildOpenApiDocument } from './openapi.js';
-import { configureRouting } from './routing.js';
-import { staticSecurityHeaders } from './security-headers.js';
+import { configureRouting } from './http/routing.js';
+import { staticSecurityHeaders } from './http/security-headers.js';
 
 /** Response headers a browser client may read (CORS). */
 const EXPOSED_HEADERS = [

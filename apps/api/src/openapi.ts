@@ -1,5 +1,5 @@
 import type { INestApplication } from '@nestjs/common';
-import { ProblemDetailsDto } from './common/problem-details.dto.js';
+import { ProblemDetailsDto } from './http/problem-details.dto.js';
 import { DocumentBuilder, type OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
 
 /** `HealthController.live` → `healthLive` unless the route names its own operationId. */

@@ -26,7 +26,7 @@ import {
   Paginated,
   toPage,
 } from '@groundwork/platform';
-import { Public } from '../../../apps/api/src/auth/access-rules.js';
+import { Public } from '../../../apps/api/src/http/auth/access-rules.js';
 import { createApiApp } from '../../../apps/api/src/bootstrap.js';
 import { eventually } from '../../support/wait.js';
 

@@ -10,11 +10,11 @@ import {
 } from '@nestjs/swagger';
 import { type Page, Paginated, PageQueryDto } from '@groundwork/platform';
 import { WebhookDeliveriesService } from '@groundwork/webhooks';
-import { RequirePermission } from '../auth/access-rules.js';
-import { Caller } from '../auth/caller.decorators.js';
-import type { Principal } from '../auth/principal.js';
-import { Grant, type WorkspaceAccessGrant } from '../auth/workspace-access.context.js';
-import { ApiProblemResponses } from '../common/api-problem-responses.decorator.js';
+import { RequirePermission } from '../http/auth/access-rules.js';
+import { Caller } from '../http/auth/caller.decorators.js';
+import type { Principal } from '../http/auth/principal.js';
+import { Grant, type WorkspaceAccessGrant } from '../http/auth/workspace-access.context.js';
+import { ApiProblemResponses } from '../http/api-problem-responses.decorator.js';
 import { workspaceActor } from '../workspaces/workspace-actor.js';
 import { DeliveryDetailDto, DeliveryDto, DeliveryPageDto } from './webhooks.dto.js';
 

@@ -12,14 +12,14 @@ import {
 } from '@nestjs/swagger';
 import { AppConfig, type Page, Paginated, PageQueryDto } from '@groundwork/platform';
 import { WebhooksService } from '@groundwork/webhooks';
-import { RequirePermission } from '../auth/access-rules.js';
-import { Caller } from '../auth/caller.decorators.js';
-import type { Principal } from '../auth/principal.js';
-import { Grant, type WorkspaceAccessGrant } from '../auth/workspace-access.context.js';
-import { ApiProblemResponses } from '../common/api-problem-responses.decorator.js';
-import { Idempotent } from '../idempotency/idempotent.decorator.js';
+import { RequirePermission } from '../http/auth/access-rules.js';
+import { Caller } from '../http/auth/caller.decorators.js';
+import type { Principal } from '../http/auth/principal.js';
+import { Grant, type WorkspaceAccessGrant } from '../http/auth/workspace-access.context.js';
+import { ApiProblemResponses } from '../http/api-problem-responses.decorator.js';
+import { Idempotent } from '../http/idempotency/idempotent.decorator.js';
 import { workspaceActor } from '../workspaces/workspace-actor.js';
-import type { HeaderSettable } from '../common/header-settable.js';
+import type { HeaderSettable } from '../http/header-settable.js';
 import {
   CreatedWebhookDto,
   CreateWebhookDto,

@@ -10,15 +10,15 @@ import {
 } from '@nestjs/swagger';
 import { AppConfig, type Page, Paginated, PageQueryDto } from '@groundwork/platform';
 import { InvitationsService } from '@groundwork/workspaces';
-import { Authenticated, RequirePermission } from '../auth/access-rules.js';
-import { Caller, CurrentUser } from '../auth/caller.decorators.js';
-import type { Principal, UserPrincipal } from '../auth/principal.js';
-import { Grant, type WorkspaceAccessGrant } from '../auth/workspace-access.context.js';
-import { ApiProblemResponses } from '../common/api-problem-responses.decorator.js';
-import { Idempotent } from '../idempotency/idempotent.decorator.js';
+import { Authenticated, RequirePermission } from '../http/auth/access-rules.js';
+import { Caller, CurrentUser } from '../http/auth/caller.decorators.js';
+import type { Principal, UserPrincipal } from '../http/auth/principal.js';
+import { Grant, type WorkspaceAccessGrant } from '../http/auth/workspace-access.context.js';
+import { ApiProblemResponses } from '../http/api-problem-responses.decorator.js';
+import { Idempotent } from '../http/idempotency/idempotent.decorator.js';
 import { CreateInvitationDto, InvitationDto, InvitationPageDto } from './invitations.dto.js';
 import { workspaceActor } from './workspace-actor.js';
-import type { HeaderSettable } from '../common/header-settable.js';
+import type { HeaderSettable } from '../http/header-settable.js';
 import { WorkspaceDto } from './workspaces.dto.js';
 
 @ApiTags('invitations')

@@ -1,6 +1,6 @@
 import type { WorkspaceActor } from '@groundwork/workspaces';
-import type { Principal } from '../auth/principal.js';
-import type { WorkspaceAccessGrant } from '../auth/workspace-access.context.js';
+import type { Principal } from '../http/auth/principal.js';
+import type { WorkspaceAccessGrant } from '../http/auth/workspace-access.context.js';
 
 /** The caller of a workspace route as the workspaces services see it. */
 export function workspaceActor(caller: Principal, grant: WorkspaceAccessGrant): WorkspaceActor {

@@ -7,8 +7,8 @@ import {
   type WorkspaceRole,
   type WorkspaceView,
 } from '@groundwork/workspaces';
-import { PageDto } from '../common/page.dto.js';
-import { unlessAbsent } from '../common/validation.js';
+import { PageDto } from '../http/page.dto.js';
+import { unlessAbsent } from '../http/validation.js';
 
 const SLUG_PATTERN = /^[a-z0-9]+(-[a-z0-9]+)*$/;
 const SLUG_MESSAGE = 'slug must be lower-case letters and digits, in words joined by single dashes';

@@ -2,8 +2,8 @@ import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
 import { IsInt, IsOptional, IsString, Matches, Max, MaxLength, Min, MinLength, ValidateIf } from 'class-validator';
 import type { ProjectView } from '@groundwork/work';
-import { PageDto } from '../../common/page.dto.js';
-import { unlessAbsent } from '../../common/validation.js';
+import { PageDto } from '../../http/page.dto.js';
+import { unlessAbsent } from '../../http/validation.js';
 
 const KEY_PATTERN = /^[A-Z]{2,10}$/;
 const KEY_MESSAGE = 'key must be 2 to 10 upper-case letters';

@@ -1,5 +1,5 @@
 import { ApiProperty } from '@nestjs/swagger';
-import { PageDto } from '../../common/page.dto.js';
+import { PageDto } from '../../http/page.dto.js';
 import { TASK_PRIORITIES_FOR_DOCS, TASK_STATUSES_FOR_DOCS } from './task-v2.presenter.js';
 
 export class AssigneeDto {

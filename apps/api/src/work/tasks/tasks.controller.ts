@@ -2,19 +2,19 @@ import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Put, Query
 import { ApiBearerAuth, ApiCookieAuth, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { AppConfig, type Page, Paginated } from '@groundwork/platform';
 import { TasksService } from '@groundwork/work';
-import { RequirePermission } from '../../auth/access-rules.js';
-import { Caller } from '../../auth/caller.decorators.js';
-import type { Principal } from '../../auth/principal.js';
-import { Grant, type WorkspaceAccessGrant } from '../../auth/workspace-access.context.js';
-import { Cached } from '../../cache/cached.decorator.js';
-import { TASK_READS_V1 } from '../../cache/task-reads.cache.js';
-import { ApiProblemResponses } from '../../common/api-problem-responses.decorator.js';
-import { Idempotent } from '../../idempotency/idempotent.decorator.js';
-import { IfMatch, VersionedRead, VersionedWrite } from '../../common/etag.js';
-import { SupersededByV2 } from '../../common/deprecation.js';
-import { Negotiated } from '../../common/negotiation/negotiated.decorator.js';
+import { RequirePermission } from '../../http/auth/access-rules.js';
+import { Caller } from '../../http/auth/caller.decorators.js';
+import type { Principal } from '../../http/auth/principal.js';
+import { Grant, type WorkspaceAccessGrant } from '../../http/auth/workspace-access.context.js';
+import { Cached } from '../../http/cache/cached.decorator.js';
+import { TASK_READS_V1 } from './task-reads.cache.js';
+import { ApiProblemResponses } from '../../http/api-problem-responses.decorator.js';
+import { Idempotent } from '../../http/idempotency/idempotent.decorator.js';
+import { IfMatch, VersionedRead, VersionedWrite } from '../../http/etag.js';
+import { SupersededByV2 } from '../../http/deprecation.js';
+import { Negotiated } from '../../http/negotiation/negotiated.decorator.js';
 import { workspaceActor } from '../../workspaces/workspace-actor.js';
-import type { HeaderSettable } from '../../common/header-settable.js';
+import type { HeaderSettable } from '../../http/header-settable.js';
 import {
   CreateTaskDto,
   ReplaceTaskDto,

@@ -24,9 +24,9 @@ import {
   type TaskStatus,
   type TaskView,
 } from '@groundwork/work';
-import { PageDto } from '../../common/page.dto.js';
-import { ProtobufMessage } from '../../common/negotiation/negotiated.decorator.js';
-import { unlessAbsent } from '../../common/validation.js';
+import { PageDto } from '../../http/page.dto.js';
+import { ProtobufMessage } from '../../http/negotiation/negotiated.decorator.js';
+import { unlessAbsent } from '../../http/validation.js';
 
 const trim = ({ value }: { value: unknown }) => (typeof value === 'string' ? value.trim() : value);
 /** A nullable field: null passes (it clears the value), anything else is validated. */

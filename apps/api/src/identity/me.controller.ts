@@ -9,11 +9,11 @@ import {
 } from '@nestjs/swagger';
 import { AccountService } from '@groundwork/identity';
 import { AuditTrail, type Page, Paginated, PageQueryDto } from '@groundwork/platform';
-import { Authenticated } from '../auth/access-rules.js';
-import { CurrentUser } from '../auth/caller.decorators.js';
-import type { UserPrincipal } from '../auth/principal.js';
-import { ApiProblemResponses } from '../common/api-problem-responses.decorator.js';
-import { AuditEventDto, AuditEventPageDto } from '../common/audit-event.dto.js';
+import { Authenticated } from '../http/auth/access-rules.js';
+import { CurrentUser } from '../http/auth/caller.decorators.js';
+import type { UserPrincipal } from '../http/auth/principal.js';
+import { ApiProblemResponses } from '../http/api-problem-responses.decorator.js';
+import { AuditEventDto, AuditEventPageDto } from '../http/audit-event.dto.js';
 import { MeDto } from './me.dto.js';
 
 /** The caller's own account. */

@@ -1,9 +1,9 @@
 import { Controller, Get, Header, Res, VERSION_NEUTRAL } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
 import { MetricsService } from '@groundwork/platform';
-import { Public } from '../auth/access-rules.js';
-import { SkipRateLimit } from '../rate-limit/rate-limit.decorator.js';
-import type { HeaderSettable } from '../common/header-settable.js';
+import { Public } from '../http/auth/access-rules.js';
+import { SkipRateLimit } from '../http/rate-limit/rate-limit.decorator.js';
+import type { HeaderSettable } from '../http/header-settable.js';
 
 /** Prometheus scrape endpoint (text exposition format). */
 @ApiExcludeController()

@@ -7,10 +7,10 @@ import {
   ApiTags,
 } from '@nestjs/swagger';
 import { EmailVerificationService, RegistrationService } from '@groundwork/identity';
-import { ApiProblemResponses } from '../common/api-problem-responses.decorator.js';
-import { RateLimit } from '../rate-limit/rate-limit.decorator.js';
+import { ApiProblemResponses } from '../http/api-problem-responses.decorator.js';
+import { RateLimit } from '../http/rate-limit/rate-limit.decorator.js';
 import { RegisterDto, RegistrationAcceptedDto, VerifyEmailDto } from './register.dto.js';
-import { Public } from './access-rules.js';
+import { Public } from '../http/auth/access-rules.js';
 
 @ApiTags('auth')
 @Controller({ path: 'auth', version: '1' })

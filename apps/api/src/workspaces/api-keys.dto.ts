@@ -2,7 +2,7 @@ import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
 import { IsDateString, IsIn, IsOptional, IsString, MaxLength, MinLength } from 'class-validator';
 import { API_KEY_ROLES, type ApiKeyRole, type ApiKeySummary, type CreatedApiKey } from '@groundwork/workspaces';
-import { PageDto } from '../common/page.dto.js';
+import { PageDto } from '../http/page.dto.js';
 
 export class CreateApiKeyDto {
   @ApiProperty({ example: 'CI deploy bot', minLength: 1, maxLength: 100 })

@@ -1,6 +1,6 @@
 import { USER_NAMES_CACHE_NAMESPACE } from '@groundwork/identity';
 import { tasksCacheNamespace } from '@groundwork/work';
-import type { CachedOptions, RouteParams } from './cached.options.js';
+import type { CachedOptions, RouteParams } from '../../http/cache/cached.options.js';
 
 function workspaceOf(params: RouteParams): string {
   const workspaceId = params.workspaceId;

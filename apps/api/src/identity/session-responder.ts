@@ -1,8 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import type { OpenedSession } from '@groundwork/identity';
 import type { CookieSessionDto, TokenPairDto } from './login.dto.js';
-import { SessionCookie } from './session-cookie.js';
-import type { HeaderSettable } from '../common/header-settable.js';
+import { SessionCookie } from '../http/auth/session-cookie.js';
+import type { HeaderSettable } from '../http/header-settable.js';
 
 /**
  * Turns a fresh session into the login answer: the token pair, or for browser sessions the

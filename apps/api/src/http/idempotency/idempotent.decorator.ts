@@ -1,6 +1,6 @@
 import { applyDecorators, SetMetadata } from '@nestjs/common';
 import { ApiHeader, ApiResponse, getSchemaPath } from '@nestjs/swagger';
-import { ProblemDetailsDto } from '../common/problem-details.dto.js';
+import { ProblemDetailsDto } from '../problem-details.dto.js';
 
 export const IDEMPOTENT = 'groundwork:idempotent';
 

@@ -12,10 +12,10 @@ import {
 } from '@nestjs/swagger';
 import { LoginService, PasswordResetService, SessionsService } from '@groundwork/identity';
 import { AuditTrail } from '@groundwork/platform';
-import { ApiProblemResponses } from '../common/api-problem-responses.decorator.js';
-import { RateLimit } from '../rate-limit/rate-limit.decorator.js';
-import { Authenticated, Public } from './access-rules.js';
-import { CurrentUser } from './caller.decorators.js';
+import { ApiProblemResponses } from '../http/api-problem-responses.decorator.js';
+import { RateLimit } from '../http/rate-limit/rate-limit.decorator.js';
+import { Authenticated, Public } from '../http/auth/access-rules.js';
+import { CurrentUser } from '../http/auth/caller.decorators.js';
 import {
   CookieSessionDto,
   ForgotPasswordDto,
@@ -25,10 +25,10 @@ import {
   ResetPasswordDto,
   TokenPairDto,
 } from './login.dto.js';
-import type { UserPrincipal } from './principal.js';
-import { SessionCookie } from './session-cookie.js';
+import type { UserPrincipal } from '../http/auth/principal.js';
+import { SessionCookie } from '../http/auth/session-cookie.js';
 import { SessionResponder } from './session-responder.js';
-import type { HeaderSettable } from '../common/header-settable.js';
+import type { HeaderSettable } from '../http/header-settable.js';
 
 interface CookieCarrier {
   headers: { cookie?: string };

@@ -10,14 +10,14 @@ import {
   getSchemaPath,
 } from '@nestjs/swagger';
 import { OidcLoginService } from '@groundwork/identity';
-import { ApiProblemResponses } from '../common/api-problem-responses.decorator.js';
-import { RateLimit } from '../rate-limit/rate-limit.decorator.js';
-import { Public } from './access-rules.js';
+import { ApiProblemResponses } from '../http/api-problem-responses.decorator.js';
+import { RateLimit } from '../http/rate-limit/rate-limit.decorator.js';
+import { Public } from '../http/auth/access-rules.js';
 import { CookieSessionDto, TokenPairDto } from './login.dto.js';
 import { OidcAuthorizeQueryDto } from './oidc.dto.js';
 import { OidcStateCookie } from './oidc-state-cookie.js';
 import { SessionResponder } from './session-responder.js';
-import type { HeaderSettable } from '../common/header-settable.js';
+import type { HeaderSettable } from '../http/header-settable.js';
 
 interface CallbackRequest {
   url: string;

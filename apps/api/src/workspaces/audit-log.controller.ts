@@ -1,10 +1,10 @@
 import { Controller, Get, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiCookieAuth, ApiOkResponse, ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
 import { AuditTrail, type Page, Paginated, PageQueryDto } from '@groundwork/platform';
-import { RequirePermission } from '../auth/access-rules.js';
-import { Grant, type WorkspaceAccessGrant } from '../auth/workspace-access.context.js';
-import { ApiProblemResponses } from '../common/api-problem-responses.decorator.js';
-import { AuditEventDto, AuditEventPageDto } from '../common/audit-event.dto.js';
+import { RequirePermission } from '../http/auth/access-rules.js';
+import { Grant, type WorkspaceAccessGrant } from '../http/auth/workspace-access.context.js';
+import { ApiProblemResponses } from '../http/api-problem-responses.decorator.js';
+import { AuditEventDto, AuditEventPageDto } from '../http/audit-event.dto.js';
 
 /** The workspace's security-relevant events, for its admins. */
 @ApiTags('audit')

@@ -1,7 +1,7 @@
 import { Controller, Get, Header, VERSION_NEUTRAL } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { AccessTokens, type PublicJwk } from '@groundwork/identity';
-import { Public } from './access-rules.js';
+import { Public } from '../http/auth/access-rules.js';
 import { JwksDto } from './jwks.dto.js';
 
 /** The public keys that verify access tokens (RFC 7517), for other services and clients. */

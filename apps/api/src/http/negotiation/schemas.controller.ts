@@ -1,6 +1,6 @@
 import { Controller, Get, Header } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
-import { Public } from '../../auth/access-rules.js';
+import { Public } from '../auth/access-rules.js';
 import { ProtobufSchemas } from './protobuf-schemas.js';
 
 /** The `.proto` files of the protobuf representations, so clients can generate their code. */

@@ -1,10 +1,10 @@
 import { Controller, Get, HttpCode, Res, VERSION_NEUTRAL } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiServiceUnavailableResponse, ApiTags } from '@nestjs/swagger';
 import { ReadinessService } from '@groundwork/platform';
-import { SkipRateLimit } from '../rate-limit/rate-limit.decorator.js';
+import { SkipRateLimit } from '../http/rate-limit/rate-limit.decorator.js';
 import { LivenessDto, ReadinessDto } from './health.dto.js';
-import { Public } from '../auth/access-rules.js';
-import { Timeout } from '../timeouts/timeout.decorator.js';
+import { Public } from '../http/auth/access-rules.js';
+import { Timeout } from '../http/timeouts/timeout.decorator.js';
 
 interface StatusSettable {
   status(code: number): unknown;
