@@ -1,8 +1,8 @@
 import { Controller, Get, Query } from '@nestjs/common';
-import { ApiBearerAuth, ApiCookieAuth, ApiOkResponse, ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiCookieAuth, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { AuditTrail, type Page, Paginated, PageQueryDto } from '@groundwork/platform';
 import { RequirePermission } from '../http/auth/access-rules.js';
-import { Grant, type WorkspaceAccessGrant } from '../http/auth/workspace-access.context.js';
+import { WorkspaceId } from '../http/auth/caller.decorators.js';
 import { ApiProblemResponses } from '../http/api-problem-responses.decorator.js';
 import { AuditEventDto, AuditEventPageDto } from '../http/audit-event.dto.js';
 
@@ -10,8 +10,6 @@ import { AuditEventDto, AuditEventPageDto } from '../http/audit-event.dto.js';
 @ApiTags('audit')
 @ApiBearerAuth()
 @ApiCookieAuth()
-// The handlers read the workspace from the access grant, not @Param: the spec needs it declared.
-@ApiParam({ name: 'workspaceId', type: String })
 @Controller({ path: 'workspaces/:workspaceId/audit-log', version: '1' })
 export class AuditLogController {
   constructor(private readonly audit: AuditTrail) {}
@@ -25,8 +23,8 @@ export class AuditLogController {
   })
   @ApiOkResponse({ type: AuditEventPageDto })
   @ApiProblemResponses(400, 401, 403, 404, 422, 429)
-  async list(@Grant() grant: WorkspaceAccessGrant, @Query() query: PageQueryDto): Promise<Page<AuditEventDto>> {
-    const page = await this.audit.list({ workspaceId: grant.workspaceId }, query.limit, query.cursor);
+  async list(@WorkspaceId() workspaceId: string, @Query() query: PageQueryDto): Promise<Page<AuditEventDto>> {
+    const page = await this.audit.list({ workspaceId: workspaceId }, query.limit, query.cursor);
     return { data: page.data.map(AuditEventDto.from), page: page.page };
   }
 }

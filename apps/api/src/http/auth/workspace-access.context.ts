@@ -1,4 +1,3 @@
-import { createParamDecorator, type ExecutionContext } from '@nestjs/common';
 import type { WorkspaceRole } from '@groundwork/workspaces';
 
 /** The caller's standing in the route's workspace, resolved once by the access guard. */
@@ -15,9 +14,9 @@ export function setWorkspaceAccess(request: object, grant: WorkspaceAccessGrant)
   (request as WithAccess).workspaceAccess = grant;
 }
 
-/** `@Grant() grant: WorkspaceAccessGrant` in a workspace route handler. */
-export const Grant = createParamDecorator((_data: unknown, context: ExecutionContext): WorkspaceAccessGrant => {
-  const grant = context.switchToHttp().getRequest<WithAccess>().workspaceAccess;
-  if (!grant) throw new Error('@Grant() used on a route without @RequirePermission()');
+/** The grant of a `@RequirePermission()` route; anywhere else it is a bug in the route. */
+export function workspaceAccessOf(request: object): WorkspaceAccessGrant {
+  const grant = (request as WithAccess).workspaceAccess;
+  if (!grant) throw new Error('a workspace parameter was used on a route without @RequirePermission()');
   return grant;
-});
+}

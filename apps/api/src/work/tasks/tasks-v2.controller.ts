@@ -3,6 +3,7 @@ import { ApiBearerAuth, ApiCookieAuth, ApiOkResponse, ApiOperation, ApiTags } fr
 import { type Page, Paginated } from '@groundwork/platform';
 import { TasksService } from '@groundwork/work';
 import { RequirePermission } from '../../http/auth/access-rules.js';
+import { WorkspaceId } from '../../http/auth/caller.decorators.js';
 import { Cached } from '../../http/cache/cached.decorator.js';
 import { TASK_READS_V2 } from './task-reads.cache.js';
 import { ApiProblemResponses } from '../../http/api-problem-responses.decorator.js';
@@ -38,7 +39,7 @@ export class TasksV2Controller {
   })
   @ApiOkResponse({ type: TaskV2PageDto })
   @ApiProblemResponses(400, 401, 403, 404, 406, 422, 429)
-  async list(@Param('workspaceId') workspaceId: string, @Query() query: TaskListQueryDto): Promise<Page<TaskV2Dto>> {
+  async list(@WorkspaceId() workspaceId: string, @Query() query: TaskListQueryDto): Promise<Page<TaskV2Dto>> {
     const page = await this.tasks.list(workspaceId, {
       ...query,
       dueBefore: toDate(query.dueBefore) ?? undefined,
@@ -54,7 +55,7 @@ export class TasksV2Controller {
   @Negotiated({ xml: { root: 'task', items: TASK_XML_ITEMS } })
   @ApiOperation({ operationId: 'getTaskV2', summary: 'A live task in the v2 shape, with its ETag.' })
   @ApiProblemResponses(401, 403, 404, 406, 429)
-  async get(@Param('workspaceId') workspaceId: string, @Param('taskId') taskId: string): Promise<TaskV2Dto> {
+  async get(@WorkspaceId() workspaceId: string, @Param('taskId') taskId: string): Promise<TaskV2Dto> {
     const [task] = await this.presenter.present(workspaceId, [await this.tasks.get(workspaceId, taskId)]);
     if (!task) throw new Error('a presented task went missing');
     return task;

@@ -2,10 +2,9 @@ import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Put, Query
 import { ApiBearerAuth, ApiCookieAuth, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { AppConfig, type Page, Paginated } from '@groundwork/platform';
 import { TasksService } from '@groundwork/work';
+import type { WorkspaceActor } from '@groundwork/workspaces';
 import { RequirePermission } from '../../http/auth/access-rules.js';
-import { Caller } from '../../http/auth/caller.decorators.js';
-import type { Principal } from '../../http/auth/principal.js';
-import { Grant, type WorkspaceAccessGrant } from '../../http/auth/workspace-access.context.js';
+import { Actor, WorkspaceId } from '../../http/auth/caller.decorators.js';
 import { Cached } from '../../http/cache/cached.decorator.js';
 import { TASK_READS_V1 } from './task-reads.cache.js';
 import { ApiProblemResponses } from '../../http/api-problem-responses.decorator.js';
@@ -13,7 +12,6 @@ import { Idempotent } from '../../http/idempotency/idempotent.decorator.js';
 import { IfMatch, VersionedRead, VersionedWrite } from '../../http/etag.js';
 import { SupersededByV2 } from '../../http/deprecation.js';
 import { Negotiated } from '../../http/negotiation/negotiated.decorator.js';
-import { workspaceActor } from '../../workspaces/workspace-actor.js';
 import type { HeaderSettable } from '../../http/header-settable.js';
 import {
   CreateTaskDto,
@@ -49,13 +47,12 @@ export class TasksController {
   })
   @ApiProblemResponses(400, 401, 403, 404, 415, 422, 429)
   async create(
-    @Param('workspaceId') workspaceId: string,
+    @WorkspaceId() workspaceId: string,
     @Body() body: CreateTaskDto,
-    @Caller() caller: Principal,
-    @Grant() grant: WorkspaceAccessGrant,
+    @Actor() actor: WorkspaceActor,
     @Res({ passthrough: true }) response: HeaderSettable,
   ): Promise<TaskDto> {
-    const task = await this.tasks.create(workspaceId, workspaceActor(caller, grant), {
+    const task = await this.tasks.create(workspaceId, actor, {
       ...body,
       dueAt: toDate(body.dueAt),
     });
@@ -78,7 +75,7 @@ export class TasksController {
   })
   @ApiOkResponse({ type: TaskPageDto })
   @ApiProblemResponses(400, 401, 403, 404, 422, 429)
-  async list(@Param('workspaceId') workspaceId: string, @Query() query: TaskListQueryDto): Promise<Page<TaskDto>> {
+  async list(@WorkspaceId() workspaceId: string, @Query() query: TaskListQueryDto): Promise<Page<TaskDto>> {
     const page = await this.tasks.list(workspaceId, {
       ...query,
       dueBefore: toDate(query.dueBefore) ?? undefined,
@@ -101,7 +98,7 @@ export class TasksController {
       'Replaced by `GET /v2/workspaces/{workspaceId}/tasks/{taskId}`: answers carry Deprecation, Sunset and a successor-version Link.',
   })
   @ApiProblemResponses(401, 403, 404, 429)
-  async get(@Param('workspaceId') workspaceId: string, @Param('taskId') taskId: string): Promise<TaskDto> {
+  async get(@WorkspaceId() workspaceId: string, @Param('taskId') taskId: string): Promise<TaskDto> {
     return TaskDto.from(await this.tasks.get(workspaceId, taskId));
   }
 
@@ -114,16 +111,13 @@ export class TasksController {
   })
   @ApiProblemResponses(400, 401, 403, 404, 409, 412, 415, 422, 428, 429)
   async update(
-    @Param('workspaceId') workspaceId: string,
+    @WorkspaceId() workspaceId: string,
     @Param('taskId') taskId: string,
     @IfMatch() version: number,
     @Body() body: UpdateTaskDto,
-    @Caller() caller: Principal,
-    @Grant() grant: WorkspaceAccessGrant,
+    @Actor() actor: WorkspaceActor,
   ): Promise<TaskDto> {
-    return TaskDto.from(
-      await this.tasks.update(workspaceId, taskId, workspaceActor(caller, grant), version, body.toChanges()),
-    );
+    return TaskDto.from(await this.tasks.update(workspaceId, taskId, actor, version, body.toChanges()));
   }
 
   @Put(':taskId')
@@ -135,15 +129,14 @@ export class TasksController {
   })
   @ApiProblemResponses(400, 401, 403, 404, 409, 412, 415, 422, 428, 429)
   async replace(
-    @Param('workspaceId') workspaceId: string,
+    @WorkspaceId() workspaceId: string,
     @Param('taskId') taskId: string,
     @IfMatch() version: number,
     @Body() body: ReplaceTaskDto,
-    @Caller() caller: Principal,
-    @Grant() grant: WorkspaceAccessGrant,
+    @Actor() actor: WorkspaceActor,
   ): Promise<TaskDto> {
     return TaskDto.from(
-      await this.tasks.update(workspaceId, taskId, workspaceActor(caller, grant), version, {
+      await this.tasks.update(workspaceId, taskId, actor, version, {
         ...body,
         dueAt: toDate(body.dueAt),
       }),
@@ -157,13 +150,12 @@ export class TasksController {
   @ApiOperation({ operationId: 'deleteTask', summary: 'Soft-delete a task (restorable); If-Match required.' })
   @ApiProblemResponses(401, 403, 404, 412, 428, 429)
   async delete(
-    @Param('workspaceId') workspaceId: string,
+    @WorkspaceId() workspaceId: string,
     @Param('taskId') taskId: string,
     @IfMatch() version: number,
-    @Caller() caller: Principal,
-    @Grant() grant: WorkspaceAccessGrant,
+    @Actor() actor: WorkspaceActor,
   ): Promise<void> {
-    await this.tasks.delete(workspaceId, taskId, workspaceActor(caller, grant), version);
+    await this.tasks.delete(workspaceId, taskId, actor, version);
   }
 
   @Post(':taskId/restore')
@@ -173,11 +165,10 @@ export class TasksController {
   @ApiOperation({ operationId: 'restoreTask', summary: 'Bring a soft-deleted task back (409 if it is not deleted).' })
   @ApiProblemResponses(401, 403, 404, 409, 429)
   async restore(
-    @Param('workspaceId') workspaceId: string,
+    @WorkspaceId() workspaceId: string,
     @Param('taskId') taskId: string,
-    @Caller() caller: Principal,
-    @Grant() grant: WorkspaceAccessGrant,
+    @Actor() actor: WorkspaceActor,
   ): Promise<TaskDto> {
-    return TaskDto.from(await this.tasks.restore(workspaceId, taskId, workspaceActor(caller, grant)));
+    return TaskDto.from(await this.tasks.restore(workspaceId, taskId, actor));
   }
 }
