@@ -321,8 +321,17 @@ export type ProjectPageDto = {
 
 export type UpdateProjectDto = {
     name?: string;
+    /**
+     * Unique per workspace; prefixes task numbers.
+     */
     key?: string;
+    /**
+     * Markdown; HTML is removed.
+     */
     description?: string | null;
+    /**
+     * Most tasks in progress at once; null = no limit.
+     */
     wipLimit?: number | null;
 };
 
@@ -394,9 +403,15 @@ export type UpdateTaskDto = {
 export type ReplaceTaskDto = {
     title: string;
     description: string | null;
+    /**
+     * Moves along the state machine (422 names the allowed targets).
+     */
     status: 'todo' | 'in_progress' | 'in_review' | 'done' | 'canceled';
     priority: 'none' | 'low' | 'medium' | 'high' | 'urgent';
     assigneeId: string | null;
+    /**
+     * Replaces the labels; [] clears them (null is refused).
+     */
     labels: Array<string>;
     dueAt: string | null;
 };

@@ -9,8 +9,7 @@ import { TASK_READS_V2 } from './task-reads.cache.js';
 import { ApiProblemResponses } from '../../http/api-problem-responses.decorator.js';
 import { VersionedRead } from '../../http/etag.js';
 import { Negotiated } from '../../http/negotiation/negotiated.decorator.js';
-import { TASK_XML_ITEMS } from './tasks.controller.js';
-import { TaskListQueryDto, toDate } from './tasks.dto.js';
+import { TASK_XML_ITEMS, TaskListQueryDto, toTaskListQuery } from './tasks.dto.js';
 import { TaskV2Dto, TaskV2PageDto } from './task-v2.dto.js';
 import { TaskV2Presenter } from './task-v2.presenter.js';
 
@@ -40,11 +39,7 @@ export class TasksV2Controller {
   @ApiOkResponse({ type: TaskV2PageDto })
   @ApiProblemResponses(400, 401, 403, 404, 406, 422, 429)
   async list(@WorkspaceId() workspaceId: string, @Query() query: TaskListQueryDto): Promise<Page<TaskV2Dto>> {
-    const page = await this.tasks.list(workspaceId, {
-      ...query,
-      dueBefore: toDate(query.dueBefore) ?? undefined,
-      dueAfter: toDate(query.dueAfter) ?? undefined,
-    });
+    const page = await this.tasks.list(workspaceId, toTaskListQuery(query));
     return { data: await this.presenter.present(workspaceId, page.data), page: page.page };
   }
 

@@ -16,15 +16,14 @@ import type { HeaderSettable } from '../../http/header-settable.js';
 import {
   CreateTaskDto,
   ReplaceTaskDto,
+  TASK_XML_ITEMS,
   TaskDto,
   TaskListQueryDto,
   TaskPageDto,
-  toDate,
+  toTaskInput,
+  toTaskListQuery,
   UpdateTaskDto,
 } from './tasks.dto.js';
-
-/** XML element names of the items of a task's arrays (and of a page's). */
-export const TASK_XML_ITEMS = { data: 'task', labels: 'label' };
 
 @ApiTags('tasks')
 @ApiBearerAuth()
@@ -52,10 +51,7 @@ export class TasksController {
     @Actor() actor: WorkspaceActor,
     @Res({ passthrough: true }) response: HeaderSettable,
   ): Promise<TaskDto> {
-    const task = await this.tasks.create(workspaceId, actor, {
-      ...body,
-      dueAt: toDate(body.dueAt),
-    });
+    const task = await this.tasks.create(workspaceId, actor, toTaskInput(body));
     response.setHeader('Location', `${this.config.http.publicApiUrl}/v1/workspaces/${workspaceId}/tasks/${task.id}`);
     return TaskDto.from(task);
   }
@@ -76,11 +72,7 @@ export class TasksController {
   @ApiOkResponse({ type: TaskPageDto })
   @ApiProblemResponses(400, 401, 403, 404, 422, 429)
   async list(@WorkspaceId() workspaceId: string, @Query() query: TaskListQueryDto): Promise<Page<TaskDto>> {
-    const page = await this.tasks.list(workspaceId, {
-      ...query,
-      dueBefore: toDate(query.dueBefore) ?? undefined,
-      dueAfter: toDate(query.dueAfter) ?? undefined,
-    });
+    const page = await this.tasks.list(workspaceId, toTaskListQuery(query));
     return { data: page.data.map(TaskDto.from), page: page.page };
   }
 
@@ -117,7 +109,7 @@ export class TasksController {
     @Body() body: UpdateTaskDto,
     @Actor() actor: WorkspaceActor,
   ): Promise<TaskDto> {
-    return TaskDto.from(await this.tasks.update(workspaceId, taskId, actor, version, body.toChanges()));
+    return TaskDto.from(await this.tasks.update(workspaceId, taskId, actor, version, toTaskInput(body)));
   }
 
   @Put(':taskId')
@@ -135,12 +127,7 @@ export class TasksController {
     @Body() body: ReplaceTaskDto,
     @Actor() actor: WorkspaceActor,
   ): Promise<TaskDto> {
-    return TaskDto.from(
-      await this.tasks.update(workspaceId, taskId, actor, version, {
-        ...body,
-        dueAt: toDate(body.dueAt),
-      }),
-    );
+    return TaskDto.from(await this.tasks.update(workspaceId, taskId, actor, version, toTaskInput(body)));
   }
 
   @Delete(':taskId')
