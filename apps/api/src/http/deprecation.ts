@@ -4,17 +4,26 @@ import {
   type ExecutionContext,
   Injectable,
   type NestInterceptor,
+  SetMetadata,
   UseInterceptors,
 } from '@nestjs/common';
-import { HttpAdapterHost } from '@nestjs/core';
+import { HttpAdapterHost, Reflector } from '@nestjs/core';
 import type { Observable } from 'rxjs';
 import { AppConfig } from '@groundwork/platform';
 
-/** When the v1 routes that v2 replaces were deprecated, and when they stop being served. */
-export const V1_TASK_READS = {
-  deprecatedAt: new Date('2026-11-26T00:00:00Z'),
-  sunsetAt: new Date('2027-06-01T00:00:00Z'),
-} as const;
+/** When a route was deprecated, and when it stops being served. */
+export interface DeprecationSchedule {
+  deprecatedAt: Date;
+  sunsetAt: Date;
+}
+
+const SUPERSEDED = Symbol('superseded-by-v2');
+
+/** The schedule as header values, worked out once per route rather than once per answer. */
+interface DeprecationHeaders {
+  deprecation: string;
+  sunset: string;
+}
 
 /**
  * Marks a route as replaced by its v2 twin (same path under `/v2/`): every answer carries
@@ -26,9 +35,12 @@ export class DeprecationInterceptor implements NestInterceptor {
   constructor(
     private readonly adapterHost: HttpAdapterHost,
     private readonly config: AppConfig,
+    private readonly reflector: Reflector,
   ) {}
 
   intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
+    const headers = this.reflector.get<DeprecationHeaders | undefined>(SUPERSEDED, context.getHandler());
+    if (!headers) throw new Error('DeprecationInterceptor used without @SupersededByV2()');
     const http = context.switchToHttp();
     const request = http.getRequest<{ originalUrl?: string; url?: string }>();
     const response = http.getResponse<unknown>();
@@ -38,14 +50,18 @@ export class DeprecationInterceptor implements NestInterceptor {
       this.config.http.publicApiUrl,
     );
     successor.searchParams.delete('cursor');
-    adapter.setHeader(response, 'Deprecation', `@${Math.floor(V1_TASK_READS.deprecatedAt.getTime() / 1000)}`);
-    adapter.setHeader(response, 'Sunset', V1_TASK_READS.sunsetAt.toUTCString());
+    adapter.setHeader(response, 'Deprecation', headers.deprecation);
+    adapter.setHeader(response, 'Sunset', headers.sunset);
     adapter.appendHeader(response, 'Link', `<${successor.toString()}>; rel="successor-version"`);
     return next.handle();
   }
 }
 
 /** A v1 read that v2 replaces (its operation also says `deprecated: true` in the spec). */
-export function SupersededByV2(): MethodDecorator {
-  return applyDecorators(UseInterceptors(DeprecationInterceptor));
+export function SupersededByV2(schedule: DeprecationSchedule): MethodDecorator {
+  const headers: DeprecationHeaders = {
+    deprecation: `@${Math.floor(schedule.deprecatedAt.getTime() / 1000)}`,
+    sunset: schedule.sunsetAt.toUTCString(),
+  };
+  return applyDecorators(SetMetadata(SUPERSEDED, headers), UseInterceptors(DeprecationInterceptor));
 }

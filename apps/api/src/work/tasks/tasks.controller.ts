@@ -25,6 +25,12 @@ import {
   UpdateTaskDto,
 } from './tasks.dto.js';
 
+/** When the v1 task reads that v2 replaces were deprecated, and when they stop being served. */
+const V1_TASK_READS = {
+  deprecatedAt: new Date('2026-11-26T00:00:00Z'),
+  sunsetAt: new Date('2027-06-01T00:00:00Z'),
+} as const;
+
 @ApiTags('tasks')
 @ApiBearerAuth()
 @ApiCookieAuth()
@@ -61,7 +67,7 @@ export class TasksController {
   @Paginated()
   @RequirePermission('tasks:read')
   @Negotiated({ xml: { root: 'taskPage', items: TASK_XML_ITEMS }, protobuf: 'groundwork.v1.TaskPage' })
-  @SupersededByV2()
+  @SupersededByV2(V1_TASK_READS)
   @ApiOperation({
     operationId: 'listTasks',
     deprecated: true,
@@ -81,7 +87,7 @@ export class TasksController {
   @RequirePermission('tasks:read')
   @VersionedRead(TaskDto)
   @Negotiated({ xml: { root: 'task', items: TASK_XML_ITEMS }, protobuf: 'groundwork.v1.Task' })
-  @SupersededByV2()
+  @SupersededByV2(V1_TASK_READS)
   @ApiOperation({
     operationId: 'getTask',
     summary: 'A live task, with its ETag.',
