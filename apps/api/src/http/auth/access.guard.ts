@@ -1,15 +1,14 @@
 import { type CanActivate, type ExecutionContext, Injectable } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
-import { DomainError, RequestContext, TwoLevelCache } from '@groundwork/platform';
+import { type CacheVersions, DomainError, RequestContext } from '@groundwork/platform';
 import { type Permission, roleAllows, WorkspaceAccess, type WorkspaceRole } from '@groundwork/workspaces';
-import { CACHED, type CachedOptions } from '../cache/cached.options.js';
+import { RequestCacheVersions } from '../cache/request-cache-versions.js';
 import { ACCESS_RULE, type AccessRule } from './access-rules.js';
 import type { Principal } from './principal.js';
 import { requestAuth } from './request-auth.js';
 import { setWorkspaceAccess } from './workspace-access.context.js';
 
 interface HttpRequest {
-  method?: string;
   params?: Record<string, string | undefined>;
 }
 
@@ -26,14 +25,16 @@ const notFound = () => new DomainError('not_found', ACCESS_DENIALS.notVisible);
 /**
  * The last guard: applies the route's access rule. Unauthenticated → 401; a workspace the
  * caller does not belong to → 404 (its existence is not revealed); a role without the
- * permission → 403. The caller's membership is resolved once here and kept on the request.
+ * permission → 403. The caller's membership is resolved once here and kept on the request;
+ * its version check goes through the request's loader of cache versions, which a cached read
+ * of the same request shares.
  */
 @Injectable()
 export class AccessGuard implements CanActivate {
   constructor(
     private readonly reflector: Reflector,
     private readonly workspaces: WorkspaceAccess,
-    private readonly cache: TwoLevelCache,
+    private readonly versions: RequestCacheVersions,
   ) {}
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
@@ -55,8 +56,7 @@ export class AccessGuard implements CanActivate {
         if (principal.kind !== 'user') throw new DomainError('forbidden', ACCESS_DENIALS.apiKeyOnUserRoute);
         return true;
       case 'permission':
-        this.announceCachedRead(context, request);
-        await this.authorize(request, principal, rule.permission);
+        await this.authorize(request, principal, rule.permission, this.versions.of(context));
         return true;
       default: {
         const unreachable: never = rule;
@@ -65,20 +65,15 @@ export class AccessGuard implements CanActivate {
     }
   }
 
-  /**
-   * A `@Cached()` read will ask Redis for its namespaces' versions right after this guard asks
-   * for the members namespace's: announced here, both travel in one round trip.
-   */
-  private announceCachedRead(context: ExecutionContext, request: HttpRequest): void {
-    if (request.method !== 'GET') return;
-    const cached = this.reflector.get<CachedOptions | undefined>(CACHED, context.getHandler());
-    if (cached) this.cache.expectReads(cached.namespaces(request.params ?? {}));
-  }
-
-  private async authorize(request: HttpRequest, principal: Principal, permission: Permission): Promise<void> {
+  private async authorize(
+    request: HttpRequest,
+    principal: Principal,
+    permission: Permission,
+    versions: CacheVersions,
+  ): Promise<void> {
     const workspaceId = request.params?.workspaceId;
     if (!workspaceId) throw new Error(`a ${permission} route has no :workspaceId parameter`);
-    const role = await this.roleOf(principal, workspaceId);
+    const role = await this.roleOf(principal, workspaceId, versions);
     if (!role) throw notFound();
     if (!roleAllows(role, permission)) {
       throw new DomainError('forbidden', ACCESS_DENIALS.roleLacks(role, permission));
@@ -87,10 +82,14 @@ export class AccessGuard implements CanActivate {
     RequestContext.assign({ workspaceId });
   }
 
-  private async roleOf(principal: Principal, workspaceId: string): Promise<WorkspaceRole | undefined> {
+  private async roleOf(
+    principal: Principal,
+    workspaceId: string,
+    versions: CacheVersions,
+  ): Promise<WorkspaceRole | undefined> {
     switch (principal.kind) {
       case 'user':
-        return this.workspaces.roleOf(workspaceId, principal.userId);
+        return this.workspaces.roleOf(workspaceId, principal.userId, versions);
       case 'api_key':
         return principal.workspaceId === workspaceId ? principal.role : undefined;
       default: {

@@ -1,7 +1,8 @@
 import { Module } from '@nestjs/common';
 import { IdentityModule } from '@groundwork/identity';
-import { AppConfig, TwoLevelCacheModule } from '@groundwork/platform';
+import { AppConfig } from '@groundwork/platform';
 import { WorkspacesModule } from '@groundwork/workspaces';
+import { HttpCacheModule } from '../cache/http-cache.module.js';
 import { AccessGuard } from './access.guard.js';
 import { AuthenticationGuard } from './authentication.guard.js';
 import { BearerTokenVerifier } from './bearer-token.verifier.js';
@@ -9,7 +10,7 @@ import { SessionCookie } from './session-cookie.js';
 
 /** Who the caller is (authentication) and what they may do (access): the first and last guards. */
 @Module({
-  imports: [IdentityModule, WorkspacesModule, TwoLevelCacheModule],
+  imports: [IdentityModule, WorkspacesModule, HttpCacheModule],
   providers: [
     AccessGuard,
     AuthenticationGuard,

@@ -3,6 +3,7 @@ import { Reflector } from '@nestjs/core';
 import { from, lastValueFrom, type Observable } from 'rxjs';
 import { TwoLevelCache } from '@groundwork/platform';
 import { CACHED, type CachedOptions, type RouteParams } from './cached.options.js';
+import { RequestCacheVersions } from './request-cache-versions.js';
 
 interface HttpRequest {
   method: string;
@@ -33,6 +34,7 @@ export class CacheInterceptor implements NestInterceptor {
   constructor(
     private readonly cache: TwoLevelCache,
     private readonly reflector: Reflector,
+    private readonly versions: RequestCacheVersions,
   ) {}
 
   intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
@@ -42,6 +44,7 @@ export class CacheInterceptor implements NestInterceptor {
     const route = `${context.getClass().name}.${context.getHandler().name}`;
     const params = JSON.stringify(Object.entries(request.params).sort(([a], [b]) => (a < b ? -1 : 1)));
     const key = `${route} ${params} ${normalizedQuery(request.query)}`;
-    return from(this.cache.getOrLoad(options.namespaces(request.params), key, () => lastValueFrom(next.handle())));
+    const load = () => lastValueFrom(next.handle());
+    return from(this.cache.getOrLoad(options.namespaces(request.params), key, load, this.versions.of(context)));
   }
 }
