@@ -42,7 +42,7 @@ function trustProxySetting(value: string): boolean | number | string {
 }
 
 /**
- * Builds the api with its whole HTTP edge, in the order of DESIGN.md's data flow: request
+ * Builds the api with its whole HTTP edge, in the order of docs/request-lifecycle.md: request
  * context (id) → access log → drain tracking → metrics → security headers → CORS → body media type (415)
  * → body parsing (limited; depth and Unicode checked)
  * → Nest (guards, pipes, interceptors, controllers, the problem+json filter).

@@ -193,7 +193,7 @@ describe('api HTTP edge', () => {
   });
 
   afterAll(async () => {
-    // Each close waits the drain delay of the configuration (DESIGN.md, shutdown): in parallel.
+    // Each close waits the drain delay of the configuration (docs/operations.md): in parallel.
     await Promise.all([api?.app.close(), corsApi?.app.close()]);
   });
 

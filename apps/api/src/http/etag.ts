@@ -14,7 +14,7 @@ import { map, type Observable } from 'rxjs';
 import { DomainError } from '@groundwork/platform';
 
 /**
- * Optimistic concurrency over HTTP, in one place for every versioned resource (API.md:
+ * Optimistic concurrency over HTTP, in one place for every versioned resource:
  * single resources carry `ETag` from their version; `If-None-Match` → 304; writes require
  * `If-Match`: missing → 428, stale → 412). Controllers only declare `@VersionedRead(Dto)` /
  * `@VersionedWrite(Dto)` and take `@IfMatch() version: number`; the services compare versions

@@ -10,7 +10,7 @@ export class PageInfoDto {
   limit!: number;
 }
 
-/** The list envelope of API.md as a named schema per item type (`AuditEventPageDto`, …). */
+/** The list envelope (`data` + `page`) as a named schema per item type (`AuditEventPageDto`, …). */
 export function PageDto<T>(item: Type<T>): Type<Page<T>> {
   class ItemPage {
     @ApiProperty({ type: [item] })

@@ -9,7 +9,7 @@ import { IDEMPOTENT, type IdempotentOptions } from './idempotent.decorator.js';
 export const IDEMPOTENCY_KEY_HEADER = 'idempotency-key';
 export const REPLAYED_HEADER = 'Idempotent-Replayed';
 
-/** API.md: `Idempotency-Key` ≤ 255 chars; visible ASCII keeps it safe in logs and headers. */
+/** `Idempotency-Key`: at most 255 characters; visible ASCII keeps it safe in logs and headers. */
 const VALID_KEY = /^[\x21-\x7e]{1,255}$/;
 
 /** Headers a replay must repeat; the rest (request id, rate limit) describe the new request. */

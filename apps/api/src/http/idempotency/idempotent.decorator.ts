@@ -15,7 +15,7 @@ export interface IdempotentOptions {
 const problem = { 'application/problem+json': { schema: { $ref: getSchemaPath(ProblemDetailsDto) } } };
 
 /**
- * Marks a create route as accepting `Idempotency-Key` (API.md, Conventions); the global
+ * Marks a create route as accepting `Idempotency-Key` (docs/request-lifecycle.md); the global
  * `IdempotencyInterceptor` does the work. Also documents the header and its answers, so the
  * generated client offers it. Its 409/422 descriptions are written to read on their own and
  * after the route's own (Swagger joins the descriptions of a status documented twice).

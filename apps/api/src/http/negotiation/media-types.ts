@@ -1,4 +1,4 @@
-/** The representations a negotiated route can answer in (API.md, Content negotiation). */
+/** The representations a negotiated route can answer in (docs/http-api.md, Conventions). */
 export const MEDIA_TYPES = {
   json: 'application/json',
   xml: 'application/xml',

@@ -14,7 +14,7 @@ import { TaskV2Dto, TaskV2PageDto } from './task-v2.dto.js';
 import { TaskV2Presenter } from './task-v2.presenter.js';
 
 /**
- * The v2 task reads (API.md): the same service and rules as v1, another presenter. JSON and
+ * The v2 task reads: the same service and rules as v1, another presenter. JSON and
  * XML; the protobuf schema describes the v1 shape only.
  */
 @ApiTags('tasks')
