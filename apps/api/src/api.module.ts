@@ -18,17 +18,17 @@ import { AccessGuard } from './http/auth/access.guard.js';
 import { AuthenticationGuard } from './http/auth/authentication.guard.js';
 import { AuthModule } from './http/auth/auth.module.js';
 import { IdempotencyInterceptor } from './http/idempotency/idempotency.interceptor.js';
-import { NegotiationModule } from './http/negotiation/negotiation.module.js';
 import { NegotiationInterceptor } from './http/negotiation/negotiation.interceptor.js';
+import { NegotiationModule } from './http/negotiation/negotiation.module.js';
 import { ProtobufBodyPipe } from './http/negotiation/protobuf-body.pipe.js';
-import { IdentityHttpModule } from './identity/identity-http.module.js';
-import { OpsHttpModule } from './ops/ops-http.module.js';
 import { RateLimitGuard } from './http/rate-limit/rate-limit.guard.js';
 import { RateLimitModule } from './http/rate-limit/rate-limit.module.js';
-import { RealtimeHttpModule } from './realtime/realtime-http.module.js';
 import { TimeoutInterceptor } from './http/timeouts/timeout.interceptor.js';
-import { WorkHttpModule } from './work/work-http.module.js';
+import { IdentityHttpModule } from './identity/identity-http.module.js';
+import { OpsHttpModule } from './ops/ops-http.module.js';
+import { RealtimeHttpModule } from './realtime/realtime-http.module.js';
 import { WebhooksHttpModule } from './webhooks/webhooks-http.module.js';
+import { WorkHttpModule } from './work/work-http.module.js';
 import { WorkspacesHttpModule } from './workspaces/workspaces-http.module.js';
 
 /** Options for embedding the api: extra feature modules (how the product is extended). */
@@ -55,7 +55,7 @@ export class ApiModule {
         IdempotencyModule,
         RateLimitModule,
         AuthModule,
-        // The contexts' HTTP edges. Their order is the order of the paths in the OpenAPI document.
+        // The modules with routes: the order here is the order of the paths in the OpenAPI document.
         OpsHttpModule,
         IdentityHttpModule,
         NegotiationModule,
