@@ -31,6 +31,7 @@ export * from './observability/http-metrics.middleware.js';
 export * from './observability/metrics.module.js';
 export * from './observability/metrics.service.js';
 export * from './pagination/cursor.js';
+export * from './pagination/id-page.js';
 export * from './pagination/keyset.js';
 export * from './pagination/page-link.interceptor.js';
 export * from './pagination/page-query.dto.js';
