@@ -48,7 +48,6 @@ export * from './events/event-catalogue.js';
 export * from './events/event-payloads.js';
 export * from './events/events.module.js';
 export * from './events/outbox.service.js';
-export * from './redis/distributed-lock.js';
 export * from './lifecycle/shutdown-signals.js';
 export * from './audit/audit-trail.js';
 export * from './audit/audit.module.js';
