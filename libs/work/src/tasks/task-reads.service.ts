@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { PrismaService } from '@groundwork/platform';
+import { type Prisma, PrismaService } from '@groundwork/platform';
 
 /** What the mail consumer needs to tell someone about a task. */
 export interface TaskMailFacts {
@@ -20,6 +20,20 @@ export interface DueTask {
   dueAt: Date;
 }
 
+/** What a mail names a task by: its key (`ENG-42`) and title, with where it lives and who has it. */
+const TASK_FACTS = {
+  id: true,
+  workspaceId: true,
+  number: true,
+  title: true,
+  assigneeId: true,
+  project: { select: { key: true } },
+} as const satisfies Prisma.TaskSelect;
+
+function keyOf(task: { number: number; project: { key: string } }): string {
+  return `${task.project.key}-${task.number}`;
+}
+
 /** Read models of tasks for other contexts: the facts a mail or a digest about a task needs. */
 @Injectable()
 export class TaskReadsService {
@@ -29,20 +43,13 @@ export class TaskReadsService {
   async forMail(taskId: string): Promise<TaskMailFacts | undefined> {
     const task = await this.prisma.task.findFirst({
       where: { id: taskId, deletedAt: null },
-      select: {
-        id: true,
-        workspaceId: true,
-        number: true,
-        title: true,
-        assigneeId: true,
-        project: { select: { key: true } },
-      },
+      select: TASK_FACTS,
     });
     if (!task) return undefined;
     return {
       taskId: task.id,
       workspaceId: task.workspaceId,
-      key: `${task.project.key}-${task.number}`,
+      key: keyOf(task),
       title: task.title,
       assigneeId: task.assigneeId,
     };
@@ -58,15 +65,7 @@ export class TaskReadsService {
         status: { notIn: ['done', 'canceled'] },
       },
       orderBy: [{ dueAt: 'asc' }, { id: 'asc' }],
-      select: {
-        id: true,
-        workspaceId: true,
-        number: true,
-        title: true,
-        assigneeId: true,
-        dueAt: true,
-        project: { select: { key: true } },
-      },
+      select: { ...TASK_FACTS, dueAt: true },
     });
     return rows.flatMap((row) =>
       row.assigneeId === null || row.dueAt === null
@@ -76,7 +75,7 @@ export class TaskReadsService {
               assigneeId: row.assigneeId,
               workspaceId: row.workspaceId,
               taskId: row.id,
-              key: `${row.project.key}-${row.number}`,
+              key: keyOf(row),
               title: row.title,
               dueAt: row.dueAt,
             },
