@@ -1,7 +1,7 @@
 import { Controller, Get, Param, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiCookieAuth, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { type Page, Paginated } from '@groundwork/platform';
-import { TasksService } from '@groundwork/work';
+import { TaskListQuery, TasksService } from '@groundwork/work';
 import { RequirePermission } from '../../auth/access-rules.js';
 import { Cached } from '../../cache/cached.decorator.js';
 import { TASK_READS_V2 } from '../../cache/task-reads.cache.js';
@@ -24,6 +24,7 @@ import { TaskV2Presenter } from './task-v2.presenter.js';
 export class TasksV2Controller {
   constructor(
     private readonly tasks: TasksService,
+    private readonly taskList: TaskListQuery,
     private readonly presenter: TaskV2Presenter,
   ) {}
 
@@ -39,7 +40,7 @@ export class TasksV2Controller {
   @ApiOkResponse({ type: TaskV2PageDto })
   @ApiProblemResponses(400, 401, 403, 404, 406, 422, 429)
   async list(@Param('workspaceId') workspaceId: string, @Query() query: TaskListQueryDto): Promise<Page<TaskV2Dto>> {
-    const page = await this.tasks.list(workspaceId, {
+    const page = await this.taskList.list(workspaceId, {
       ...query,
       dueBefore: toDate(query.dueBefore) ?? undefined,
       dueAfter: toDate(query.dueAfter) ?? undefined,

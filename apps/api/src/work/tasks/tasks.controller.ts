@@ -1,7 +1,7 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Put, Query, Res } from '@nestjs/common';
 import { ApiBearerAuth, ApiCookieAuth, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { AppConfig, type Page, Paginated } from '@groundwork/platform';
-import { TasksService } from '@groundwork/work';
+import { TaskListQuery, TasksService } from '@groundwork/work';
 import { RequirePermission } from '../../auth/access-rules.js';
 import { Caller } from '../../auth/caller.decorators.js';
 import type { Principal } from '../../auth/principal.js';
@@ -35,6 +35,7 @@ export const TASK_XML_ITEMS = { data: 'task', labels: 'label' };
 export class TasksController {
   constructor(
     private readonly tasks: TasksService,
+    private readonly taskList: TaskListQuery,
     private readonly config: AppConfig,
   ) {}
 
@@ -79,7 +80,7 @@ export class TasksController {
   @ApiOkResponse({ type: TaskPageDto })
   @ApiProblemResponses(400, 401, 403, 404, 422, 429)
   async list(@Param('workspaceId') workspaceId: string, @Query() query: TaskListQueryDto): Promise<Page<TaskDto>> {
-    const page = await this.tasks.list(workspaceId, {
+    const page = await this.taskList.list(workspaceId, {
       ...query,
       dueBefore: toDate(query.dueBefore) ?? undefined,
       dueAfter: toDate(query.dueAfter) ?? undefined,
