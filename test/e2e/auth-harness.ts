@@ -1,10 +1,9 @@
 import { createHash, createHmac, generateKeyPairSync, type KeyObject, randomBytes } from 'node:crypto';
 import { expect } from '@jest/globals';
-import pg from 'pg';
-import { AppProcess } from '../support/app-process.js';
-import { SmtpTestServer } from '../support/smtp-test-server.js';
-import { createMigratedDatabase, dropDatabase, randomDatabaseName } from '../support/test-database.js';
-import { deleteRedisKeys } from '../support/test-redis.js';
+import type pg from 'pg';
+import type { AppProcess } from '../support/app-process.js';
+import type { SmtpTestServer } from '../support/smtp-test-server.js';
+import { type Stack, startStack } from '../support/stack.js';
 
 /**
  * What the auth e2e files share: an api (and, when a flow needs mail, a worker and an SMTP
@@ -14,7 +13,7 @@ import { deleteRedisKeys } from '../support/test-redis.js';
  * (AUTH_REQUESTS_PER_MINUTE, LOGIN_ATTEMPT_LIMITS) then never couple one test to another.
  */
 
-export const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+export { REDIS_URL } from '../support/stack.js';
 export const PUBLIC_API_URL = 'http://api.groundwork.test';
 export const WEB_URL = 'http://web.test';
 export const AUDIENCE = 'groundwork-api';
@@ -94,6 +93,8 @@ export interface AuthEnvironment {
   keys: TestKey[];
   /** The REDIS_KEY_PREFIX the apps run with (BullMQ queues live under `<prefix>:bull`). */
   redisKeyPrefix: string;
+  /** A BullMQ handle on one of the apps' queues, closed with the environment. */
+  queue: Stack['queue'];
   request(method: string, path: string, options?: RequestOptions): Promise<Answer>;
   stop(): Promise<void>;
 }
@@ -110,29 +111,13 @@ export interface StartAuthOptions {
 }
 
 export async function startAuthEnvironment(options: StartAuthOptions): Promise<AuthEnvironment> {
-  const databaseName = randomDatabaseName(`gw_e2e_${options.label}`);
-  const prefix = `${process.env.REDIS_KEY_PREFIX ?? 'gwtest_local'}:${options.label}-${randomBytes(3).toString('hex')}`;
   const keys = options.keys ?? [newTestKey()];
-  const databaseUrl = await createMigratedDatabase(databaseName);
-  const db = new pg.Pool({ connectionString: databaseUrl, max: 2 });
-  let smtp: SmtpTestServer | undefined;
-  let api: AppProcess | undefined;
-  let worker: AppProcess | undefined;
-
-  const stop = async (): Promise<void> => {
-    await Promise.all([api?.kill(), worker?.kill()]);
-    await smtp?.close();
-    await db.end();
-    await dropDatabase(databaseName);
-    await deleteRedisKeys(REDIS_URL, `${prefix}:*`);
-  };
-
-  try {
-    smtp = options.mail ? await SmtpTestServer.start() : undefined;
-    const env = {
-      DATABASE_URL: databaseUrl,
-      REDIS_URL,
-      REDIS_KEY_PREFIX: prefix,
+  const stack = await startStack({
+    label: options.label,
+    apis: 1,
+    workers: options.mail ? 1 : 0,
+    mail: options.mail ? 'smtp' : undefined,
+    env: {
       PUBLIC_API_URL,
       APP_WEB_URL: WEB_URL,
       JWT_SIGNING_KEYS: keys.map((key) => key.privatePem).join('\n'),
@@ -140,18 +125,10 @@ export async function startAuthEnvironment(options: StartAuthOptions): Promise<A
       TRUST_PROXY: 'loopback',
       LOG_LEVEL: 'warn',
       JOB_BACKOFF_MS: '100',
-      ...(smtp ? { SMTP_URL: smtp.url } : {}),
       ...options.env,
-    };
-    [api, worker] = await Promise.all([
-      AppProcess.start('api', { env, waitFor: 'ready' }),
-      options.mail ? AppProcess.start('worker', { env, waitFor: 'ready' }) : Promise.resolve(undefined),
-    ]);
-  } catch (error) {
-    await stop();
-    throw error;
-  }
-  const started = api;
+    },
+  });
+  const started = stack.api;
 
   const request = async (method: string, path: string, opts: RequestOptions = {}): Promise<Answer> => {
     const headers: Record<string, string> = { 'x-forwarded-for': opts.ip ?? newClientIp(), ...opts.headers };
@@ -186,7 +163,17 @@ export async function startAuthEnvironment(options: StartAuthOptions): Promise<A
     };
   };
 
-  return { api: started, worker, smtp, db, keys, redisKeyPrefix: prefix, request, stop };
+  return {
+    api: started,
+    worker: stack.workers[0],
+    smtp: options.mail ? stack.smtp : undefined,
+    db: stack.db,
+    keys,
+    redisKeyPrefix: stack.redisKeyPrefix,
+    queue: stack.queue,
+    request,
+    stop: stack.stop,
+  };
 }
 
 /** A 401 as API.md's conventions want it: problem+json, WWW-Authenticate, never a 5xx. */

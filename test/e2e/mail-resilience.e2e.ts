@@ -1,19 +1,14 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
-import { Queue } from 'bullmq';
+import type { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
-import pg from 'pg';
-import { QUEUE_POLICIES, redisOptionsFromUrl } from '@groundwork/platform';
-import { AppProcess } from '../support/app-process.js';
+import type pg from 'pg';
+import { QUEUE_POLICIES } from '@groundwork/platform';
+import type { AppProcess } from '../support/app-process.js';
 import { RedisServer } from '../support/redis-server.js';
-import { SmtpTestServer } from '../support/smtp-test-server.js';
-import { createMigratedDatabase, dropDatabase, randomDatabaseName } from '../support/test-database.js';
-import { deleteRedisKeys } from '../support/test-redis.js';
+import type { SmtpTestServer } from '../support/smtp-test-server.js';
+import { REDIS_URL, type Stack, startStack } from '../support/stack.js';
 import { eventually } from '../support/wait.js';
-
-const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
-/** Under the run's prefix (the run's teardown finds leftovers), one sub-prefix per test. */
-const FILE_PREFIX = `${process.env.REDIS_KEY_PREFIX ?? 'gwtest_local'}:mail-resilience`;
 const PASSWORD = 'a perfectly fine passphrase';
 
 /**
@@ -22,56 +17,41 @@ const PASSWORD = 'a perfectly fine passphrase';
  * database, so no other file's worker can relay (and mail) its users, nor its workers theirs.
  */
 describe('mail delivery under failure (api, worker, SMTP)', () => {
-  const databaseName = randomDatabaseName('gw_e2e_mailres');
-  let databaseUrl: string;
+  let stack: Stack;
   let db: pg.Pool;
   let smtp: SmtpTestServer;
-  const processes: AppProcess[] = [];
-  const closables: { close(): Promise<void> }[] = [];
   let privateRedis: RedisServer | undefined;
 
   beforeAll(async () => {
-    databaseUrl = await createMigratedDatabase(databaseName);
-    db = new pg.Pool({ connectionString: databaseUrl, max: 2 });
-    smtp = await SmtpTestServer.start();
+    stack = await startStack({
+      label: 'mailres',
+      mail: 'smtp',
+      env: { APP_WEB_URL: 'http://web.test', JOB_BACKOFF_MS: '100', LOG_LEVEL: 'warn' },
+    });
+    ({ db, smtp } = stack);
   }, 60_000);
 
   afterEach(async () => {
-    await Promise.all(processes.splice(0).map((app) => app.kill()));
-    await Promise.all(closables.splice(0).map((closable) => closable.close()));
+    await stack.stopApps();
     await privateRedis?.stop();
     privateRedis = undefined;
   });
 
   afterAll(async () => {
-    await smtp?.close();
-    await deleteRedisKeys(REDIS_URL, `${FILE_PREFIX}:*`);
-    await db?.end();
-    await dropDatabase(databaseName);
+    await stack?.stop();
   });
 
+  /** Each test's apps use a prefix of their own, under the stack's; `redisUrl` for a Redis of the test's own. */
   function env(prefix: string, redisUrl = REDIS_URL): Record<string, string> {
-    return {
-      DATABASE_URL: databaseUrl,
-      REDIS_URL: redisUrl,
-      REDIS_KEY_PREFIX: prefix,
-      SMTP_URL: smtp.url,
-      APP_WEB_URL: 'http://web.test',
-      JOB_BACKOFF_MS: '100',
-      LOG_LEVEL: 'warn',
-    };
+    return { REDIS_URL: redisUrl, REDIS_KEY_PREFIX: prefix };
   }
 
-  async function start(name: 'api' | 'worker', appEnv: Record<string, string>): Promise<AppProcess> {
-    const app = await AppProcess.start(name, { env: appEnv, waitFor: 'ready', timeoutMs: 30_000 });
-    processes.push(app);
-    return app;
+  function start(name: 'api' | 'worker', appEnv: Record<string, string>): Promise<AppProcess> {
+    return stack.start(name, { env: appEnv, waitFor: 'ready', timeoutMs: 30_000 });
   }
 
   function emailQueue(prefix: string, redisUrl = REDIS_URL): Queue {
-    const queue = new Queue('email', { connection: redisOptionsFromUrl(redisUrl), prefix: `${prefix}:bull` });
-    closables.push(queue);
-    return queue;
+    return stack.queue('email', { prefix, redisUrl });
   }
 
   function newEmails(label: string, count: number): string[] {
@@ -148,7 +128,7 @@ describe('mail delivery under failure (api, worker, SMTP)', () => {
   }
 
   it('registrations made while no worker runs are all mailed, once each, when a worker starts', async () => {
-    const prefix = `${FILE_PREFIX}:no-worker`;
+    const prefix = `${stack.redisKeyPrefix}:no-worker`;
     const api = await start('api', env(prefix));
     const emails = newEmails('backlog', 20);
 
@@ -168,7 +148,7 @@ describe('mail delivery under failure (api, worker, SMTP)', () => {
   }, 60_000);
 
   it('a worker killed with SIGKILL mid-backlog: after a restart every user is mailed, duplicates at most one per job in flight', async () => {
-    const prefix = `${FILE_PREFIX}:sigkill`;
+    const prefix = `${stack.redisKeyPrefix}:sigkill`;
     const api = await start('api', env(prefix));
     const emails = newEmails('killed', 200);
     const statuses = await registerAll(api, emails);
@@ -216,7 +196,7 @@ describe('mail delivery under failure (api, worker, SMTP)', () => {
   }, 200_000);
 
   it('with Redis stopped for a few seconds, every registration answers 201 and, once Redis is back, every one is mailed exactly once', async () => {
-    const prefix = `${FILE_PREFIX}:redis-down`;
+    const prefix = `${stack.redisKeyPrefix}:redis-down`;
     const redis = await RedisServer.start();
     privateRedis = redis;
     const api = await start('api', env(prefix, redis.url));

@@ -1,19 +1,13 @@
-import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
-import { type Job, Queue, QueueEvents } from 'bullmq';
+import type { Job, Queue, QueueEvents } from 'bullmq';
 import { Redis } from 'ioredis';
-import pg from 'pg';
-import { eventJobId, newId, redisOptionsFromUrl } from '@groundwork/platform';
-import { AppProcess } from '../support/app-process.js';
-import { createMigratedDatabase, dropDatabase, randomDatabaseName } from '../support/test-database.js';
-import { deleteRedisKeys } from '../support/test-redis.js';
+import type pg from 'pg';
+import { eventJobId, newId } from '@groundwork/platform';
+import type { AppProcess } from '../support/app-process.js';
+import { REDIS_URL, type Stack, startStack } from '../support/stack.js';
 import { eventually } from '../support/wait.js';
-
-const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
-/** Under the run's prefix (the run's teardown finds leftovers), one sub-prefix per test. */
-const FILE_PREFIX = `${process.env.REDIS_KEY_PREFIX ?? 'gwtest_local'}:outbox-relay-e2e`;
 
 type JobEventName = 'added' | 'completed' | 'duplicated';
 
@@ -23,71 +17,41 @@ type JobEventName = 'added' | 'completed' | 'duplicated';
  * the run's database would let it take (and let other files' workers take) foreign events.
  */
 describe('outbox relay (worker processes)', () => {
-  const databaseName = randomDatabaseName('gw_e2e_relay');
-  let databaseUrl: string;
+  let stack: Stack;
   let db: pg.Pool;
   let redis: Redis;
   let mailDir: string;
-  const workers: AppProcess[] = [];
-  const closables: { close(): Promise<void> }[] = [];
 
   beforeAll(async () => {
-    databaseUrl = await createMigratedDatabase(databaseName);
-    db = new pg.Pool({ connectionString: databaseUrl, max: 4 });
+    // No SMTP server: mails become .eml files in a folder the stack owns.
+    stack = await startStack({ label: 'relay', mail: 'files', env: { LOG_LEVEL: 'warn' } });
+    ({ db, mailDir } = stack);
     redis = new Redis(REDIS_URL);
-    mailDir = await mkdtemp(path.join(tmpdir(), 'gw-relay-mail-'));
   });
 
   afterEach(async () => {
-    await Promise.all(workers.splice(0).map((w) => w.kill()));
-    await Promise.all(closables.splice(0).map((c) => c.close()));
+    await stack.stopApps();
   });
 
   afterAll(async () => {
     redis.disconnect();
-    await deleteRedisKeys(REDIS_URL, `${FILE_PREFIX}:*`);
-    await db.end();
-    await dropDatabase(databaseName);
-    await rm(mailDir, { recursive: true, force: true });
+    await stack?.stop();
   });
 
-  async function startWorkers(count: number, prefix: string, env: Record<string, string> = {}): Promise<AppProcess[]> {
-    const started = await Promise.all(
-      Array.from({ length: count }, () =>
-        AppProcess.start('worker', {
-          env: {
-            DATABASE_URL: databaseUrl,
-            REDIS_URL,
-            REDIS_KEY_PREFIX: prefix,
-            // No SMTP server: mails become .eml files in a folder this test owns.
-            SMTP_URL: undefined,
-            MAIL_OUTBOX_DIR: mailDir,
-            LOG_LEVEL: 'warn',
-            ...env,
-          },
-        }),
-      ),
+  /** Workers of one test, on a Redis prefix of the test's own (under the stack's). */
+  function startWorkers(count: number, prefix: string, env: Record<string, string> = {}): Promise<AppProcess[]> {
+    return Promise.all(
+      Array.from({ length: count }, () => stack.start('worker', { env: { REDIS_KEY_PREFIX: prefix, ...env } })),
     );
-    workers.push(...started);
-    return started;
   }
 
   function emailQueue(prefix: string): Queue {
-    const queue = new Queue('email', { connection: redisOptionsFromUrl(REDIS_URL), prefix: `${prefix}:bull` });
-    closables.push(queue);
-    return queue;
+    return stack.queue('email', { prefix });
   }
 
   /** Reads the queue's event stream from its start, so no event can slip by before we listen. */
-  async function emailQueueEvents(prefix: string): Promise<QueueEvents> {
-    const events = new QueueEvents('email', {
-      connection: redisOptionsFromUrl(REDIS_URL),
-      prefix: `${prefix}:bull`,
-      lastEventId: '0-0',
-    });
-    closables.push(events);
-    await events.waitUntilReady();
-    return events;
+  function emailQueueEvents(prefix: string): Promise<QueueEvents> {
+    return stack.queueEvents('email', { prefix });
   }
 
   /** Resolves with the time the job's event was seen; rejects after `timeoutMs`. */
@@ -145,7 +109,7 @@ describe('outbox relay (worker processes)', () => {
   }
 
   it('two workers relay a backlog of 1,000 events once each: 1,000 distinct email jobs, 1,000 relays in total', async () => {
-    const prefix = `${FILE_PREFIX}:backlog`;
+    const prefix = `${stack.redisKeyPrefix}:backlog`;
     // Users that do not exist: the email consumer looks each up and skips it, quickly.
     const events = Array.from({ length: 1000 }, () => ({ id: newId(), userId: newId() }));
     const ids = events.map((e) => e.id);
@@ -188,14 +152,14 @@ describe('outbox relay (worker processes)', () => {
   }, 90_000);
 
   it('is woken by NOTIFY: with a 60 s poll interval, each event committed while it runs is enqueued within 2 s', async () => {
-    const prefix = `${FILE_PREFIX}:notify`;
+    const prefix = `${stack.redisKeyPrefix}:notify`;
     const [worker] = await startWorkers(1, prefix, { OUTBOX_POLL_INTERVAL_MS: '60000' });
     const events = await emailQueueEvents(prefix);
     await eventually(async () => {
       const { rows } = await db.query<{ n: number }>(
         `SELECT count(*)::int AS n FROM pg_stat_activity
          WHERE datname = $1 AND application_name = 'groundwork-relay' AND query ILIKE 'LISTEN%'`,
-        [databaseName],
+        [stack.databaseName],
       );
       return rows[0]!.n === 1;
     }, 10_000);
@@ -216,7 +180,7 @@ describe('outbox relay (worker processes)', () => {
   }, 60_000);
 
   it('a replayed event enqueues no second job and the consumer does not mail twice', async () => {
-    const prefix = `${FILE_PREFIX}:replay`;
+    const prefix = `${stack.redisKeyPrefix}:replay`;
     const user = { id: newId(), email: `replay-${Date.now()}@example.test`, name: 'Replay' };
     await db.query('INSERT INTO users (id, email, name, updated_at) VALUES ($1, $2, $3, now())', [
       user.id,

@@ -1,15 +1,11 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import pg from 'pg';
-import { AppProcess } from '../support/app-process.js';
+import type pg from 'pg';
+import type { AppProcess } from '../support/app-process.js';
 import { SseClient, type SseMessage, SseRefused } from '../support/sse-client.js';
-import { createMigratedDatabase, dropDatabase, randomDatabaseName } from '../support/test-database.js';
-import { deleteRedisKeys } from '../support/test-redis.js';
+import { type Stack, startStack } from '../support/stack.js';
 import { WsClient, type WsMessage } from '../support/ws-client.js';
-import { newTestKey, PASSWORD, PUBLIC_API_URL, REDIS_URL, WEB_URL } from './auth-harness.js';
+import { newTestKey, PASSWORD, PUBLIC_API_URL, WEB_URL } from './auth-harness.js';
 
 interface Person {
   id: string;
@@ -25,14 +21,10 @@ type Json = Record<string, unknown>;
  * log + the channel) → every instance → its SSE and WebSocket clients.
  */
 describe('real-time: SSE and WebSocket across api instances', () => {
-  const label = 'realtime';
-  const databaseName = randomDatabaseName(`gw_e2e_${label}`);
-  const prefix = `${process.env.REDIS_KEY_PREFIX ?? 'gwtest_local'}:${label}-${randomBytes(3).toString('hex')}`;
-  const mailDir = mkdtempSync(path.join(tmpdir(), 'gw-realtime-mail-'));
+  let stack: Stack;
   let db: pg.Pool;
   let apiA: AppProcess;
   let apiB: AppProcess;
-  let worker: AppProcess;
   let owner: Person;
   let member: Person;
   let viewer: Person;
@@ -105,30 +97,27 @@ describe('real-time: SSE and WebSocket across api instances', () => {
     (m.event as { data: Json }).data.taskId === taskId;
 
   beforeAll(async () => {
-    const databaseUrl = await createMigratedDatabase(databaseName);
-    db = new pg.Pool({ connectionString: databaseUrl, max: 2 });
-    const env = {
-      DATABASE_URL: databaseUrl,
-      REDIS_URL,
-      REDIS_KEY_PREFIX: prefix,
-      PUBLIC_API_URL,
-      APP_WEB_URL: WEB_URL,
-      JWT_SIGNING_KEYS: newTestKey().privatePem,
-      ENCRYPTION_KEY: randomBytes(32).toString('base64'),
-      TRUST_PROXY: 'loopback',
-      LOG_LEVEL: 'warn',
-      JOB_BACKOFF_MS: '100',
-      MAIL_OUTBOX_DIR: mailDir,
-      OUTBOX_POLL_INTERVAL_MS: '100',
-      REALTIME_HEARTBEAT_MS: '250',
-      REALTIME_RETRY_MS: '1500',
-      REALTIME_SESSION_CHECK_MS: '250',
-    };
-    [apiA, apiB, worker] = await Promise.all([
-      AppProcess.start('api', { env, waitFor: 'ready' }),
-      AppProcess.start('api', { env, waitFor: 'ready' }),
-      AppProcess.start('worker', { env, waitFor: 'ready' }),
-    ]);
+    stack = await startStack({
+      label: 'realtime',
+      apis: 2,
+      workers: 1,
+      mail: 'files',
+      env: {
+        PUBLIC_API_URL,
+        APP_WEB_URL: WEB_URL,
+        JWT_SIGNING_KEYS: newTestKey().privatePem,
+        ENCRYPTION_KEY: randomBytes(32).toString('base64'),
+        TRUST_PROXY: 'loopback',
+        LOG_LEVEL: 'warn',
+        JOB_BACKOFF_MS: '100',
+        OUTBOX_POLL_INTERVAL_MS: '100',
+        REALTIME_HEARTBEAT_MS: '250',
+        REALTIME_RETRY_MS: '1500',
+        REALTIME_SESSION_CHECK_MS: '250',
+      },
+    });
+    db = stack.db;
+    [apiA, apiB] = stack.apis as [AppProcess, AppProcess];
     [owner, member, viewer, outsider] = await Promise.all([
       person('Olivia'),
       person('Mia'),
@@ -155,11 +144,7 @@ describe('real-time: SSE and WebSocket across api instances', () => {
 
   afterAll(async () => {
     open.forEach((client) => client.close());
-    await Promise.all([apiA?.kill(), apiB?.kill(), worker?.kill()]);
-    await db?.end();
-    await dropDatabase(databaseName);
-    await deleteRedisKeys(REDIS_URL, `${prefix}:*`);
-    rmSync(mailDir, { recursive: true, force: true });
+    await stack?.stop();
   });
 
   it('delivers a task created through instance A to an SSE client on B and a WebSocket client on A', async () => {

@@ -1,14 +1,11 @@
 import { once } from 'node:events';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
-import { type Job, Queue, QueueEvents } from 'bullmq';
-import { QUEUES, redisOptionsFromUrl } from '@groundwork/platform';
-import { AppProcess } from '../support/app-process.js';
-import { createMigratedDatabase, dropDatabase, randomDatabaseName } from '../support/test-database.js';
-import { deleteRedisKeys } from '../support/test-redis.js';
+import type { Job } from 'bullmq';
+import { QUEUES } from '@groundwork/platform';
+import type { AppProcess } from '../support/app-process.js';
+import { type Stack, startStack } from '../support/stack.js';
 import { eventually } from '../support/wait.js';
 
-const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
-const PREFIX = `${process.env.REDIS_KEY_PREFIX ?? 'gwtest_local'}:schedules-e2e`;
 const TICK_MS = 2000;
 const SCHEDULER_JOB = /^repeat:outbox-purge:(\d+)$/;
 
@@ -36,47 +33,29 @@ async function outputRead(app: AppProcess): Promise<void> {
  * file's rows.
  */
 describe('scheduled jobs with two worker processes', () => {
-  const databaseName = randomDatabaseName('gw_e2e_sched');
-  let databaseUrl: string;
-  const workers: AppProcess[] = [];
-  const closables: { close(): Promise<void> }[] = [];
+  let stack: Stack;
 
   beforeAll(async () => {
-    databaseUrl = await createMigratedDatabase(databaseName);
+    stack = await startStack({ label: 'sched' });
   });
 
   afterEach(async () => {
-    await Promise.all(workers.splice(0).map((w) => w.kill()));
-    await Promise.all(closables.splice(0).map((c) => c.close()));
+    await stack.stopApps();
   });
 
   afterAll(async () => {
-    await deleteRedisKeys(REDIS_URL, `${PREFIX}:*`);
-    await dropDatabase(databaseName);
+    await stack?.stop();
   });
 
   it('fires the outbox purge once per 2 s tick: one completed job per tick and one log line per job', async () => {
-    const connection = redisOptionsFromUrl(REDIS_URL);
-    const events = new QueueEvents(QUEUES.maintenance, { connection, prefix: `${PREFIX}:bull`, lastEventId: '0-0' });
-    closables.push(events);
-    await events.waitUntilReady();
+    const events = await stack.queueEvents(QUEUES.maintenance);
     const completed = new Set<string>();
     events.on('completed', ({ jobId }) => {
       if (SCHEDULER_JOB.test(jobId)) completed.add(jobId);
     });
 
-    const env = {
-      DATABASE_URL: databaseUrl,
-      REDIS_URL,
-      REDIS_KEY_PREFIX: PREFIX,
-      CRON_OUTBOX_PURGE: '*/2 * * * * *',
-      LOG_LEVEL: 'info',
-    };
-    const [first, second] = await Promise.all([
-      AppProcess.start('worker', { env }),
-      AppProcess.start('worker', { env }),
-    ]);
-    workers.push(first, second);
+    const env = { CRON_OUTBOX_PURGE: '*/2 * * * * *', LOG_LEVEL: 'info' };
+    const [first, second] = await Promise.all([stack.start('worker', { env }), stack.start('worker', { env })]);
     const liveAt = Date.now();
 
     // ~8 s: four ticks completed.
@@ -85,8 +64,7 @@ describe('scheduled jobs with two worker processes', () => {
     const stoppedAt = Date.now();
     await Promise.all([outputRead(first), outputRead(second)]);
 
-    const queue = new Queue(QUEUES.maintenance, { connection, prefix: `${PREFIX}:bull` });
-    closables.push(queue);
+    const queue = stack.queue(QUEUES.maintenance);
     const jobs: Job[] = (await queue.getJobs(['completed'], 0, -1)).filter((j) => j.name === 'outbox.purge');
     const ticks = jobs.map((j) => Number(SCHEDULER_JOB.exec(j.id ?? '')?.[1])).sort((a, b) => a - b);
 

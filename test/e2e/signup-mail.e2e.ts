@@ -2,21 +2,18 @@ import { execFile } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { Queue } from 'bullmq';
+import type { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import pg from 'pg';
-import { eventJobId, redisOptionsFromUrl } from '@groundwork/platform';
-import { AppProcess } from '../support/app-process.js';
-import { type ReceivedMail, SmtpTestServer } from '../support/smtp-test-server.js';
-import { createMigratedDatabase, dropDatabase, randomDatabaseName } from '../support/test-database.js';
+import { eventJobId } from '@groundwork/platform';
+import type { AppProcess } from '../support/app-process.js';
+import type { ReceivedMail, SmtpTestServer } from '../support/smtp-test-server.js';
+import { REDIS_URL, type Stack, startStack } from '../support/stack.js';
 import { eventually } from '../support/wait.js';
 import { jsonLogLines } from './http-client.js';
 
 const run = promisify(execFile);
 
-const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
-/** Under the run's prefix, so the run's teardown also finds anything this file leaves. */
-const PREFIX = `${process.env.REDIS_KEY_PREFIX ?? 'gwtest_local'}:signup-mail`;
 const WEB_URL = 'http://web.test';
 const PASSWORD = 'a perfectly fine passphrase';
 const PROBLEM = /^application\/problem\+json/;
@@ -43,8 +40,7 @@ function newEmail(label: string): string {
  * this file's users to their own SMTP servers (and the other way round).
  */
 describe('sign-up mail (api, worker, SMTP)', () => {
-  const databaseName = randomDatabaseName('gw_e2e_signup');
-  let databaseUrl: string;
+  let stack: Stack;
   let db: pg.Pool;
   let redis: Redis;
   let queue: Queue;
@@ -53,35 +49,21 @@ describe('sign-up mail (api, worker, SMTP)', () => {
   let worker: AppProcess;
 
   beforeAll(async () => {
-    databaseUrl = await createMigratedDatabase(databaseName);
-    db = new pg.Pool({ connectionString: databaseUrl, max: 2 });
+    stack = await startStack({
+      label: 'signup',
+      apis: 1,
+      workers: 1,
+      mail: 'smtp',
+      env: { APP_WEB_URL: WEB_URL, JOB_BACKOFF_MS: '100' },
+    });
+    ({ db, api, worker, smtp } = stack);
+    queue = stack.queue('email');
     redis = new Redis(REDIS_URL);
-    queue = new Queue('email', { connection: redisOptionsFromUrl(REDIS_URL), prefix: `${PREFIX}:bull` });
-    smtp = await SmtpTestServer.start();
-    const env = {
-      DATABASE_URL: databaseUrl,
-      REDIS_URL,
-      REDIS_KEY_PREFIX: PREFIX,
-      SMTP_URL: smtp.url,
-      APP_WEB_URL: WEB_URL,
-      JOB_BACKOFF_MS: '100',
-    };
-    [api, worker] = await Promise.all([
-      AppProcess.start('api', { env, waitFor: 'ready' }),
-      AppProcess.start('worker', { env, waitFor: 'ready' }),
-    ]);
   }, 60_000);
 
   afterAll(async () => {
-    await Promise.all([api?.kill(), worker?.kill()]);
-    await smtp?.close();
-    await queue?.close();
-    if (redis) {
-      await deleteKeys(redis, `${PREFIX}:*`);
-      redis.disconnect();
-    }
-    await db?.end();
-    await dropDatabase(databaseName);
+    redis?.disconnect();
+    await stack?.stop();
   });
 
   async function post(path: string, body: unknown, headers: Record<string, string> = {}): Promise<Answer> {
@@ -191,7 +173,7 @@ describe('sign-up mail (api, worker, SMTP)', () => {
     const token = tokenOf(mail!);
 
     const database = await databaseDump(db);
-    const keyValues = await redisDump(redis, `${PREFIX}:*`);
+    const keyValues = await redisDump(redis, `${stack.redisKeyPrefix}:*`);
 
     // The dumps really hold this sign-up: the user's row, the token's row (its hash), the job's data.
     expect(database.some((row) => row.includes(email))).toBe(true);
@@ -312,9 +294,9 @@ describe('sign-up mail (api, worker, SMTP)', () => {
 
     const cliEnv = {
       ...process.env,
-      DATABASE_URL: databaseUrl,
+      DATABASE_URL: stack.databaseUrl,
       REDIS_URL,
-      REDIS_KEY_PREFIX: PREFIX,
+      REDIS_KEY_PREFIX: stack.redisKeyPrefix,
       NODE_ENV: 'test',
     };
     const failed = await run(process.execPath, ['dist/worker/cli/jobs.js', 'failed', 'email'], {
@@ -437,13 +419,4 @@ async function redisValue(redis: Redis, key: string): Promise<string> {
     default:
       throw new Error(`cannot read ${key}: unexpected Redis type ${type}`);
   }
-}
-
-async function deleteKeys(redis: Redis, pattern: string): Promise<void> {
-  let cursor = '0';
-  do {
-    const [next, keys] = await redis.scan(cursor, 'MATCH', pattern, 'COUNT', 1000);
-    if (keys.length > 0) await redis.unlink(...keys);
-    cursor = next;
-  } while (cursor !== '0');
 }

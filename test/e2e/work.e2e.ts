@@ -1,6 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { Queue } from 'bullmq';
-import { eventJobId, redisOptionsFromUrl } from '@groundwork/platform';
+import { eventJobId } from '@groundwork/platform';
 import { eventually } from '../support/wait.js';
 import {
   type Answer,
@@ -9,7 +8,6 @@ import {
   loginBearer,
   registerVerified,
   type RequestOptions,
-  REDIS_URL,
   startAuthEnvironment,
 } from './auth-harness.js';
 
@@ -257,19 +255,12 @@ describe('work: projects, tasks, comments over HTTP', () => {
       `SELECT id FROM outbox_events WHERE type = 'task.assigned' AND data->>'taskId' = $1`,
       [body(self).id],
     );
-    const queue = new Queue('email', {
-      connection: redisOptionsFromUrl(REDIS_URL),
-      prefix: `${env.redisKeyPrefix}:bull`,
-    });
-    try {
-      const outcome = await eventually(async () => {
-        const job = await queue.getJob(eventJobId('email', rows[0]!.id));
-        return job?.finishedOn === undefined ? undefined : { result: job.returnvalue as unknown };
-      }, 20_000);
-      expect(outcome.result).toBe('skipped');
-    } finally {
-      await queue.close();
-    }
+    const queue = env.queue('email');
+    const outcome = await eventually(async () => {
+      const job = await queue.getJob(eventJobId('email', rows[0]!.id));
+      return job?.finishedOn === undefined ? undefined : { result: job.returnvalue as unknown };
+    }, 20_000);
+    expect(outcome.result).toBe('skipped');
     const toOwner = await env.smtp!.waitForMessagesTo(owner.email, 0);
     expect(toOwner.filter((m) => m.subject.includes('assigned to you'))).toEqual([]);
   });

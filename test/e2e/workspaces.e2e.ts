@@ -1,16 +1,13 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { Queue } from 'bullmq';
-import { Redis } from 'ioredis';
-import pg from 'pg';
-import { eventJobId, redisOptionsFromUrl } from '@groundwork/platform';
-import { AppProcess } from '../support/app-process.js';
-import { type ReceivedMail, SmtpTestServer } from '../support/smtp-test-server.js';
-import { createMigratedDatabase, dropDatabase, randomDatabaseName } from '../support/test-database.js';
+import type { Queue } from 'bullmq';
+import type pg from 'pg';
+import { eventJobId } from '@groundwork/platform';
+import type { AppProcess } from '../support/app-process.js';
+import type { ReceivedMail, SmtpTestServer } from '../support/smtp-test-server.js';
+import { type Stack, startStack } from '../support/stack.js';
 import { eventually } from '../support/wait.js';
 
-const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
-const PREFIX = `${process.env.REDIS_KEY_PREFIX ?? 'gwtest_local'}:workspaces`;
 const WEB_URL = 'http://web.test';
 const PASSWORD = 'a perfectly fine passphrase';
 const PROBLEM = /^application\/problem\+json/;
@@ -45,49 +42,26 @@ function linkToken(mail: ReceivedMail, pattern: RegExp): string {
  * relays (and mails) this file's events.
  */
 describe('workspaces, members and invitations (api, worker, SMTP)', () => {
-  const databaseName = randomDatabaseName('gw_e2e_workspaces');
+  let stack: Stack;
   let db: pg.Pool;
-  let redis: Redis;
   let queue: Queue;
   let smtp: SmtpTestServer;
   let api: AppProcess;
-  let worker: AppProcess;
 
   beforeAll(async () => {
-    const databaseUrl = await createMigratedDatabase(databaseName);
-    db = new pg.Pool({ connectionString: databaseUrl, max: 2 });
-    redis = new Redis(REDIS_URL);
-    queue = new Queue('email', { connection: redisOptionsFromUrl(REDIS_URL), prefix: `${PREFIX}:bull` });
-    smtp = await SmtpTestServer.start();
-    const env = {
-      DATABASE_URL: databaseUrl,
-      REDIS_URL,
-      REDIS_KEY_PREFIX: PREFIX,
-      SMTP_URL: smtp.url,
-      APP_WEB_URL: WEB_URL,
-      JOB_BACKOFF_MS: '100',
-    };
-    [api, worker] = await Promise.all([
-      AppProcess.start('api', { env, waitFor: 'ready' }),
-      AppProcess.start('worker', { env, waitFor: 'ready' }),
-    ]);
+    stack = await startStack({
+      label: 'workspaces',
+      apis: 1,
+      workers: 1,
+      mail: 'smtp',
+      env: { APP_WEB_URL: WEB_URL, JOB_BACKOFF_MS: '100' },
+    });
+    ({ db, api, smtp } = stack);
+    queue = stack.queue('email');
   }, 60_000);
 
   afterAll(async () => {
-    await Promise.all([api?.kill(), worker?.kill()]);
-    await smtp?.close();
-    await queue?.close();
-    if (redis) {
-      let cursor = '0';
-      do {
-        const [next, keys] = await redis.scan(cursor, 'MATCH', `${PREFIX}:*`, 'COUNT', 1000);
-        if (keys.length > 0) await redis.unlink(...keys);
-        cursor = next;
-      } while (cursor !== '0');
-      redis.disconnect();
-    }
-    await db?.end();
-    await dropDatabase(databaseName);
+    await stack?.stop();
   });
 
   async function call(method: string, path: string, token?: string, body?: unknown): Promise<Answer> {

@@ -3,9 +3,11 @@ import { TwoLevelCacheModule } from '@groundwork/platform';
 import { WorkspacesModule } from '@groundwork/workspaces';
 import { CommentsService } from './comments/comments.service.js';
 import { ProjectsService } from './projects/projects.service.js';
+import { TaskListQuery } from './tasks/task-list.query.js';
+import { TaskReadsService } from './tasks/task-reads.service.js';
 import { TasksService } from './tasks/tasks.service.js';
 
-const SERVICES = [ProjectsService, TasksService, CommentsService];
+const SERVICES = [ProjectsService, TasksService, TaskListQuery, TaskReadsService, CommentsService];
 
 /**
  * The work context: projects, tasks, comments. It asks the workspaces context (through its

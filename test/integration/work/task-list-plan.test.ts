@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { TestingModule } from '@nestjs/testing';
 import { PrismaService } from '@groundwork/platform';
-import { ProjectsService, type TaskListQuery, TasksService } from '@groundwork/work';
+import { ProjectsService, type TaskListParams, TaskListQuery } from '@groundwork/work';
 import { WorkspacesService } from '@groundwork/workspaces';
 import { actor, WorkArrangement, workTestingModule } from './work-fixtures.js';
 
@@ -17,14 +17,14 @@ function nodesOf(node: PlanNode): PlanNode[] {
 }
 
 /**
- * The list queries exactly as TasksService issues them (captured from Prisma's query events),
+ * The list queries exactly as TaskListQuery issues them (captured from Prisma's query events),
  * explained on a realistic volume: 50 000 tasks in one workspace. A Seq Scan of tasks means a
  * list would read the whole table on every page — the indexes of the migration must prevent it.
  */
 describe('task list query plans on 50 000 tasks', () => {
   let moduleRef: TestingModule;
   let prisma: PrismaService;
-  let tasks: TasksService;
+  let taskList: TaskListQuery;
   let arrange: WorkArrangement;
   let workspaceId: string;
   let projectId: string;
@@ -34,7 +34,7 @@ describe('task list query plans on 50 000 tasks', () => {
   beforeAll(async () => {
     moduleRef = await workTestingModule();
     prisma = moduleRef.get(PrismaService);
-    tasks = moduleRef.get(TasksService);
+    taskList = moduleRef.get(TaskListQuery);
     arrange = new WorkArrangement(prisma, moduleRef.get(WorkspacesService));
     const ws = await arrange.workspace('member');
     workspaceId = ws.id;
@@ -86,9 +86,9 @@ describe('task list query plans on 50 000 tasks', () => {
   });
 
   /** Runs the list through the service and explains the SQL it sent. */
-  async function planOf(query: Omit<TaskListQuery, 'limit'>, withoutIndexes = false): Promise<PlanNode[]> {
+  async function planOf(query: Omit<TaskListParams, 'limit'>, withoutIndexes = false): Promise<PlanNode[]> {
     captured.length = 0;
-    await tasks.list(workspaceId, { limit: 20, ...query });
+    await taskList.list(workspaceId, { limit: 20, ...query });
     const statement = captured.find((c) => /ORDER BY/.test(c.query));
     if (!statement) throw new Error('the list query was not captured');
     const params = JSON.parse(statement.params) as unknown[];
@@ -112,7 +112,7 @@ describe('task list query plans on 50 000 tasks', () => {
     expect(seqScansOfTasks(await planOf({}, true))).not.toEqual([]);
   });
 
-  const cases: [string, Omit<TaskListQuery, 'limit'>][] = [
+  const cases: [string, Omit<TaskListParams, 'limit'>][] = [
     ['the default list (newest first)', {}],
     ['the second page of the default list', {}],
     ['a status filter (a board column)', { status: ['in_review'] }],
@@ -130,7 +130,7 @@ describe('task list query plans on 50 000 tasks', () => {
       ...(query.assigneeId === '' ? { assigneeId } : {}),
     };
     if (name.startsWith('the second page')) {
-      const first = await tasks.list(workspaceId, { limit: 20 });
+      const first = await taskList.list(workspaceId, { limit: 20 });
       concrete.cursor = first.page.nextCursor ?? undefined;
     }
 

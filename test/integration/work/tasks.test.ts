@@ -5,6 +5,8 @@ import {
   ProjectsService,
   TASK_STATUSES,
   TASK_TRANSITIONS,
+  type TaskListParams,
+  TaskListQuery,
   type TaskStatus,
   TasksService,
   type TaskView,
@@ -12,11 +14,12 @@ import {
 import { type WorkspaceRole, WorkspacesService } from '@groundwork/workspaces';
 import { actor, eventsOf, outcome, WorkArrangement, workTestingModule } from './work-fixtures.js';
 
-describe('TasksService on PostgreSQL', () => {
+describe('TasksService and TaskListQuery on PostgreSQL', () => {
   let moduleRef: TestingModule;
   let prisma: PrismaService;
   let projects: ProjectsService;
   let tasks: TasksService;
+  let taskList: TaskListQuery;
   let arrange: WorkArrangement;
 
   beforeAll(async () => {
@@ -24,6 +27,7 @@ describe('TasksService on PostgreSQL', () => {
     prisma = moduleRef.get(PrismaService);
     projects = moduleRef.get(ProjectsService);
     tasks = moduleRef.get(TasksService);
+    taskList = moduleRef.get(TaskListQuery);
     arrange = new WorkArrangement(prisma, moduleRef.get(WorkspacesService));
   });
 
@@ -213,12 +217,12 @@ describe('TasksService on PostgreSQL', () => {
 
     expect(await outcome(tasks.get(b.ws.id, task.id))).toBe('not_found');
     expect(await outcome(tasks.update(b.ws.id, task.id, b.as('member'), 2, { title: 'x' }))).toBe('not_found');
-    expect((await tasks.list(b.ws.id, { limit: 20 })).data).toEqual([]);
+    expect((await taskList.list(b.ws.id, { limit: 20 })).data).toEqual([]);
     expect(await outcome(tasks.delete(b.ws.id, task.id, b.as('member'), 2))).toBe('not_found');
 
     const restored = await tasks.restore(b.ws.id, task.id, b.as('member'));
     expect(restored).toMatchObject({ id: task.id, number: 1, version: 3 });
-    expect((await tasks.list(b.ws.id, { limit: 20 })).data.map((t) => t.id)).toEqual([task.id]);
+    expect((await taskList.list(b.ws.id, { limit: 20 })).data.map((t) => t.id)).toEqual([task.id]);
     expect(await outcome(tasks.restore(b.ws.id, task.id, b.as('member')))).toBe('conflict');
     expect(await eventsOf(prisma, b.ws.id, 'task.deleted')).toHaveLength(1);
     expect(await eventsOf(prisma, b.ws.id, 'task.restored')).toHaveLength(1);
@@ -274,11 +278,11 @@ describe('TasksService on PostgreSQL', () => {
       );
     }
 
-    async function all(query: Omit<Parameters<TasksService['list']>[1], 'limit' | 'cursor'>, limit = 5) {
+    async function all(query: Omit<TaskListParams, 'limit' | 'cursor'>, limit = 5) {
       const ids: string[] = [];
       let cursor: string | undefined;
       do {
-        const page = await tasks.list(b.ws.id, { ...query, limit, cursor });
+        const page = await taskList.list(b.ws.id, { ...query, limit, cursor });
         ids.push(...page.data.map((t) => t.id));
         cursor = page.page.nextCursor ?? undefined;
       } while (cursor !== undefined);
@@ -305,10 +309,10 @@ describe('TasksService on PostgreSQL', () => {
     expect(await all({ priority: 'urgent' })).toHaveLength(2);
     expect(await all({ dueAfter: new Date(base + 2 * day), dueBefore: new Date(base + 3 * day) })).toHaveLength(5);
 
-    expect(await outcome(tasks.list(b.ws.id, { limit: 5, sort: 'title' }))).toBe('validation_failed');
-    expect(await outcome(tasks.list(b.ws.id, { limit: 5, cursor: 'not-a-cursor!' }))).toBe('invalid_cursor');
-    const page = await tasks.list(b.ws.id, { limit: 5 });
-    expect(await outcome(tasks.list(b.ws.id, { limit: 5, sort: 'dueAt', cursor: page.page.nextCursor! }))).toBe(
+    expect(await outcome(taskList.list(b.ws.id, { limit: 5, sort: 'title' }))).toBe('validation_failed');
+    expect(await outcome(taskList.list(b.ws.id, { limit: 5, cursor: 'not-a-cursor!' }))).toBe('invalid_cursor');
+    const page = await taskList.list(b.ws.id, { limit: 5 });
+    expect(await outcome(taskList.list(b.ws.id, { limit: 5, sort: 'dueAt', cursor: page.page.nextCursor! }))).toBe(
       'invalid_cursor',
     );
   });

@@ -8,7 +8,7 @@ import {
   VERIFICATION_TOKEN_TTL_MS,
 } from '@groundwork/identity';
 import { MailDeliveryError, MailerService } from '@groundwork/notifications';
-import { TasksService } from '@groundwork/work';
+import { TaskReadsService } from '@groundwork/work';
 import { WebhooksService } from '@groundwork/webhooks';
 import { InvitationsService, MembersService, WorkspacesService } from '@groundwork/workspaces';
 import {
@@ -36,7 +36,7 @@ export class EmailProcessor extends DrainingWorkerHost<EventJob<EmailEvent>> {
     private readonly verification: EmailVerificationService,
     private readonly passwordReset: PasswordResetService,
     private readonly invitations: InvitationsService,
-    private readonly tasks: TasksService,
+    private readonly tasks: TaskReadsService,
     private readonly webhooks: WebhooksService,
     private readonly workspaces: WorkspacesService,
     private readonly members: MembersService,

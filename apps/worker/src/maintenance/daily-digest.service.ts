@@ -3,7 +3,7 @@ import { v5 as uuidv5 } from 'uuid';
 import { UsersService } from '@groundwork/identity';
 import { MailerService } from '@groundwork/notifications';
 import { AppConfig } from '@groundwork/platform';
-import { type DueTask, TasksService } from '@groundwork/work';
+import { type DueTask, TaskReadsService } from '@groundwork/work';
 import { WorkspaceAccess } from '@groundwork/workspaces';
 
 const DAY_MS = 86_400_000;
@@ -30,7 +30,7 @@ export class DailyDigestService {
   private readonly logger = new Logger(DailyDigestService.name);
 
   constructor(
-    private readonly tasks: TasksService,
+    private readonly tasks: TaskReadsService,
     private readonly access: WorkspaceAccess,
     private readonly users: UsersService,
     private readonly mailer: MailerService,

@@ -3,8 +3,8 @@ import { RequestContext } from '../context/request-context.js';
 import type { Prisma } from '../database/generated/client.js';
 import { PrismaService } from '../database/prisma.service.js';
 import { newId } from '../ids/uuid.js';
-import { cursorScope, decodeIdCursor } from '../pagination/cursor.js';
-import { type Page, toPage } from '../pagination/page.js';
+import { pageById } from '../pagination/id-page.js';
+import type { Page } from '../pagination/page.js';
 
 /** Every action the trail records: account events (for the account) and workspace events (for admins). */
 export const AUDIT_ACTIONS = [
@@ -93,21 +93,11 @@ export class AuditTrail {
     limit: number,
     cursor?: string,
   ): Promise<Page<AuditRecord>> {
-    const scope = cursorScope(['audit', subject]);
-    const before = decodeIdCursor(scope, cursor);
-    // A long trail is a slow read: stop it when the caller goes away or runs out of time.
-    const rows = await this.prisma.cancellable((db) =>
-      db.auditEvent.findMany({
-        where: { ...subject, ...(before === undefined ? {} : { id: { lt: before } }) },
-        orderBy: { id: 'desc' },
-        take: limit + 1,
-      }),
-    );
-    return toPage(
-      rows,
-      limit,
-      scope,
-      (row) => [row.id],
+    return pageById(
+      { scope: ['audit', subject], limit, cursor, order: 'desc' },
+      // A long trail is a slow read: stop it when the caller goes away or runs out of time.
+      ({ after, orderBy, take }) =>
+        this.prisma.cancellable((db) => db.auditEvent.findMany({ where: { ...subject, ...after }, orderBy, take })),
       (row) => ({
         id: row.id,
         action: row.action,

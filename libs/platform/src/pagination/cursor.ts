@@ -1,6 +1,5 @@
 import { createHash } from 'node:crypto';
 import { DomainError } from '../errors/domain-error.js';
-import { isUuid } from '../ids/uuid.js';
 
 /** One keyset position: the sort key values of the last row, its id last (the tie-breaker). */
 export type CursorValue = string | number | boolean | null;
@@ -41,14 +40,3 @@ export const CursorCodec = {
     return k as CursorValue[];
   },
 };
-
-/**
- * The row id a cursor of an id-ordered list points after (`undefined` without a cursor): the
- * position of every list ordered by its time-ordered UUIDs alone.
- */
-export function decodeIdCursor(scope: string, cursor: string | undefined): string | undefined {
-  if (cursor === undefined) return undefined;
-  const id = String(CursorCodec.decode(scope, cursor)[0]);
-  if (!isUuid(id)) throw new DomainError('invalid_cursor', 'The cursor is invalid.');
-  return id;
-}

@@ -1,16 +1,14 @@
 import { Injectable } from '@nestjs/common';
 import {
-  cursorScope,
-  decodeIdCursor,
   DomainError,
   type EventEnvelope,
   isUuid,
   newId,
   OutboxService,
   type Page,
+  pageById,
   Prisma,
   PrismaService,
-  toPage,
 } from '@groundwork/platform';
 import type { WorkspaceActor } from '@groundwork/workspaces';
 import { ALL_EVENTS } from '../endpoints/webhooks.service.js';
@@ -134,20 +132,16 @@ export class WebhookDeliveriesService {
   /** Newest first. */
   async list(workspaceId: string, webhookId: string, limit: number, cursor?: string): Promise<Page<DeliveryView>> {
     await this.assertWebhook(workspaceId, webhookId);
-    const scope = cursorScope(['webhook-deliveries', webhookId]);
-    const before = decodeIdCursor(scope, cursor);
-    const rows = await this.prisma.webhookDelivery.findMany({
-      where: { endpointId: webhookId, workspaceId, ...(before === undefined ? {} : { id: { lt: before } }) },
-      orderBy: { id: 'desc' },
-      take: limit + 1,
-      select: SELECT,
-    });
-    return toPage(
-      rows,
-      limit,
-      scope,
-      (row) => [row.id],
-      (row) => toView(row),
+    return pageById(
+      { scope: ['webhook-deliveries', webhookId], limit, cursor, order: 'desc' },
+      ({ after, orderBy, take }) =>
+        this.prisma.webhookDelivery.findMany({
+          where: { endpointId: webhookId, workspaceId, ...after },
+          orderBy,
+          take,
+          select: SELECT,
+        }),
+      toView,
     );
   }
 

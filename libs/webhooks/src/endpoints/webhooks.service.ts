@@ -2,18 +2,16 @@ import { Injectable } from '@nestjs/common';
 import {
   AppConfig,
   AuditTrail,
-  cursorScope,
-  decodeIdCursor,
   DomainError,
   type FieldError,
   isUuid,
   newId,
   OutboxService,
   type Page,
+  pageById,
   PrismaService,
   PUBLIC_EVENT_TYPES,
   SecretBox,
-  toPage,
   webhookUrlProblems,
 } from '@groundwork/platform';
 import type { WorkspaceActor } from '@groundwork/workspaces';
@@ -126,19 +124,10 @@ export class WebhooksService {
 
   /** Newest first. */
   async list(workspaceId: string, limit: number, cursor?: string): Promise<Page<WebhookView>> {
-    const scope = cursorScope(['webhooks', workspaceId]);
-    const before = decodeIdCursor(scope, cursor);
-    const rows = await this.prisma.webhookEndpoint.findMany({
-      where: { workspaceId, ...(before === undefined ? {} : { id: { lt: before } }) },
-      orderBy: { id: 'desc' },
-      take: limit + 1,
-      select: SELECT,
-    });
-    return toPage(
-      rows,
-      limit,
-      scope,
-      (row) => [row.id],
+    return pageById(
+      { scope: ['webhooks', workspaceId], limit, cursor, order: 'desc' },
+      ({ after, orderBy, take }) =>
+        this.prisma.webhookEndpoint.findMany({ where: { workspaceId, ...after }, orderBy, take, select: SELECT }),
       (row) => row,
     );
   }

@@ -1,3 +1,4 @@
+import { describe, expect, it } from '@jest/globals';
 import { Webhook } from 'standardwebhooks';
 import { standardWebhookHeaders } from './standard-webhooks.js';
 import { newWebhookSecret } from './webhook-secret.js';

@@ -1,15 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import {
-  cursorScope,
-  decodeIdCursor,
-  DomainError,
-  isUuid,
-  newId,
-  OutboxService,
-  type Page,
-  PrismaService,
-  toPage,
-} from '@groundwork/platform';
+import { DomainError, isUuid, newId, OutboxService, type Page, pageById, PrismaService } from '@groundwork/platform';
 import { roleAtLeast, type WorkspaceActor } from '@groundwork/workspaces';
 import { sanitizeMarkdown } from '../shared/markdown.js';
 
@@ -71,19 +61,15 @@ export class CommentsService {
   /** A live task's comments, oldest first (ids are time-ordered). */
   async list(workspaceId: string, taskId: string, limit: number, cursor?: string): Promise<Page<CommentView>> {
     await this.assertLiveTask(workspaceId, taskId);
-    const scope = cursorScope(['comments', workspaceId, taskId]);
-    const after = decodeIdCursor(scope, cursor);
-    const rows = await this.prisma.taskComment.findMany({
-      where: { taskId, workspaceId, ...(after === undefined ? {} : { id: { gt: after } }) },
-      orderBy: { id: 'asc' },
-      take: limit + 1,
-      select: COMMENT_VIEW,
-    });
-    return toPage(
-      rows,
-      limit,
-      scope,
-      (row) => [row.id],
+    return pageById(
+      { scope: ['comments', workspaceId, taskId], limit, cursor, order: 'asc' },
+      ({ after, orderBy, take }) =>
+        this.prisma.taskComment.findMany({
+          where: { taskId, workspaceId, ...after },
+          orderBy,
+          take,
+          select: COMMENT_VIEW,
+        }),
       (row) => row,
     );
   }

@@ -1,14 +1,12 @@
 import { Injectable } from '@nestjs/common';
 import {
-  cursorScope,
-  decodeIdCursor,
   DomainError,
   isUuid,
   newId,
   OutboxService,
   type Page,
+  pageById,
   PrismaService,
-  toPage,
   TwoLevelCache,
 } from '@groundwork/platform';
 import type { WorkspaceActor } from '@groundwork/workspaces';
@@ -113,19 +111,10 @@ export class ProjectsService {
 
   /** The workspace's projects, oldest first (ids are time-ordered). */
   async list(workspaceId: string, limit: number, cursor?: string): Promise<Page<ProjectView>> {
-    const scope = cursorScope(['projects', workspaceId]);
-    const after = decodeIdCursor(scope, cursor);
-    const rows = await this.prisma.project.findMany({
-      where: { workspaceId, ...(after === undefined ? {} : { id: { gt: after } }) },
-      orderBy: { id: 'asc' },
-      take: limit + 1,
-      select: PROJECT_VIEW,
-    });
-    return toPage(
-      rows,
-      limit,
-      scope,
-      (row) => [row.id],
+    return pageById(
+      { scope: ['projects', workspaceId], limit, cursor, order: 'asc' },
+      ({ after, orderBy, take }) =>
+        this.prisma.project.findMany({ where: { workspaceId, ...after }, orderBy, take, select: PROJECT_VIEW }),
       (row) => row,
     );
   }

@@ -1,20 +1,11 @@
 import { Injectable } from '@nestjs/common';
 import {
-  CursorCodec,
-  type CursorValue,
-  cursorScope,
   DomainError,
   isUuid,
-  keysetAfter,
-  keysetOrderBy,
   newId,
   OutboxService,
-  type Page,
-  parseSort,
   type Prisma,
   PrismaService,
-  type SortSpec,
-  toPage,
   type Transaction,
   TwoLevelCache,
 } from '@groundwork/platform';
@@ -22,24 +13,8 @@ import { WorkspaceAccess, type WorkspaceActor } from '@groundwork/workspaces';
 import { sanitizeMarkdown } from '../shared/markdown.js';
 import { notFoundOrStale } from '../shared/work-errors.js';
 import { tasksCacheNamespace } from './tasks-cache.js';
-import { assertTransition, TASK_PRIORITIES, type TaskPriority, type TaskStatus } from './task-workflow.js';
-
-export interface TaskView {
-  id: string;
-  workspaceId: string;
-  projectId: string;
-  number: number;
-  title: string;
-  description: string | null;
-  status: TaskStatus;
-  priority: TaskPriority;
-  assigneeId: string | null;
-  labels: string[];
-  dueAt: Date | null;
-  version: number;
-  createdAt: Date;
-  updatedAt: Date;
-}
+import { TASK_VIEW, type TaskView } from './task-view.js';
+import { assertTransition, type TaskPriority, type TaskStatus } from './task-workflow.js';
 
 export interface CreateTaskInput {
   projectId: string;
@@ -73,64 +48,6 @@ const TASK_FIELDS: readonly TaskField[] = [
   'dueAt',
 ];
 
-export const TASK_SORT_FIELDS = ['createdAt', 'updatedAt', 'dueAt', 'priority'] as const;
-export type TaskSortField = (typeof TASK_SORT_FIELDS)[number];
-/** Newest first unless asked otherwise. */
-const DEFAULT_SORT: SortSpec<TaskSortField> = { field: 'createdAt', direction: 'desc' };
-
-export interface TaskListQuery {
-  projectId?: string;
-  status?: TaskStatus[];
-  assigneeId?: string;
-  label?: string;
-  priority?: TaskPriority;
-  /** Due at or before. */
-  dueBefore?: Date;
-  /** Due at or after. */
-  dueAfter?: Date;
-  /** Title contains, case-insensitive. */
-  q?: string;
-  sort?: string;
-  limit: number;
-  cursor?: string;
-}
-
-/** What the mail consumer needs to tell someone about a task. */
-export interface TaskMailFacts {
-  taskId: string;
-  workspaceId: string;
-  key: string;
-  title: string;
-  assigneeId: string | null;
-}
-
-/** One task due soon, for an assignee's digest. */
-export interface DueTask {
-  assigneeId: string;
-  workspaceId: string;
-  taskId: string;
-  key: string;
-  title: string;
-  dueAt: Date;
-}
-
-export const TASK_VIEW = {
-  id: true,
-  workspaceId: true,
-  projectId: true,
-  number: true,
-  title: true,
-  description: true,
-  status: true,
-  priority: true,
-  assigneeId: true,
-  labels: true,
-  dueAt: true,
-  version: true,
-  createdAt: true,
-  updatedAt: true,
-} as const satisfies Prisma.TaskSelect;
-
 const notFound = () => new DomainError('not_found', 'The task does not exist.');
 
 const notAMember = (field: string) =>
@@ -154,9 +71,10 @@ function clean(description: string | null | undefined): string | null | undefine
 }
 
 /**
- * Tasks and their rules (API.md, Work): per-project gapless numbers, the state machine, the
+ * A task and the rules of its writes: per-project gapless numbers, the state machine, the
  * assignee being a member, the WIP limit, soft delete and restore, and an outbox event for
- * every change, in the change's transaction.
+ * every change, in the change's transaction. (The list is `TaskListQuery`; what other contexts
+ * read about tasks is `TaskReadsService`.)
  *
  * Concurrency: a create increments the project's counter with one `UPDATE … RETURNING`, whose
  * row lock serialises creators of one project (no gaps, no duplicates). A move into
@@ -349,130 +267,6 @@ export class TasksService {
     });
   }
 
-  /** Live tasks of the workspace, filtered, sorted (allow-list → 422) and keyset-paged. */
-  async list(workspaceId: string, query: TaskListQuery): Promise<Page<TaskView>> {
-    const sort = parseSort(query.sort, TASK_SORT_FIELDS, DEFAULT_SORT);
-    const filters: Prisma.TaskWhereInput = {
-      workspaceId,
-      deletedAt: null,
-      ...(query.projectId === undefined ? {} : { projectId: query.projectId }),
-      ...(query.status === undefined || query.status.length === 0 ? {} : { status: { in: query.status } }),
-      ...(query.assigneeId === undefined ? {} : { assigneeId: query.assigneeId }),
-      ...(query.label === undefined ? {} : { labels: { has: query.label } }),
-      ...(query.priority === undefined ? {} : { priority: query.priority }),
-      ...(query.dueBefore === undefined && query.dueAfter === undefined
-        ? {}
-        : { dueAt: { lte: query.dueBefore, gte: query.dueAfter } }),
-      // Prisma passes `contains` to ILIKE as it is: `%` and `_` are escaped to stay literal.
-      ...(query.q === undefined
-        ? {}
-        : { title: { contains: query.q.replace(/[\\%_]/g, '\\$&'), mode: 'insensitive' as const } }),
-    };
-    const scope = cursorScope([
-      'tasks',
-      workspaceId,
-      sort,
-      query.projectId,
-      query.status,
-      query.assigneeId,
-      query.label,
-      query.priority,
-      query.dueBefore?.toISOString(),
-      query.dueAfter?.toISOString(),
-      query.q,
-    ]);
-    const nullable = sort.field === 'dueAt';
-    const after = query.cursor === undefined ? undefined : this.after(sort, CursorCodec.decode(scope, query.cursor));
-    // Cancellable: a client that goes away (or a route timeout) stops the query in PostgreSQL too.
-    const rows = await this.prisma.cancellable((db) =>
-      db.task.findMany({
-        where: after === undefined ? filters : { AND: [filters, after] },
-        orderBy: keysetOrderBy(sort, { nullable }) as Prisma.TaskOrderByWithRelationInput[],
-        take: query.limit + 1,
-        select: TASK_VIEW,
-      }),
-    );
-    return toPage(
-      rows,
-      query.limit,
-      scope,
-      (row) => [positionOf(row, sort.field), row.id],
-      (row) => row,
-    );
-  }
-
-  /** The facts of a live task for a mail about it, or undefined when it is gone. */
-  async forMail(taskId: string): Promise<TaskMailFacts | undefined> {
-    const task = await this.prisma.task.findFirst({
-      where: { id: taskId, deletedAt: null },
-      select: {
-        id: true,
-        workspaceId: true,
-        number: true,
-        title: true,
-        assigneeId: true,
-        project: { select: { key: true } },
-      },
-    });
-    if (!task) return undefined;
-    return {
-      taskId: task.id,
-      workspaceId: task.workspaceId,
-      key: `${task.project.key}-${task.number}`,
-      title: task.title,
-      assigneeId: task.assigneeId,
-    };
-  }
-
-  /** Live, assigned, not finished tasks due in [from, to), by due date. */
-  async dueBetween(from: Date, to: Date): Promise<DueTask[]> {
-    const rows = await this.prisma.task.findMany({
-      where: {
-        deletedAt: null,
-        assigneeId: { not: null },
-        dueAt: { gte: from, lt: to },
-        status: { notIn: ['done', 'canceled'] },
-      },
-      orderBy: [{ dueAt: 'asc' }, { id: 'asc' }],
-      select: {
-        id: true,
-        workspaceId: true,
-        number: true,
-        title: true,
-        assigneeId: true,
-        dueAt: true,
-        project: { select: { key: true } },
-      },
-    });
-    return rows.flatMap((row) =>
-      row.assigneeId === null || row.dueAt === null
-        ? []
-        : [
-            {
-              assigneeId: row.assigneeId,
-              workspaceId: row.workspaceId,
-              taskId: row.id,
-              key: `${row.project.key}-${row.number}`,
-              title: row.title,
-              dueAt: row.dueAt,
-            },
-          ],
-    );
-  }
-
-  private after(sort: SortSpec<TaskSortField>, position: CursorValue[]): Prisma.TaskWhereInput {
-    const invalid = () => new DomainError('invalid_cursor', 'The cursor is invalid.');
-    const [value, id] = position;
-    if (position.length !== 2 || typeof id !== 'string' || !isUuid(id)) throw invalid();
-    if (sort.field === 'priority') {
-      if (typeof value !== 'string' || !(TASK_PRIORITIES as readonly string[]).includes(value)) throw invalid();
-      return priorityAfter(sort, value as TaskPriority, id);
-    }
-    const nullable = sort.field === 'dueAt';
-    if (value === null ? !nullable : typeof value !== 'string' || Number.isNaN(Date.parse(value))) throw invalid();
-    return keysetAfter(sort, value, id, { nullable }) as Prisma.TaskWhereInput;
-  }
-
   /**
    * Every task write runs here: its transaction, then — once it has committed, before the
    * caller can answer — the bump of the workspace's task cache, so the writer's next read and
@@ -510,24 +304,4 @@ export class TasksService {
       errors: [{ field: 'projectId', message: 'projectId must name a project of the workspace' }],
     });
   }
-}
-
-function positionOf(task: TaskView, field: TaskSortField): CursorValue {
-  const value = task[field];
-  return value instanceof Date ? value.toISOString() : value;
-}
-
-/**
- * Keyset for the priority enum: Prisma has no `gt` on enums, so "after medium" (ascending) is
- * "priority in (high, urgent), or medium with a later id" — the same rows, in the index order.
- */
-function priorityAfter(sort: SortSpec<TaskSortField>, value: TaskPriority, id: string): Prisma.TaskWhereInput {
-  const index = TASK_PRIORITIES.indexOf(value);
-  const beyond = sort.direction === 'asc' ? TASK_PRIORITIES.slice(index + 1) : TASK_PRIORITIES.slice(0, index);
-  return {
-    OR: [
-      { priority: { in: [...beyond] } },
-      { priority: value, id: sort.direction === 'asc' ? { gt: id } : { lt: id } },
-    ],
-  };
 }

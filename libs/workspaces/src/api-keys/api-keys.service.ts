@@ -1,15 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import {
-  AuditTrail,
-  cursorScope,
-  decodeIdCursor,
-  DomainError,
-  isUuid,
-  newId,
-  type Page,
-  PrismaService,
-  toPage,
-} from '@groundwork/platform';
+import { AuditTrail, DomainError, isUuid, newId, type Page, pageById, PrismaService } from '@groundwork/platform';
 import { roleAtLeast, type WorkspaceRole } from '../access/permissions.js';
 import type { WorkspaceActor } from '../access/workspace-actor.js';
 import { newApiKeySecret } from './api-key-secret.js';
@@ -101,19 +91,15 @@ export class ApiKeysService {
 
   /** The workspace's live keys, newest first (revoked ones are gone from the list). */
   async list(workspaceId: string, limit: number, cursor?: string): Promise<Page<ApiKeySummary>> {
-    const scope = cursorScope(['api-keys', workspaceId]);
-    const before = decodeIdCursor(scope, cursor);
-    const rows = await this.prisma.apiKey.findMany({
-      where: { workspaceId, revokedAt: null, ...(before === undefined ? {} : { id: { lt: before } }) },
-      orderBy: { id: 'desc' },
-      take: limit + 1,
-      select: SELECT,
-    });
-    return toPage(
-      rows,
-      limit,
-      scope,
-      (row) => [row.id],
+    return pageById(
+      { scope: ['api-keys', workspaceId], limit, cursor, order: 'desc' },
+      ({ after, orderBy, take }) =>
+        this.prisma.apiKey.findMany({
+          where: { workspaceId, revokedAt: null, ...after },
+          orderBy,
+          take,
+          select: SELECT,
+        }),
       (row) => row,
     );
   }

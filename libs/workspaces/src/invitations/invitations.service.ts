@@ -2,15 +2,13 @@ import { Injectable } from '@nestjs/common';
 import { hashToken, looksLikeOpaqueToken, newOpaqueToken, normalizeEmail, UsersService } from '@groundwork/identity';
 import {
   AuditTrail,
-  cursorScope,
-  decodeIdCursor,
   DomainError,
   isUuid,
   newId,
   OutboxService,
   type Page,
+  pageById,
   PrismaService,
-  toPage,
 } from '@groundwork/platform';
 import { roleAtLeast, type WorkspaceRole } from '../access/permissions.js';
 import type { WorkspaceActor } from '../access/workspace-actor.js';
@@ -146,19 +144,16 @@ export class InvitationsService {
     cursor?: string,
     now = new Date(),
   ): Promise<Page<InvitationView>> {
-    const scope = cursorScope(['invitations', workspaceId]);
-    const before = decodeIdCursor(scope, cursor);
-    const rows = await this.prisma.invitation.findMany({
-      where: {
-        workspaceId,
-        acceptedAt: null,
-        expiresAt: { gt: now },
-        ...(before === undefined ? {} : { id: { lt: before } }),
-      },
-      orderBy: { id: 'desc' },
-      take: limit + 1,
-    });
-    return toPage(rows, limit, scope, (row) => [row.id], present);
+    return pageById(
+      { scope: ['invitations', workspaceId], limit, cursor, order: 'desc' },
+      ({ after, orderBy, take }) =>
+        this.prisma.invitation.findMany({
+          where: { workspaceId, acceptedAt: null, expiresAt: { gt: now }, ...after },
+          orderBy,
+          take,
+        }),
+      present,
+    );
   }
 
   /** Withdraws a pending invitation: its link stops working. */

@@ -1,14 +1,12 @@
 import { Injectable } from '@nestjs/common';
 import {
   AuditTrail,
-  cursorScope,
-  decodeIdCursor,
   DomainError,
   newId,
   OutboxService,
   type Page,
+  pageById,
   PrismaService,
-  toPage,
   type Transaction,
 } from '@groundwork/platform';
 import type { WorkspaceRole } from '../access/permissions.js';
@@ -109,19 +107,10 @@ export class WorkspacesService {
 
   /** The caller's workspaces with their role in each, oldest first (ids are time-ordered). */
   async listMine(userId: string, limit: number, cursor?: string): Promise<Page<WorkspaceView>> {
-    const scope = cursorScope(['workspaces', userId]);
-    const after = decodeIdCursor(scope, cursor);
-    const rows = await this.prisma.membership.findMany({
-      where: { userId, ...(after === undefined ? {} : { workspaceId: { gt: after } }) },
-      include: { workspace: true },
-      orderBy: { workspaceId: 'asc' },
-      take: limit + 1,
-    });
-    return toPage(
-      rows,
-      limit,
-      scope,
-      (row) => [row.workspaceId],
+    return pageById(
+      { scope: ['workspaces', userId], limit, cursor, order: 'asc', idField: 'workspaceId' },
+      ({ after, orderBy, take }) =>
+        this.prisma.membership.findMany({ where: { userId, ...after }, include: { workspace: true }, orderBy, take }),
       (row) => ({ ...row.workspace, role: row.role }),
     );
   }

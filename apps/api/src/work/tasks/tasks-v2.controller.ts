@@ -1,7 +1,7 @@
 import { Controller, Get, Param, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiCookieAuth, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { type Page, Paginated } from '@groundwork/platform';
-import { TasksService } from '@groundwork/work';
+import { TaskListQuery, TasksService } from '@groundwork/work';
 import { RequirePermission } from '../../http/auth/access-rules.js';
 import { WorkspaceId } from '../../http/auth/caller.decorators.js';
 import { Cached } from '../../http/cache/cached.decorator.js';
@@ -9,7 +9,7 @@ import { TASK_READS_V2 } from './task-reads.cache.js';
 import { ApiProblemResponses } from '../../http/api-problem-responses.decorator.js';
 import { VersionedRead } from '../../http/etag.js';
 import { Negotiated } from '../../http/negotiation/negotiated.decorator.js';
-import { TASK_XML_ITEMS, TaskListQueryDto, toTaskListQuery } from './tasks.dto.js';
+import { TASK_XML_ITEMS, TaskListQueryDto, toTaskListParams } from './tasks.dto.js';
 import { TaskV2Dto, TaskV2PageDto } from './task-v2.dto.js';
 import { TaskV2Presenter } from './task-v2.presenter.js';
 
@@ -24,6 +24,7 @@ import { TaskV2Presenter } from './task-v2.presenter.js';
 export class TasksV2Controller {
   constructor(
     private readonly tasks: TasksService,
+    private readonly taskList: TaskListQuery,
     private readonly presenter: TaskV2Presenter,
   ) {}
 
@@ -39,7 +40,7 @@ export class TasksV2Controller {
   @ApiOkResponse({ type: TaskV2PageDto })
   @ApiProblemResponses(400, 401, 403, 404, 406, 422, 429)
   async list(@WorkspaceId() workspaceId: string, @Query() query: TaskListQueryDto): Promise<Page<TaskV2Dto>> {
-    const page = await this.tasks.list(workspaceId, toTaskListQuery(query));
+    const page = await this.taskList.list(workspaceId, toTaskListParams(query));
     return { data: await this.presenter.present(workspaceId, page.data), page: page.page };
   }
 

@@ -1,7 +1,7 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Put, Query, Res } from '@nestjs/common';
 import { ApiBearerAuth, ApiCookieAuth, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { AppConfig, type Page, Paginated } from '@groundwork/platform';
-import { TasksService } from '@groundwork/work';
+import { TaskListQuery, TasksService } from '@groundwork/work';
 import type { WorkspaceActor } from '@groundwork/workspaces';
 import { RequirePermission } from '../../http/auth/access-rules.js';
 import { Actor, WorkspaceId } from '../../http/auth/caller.decorators.js';
@@ -21,7 +21,7 @@ import {
   TaskListQueryDto,
   TaskPageDto,
   toTaskInput,
-  toTaskListQuery,
+  toTaskListParams,
   UpdateTaskDto,
 } from './tasks.dto.js';
 
@@ -38,6 +38,7 @@ const V1_TASK_READS = {
 export class TasksController {
   constructor(
     private readonly tasks: TasksService,
+    private readonly taskList: TaskListQuery,
     private readonly config: AppConfig,
   ) {}
 
@@ -78,7 +79,7 @@ export class TasksController {
   @ApiOkResponse({ type: TaskPageDto })
   @ApiProblemResponses(400, 401, 403, 404, 422, 429)
   async list(@WorkspaceId() workspaceId: string, @Query() query: TaskListQueryDto): Promise<Page<TaskDto>> {
-    const page = await this.tasks.list(workspaceId, toTaskListQuery(query));
+    const page = await this.taskList.list(workspaceId, toTaskListParams(query));
     return { data: page.data.map(TaskDto.from), page: page.page };
   }
 

@@ -19,7 +19,7 @@ import {
   TASK_PRIORITIES,
   TASK_SORT_FIELDS,
   TASK_STATUSES,
-  type TaskListQuery,
+  type TaskListParams,
   type TaskPriority,
   type TaskStatus,
   type TaskView,
@@ -196,7 +196,7 @@ export class TaskListQueryDto extends PageQueryDto {
 }
 
 /** The one conversion of the list query (v1 and v2) into the service's terms. */
-export function toTaskListQuery(query: TaskListQueryDto): TaskListQuery {
+export function toTaskListParams(query: TaskListQueryDto): TaskListParams {
   return { ...query, dueBefore: toDate(query.dueBefore) ?? undefined, dueAfter: toDate(query.dueAfter) ?? undefined };
 }
 
