@@ -6,4 +6,6 @@ cd "$(dirname "$0")/.."
 node scripts/check-runtime.cjs
 echo "tests run on Node.js $(node --version) ($(command -v node))"
 npm run build --silent
-exec node --experimental-vm-modules node_modules/jest/bin/jest.js --runInBand "$@"
+# --forceExit: a failed test can leave a connection open, and Jest would then wait for it forever
+# after printing its results; a run must end with its verdict, never hang.
+exec node --experimental-vm-modules node_modules/jest/bin/jest.js --runInBand --forceExit "$@"
