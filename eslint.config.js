@@ -3,7 +3,7 @@ import tseslint from 'typescript-eslint';
 
 const appsImport = {
   group: ['**/apps/*/src/**', '@groundwork/api', '@groundwork/worker'],
-  message: 'Libraries never import an app (DESIGN.md: dependencies point inward).',
+  message: 'Libraries never import an app: dependencies point inward.',
 };
 
 export default tseslint.config(
@@ -46,7 +46,7 @@ export default tseslint.config(
       // No consistent-type-imports: Nest's DI needs constructor parameter types as runtime values.
     },
   },
-  // The dependency rule of DESIGN.md, checked in CI: apps → context libs → platform.
+  // The dependency rule, checked in CI: apps → context libs → platform.
   {
     files: ['libs/**/*.ts'],
     rules: { 'no-restricted-imports': ['error', { patterns: [appsImport] }] },
@@ -62,6 +62,31 @@ export default tseslint.config(
             {
               group: ['@groundwork/*', '!@groundwork/platform'],
               message: 'The platform is the innermost layer: it imports no bounded context.',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  // Inside the api: the contexts' HTTP folders build on the cross-cutting edge (http/), never
+  // the other way round, so a context's routes can be added or removed without touching it.
+  {
+    files: ['apps/api/src/http/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: [
+                '**/identity/**',
+                '**/workspaces/**',
+                '**/work/**',
+                '**/webhooks/**',
+                '**/realtime/**',
+                '**/ops/**',
+              ],
+              message: 'http/ is the edge every context uses: it imports no context folder of the api.',
             },
           ],
         },

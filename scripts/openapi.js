@@ -5,7 +5,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { NestFactory } from '@nestjs/core';
 import { ApiModule } from '../dist/api/api.module.js';
 import { buildOpenApiDocument } from '../dist/api/openapi.js';
-import { configureRouting } from '../dist/api/routing.js';
+import { configureRouting } from '../dist/api/http/routing.js';
 
 /** The server URL written into the committed spec; a running api serves its own PUBLIC_API_URL. */
 const COMMITTED_SERVER_URL = 'http://localhost:3000';

@@ -5,7 +5,6 @@ import {
   AuditModule,
   DatabaseModule,
   EventsModule,
-  HealthModule,
   IdempotencyModule,
   LifecycleModule,
   LoggingModule,
@@ -15,24 +14,21 @@ import {
   RedisModule,
   requestValidationError,
 } from '@groundwork/platform';
-import { ApiKeysHttpModule } from './api-keys/api-keys-http.module.js';
-import { AuditHttpModule } from './audit/audit-http.module.js';
-import { AccessGuard } from './auth/access.guard.js';
-import { AuthenticationGuard } from './auth/authentication.guard.js';
-import { AuthModule } from './auth/auth.module.js';
-import { HealthController } from './health/health.controller.js';
-import { IdempotencyInterceptor } from './idempotency/idempotency.interceptor.js';
-import { NegotiationModule } from './common/negotiation/negotiation.module.js';
-import { NegotiationInterceptor } from './common/negotiation/negotiation.interceptor.js';
-import { ProtobufBodyPipe } from './common/negotiation/protobuf-body.pipe.js';
-import { MeModule } from './me/me.module.js';
-import { MetricsController } from './metrics/metrics.controller.js';
-import { RateLimitGuard } from './rate-limit/rate-limit.guard.js';
-import { RateLimitModule } from './rate-limit/rate-limit.module.js';
+import { AccessGuard } from './http/auth/access.guard.js';
+import { AuthenticationGuard } from './http/auth/authentication.guard.js';
+import { AuthModule } from './http/auth/auth.module.js';
+import { IdempotencyInterceptor } from './http/idempotency/idempotency.interceptor.js';
+import { NegotiationInterceptor } from './http/negotiation/negotiation.interceptor.js';
+import { NegotiationModule } from './http/negotiation/negotiation.module.js';
+import { ProtobufBodyPipe } from './http/negotiation/protobuf-body.pipe.js';
+import { RateLimitGuard } from './http/rate-limit/rate-limit.guard.js';
+import { RateLimitModule } from './http/rate-limit/rate-limit.module.js';
+import { TimeoutInterceptor } from './http/timeouts/timeout.interceptor.js';
+import { IdentityHttpModule } from './identity/identity-http.module.js';
+import { OpsHttpModule } from './ops/ops-http.module.js';
 import { RealtimeHttpModule } from './realtime/realtime-http.module.js';
-import { TimeoutInterceptor } from './timeouts/timeout.interceptor.js';
-import { WorkHttpModule } from './work/work-http.module.js';
 import { WebhooksHttpModule } from './webhooks/webhooks-http.module.js';
+import { WorkHttpModule } from './work/work-http.module.js';
 import { WorkspacesHttpModule } from './workspaces/workspaces-http.module.js';
 
 /** Options for embedding the api: extra feature modules (how the product is extended). */
@@ -56,21 +52,19 @@ export class ApiModule {
         AuditModule,
         RedisModule,
         MetricsModule,
-        HealthModule,
         IdempotencyModule,
         RateLimitModule,
         AuthModule,
-        MeModule,
+        // The modules with routes: the order here is the order of the paths in the OpenAPI document.
+        OpsHttpModule,
+        IdentityHttpModule,
         NegotiationModule,
-        ApiKeysHttpModule,
-        AuditHttpModule,
         WorkspacesHttpModule,
         WorkHttpModule,
         WebhooksHttpModule,
         RealtimeHttpModule,
         ...(options.imports ?? []),
       ],
-      controllers: [HealthController, MetricsController],
       providers: [
         { provide: APP_FILTER, useClass: ProblemDetailsFilter },
         // Global guards run in this order: who is calling → within their rate limit → may they.

@@ -18,8 +18,8 @@ import {
 } from '@groundwork/platform';
 import { ApiModule, type ApiModuleOptions } from './api.module.js';
 import { buildOpenApiDocument } from './openapi.js';
-import { configureRouting } from './routing.js';
-import { staticSecurityHeaders } from './security-headers.js';
+import { configureRouting } from './http/routing.js';
+import { staticSecurityHeaders } from './http/security-headers.js';
 
 /** Response headers a browser client may read (CORS). */
 const EXPOSED_HEADERS = [
@@ -42,7 +42,7 @@ function trustProxySetting(value: string): boolean | number | string {
 }
 
 /**
- * Builds the api with its whole HTTP edge, in the order of DESIGN.md's data flow: request
+ * Builds the api with its whole HTTP edge, in the order of docs/request-lifecycle.md: request
  * context (id) → access log → drain tracking → metrics → security headers → CORS → body media type (415)
  * → body parsing (limited; depth and Unicode checked)
  * → Nest (guards, pipes, interceptors, controllers, the problem+json filter).

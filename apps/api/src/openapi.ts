@@ -1,11 +1,33 @@
 import type { INestApplication } from '@nestjs/common';
-import { ProblemDetailsDto } from './common/problem-details.dto.js';
 import { DocumentBuilder, type OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
+import { ProblemDetailsDto } from './http/problem-details.dto.js';
 
 /** `HealthController.live` → `healthLive` unless the route names its own operationId. */
 function operationId(controllerKey: string, methodKey: string): string {
   const resource = controllerKey.replace(/Controller$/, '');
   return `${resource.charAt(0).toLowerCase()}${resource.slice(1)}${methodKey.charAt(0).toUpperCase()}${methodKey.slice(1)}`;
+}
+
+const METHODS = ['get', 'put', 'post', 'delete', 'options', 'head', 'patch', 'trace'] as const;
+
+/**
+ * Lists each operation's path parameters first, in the order its path names them, then the
+ * others as declared. Swagger puts the parameters a handler's signature declares (`@Param`,
+ * `@Query`) before those a decorator declares, which would put `workspaceId` (declared by
+ * `@WorkspaceId()`) after a route's own ids and query.
+ */
+function pathParametersFirst(document: OpenAPIObject): void {
+  for (const [path, item] of Object.entries(document.paths)) {
+    const rank = (parameter: object) =>
+      'in' in parameter && parameter.in === 'path' && 'name' in parameter
+        ? path.indexOf(`{${String(parameter.name)}}`)
+        : Number.POSITIVE_INFINITY;
+    for (const method of METHODS) {
+      const operation = item[method];
+      // Array#sort is stable: the other parameters keep their declared order.
+      if (operation?.parameters) operation.parameters.sort((a, b) => rank(a) - rank(b));
+    }
+  }
 }
 
 /** The OpenAPI document of the api, generated from controllers and DTOs. */
@@ -25,5 +47,6 @@ export function buildOpenApiDocument(app: INestApplication, serverUrl: string): 
     operationIdFactory: operationId,
     extraModels: [ProblemDetailsDto],
   });
+  pathParametersFirst(document);
   return document;
 }

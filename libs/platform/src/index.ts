@@ -65,6 +65,7 @@ export * from './crypto/crypto.module.js';
 export * from './crypto/secret-box.js';
 export * from './idempotency/idempotency.module.js';
 export * from './idempotency/idempotency.store.js';
+export * from './cache/cache-versions.js';
 export * from './cache/lru.js';
 export * from './cache/two-level-cache.js';
 export * from './cache/two-level-cache.module.js';

@@ -12,8 +12,8 @@ import {
   WORKSPACE_ROLES,
   type WorkspaceRole,
 } from '@groundwork/workspaces';
-import { ACCESS_DENIALS } from '../../../apps/api/src/auth/access.guard.js';
-import { ACCESS_RULE, type AccessRule } from '../../../apps/api/src/auth/access-rules.js';
+import { ACCESS_DENIALS } from '../../../apps/api/src/http/auth/access.guard.js';
+import { ACCESS_RULE, type AccessRule } from '../../../apps/api/src/http/auth/access-rules.js';
 import { createApiApp } from '../../../apps/api/src/bootstrap.js';
 import { type ApiRoute, apiRoutes, routeMetadata } from '../../support/route-table.js';
 import { deleteRedisKeys } from '../../support/test-redis.js';

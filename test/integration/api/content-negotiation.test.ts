@@ -6,9 +6,9 @@ import { IsArray, IsOptional, IsString, MaxLength } from 'class-validator';
 import protobuf from 'protobufjs';
 import { SessionsService } from '@groundwork/identity';
 import { loadAppConfig, newId, PrismaService } from '@groundwork/platform';
-import { Public } from '../../../apps/api/src/auth/access-rules.js';
+import { Public } from '../../../apps/api/src/http/auth/access-rules.js';
 import { createApiApp } from '../../../apps/api/src/bootstrap.js';
-import { Negotiated, ProtobufMessage } from '../../../apps/api/src/common/negotiation/negotiated.decorator.js';
+import { Negotiated, ProtobufMessage } from '../../../apps/api/src/http/negotiation/negotiated.decorator.js';
 
 const TASK = {
   id: '01930000-0000-7000-8000-0000000000aa',

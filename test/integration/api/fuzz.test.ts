@@ -5,9 +5,9 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { INestApplication } from '@nestjs/common';
 import { SessionsService } from '@groundwork/identity';
 import { loadAppConfig, newId, PrismaService } from '@groundwork/platform';
-import { ACCESS_RULE, type AccessRule } from '../../../apps/api/src/auth/access-rules.js';
+import { ACCESS_RULE, type AccessRule } from '../../../apps/api/src/http/auth/access-rules.js';
 import { createApiApp } from '../../../apps/api/src/bootstrap.js';
-import { IDEMPOTENT } from '../../../apps/api/src/idempotency/idempotent.decorator.js';
+import { IDEMPOTENT } from '../../../apps/api/src/http/idempotency/idempotent.decorator.js';
 import { type ApiRoute, apiRoutes, routeMetadata } from '../../support/route-table.js';
 import { deleteRedisKeys } from '../../support/test-redis.js';
 

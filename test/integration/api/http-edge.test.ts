@@ -26,7 +26,7 @@ import {
   Paginated,
   toPage,
 } from '@groundwork/platform';
-import { Public } from '../../../apps/api/src/auth/access-rules.js';
+import { Public } from '../../../apps/api/src/http/auth/access-rules.js';
 import { createApiApp } from '../../../apps/api/src/bootstrap.js';
 import { eventually } from '../../support/wait.js';
 
@@ -193,7 +193,7 @@ describe('api HTTP edge', () => {
   });
 
   afterAll(async () => {
-    // Each close waits the drain delay of the configuration (DESIGN.md, shutdown): in parallel.
+    // Each close waits the drain delay of the configuration (docs/operations.md): in parallel.
     await Promise.all([api?.app.close(), corsApi?.app.close()]);
   });
 

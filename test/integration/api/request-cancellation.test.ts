@@ -3,9 +3,9 @@ import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { Controller, Get, type INestApplication, Module, Param, VERSION_NEUTRAL } from '@nestjs/common';
 import { DomainError, isUuid, loadAppConfig, newId, PrismaService } from '@groundwork/platform';
-import { Public } from '../../../apps/api/src/auth/access-rules.js';
+import { Public } from '../../../apps/api/src/http/auth/access-rules.js';
 import { createApiApp } from '../../../apps/api/src/bootstrap.js';
-import { Timeout } from '../../../apps/api/src/timeouts/timeout.decorator.js';
+import { Timeout } from '../../../apps/api/src/http/timeouts/timeout.decorator.js';
 import { deleteRedisKeys } from '../../support/test-redis.js';
 import { eventually } from '../../support/wait.js';
 

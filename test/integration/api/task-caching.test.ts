@@ -118,6 +118,30 @@ describe('cached task reads', () => {
     expect(await xml.text()).toContain('<title>Cache me</title>');
   });
 
+  it('reads the access guard’s and the cached read’s versions in one Redis round trip', async () => {
+    const task = await createTask('One trip');
+    const path = `/v1/workspaces/${workspaceId}/tasks/${task.id}`;
+    await send('GET', path, owner);
+    const client = app.get(RedisService).client;
+    const original = client.evalsha.bind(client);
+    const versionReads: string[][] = [];
+    client.evalsha = ((...args: Parameters<typeof original>) => {
+      const keys = args.filter((arg): arg is string => typeof arg === 'string' && arg.startsWith('cache:v:'));
+      if (keys.length > 0) versionReads.push(keys);
+      return original(...args);
+    }) as typeof original;
+    try {
+      expect((await send('GET', path, owner)).status).toBe(200);
+    } finally {
+      client.evalsha = original;
+    }
+
+    expect(versionReads).toHaveLength(1);
+    expect(versionReads[0]).toEqual(
+      expect.arrayContaining([`cache:v:members:${workspaceId}`, `cache:v:tasks:${workspaceId}`]),
+    );
+  });
+
   it('shows the writer its own change on the next read (PATCH with If-Match), with the new ETag', async () => {
     const task = await createTask('Before');
     const path = `/v1/workspaces/${workspaceId}/tasks/${task.id}`;

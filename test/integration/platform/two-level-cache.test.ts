@@ -8,8 +8,8 @@ import {
   MetricsService,
   PlatformConfigModule,
   RedisModule,
+  ReadAheadCacheVersions,
   RedisService,
-  RequestContext,
   TwoLevelCache,
   TwoLevelCacheModule,
 } from '@groundwork/platform';
@@ -129,7 +129,7 @@ describe('TwoLevelCache on Redis', () => {
     expect(state.calls).toBe(2);
   });
 
-  it("announced reads: fetched with the request's next version read, used once, discarded by its own bump", async () => {
+  it("a request's read-ahead loader: its first read fetches the later read's versions too, each served once", async () => {
     const a = await instance();
     const b = await instance();
     const [guard, tasks] = [namespace(), namespace()];
@@ -147,34 +147,23 @@ describe('TwoLevelCache on Redis', () => {
 
     const spy = evalshas();
     try {
-      // One round trip for both: the guard's read fetches the announced namespace too.
-      await RequestContext.run({ requestId: 'r-1' }, async () => {
-        a.cache.expectReads([tasks]);
-        expect(await a.cache.currentVersions([guard])).toHaveLength(1);
-        expect(await a.cache.getOrLoad([tasks], 'k', load)).toEqual({ title: 'first' });
-      });
+      // One round trip for both: the guard's read fetches the cached read's namespace too.
+      const first = new ReadAheadCacheVersions(a.cache, [tasks]);
+      expect(await first.currentVersions([guard])).toHaveLength(1);
+      expect(await a.cache.getOrLoad([tasks], 'k', load, first)).toEqual({ title: 'first' });
       expect(spy.count()).toBe(1);
 
       // Read after the request arrived: a bump by another instance before then is seen.
       state.value = 'second';
       await b.cache.invalidate(tasks);
-      await RequestContext.run({ requestId: 'r-2' }, async () => {
-        a.cache.expectReads([tasks]);
-        await a.cache.currentVersions([guard]);
-        expect(await a.cache.getOrLoad([tasks], 'k', load)).toEqual({ title: 'second' });
-        // Used once: a second read of the request asks Redis again.
-        expect(await a.cache.getOrLoad([tasks], 'k', load)).toEqual({ title: 'second' });
-      });
+      const second = new ReadAheadCacheVersions(a.cache, [tasks]);
+      await second.currentVersions([guard]);
+      expect(await a.cache.getOrLoad([tasks], 'k', load, second)).toEqual({ title: 'second' });
+      // Served once: a second read through the loader asks Redis again, and sees a later bump.
+      state.value = 'third';
+      await b.cache.invalidate(tasks);
+      expect(await a.cache.getOrLoad([tasks], 'k', load, second)).toEqual({ title: 'third' });
       expect(spy.count()).toBe(3);
-
-      // The request's own bump discards what was fetched for it.
-      await RequestContext.run({ requestId: 'r-3' }, async () => {
-        a.cache.expectReads([tasks]);
-        await a.cache.currentVersions([guard]);
-        state.value = 'third';
-        await a.cache.invalidate(tasks);
-        expect(await a.cache.getOrLoad([tasks], 'k', load)).toEqual({ title: 'third' });
-      });
     } finally {
       spy.restore();
     }
@@ -269,7 +258,7 @@ describe('TwoLevelCache while Redis is unavailable', () => {
     await Promise.all(closed);
   }
 
-  it('calls the loader for every read, still answers, and counts each bypass; uses the cache again once Redis is back', async () => {
+  it('calls the loader for every read (read-ahead or not), still answers, and counts each bypass; uses the cache again once Redis is back', async () => {
     instance = await cacheInstance({ REDIS_URL: server.url });
     const ns = namespace();
     const { state, load } = source('first');
@@ -282,14 +271,20 @@ describe('TwoLevelCache while Redis is unavailable', () => {
     for (let i = 0; i < 3; i += 1) expect(await instance.cache.getOrLoad([ns], 'k', load)).toEqual({ title: 'first' });
     expect(state.calls).toBe(4);
     expect(await lookups(instance, 'bypass')).toBe(3);
+    // A request's loader fetched nothing ahead either: its cached read bypasses too.
+    const loader = new ReadAheadCacheVersions(instance.cache, [ns]);
+    expect(await loader.currentVersions([namespace()])).toBeUndefined();
+    expect(await instance.cache.getOrLoad([ns], 'k', load, loader)).toEqual({ title: 'first' });
+    expect(state.calls).toBe(5);
+    expect(await lookups(instance, 'bypass')).toBe(4);
 
     const ready = nextEvent(instance.redis.client, 'ready');
     await server.restart();
     await ready;
     await instance.cache.getOrLoad([ns], 'k', load);
     await instance.cache.getOrLoad([ns], 'k', load);
-    expect(state.calls).toBe(5);
-    expect(await lookups(instance, 'bypass')).toBe(3);
+    expect(state.calls).toBe(6);
+    expect(await lookups(instance, 'bypass')).toBe(4);
   });
 
   it('a write that cannot reach Redis still succeeds, and its bump is applied as soon as Redis is reachable again', async () => {

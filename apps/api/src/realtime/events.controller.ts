@@ -12,12 +12,12 @@ import {
   getSchemaPath,
 } from '@nestjs/swagger';
 import { AppConfig, DomainError } from '@groundwork/platform';
-import { RequirePermission } from '../auth/access-rules.js';
-import { Caller } from '../auth/caller.decorators.js';
-import type { Principal } from '../auth/principal.js';
-import { ApiProblemResponses } from '../common/api-problem-responses.decorator.js';
-import { ProblemDetailsDto } from '../common/problem-details.dto.js';
-import { Timeout } from '../timeouts/timeout.decorator.js';
+import { RequirePermission } from '../http/auth/access-rules.js';
+import { Caller } from '../http/auth/caller.decorators.js';
+import type { Principal } from '../http/auth/principal.js';
+import { ApiProblemResponses } from '../http/api-problem-responses.decorator.js';
+import { ProblemDetailsDto } from '../http/problem-details.dto.js';
+import { Timeout } from '../http/timeouts/timeout.decorator.js';
 import { RealtimeHub } from './realtime-hub.js';
 import { SseStream } from './sse-stream.js';
 

@@ -1,5 +1,5 @@
 import { Module } from '@nestjs/common';
-import { AuthModule } from '../auth/auth.module.js';
+import { AuthModule } from '../http/auth/auth.module.js';
 import { EventsController } from './events.controller.js';
 import { RealtimeHub } from './realtime-hub.js';
 import { RealtimeSocketServer } from './realtime-socket.server.js';

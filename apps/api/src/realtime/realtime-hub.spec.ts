@@ -3,7 +3,7 @@ import type { SessionsService } from '@groundwork/identity';
 import type { AppConfig, HttpDrainService, RedisService } from '@groundwork/platform';
 import type { RealtimeEvent } from '@groundwork/realtime';
 import type { WorkspaceAccess } from '@groundwork/workspaces';
-import type { Principal } from '../auth/principal.js';
+import type { Principal } from '../http/auth/principal.js';
 import { acceptsEventStream } from './events.controller.js';
 import { type EncodedEvent, RealtimeHub, type RevocationReason, type WorkspaceSubscriber } from './realtime-hub.js';
 import { bearerSubprotocolToken } from './upgrade-authenticator.js';

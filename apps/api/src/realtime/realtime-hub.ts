@@ -16,7 +16,7 @@ import {
 } from '@groundwork/realtime';
 import { SessionsService } from '@groundwork/identity';
 import { roleAllows, WorkspaceAccess } from '@groundwork/workspaces';
-import type { Principal } from '../auth/principal.js';
+import type { Principal } from '../http/auth/principal.js';
 
 /** Why a subscription ended from the server's side. */
 export type RevocationReason = 'membership_ended' | 'workspace_deleted' | 'session_ended';

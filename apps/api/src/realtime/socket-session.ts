@@ -2,7 +2,7 @@ import type { Duplex } from 'node:stream';
 import type { Logger } from '@nestjs/common';
 import { type RawData, WebSocket } from 'ws';
 import { isUuid } from '@groundwork/platform';
-import type { Principal } from '../auth/principal.js';
+import type { Principal } from '../http/auth/principal.js';
 import type {
   EncodedEvent,
   LiveConnection,

@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { isUuid } from '@groundwork/platform';
 import { compareStreamIds, type Resumption } from '@groundwork/realtime';
-import type { Principal } from '../auth/principal.js';
+import type { Principal } from '../http/auth/principal.js';
 import type {
   EncodedEvent,
   LiveConnection,

@@ -1,10 +1,10 @@
 import { Controller, HttpCode, Post, Res } from '@nestjs/common';
 import { ApiBearerAuth, ApiCookieAuth, ApiCreatedResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { Authenticated } from '../auth/access-rules.js';
-import { CurrentUser } from '../auth/caller.decorators.js';
-import type { UserPrincipal } from '../auth/principal.js';
-import { ApiProblemResponses } from '../common/api-problem-responses.decorator.js';
-import type { HeaderSettable } from '../common/header-settable.js';
+import { Authenticated } from '../http/auth/access-rules.js';
+import { CurrentUser } from '../http/auth/caller.decorators.js';
+import type { UserPrincipal } from '../http/auth/principal.js';
+import { ApiProblemResponses } from '../http/api-problem-responses.decorator.js';
+import type { HeaderSettable } from '../http/header-settable.js';
 import { WsTicketDto } from './ws-ticket.dto.js';
 import { WsTicketsService } from './ws-tickets.service.js';
 

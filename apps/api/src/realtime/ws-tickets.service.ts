@@ -1,7 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { AppConfig, RedisService } from '@groundwork/platform';
-import type { UserPrincipal } from '../auth/principal.js';
+import type { UserPrincipal } from '../http/auth/principal.js';
 
 export type TicketBinding = Pick<UserPrincipal, 'userId' | 'sessionId' | 'via'>;
 

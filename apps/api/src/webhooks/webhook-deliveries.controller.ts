@@ -5,24 +5,20 @@ import {
   ApiCookieAuth,
   ApiOkResponse,
   ApiOperation,
-  ApiParam,
   ApiTags,
 } from '@nestjs/swagger';
 import { type Page, Paginated, PageQueryDto } from '@groundwork/platform';
 import { WebhookDeliveriesService } from '@groundwork/webhooks';
-import { RequirePermission } from '../auth/access-rules.js';
-import { Caller } from '../auth/caller.decorators.js';
-import type { Principal } from '../auth/principal.js';
-import { Grant, type WorkspaceAccessGrant } from '../auth/workspace-access.context.js';
-import { ApiProblemResponses } from '../common/api-problem-responses.decorator.js';
-import { workspaceActor } from '../workspaces/workspace-actor.js';
+import type { WorkspaceActor } from '@groundwork/workspaces';
+import { RequirePermission } from '../http/auth/access-rules.js';
+import { Actor, WorkspaceId } from '../http/auth/caller.decorators.js';
+import { ApiProblemResponses } from '../http/api-problem-responses.decorator.js';
 import { DeliveryDetailDto, DeliveryDto, DeliveryPageDto } from './webhooks.dto.js';
 
 /** The delivery log of an endpoint: one row per (event, endpoint), with its attempts. */
 @ApiTags('webhooks')
 @ApiBearerAuth()
 @ApiCookieAuth()
-@ApiParam({ name: 'workspaceId', type: String })
 @Controller({ path: 'workspaces/:workspaceId/webhooks/:webhookId/deliveries', version: '1' })
 @RequirePermission('webhooks:manage')
 export class WebhookDeliveriesController {
@@ -34,11 +30,11 @@ export class WebhookDeliveriesController {
   @ApiOkResponse({ type: DeliveryPageDto })
   @ApiProblemResponses(400, 401, 403, 404, 422, 429)
   async list(
-    @Grant() grant: WorkspaceAccessGrant,
+    @WorkspaceId() workspaceId: string,
     @Param('webhookId') webhookId: string,
     @Query() query: PageQueryDto,
   ): Promise<Page<DeliveryDto>> {
-    const page = await this.deliveries.list(grant.workspaceId, webhookId, query.limit, query.cursor);
+    const page = await this.deliveries.list(workspaceId, webhookId, query.limit, query.cursor);
     return { data: page.data.map(DeliveryDto.from), page: page.page };
   }
 
@@ -47,11 +43,11 @@ export class WebhookDeliveriesController {
   @ApiOkResponse({ type: DeliveryDetailDto })
   @ApiProblemResponses(401, 403, 404, 429)
   async get(
-    @Grant() grant: WorkspaceAccessGrant,
+    @WorkspaceId() workspaceId: string,
     @Param('webhookId') webhookId: string,
     @Param('deliveryId') deliveryId: string,
   ): Promise<DeliveryDetailDto> {
-    return DeliveryDetailDto.fromDetail(await this.deliveries.get(grant.workspaceId, webhookId, deliveryId));
+    return DeliveryDetailDto.fromDetail(await this.deliveries.get(workspaceId, webhookId, deliveryId));
   }
 
   @Post(':deliveryId/redeliver')
@@ -63,11 +59,11 @@ export class WebhookDeliveriesController {
   @ApiAcceptedResponse({ description: 'The delivery is pending again; the worker sends it shortly.' })
   @ApiProblemResponses(401, 403, 404, 429)
   async redeliver(
-    @Grant() grant: WorkspaceAccessGrant,
-    @Caller() caller: Principal,
+    @WorkspaceId() workspaceId: string,
+    @Actor() actor: WorkspaceActor,
     @Param('webhookId') webhookId: string,
     @Param('deliveryId') deliveryId: string,
   ): Promise<void> {
-    await this.deliveries.requestRedelivery(grant.workspaceId, webhookId, deliveryId, workspaceActor(caller, grant));
+    await this.deliveries.requestRedelivery(workspaceId, webhookId, deliveryId, actor);
   }
 }

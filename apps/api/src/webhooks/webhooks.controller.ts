@@ -7,19 +7,16 @@ import {
   ApiNoContentResponse,
   ApiOkResponse,
   ApiOperation,
-  ApiParam,
   ApiTags,
 } from '@nestjs/swagger';
 import { AppConfig, type Page, Paginated, PageQueryDto } from '@groundwork/platform';
 import { WebhooksService } from '@groundwork/webhooks';
-import { RequirePermission } from '../auth/access-rules.js';
-import { Caller } from '../auth/caller.decorators.js';
-import type { Principal } from '../auth/principal.js';
-import { Grant, type WorkspaceAccessGrant } from '../auth/workspace-access.context.js';
-import { ApiProblemResponses } from '../common/api-problem-responses.decorator.js';
-import { Idempotent } from '../idempotency/idempotent.decorator.js';
-import { workspaceActor } from '../workspaces/workspace-actor.js';
-import type { HeaderSettable } from '../common/header-settable.js';
+import type { WorkspaceActor } from '@groundwork/workspaces';
+import { RequirePermission } from '../http/auth/access-rules.js';
+import { Actor, WorkspaceId } from '../http/auth/caller.decorators.js';
+import { ApiProblemResponses } from '../http/api-problem-responses.decorator.js';
+import { Idempotent } from '../http/idempotency/idempotent.decorator.js';
+import type { HeaderSettable } from '../http/header-settable.js';
 import {
   CreatedWebhookDto,
   CreateWebhookDto,
@@ -34,8 +31,6 @@ import {
 @ApiTags('webhooks')
 @ApiBearerAuth()
 @ApiCookieAuth()
-// The handlers read the workspace from the access grant, not @Param: the spec needs it declared.
-@ApiParam({ name: 'workspaceId', type: String })
 @Controller({ path: 'workspaces/:workspaceId/webhooks', version: '1' })
 @RequirePermission('webhooks:manage')
 export class WebhooksController {
@@ -55,15 +50,15 @@ export class WebhooksController {
   @ApiCreatedResponse({ type: CreatedWebhookDto })
   @ApiProblemResponses(400, 401, 403, 404, 409, 415, 422, 429)
   async create(
-    @Grant() grant: WorkspaceAccessGrant,
-    @Caller() caller: Principal,
+    @WorkspaceId() workspaceId: string,
+    @Actor() actor: WorkspaceActor,
     @Body() body: CreateWebhookDto,
     @Res({ passthrough: true }) response: HeaderSettable,
   ): Promise<CreatedWebhookDto> {
-    const created = await this.webhooks.create(grant.workspaceId, workspaceActor(caller, grant), body);
+    const created = await this.webhooks.create(workspaceId, actor, body);
     response.setHeader(
       'Location',
-      `${this.config.http.publicApiUrl}/v1/workspaces/${grant.workspaceId}/webhooks/${created.id}`,
+      `${this.config.http.publicApiUrl}/v1/workspaces/${workspaceId}/webhooks/${created.id}`,
     );
     response.setHeader('Cache-Control', 'no-store');
     return CreatedWebhookDto.fromCreated(created);
@@ -74,8 +69,8 @@ export class WebhooksController {
   @ApiOperation({ operationId: 'listWebhooks', summary: 'The workspace’s webhook endpoints, newest first' })
   @ApiOkResponse({ type: WebhookPageDto })
   @ApiProblemResponses(400, 401, 403, 404, 422, 429)
-  async list(@Grant() grant: WorkspaceAccessGrant, @Query() query: PageQueryDto): Promise<Page<WebhookDto>> {
-    const page = await this.webhooks.list(grant.workspaceId, query.limit, query.cursor);
+  async list(@WorkspaceId() workspaceId: string, @Query() query: PageQueryDto): Promise<Page<WebhookDto>> {
+    const page = await this.webhooks.list(workspaceId, query.limit, query.cursor);
     return { data: page.data.map(WebhookDto.from), page: page.page };
   }
 
@@ -83,8 +78,8 @@ export class WebhooksController {
   @ApiOperation({ operationId: 'getWebhook', summary: 'One webhook endpoint (without its secret)' })
   @ApiOkResponse({ type: WebhookDto })
   @ApiProblemResponses(401, 403, 404, 429)
-  async get(@Grant() grant: WorkspaceAccessGrant, @Param('webhookId') webhookId: string): Promise<WebhookDto> {
-    return WebhookDto.from(await this.webhooks.get(grant.workspaceId, webhookId));
+  async get(@WorkspaceId() workspaceId: string, @Param('webhookId') webhookId: string): Promise<WebhookDto> {
+    return WebhookDto.from(await this.webhooks.get(workspaceId, webhookId));
   }
 
   @Patch(':webhookId')
@@ -95,14 +90,12 @@ export class WebhooksController {
   @ApiOkResponse({ type: WebhookDto })
   @ApiProblemResponses(400, 401, 403, 404, 415, 422, 429)
   async update(
-    @Grant() grant: WorkspaceAccessGrant,
-    @Caller() caller: Principal,
+    @WorkspaceId() workspaceId: string,
+    @Actor() actor: WorkspaceActor,
     @Param('webhookId') webhookId: string,
     @Body() body: UpdateWebhookDto,
   ): Promise<WebhookDto> {
-    return WebhookDto.from(
-      await this.webhooks.update(grant.workspaceId, webhookId, workspaceActor(caller, grant), body),
-    );
+    return WebhookDto.from(await this.webhooks.update(workspaceId, webhookId, actor, body));
   }
 
   @Delete(':webhookId')
@@ -111,11 +104,11 @@ export class WebhooksController {
   @ApiNoContentResponse({ description: 'The endpoint is deleted; queued retries to it are dropped.' })
   @ApiProblemResponses(401, 403, 404, 429)
   async delete(
-    @Grant() grant: WorkspaceAccessGrant,
-    @Caller() caller: Principal,
+    @WorkspaceId() workspaceId: string,
+    @Actor() actor: WorkspaceActor,
     @Param('webhookId') webhookId: string,
   ): Promise<void> {
-    await this.webhooks.delete(grant.workspaceId, webhookId, workspaceActor(caller, grant));
+    await this.webhooks.delete(workspaceId, webhookId, actor);
   }
 
   @Post(':webhookId/rotate-secret')
@@ -127,12 +120,12 @@ export class WebhooksController {
   @ApiOkResponse({ type: WebhookSecretDto })
   @ApiProblemResponses(401, 403, 404, 429)
   async rotateSecret(
-    @Grant() grant: WorkspaceAccessGrant,
-    @Caller() caller: Principal,
+    @WorkspaceId() workspaceId: string,
+    @Actor() actor: WorkspaceActor,
     @Param('webhookId') webhookId: string,
     @Res({ passthrough: true }) response: HeaderSettable,
   ): Promise<WebhookSecretDto> {
-    const rotated = await this.webhooks.rotateSecret(grant.workspaceId, webhookId, workspaceActor(caller, grant));
+    const rotated = await this.webhooks.rotateSecret(workspaceId, webhookId, actor);
     response.setHeader('Cache-Control', 'no-store');
     return rotated;
   }
@@ -143,10 +136,10 @@ export class WebhooksController {
   @ApiAcceptedResponse({ type: WebhookPingDto })
   @ApiProblemResponses(401, 403, 404, 429)
   async ping(
-    @Grant() grant: WorkspaceAccessGrant,
-    @Caller() caller: Principal,
+    @WorkspaceId() workspaceId: string,
+    @Actor() actor: WorkspaceActor,
     @Param('webhookId') webhookId: string,
   ): Promise<WebhookPingDto> {
-    return { eventId: await this.webhooks.ping(grant.workspaceId, webhookId, workspaceActor(caller, grant)) };
+    return { eventId: await this.webhooks.ping(workspaceId, webhookId, actor) };
   }
 }

@@ -18,8 +18,8 @@ import type {
   DeliveryView,
   WebhookView,
 } from '@groundwork/webhooks';
-import { PageDto } from '../common/page.dto.js';
-import { unlessAbsent } from '../common/validation.js';
+import { PageDto } from '../http/page.dto.js';
+import { unlessAbsent } from '../http/validation.js';
 
 const EVENT_CHOICES = ['*', ...PUBLIC_EVENT_TYPES];
 const URL_DOCS =

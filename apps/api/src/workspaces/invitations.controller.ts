@@ -9,16 +9,14 @@ import {
   ApiTags,
 } from '@nestjs/swagger';
 import { AppConfig, type Page, Paginated, PageQueryDto } from '@groundwork/platform';
-import { InvitationsService } from '@groundwork/workspaces';
-import { Authenticated, RequirePermission } from '../auth/access-rules.js';
-import { Caller, CurrentUser } from '../auth/caller.decorators.js';
-import type { Principal, UserPrincipal } from '../auth/principal.js';
-import { Grant, type WorkspaceAccessGrant } from '../auth/workspace-access.context.js';
-import { ApiProblemResponses } from '../common/api-problem-responses.decorator.js';
-import { Idempotent } from '../idempotency/idempotent.decorator.js';
+import { InvitationsService, type WorkspaceActor } from '@groundwork/workspaces';
+import { Authenticated, RequirePermission } from '../http/auth/access-rules.js';
+import { Actor, CurrentUser, WorkspaceId } from '../http/auth/caller.decorators.js';
+import type { UserPrincipal } from '../http/auth/principal.js';
+import { ApiProblemResponses } from '../http/api-problem-responses.decorator.js';
+import { Idempotent } from '../http/idempotency/idempotent.decorator.js';
 import { CreateInvitationDto, InvitationDto, InvitationPageDto } from './invitations.dto.js';
-import { workspaceActor } from './workspace-actor.js';
-import type { HeaderSettable } from '../common/header-settable.js';
+import type { HeaderSettable } from '../http/header-settable.js';
 import { WorkspaceDto } from './workspaces.dto.js';
 
 @ApiTags('invitations')
@@ -43,13 +41,12 @@ export class InvitationsController {
   @Idempotent()
   @ApiProblemResponses(400, 401, 403, 404, 409, 415, 422, 429)
   async create(
-    @Param('workspaceId') workspaceId: string,
+    @WorkspaceId() workspaceId: string,
     @Body() body: CreateInvitationDto,
-    @Caller() caller: Principal,
-    @Grant() grant: WorkspaceAccessGrant,
+    @Actor() actor: WorkspaceActor,
     @Res({ passthrough: true }) response: HeaderSettable,
   ): Promise<InvitationDto> {
-    const invitation = await this.invitations.create(workspaceId, workspaceActor(caller, grant), body);
+    const invitation = await this.invitations.create(workspaceId, actor, body);
     response.setHeader(
       'Location',
       `${this.config.http.publicApiUrl}/v1/workspaces/${workspaceId}/invitations/${invitation.id}`,
@@ -65,7 +62,7 @@ export class InvitationsController {
   })
   @ApiOkResponse({ type: InvitationPageDto })
   @ApiProblemResponses(400, 401, 403, 404, 422, 429)
-  async list(@Param('workspaceId') workspaceId: string, @Query() query: PageQueryDto): Promise<Page<InvitationDto>> {
+  async list(@WorkspaceId() workspaceId: string, @Query() query: PageQueryDto): Promise<Page<InvitationDto>> {
     const page = await this.invitations.listPending(workspaceId, query.limit, query.cursor);
     return { data: page.data.map(InvitationDto.from), page: page.page };
   }
@@ -74,10 +71,7 @@ export class InvitationsController {
   @ApiOperation({ operationId: 'getInvitation', summary: 'One invitation of the workspace.' })
   @ApiOkResponse({ type: InvitationDto })
   @ApiProblemResponses(401, 403, 404, 429)
-  async get(
-    @Param('workspaceId') workspaceId: string,
-    @Param('invitationId') invitationId: string,
-  ): Promise<InvitationDto> {
+  async get(@WorkspaceId() workspaceId: string, @Param('invitationId') invitationId: string): Promise<InvitationDto> {
     return InvitationDto.from(await this.invitations.get(workspaceId, invitationId));
   }
 
@@ -87,12 +81,11 @@ export class InvitationsController {
   @ApiNoContentResponse({ description: 'The invitation is revoked.' })
   @ApiProblemResponses(401, 403, 404, 429)
   async revoke(
-    @Param('workspaceId') workspaceId: string,
+    @WorkspaceId() workspaceId: string,
     @Param('invitationId') invitationId: string,
-    @Caller() caller: Principal,
-    @Grant() grant: WorkspaceAccessGrant,
+    @Actor() actor: WorkspaceActor,
   ): Promise<void> {
-    await this.invitations.revoke(workspaceId, workspaceActor(caller, grant), invitationId);
+    await this.invitations.revoke(workspaceId, actor, invitationId);
   }
 }
 

@@ -2,7 +2,7 @@ import { ApiProperty } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
 import { IsEmail, IsIn, IsString, MaxLength } from 'class-validator';
 import { type AssignableRole, type InvitationView, WORKSPACE_ROLES, type WorkspaceRole } from '@groundwork/workspaces';
-import { PageDto } from '../common/page.dto.js';
+import { PageDto } from '../http/page.dto.js';
 import { ASSIGNABLE_ROLES } from './members.dto.js';
 
 export class CreateInvitationDto {

@@ -8,14 +8,11 @@ import {
   ApiTags,
 } from '@nestjs/swagger';
 import { type Page, Paginated, PageQueryDto } from '@groundwork/platform';
-import { MembersService } from '@groundwork/workspaces';
-import { RequirePermission } from '../auth/access-rules.js';
-import { Caller } from '../auth/caller.decorators.js';
-import type { Principal } from '../auth/principal.js';
-import { Grant, type WorkspaceAccessGrant } from '../auth/workspace-access.context.js';
-import { ApiProblemResponses } from '../common/api-problem-responses.decorator.js';
+import { MembersService, type WorkspaceActor } from '@groundwork/workspaces';
+import { RequirePermission } from '../http/auth/access-rules.js';
+import { Actor, WorkspaceId } from '../http/auth/caller.decorators.js';
+import { ApiProblemResponses } from '../http/api-problem-responses.decorator.js';
 import { ChangeMemberRoleDto, MemberDto, MemberPageDto } from './members.dto.js';
-import { workspaceActor } from './workspace-actor.js';
 
 @ApiTags('members')
 @ApiBearerAuth()
@@ -30,7 +27,7 @@ export class MembersController {
   @ApiOperation({ operationId: 'listMembers', summary: 'The workspace’s members, in the order they joined.' })
   @ApiOkResponse({ type: MemberPageDto })
   @ApiProblemResponses(400, 401, 403, 404, 422, 429)
-  async list(@Param('workspaceId') workspaceId: string, @Query() query: PageQueryDto): Promise<Page<MemberDto>> {
+  async list(@WorkspaceId() workspaceId: string, @Query() query: PageQueryDto): Promise<Page<MemberDto>> {
     const page = await this.members.list(workspaceId, query.limit, query.cursor);
     return { data: page.data.map(MemberDto.from), page: page.page };
   }
@@ -45,13 +42,12 @@ export class MembersController {
   @ApiOkResponse({ type: MemberDto })
   @ApiProblemResponses(400, 401, 403, 404, 409, 415, 422, 429)
   async changeRole(
-    @Param('workspaceId') workspaceId: string,
+    @WorkspaceId() workspaceId: string,
     @Param('userId') userId: string,
     @Body() body: ChangeMemberRoleDto,
-    @Caller() caller: Principal,
-    @Grant() grant: WorkspaceAccessGrant,
+    @Actor() actor: WorkspaceActor,
   ): Promise<MemberDto> {
-    return MemberDto.from(await this.members.changeRole(workspaceId, workspaceActor(caller, grant), userId, body.role));
+    return MemberDto.from(await this.members.changeRole(workspaceId, actor, userId, body.role));
   }
 
   // Any member reaches this route, so that everyone can leave; removing someone else takes
@@ -66,11 +62,10 @@ export class MembersController {
   @ApiNoContentResponse({ description: 'The membership has ended.' })
   @ApiProblemResponses(401, 403, 404, 409, 429)
   async remove(
-    @Param('workspaceId') workspaceId: string,
+    @WorkspaceId() workspaceId: string,
     @Param('userId') userId: string,
-    @Caller() caller: Principal,
-    @Grant() grant: WorkspaceAccessGrant,
+    @Actor() actor: WorkspaceActor,
   ): Promise<void> {
-    await this.members.remove(workspaceId, workspaceActor(caller, grant), userId);
+    await this.members.remove(workspaceId, actor, userId);
   }
 }

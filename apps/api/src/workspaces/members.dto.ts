@@ -1,7 +1,7 @@
 import { ApiProperty } from '@nestjs/swagger';
 import { IsIn } from 'class-validator';
 import { type AssignableRole, type MemberView, WORKSPACE_ROLES, type WorkspaceRole } from '@groundwork/workspaces';
-import { PageDto } from '../common/page.dto.js';
+import { PageDto } from '../http/page.dto.js';
 
 export const ASSIGNABLE_ROLES = ['admin', 'member', 'viewer'] as const satisfies readonly AssignableRole[];
 

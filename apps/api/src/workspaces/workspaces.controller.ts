@@ -1,4 +1,4 @@
-import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Query, Res } from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, Patch, Post, Query, Res } from '@nestjs/common';
 import {
   ApiBearerAuth,
   ApiCookieAuth,
@@ -9,15 +9,13 @@ import {
   ApiTags,
 } from '@nestjs/swagger';
 import { AppConfig, type Page, Paginated, PageQueryDto } from '@groundwork/platform';
-import { WorkspacesService } from '@groundwork/workspaces';
-import { Authenticated, RequirePermission } from '../auth/access-rules.js';
-import { Caller, CurrentUser } from '../auth/caller.decorators.js';
-import type { Principal, UserPrincipal } from '../auth/principal.js';
-import { Grant, type WorkspaceAccessGrant } from '../auth/workspace-access.context.js';
-import { ApiProblemResponses } from '../common/api-problem-responses.decorator.js';
-import { Idempotent } from '../idempotency/idempotent.decorator.js';
-import { workspaceActor } from './workspace-actor.js';
-import type { HeaderSettable } from '../common/header-settable.js';
+import { WorkspacesService, type WorkspaceActor } from '@groundwork/workspaces';
+import { Authenticated, RequirePermission } from '../http/auth/access-rules.js';
+import { Actor, CurrentUser, WorkspaceId } from '../http/auth/caller.decorators.js';
+import type { UserPrincipal } from '../http/auth/principal.js';
+import { ApiProblemResponses } from '../http/api-problem-responses.decorator.js';
+import { Idempotent } from '../http/idempotency/idempotent.decorator.js';
+import type { HeaderSettable } from '../http/header-settable.js';
 import {
   CreateWorkspaceDto,
   OwnershipTransferDto,
@@ -70,8 +68,8 @@ export class WorkspacesController {
   @ApiOperation({ operationId: 'getWorkspace', summary: 'A workspace the caller belongs to.' })
   @ApiOkResponse({ type: WorkspaceDto })
   @ApiProblemResponses(401, 403, 404, 429)
-  async get(@Param('workspaceId') workspaceId: string, @Grant() grant: WorkspaceAccessGrant): Promise<WorkspaceDto> {
-    return WorkspaceDto.from(await this.workspaces.get(workspaceId, grant.role));
+  async get(@WorkspaceId() workspaceId: string, @Actor() actor: WorkspaceActor): Promise<WorkspaceDto> {
+    return WorkspaceDto.from(await this.workspaces.get(workspaceId, actor.role));
   }
 
   @Patch(':workspaceId')
@@ -80,12 +78,11 @@ export class WorkspacesController {
   @ApiOkResponse({ type: WorkspaceDto })
   @ApiProblemResponses(400, 401, 403, 404, 409, 415, 422, 429)
   async update(
-    @Param('workspaceId') workspaceId: string,
+    @WorkspaceId() workspaceId: string,
     @Body() body: UpdateWorkspaceDto,
-    @Caller() caller: Principal,
-    @Grant() grant: WorkspaceAccessGrant,
+    @Actor() actor: WorkspaceActor,
   ): Promise<WorkspaceDto> {
-    return WorkspaceDto.from(await this.workspaces.update(workspaceId, workspaceActor(caller, grant), body));
+    return WorkspaceDto.from(await this.workspaces.update(workspaceId, actor, body));
   }
 
   @Delete(':workspaceId')
@@ -97,12 +94,8 @@ export class WorkspacesController {
   })
   @ApiNoContentResponse({ description: 'The workspace is deleted.' })
   @ApiProblemResponses(401, 403, 404, 429)
-  async delete(
-    @Param('workspaceId') workspaceId: string,
-    @Caller() caller: Principal,
-    @Grant() grant: WorkspaceAccessGrant,
-  ): Promise<void> {
-    await this.workspaces.delete(workspaceId, workspaceActor(caller, grant));
+  async delete(@WorkspaceId() workspaceId: string, @Actor() actor: WorkspaceActor): Promise<void> {
+    await this.workspaces.delete(workspaceId, actor);
   }
 
   @Post(':workspaceId/transfer-ownership')
@@ -116,13 +109,10 @@ export class WorkspacesController {
   @ApiOkResponse({ type: OwnershipTransferDto })
   @ApiProblemResponses(400, 401, 403, 404, 415, 422, 429)
   async transferOwnership(
-    @Param('workspaceId') workspaceId: string,
+    @WorkspaceId() workspaceId: string,
     @Body() body: TransferOwnershipDto,
-    @Caller() caller: Principal,
-    @Grant() grant: WorkspaceAccessGrant,
+    @Actor() actor: WorkspaceActor,
   ): Promise<OwnershipTransferDto> {
-    return OwnershipTransferDto.from(
-      await this.workspaces.transferOwnership(workspaceId, workspaceActor(caller, grant), body.userId),
-    );
+    return OwnershipTransferDto.from(await this.workspaces.transferOwnership(workspaceId, actor, body.userId));
   }
 }

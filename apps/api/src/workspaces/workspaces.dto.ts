@@ -1,4 +1,4 @@
-import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { ApiProperty, PartialType } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
 import { IsString, IsUUID, Matches, MaxLength, MinLength } from 'class-validator';
 import {
@@ -7,8 +7,7 @@ import {
   type WorkspaceRole,
   type WorkspaceView,
 } from '@groundwork/workspaces';
-import { PageDto } from '../common/page.dto.js';
-import { unlessAbsent } from '../common/validation.js';
+import { PageDto } from '../http/page.dto.js';
 
 const SLUG_PATTERN = /^[a-z0-9]+(-[a-z0-9]+)*$/;
 const SLUG_MESSAGE = 'slug must be lower-case letters and digits, in words joined by single dashes';
@@ -31,23 +30,8 @@ export class CreateWorkspaceDto {
   slug!: string;
 }
 
-export class UpdateWorkspaceDto {
-  @ApiPropertyOptional({ example: 'Acme Corporation', minLength: 1, maxLength: 100 })
-  @unlessAbsent
-  @Transform(trim)
-  @IsString()
-  @MinLength(1)
-  @MaxLength(100)
-  name?: string;
-
-  @ApiPropertyOptional({ example: 'acme', minLength: 3, maxLength: 50, pattern: SLUG_PATTERN.source })
-  @unlessAbsent
-  @IsString()
-  @MinLength(3)
-  @MaxLength(50)
-  @Matches(SLUG_PATTERN, { message: SLUG_MESSAGE })
-  slug?: string;
-}
+/** PATCH: either field or both, under the same rules (null is refused). */
+export class UpdateWorkspaceDto extends PartialType(CreateWorkspaceDto, { skipNullProperties: false }) {}
 
 export class WorkspaceDto {
   @ApiProperty({ format: 'uuid' })

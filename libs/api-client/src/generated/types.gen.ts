@@ -321,8 +321,17 @@ export type ProjectPageDto = {
 
 export type UpdateProjectDto = {
     name?: string;
+    /**
+     * Unique per workspace; prefixes task numbers.
+     */
     key?: string;
+    /**
+     * Markdown; HTML is removed.
+     */
     description?: string | null;
+    /**
+     * Most tasks in progress at once; null = no limit.
+     */
     wipLimit?: number | null;
 };
 
@@ -394,9 +403,15 @@ export type UpdateTaskDto = {
 export type ReplaceTaskDto = {
     title: string;
     description: string | null;
+    /**
+     * Moves along the state machine (422 names the allowed targets).
+     */
     status: 'todo' | 'in_progress' | 'in_review' | 'done' | 'canceled';
     priority: 'none' | 'low' | 'medium' | 'high' | 'urgent';
     assigneeId: string | null;
+    /**
+     * Replaces the labels; [] clears them (null is refused).
+     */
     labels: Array<string>;
     dueAt: string | null;
 };
@@ -1281,8 +1296,8 @@ export type CreateApiKeyResponse = CreateApiKeyResponses[keyof CreateApiKeyRespo
 export type RevokeApiKeyData = {
     body?: never;
     path: {
-        keyId: string;
         workspaceId: string;
+        keyId: string;
     };
     query?: never;
     url: '/v1/workspaces/{workspaceId}/api-keys/{keyId}';
@@ -1321,8 +1336,8 @@ export type RevokeApiKeyResponse = RevokeApiKeyResponses[keyof RevokeApiKeyRespo
 export type GetApiKeyData = {
     body?: never;
     path: {
-        keyId: string;
         workspaceId: string;
+        keyId: string;
     };
     query?: never;
     url: '/v1/workspaces/{workspaceId}/api-keys/{keyId}';
@@ -3212,8 +3227,8 @@ export type CreateWebhookResponse = CreateWebhookResponses[keyof CreateWebhookRe
 export type DeleteWebhookData = {
     body?: never;
     path: {
-        webhookId: string;
         workspaceId: string;
+        webhookId: string;
     };
     query?: never;
     url: '/v1/workspaces/{workspaceId}/webhooks/{webhookId}';
@@ -3252,8 +3267,8 @@ export type DeleteWebhookResponse = DeleteWebhookResponses[keyof DeleteWebhookRe
 export type GetWebhookData = {
     body?: never;
     path: {
-        webhookId: string;
         workspaceId: string;
+        webhookId: string;
     };
     query?: never;
     url: '/v1/workspaces/{workspaceId}/webhooks/{webhookId}';
@@ -3289,8 +3304,8 @@ export type GetWebhookResponse = GetWebhookResponses[keyof GetWebhookResponses];
 export type UpdateWebhookData = {
     body: UpdateWebhookDto;
     path: {
-        webhookId: string;
         workspaceId: string;
+        webhookId: string;
     };
     query?: never;
     url: '/v1/workspaces/{workspaceId}/webhooks/{webhookId}';
@@ -3338,8 +3353,8 @@ export type UpdateWebhookResponse = UpdateWebhookResponses[keyof UpdateWebhookRe
 export type RotateWebhookSecretData = {
     body?: never;
     path: {
-        webhookId: string;
         workspaceId: string;
+        webhookId: string;
     };
     query?: never;
     url: '/v1/workspaces/{workspaceId}/webhooks/{webhookId}/rotate-secret';
@@ -3375,8 +3390,8 @@ export type RotateWebhookSecretResponse = RotateWebhookSecretResponses[keyof Rot
 export type PingWebhookData = {
     body?: never;
     path: {
-        webhookId: string;
         workspaceId: string;
+        webhookId: string;
     };
     query?: never;
     url: '/v1/workspaces/{workspaceId}/webhooks/{webhookId}/ping';
@@ -3412,8 +3427,8 @@ export type PingWebhookResponse = PingWebhookResponses[keyof PingWebhookResponse
 export type ListWebhookDeliveriesData = {
     body?: never;
     path: {
-        webhookId: string;
         workspaceId: string;
+        webhookId: string;
     };
     query?: {
         limit?: number;
@@ -3463,9 +3478,9 @@ export type ListWebhookDeliveriesResponse = ListWebhookDeliveriesResponses[keyof
 export type GetWebhookDeliveryData = {
     body?: never;
     path: {
+        workspaceId: string;
         webhookId: string;
         deliveryId: string;
-        workspaceId: string;
     };
     query?: never;
     url: '/v1/workspaces/{workspaceId}/webhooks/{webhookId}/deliveries/{deliveryId}';
@@ -3501,9 +3516,9 @@ export type GetWebhookDeliveryResponse = GetWebhookDeliveryResponses[keyof GetWe
 export type RedeliverWebhookDeliveryData = {
     body?: never;
     path: {
+        workspaceId: string;
         webhookId: string;
         deliveryId: string;
-        workspaceId: string;
     };
     query?: never;
     url: '/v1/workspaces/{workspaceId}/webhooks/{webhookId}/deliveries/{deliveryId}/redeliver';

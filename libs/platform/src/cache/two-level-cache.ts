@@ -1,9 +1,9 @@
 import { createHash } from 'node:crypto';
 import { Inject, Injectable, Logger, Optional } from '@nestjs/common';
 import { RequestCancelledError } from '../context/request-cancellation.js';
-import { RequestContext, type RequestContextData } from '../context/request-context.js';
 import { MetricsService } from '../observability/metrics.service.js';
 import { RedisService } from '../redis/redis.service.js';
+import type { CacheVersions } from './cache-versions.js';
 import { ExpiringLru } from './lru.js';
 
 export interface TwoLevelCacheOptions {
@@ -65,15 +65,6 @@ function isNoScript(error: unknown): boolean {
 
 const versionKey = (namespace: string) => `cache:v:${namespace}`;
 
-/**
- * Versions a unit of work announced it will read (`expectReads`), and those fetched for it
- * ahead of the read, each used once.
- */
-interface AnnouncedReads {
-  expected: Set<string>;
-  prefetched: Map<string, string>;
-}
-
 /** The metric label of a lookup: the namespaces' kind (`tasks:<workspace>` → `tasks`), never an id. */
 const cacheLabel = (namespaces: readonly string[]) => (namespaces[0] ?? 'none').split(':')[0] ?? 'none';
 
@@ -89,18 +80,21 @@ const cacheLabel = (namespaces: readonly string[]) => (namespaces[0] ?? 'none').
  *
  * Stampede guard: concurrent misses of one (versions, key) in this process share one loader.
  *
+ * Versions come from Redis on every read, unless the caller passes its own source: a request
+ * that reads versions twice (the access guard's, then a cached read's) passes one
+ * `ReadAheadCacheVersions` to both, and they share one round trip.
+ *
  * Redis unavailable: reads bypass both levels and call the loader (without the versions there
  * is no knowing whether an L1 entry is current); invalidations that cannot reach Redis are
  * remembered and applied as soon as it answers again (see `invalidate`).
  */
 @Injectable()
-export class TwoLevelCache {
+export class TwoLevelCache implements CacheVersions {
   private readonly logger = new Logger(TwoLevelCache.name);
   private readonly options: TwoLevelCacheOptions;
   private readonly l1: ExpiringLru;
   private readonly inFlight = new Map<string, Promise<string>>();
   private readonly pendingBumps = new Set<string>();
-  private readonly announced = new WeakMap<RequestContextData, AnnouncedReads>();
   private redisFailing = false;
   private flushing: Promise<void> | undefined;
 
@@ -117,11 +111,17 @@ export class TwoLevelCache {
   /**
    * The value cached for `key` under the current versions of `namespaces`, or the loader's
    * (then stored in both levels). Values go through JSON either way, so a hit and a miss
-   * answer exactly the same shape. A loader's error is not cached.
+   * answer exactly the same shape. A loader's error is not cached. `source` gives the
+   * namespaces' versions (default: this cache, asking Redis).
    */
-  async getOrLoad<T>(namespaces: readonly string[], key: string, loader: () => Promise<T>): Promise<T> {
+  async getOrLoad<T>(
+    namespaces: readonly string[],
+    key: string,
+    loader: () => Promise<T>,
+    source: CacheVersions = this,
+  ): Promise<T> {
     const cache = cacheLabel(namespaces);
-    const versions = await this.versions(namespaces);
+    const versions = await source.currentVersions(namespaces);
     if (versions === undefined) {
       this.metrics.cacheLookups.inc({ cache, result: 'bypass' });
       return loader();
@@ -166,8 +166,6 @@ export class TwoLevelCache {
    */
   async invalidate(namespace: string): Promise<void> {
     const cache = cacheLabel([namespace]);
-    const context = RequestContext.current();
-    if (context !== undefined) this.announced.get(context)?.prefetched.delete(namespace);
     try {
       await this.bump(namespace);
       this.metrics.cacheInvalidations.inc({ cache, outcome: 'bumped' });
@@ -185,61 +183,22 @@ export class TwoLevelCache {
   }
 
   /**
-   * Announces that the current request will read through `namespaces` later: the next version
-   * read of this request (e.g. the access guard's) fetches theirs in the same round trip, and
-   * that later read uses them instead of asking Redis again. They are read after the request
-   * arrived, so a write answered before it is still seen; a bump made by this request since
-   * discards them. A no-op outside a request context.
-   */
-  expectReads(namespaces: readonly string[]): void {
-    const context = RequestContext.current();
-    if (context === undefined) return;
-    let reads = this.announced.get(context);
-    if (reads === undefined) {
-      reads = { expected: new Set(), prefetched: new Map() };
-      this.announced.set(context, reads);
-    }
-    for (const namespace of namespaces) reads.expected.add(namespace);
-  }
-
-  /**
    * The current versions of `namespaces` (one Redis round trip), for a caller that keeps its
    * own in-process memory keyed by them; undefined while Redis is unavailable or a bump of
    * this instance is still pending — then nothing remembered may be trusted.
    */
-  currentVersions(namespaces: readonly string[]): Promise<string[] | undefined> {
-    return this.versions(namespaces);
-  }
-
-  private async versions(namespaces: readonly string[]): Promise<string[] | undefined> {
+  async currentVersions(namespaces: readonly string[]): Promise<string[] | undefined> {
     try {
       this.assertReady();
       if (this.pendingBumps.size > 0) await this.flushPendingBumps();
       // Bumps this instance still owes would make the versions read here too old.
       if (this.pendingBumps.size > 0) return undefined;
-      const context = RequestContext.current();
-      const reads = context === undefined ? undefined : this.announced.get(context);
-      if (reads !== undefined && namespaces.every((namespace) => reads.prefetched.has(namespace))) {
-        const prefetched = namespaces.map((namespace) => reads.prefetched.get(namespace) as string);
-        for (const namespace of namespaces) reads.prefetched.delete(namespace);
-        return prefetched;
-      }
-      const extra =
-        reads === undefined ? [] : [...reads.expected].filter((namespace) => !namespaces.includes(namespace));
-      const wanted = extra.length === 0 ? namespaces : [...namespaces, ...extra];
-      const reply = await this.readVersions(wanted);
-      if (!Array.isArray(reply) || reply.length !== wanted.length) {
+      const reply = await this.readVersions(namespaces);
+      if (!Array.isArray(reply) || reply.length !== namespaces.length) {
         throw new Error('unexpected reply to the cache versions script');
       }
       this.redisRecovered();
-      const versions = reply.map(String);
-      if (reads !== undefined) {
-        for (let i = namespaces.length; i < wanted.length; i += 1) {
-          reads.prefetched.set(wanted[i] as string, versions[i] as string);
-          reads.expected.delete(wanted[i] as string);
-        }
-      }
-      return versions.slice(0, namespaces.length);
+      return reply.map(String);
     } catch (error) {
       this.redisFailed(error);
       return undefined;

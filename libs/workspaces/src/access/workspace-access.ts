@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { ACCOUNTS_CACHE_NAMESPACE } from '@groundwork/identity';
-import { ExpiringLru, isUuid, PrismaService, TwoLevelCache } from '@groundwork/platform';
+import { type CacheVersions, ExpiringLru, isUuid, PrismaService, TwoLevelCache } from '@groundwork/platform';
 import type { WorkspaceRole } from './permissions.js';
 
 /**
@@ -38,10 +38,18 @@ export class WorkspaceAccess {
     private readonly cache: TwoLevelCache,
   ) {}
 
-  async roleOf(workspaceId: string, userId: string): Promise<WorkspaceRole | undefined> {
+  /**
+   * `versions` is where the namespaces' versions come from: Redis by default, or the request's
+   * loader when the request reads other versions too (one round trip for all of them).
+   */
+  async roleOf(
+    workspaceId: string,
+    userId: string,
+    versions: CacheVersions = this.cache,
+  ): Promise<WorkspaceRole | undefined> {
     if (!isUuid(workspaceId)) return undefined;
-    const versions = await this.cache.currentVersions([membersCacheNamespace(workspaceId), ACCOUNTS_CACHE_NAMESPACE]);
-    const key = versions === undefined ? undefined : `${workspaceId}@${versions.join('@')}|${userId}`;
+    const current = await versions.currentVersions([membersCacheNamespace(workspaceId), ACCOUNTS_CACHE_NAMESPACE]);
+    const key = current === undefined ? undefined : `${workspaceId}@${current.join('@')}|${userId}`;
     const known = key === undefined ? undefined : this.roles.get(key);
     if (known !== undefined) return known as WorkspaceRole;
     const membership = await this.prisma.membership.findUnique({

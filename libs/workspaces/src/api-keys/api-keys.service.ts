@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { AuditTrail, DomainError, isUuid, newId, type Page, pageById, PrismaService } from '@groundwork/platform';
 import { roleAtLeast, type WorkspaceRole } from '../access/permissions.js';
+import type { WorkspaceActor } from '../access/workspace-actor.js';
 import { newApiKeySecret } from './api-key-secret.js';
 
 /** Roles a key may carry: a key never owns a workspace (there is exactly one owner, a person). */
@@ -29,12 +30,6 @@ export interface NewApiKey {
   expiresAt?: Date;
 }
 
-/** The creator: a person with their role in the workspace. */
-export interface KeyCreator {
-  userId: string;
-  role: WorkspaceRole;
-}
-
 const SELECT = {
   id: true,
   name: true,
@@ -53,7 +48,14 @@ export class ApiKeysService {
     private readonly audit: AuditTrail,
   ) {}
 
-  async create(workspaceId: string, creator: KeyCreator, request: NewApiKey, now = new Date()): Promise<CreatedApiKey> {
+  /** Keys are made by people: a key minting keys would let a leaked key outlive its own revocation. */
+  async create(
+    workspaceId: string,
+    creator: WorkspaceActor,
+    request: NewApiKey,
+    now = new Date(),
+  ): Promise<CreatedApiKey> {
+    if (creator.apiKeyId !== undefined) throw new DomainError('forbidden', 'API keys cannot create API keys.');
     if (!roleAtLeast(creator.role, request.role)) {
       throw new DomainError('forbidden', `A key cannot carry a role (${request.role}) above yours (${creator.role}).`);
     }
@@ -111,7 +113,7 @@ export class ApiKeysService {
   }
 
   /** Revokes at once: the next request with the key is refused (keys are checked per request). */
-  async revoke(workspaceId: string, keyId: string, actor: { actorApiKeyId?: string }, now = new Date()): Promise<void> {
+  async revoke(workspaceId: string, keyId: string, actor: WorkspaceActor, now = new Date()): Promise<void> {
     const notFound = () => new DomainError('not_found', 'The API key does not exist in this workspace.');
     if (!isUuid(keyId)) throw notFound();
     await this.prisma.$transaction(async (tx) => {
@@ -121,7 +123,7 @@ export class ApiKeysService {
       });
       if (count === 0) throw notFound();
       await this.audit.record(
-        { action: 'api_key.revoked', workspaceId, actorApiKeyId: actor.actorApiKeyId, details: { apiKeyId: keyId } },
+        { action: 'api_key.revoked', workspaceId, actorApiKeyId: actor.apiKeyId, details: { apiKeyId: keyId } },
         tx,
       );
     });

@@ -10,14 +10,12 @@ import {
 } from '@nestjs/swagger';
 import { AppConfig, type Page, Paginated, PageQueryDto } from '@groundwork/platform';
 import { CommentsService } from '@groundwork/work';
-import { RequirePermission } from '../../auth/access-rules.js';
-import { Caller } from '../../auth/caller.decorators.js';
-import type { Principal } from '../../auth/principal.js';
-import { Grant, type WorkspaceAccessGrant } from '../../auth/workspace-access.context.js';
-import { ApiProblemResponses } from '../../common/api-problem-responses.decorator.js';
-import { Idempotent } from '../../idempotency/idempotent.decorator.js';
-import { workspaceActor } from '../../workspaces/workspace-actor.js';
-import type { HeaderSettable } from '../../common/header-settable.js';
+import type { WorkspaceActor } from '@groundwork/workspaces';
+import { RequirePermission } from '../../http/auth/access-rules.js';
+import { Actor, WorkspaceId } from '../../http/auth/caller.decorators.js';
+import { ApiProblemResponses } from '../../http/api-problem-responses.decorator.js';
+import { Idempotent } from '../../http/idempotency/idempotent.decorator.js';
+import type { HeaderSettable } from '../../http/header-settable.js';
 import { CommentDto, CommentPageDto, WriteCommentDto } from './comments.dto.js';
 
 @ApiTags('comments')
@@ -38,14 +36,13 @@ export class CommentsController {
   @ApiCreatedResponse({ type: CommentDto, description: 'Created; `Location` names the comment.' })
   @ApiProblemResponses(400, 401, 403, 404, 415, 422, 429)
   async create(
-    @Param('workspaceId') workspaceId: string,
+    @WorkspaceId() workspaceId: string,
     @Param('taskId') taskId: string,
     @Body() body: WriteCommentDto,
-    @Caller() caller: Principal,
-    @Grant() grant: WorkspaceAccessGrant,
+    @Actor() actor: WorkspaceActor,
     @Res({ passthrough: true }) response: HeaderSettable,
   ): Promise<CommentDto> {
-    const comment = await this.comments.create(workspaceId, taskId, workspaceActor(caller, grant), body.body);
+    const comment = await this.comments.create(workspaceId, taskId, actor, body.body);
     response.setHeader(
       'Location',
       `${this.config.http.publicApiUrl}/v1/workspaces/${workspaceId}/tasks/${taskId}/comments/${comment.id}`,
@@ -60,7 +57,7 @@ export class CommentsController {
   @ApiOkResponse({ type: CommentPageDto })
   @ApiProblemResponses(400, 401, 403, 404, 422, 429)
   async list(
-    @Param('workspaceId') workspaceId: string,
+    @WorkspaceId() workspaceId: string,
     @Param('taskId') taskId: string,
     @Query() query: PageQueryDto,
   ): Promise<Page<CommentDto>> {
@@ -74,16 +71,13 @@ export class CommentsController {
   @ApiOkResponse({ type: CommentDto })
   @ApiProblemResponses(400, 401, 403, 404, 415, 422, 429)
   async update(
-    @Param('workspaceId') workspaceId: string,
+    @WorkspaceId() workspaceId: string,
     @Param('taskId') taskId: string,
     @Param('commentId') commentId: string,
     @Body() body: WriteCommentDto,
-    @Caller() caller: Principal,
-    @Grant() grant: WorkspaceAccessGrant,
+    @Actor() actor: WorkspaceActor,
   ): Promise<CommentDto> {
-    return CommentDto.from(
-      await this.comments.update(workspaceId, taskId, commentId, workspaceActor(caller, grant), body.body),
-    );
+    return CommentDto.from(await this.comments.update(workspaceId, taskId, commentId, actor, body.body));
   }
 
   @Delete(':commentId')
@@ -96,12 +90,11 @@ export class CommentsController {
   @ApiNoContentResponse({ description: 'The comment is deleted.' })
   @ApiProblemResponses(401, 403, 404, 429)
   async delete(
-    @Param('workspaceId') workspaceId: string,
+    @WorkspaceId() workspaceId: string,
     @Param('taskId') taskId: string,
     @Param('commentId') commentId: string,
-    @Caller() caller: Principal,
-    @Grant() grant: WorkspaceAccessGrant,
+    @Actor() actor: WorkspaceActor,
   ): Promise<void> {
-    await this.comments.delete(workspaceId, taskId, commentId, workspaceActor(caller, grant));
+    await this.comments.delete(workspaceId, taskId, commentId, actor);
   }
 }

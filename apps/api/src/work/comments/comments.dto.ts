@@ -1,7 +1,7 @@
 import { ApiProperty } from '@nestjs/swagger';
 import { IsString, MaxLength, MinLength } from 'class-validator';
 import type { CommentView } from '@groundwork/work';
-import { PageDto } from '../../common/page.dto.js';
+import { PageDto } from '../../http/page.dto.js';
 
 export class WriteCommentDto {
   @ApiProperty({ minLength: 1, maxLength: 10_000, description: 'Markdown; HTML is removed.' })

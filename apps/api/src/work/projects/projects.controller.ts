@@ -2,15 +2,13 @@ import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Query, Res
 import { ApiBearerAuth, ApiCookieAuth, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { AppConfig, type Page, Paginated, PageQueryDto } from '@groundwork/platform';
 import { ProjectsService } from '@groundwork/work';
-import { RequirePermission } from '../../auth/access-rules.js';
-import { Caller } from '../../auth/caller.decorators.js';
-import type { Principal } from '../../auth/principal.js';
-import { Grant, type WorkspaceAccessGrant } from '../../auth/workspace-access.context.js';
-import { ApiProblemResponses } from '../../common/api-problem-responses.decorator.js';
-import { Idempotent } from '../../idempotency/idempotent.decorator.js';
-import { IfMatch, VersionedRead, VersionedWrite } from '../../common/etag.js';
-import { workspaceActor } from '../../workspaces/workspace-actor.js';
-import type { HeaderSettable } from '../../common/header-settable.js';
+import type { WorkspaceActor } from '@groundwork/workspaces';
+import { RequirePermission } from '../../http/auth/access-rules.js';
+import { Actor, WorkspaceId } from '../../http/auth/caller.decorators.js';
+import { ApiProblemResponses } from '../../http/api-problem-responses.decorator.js';
+import { Idempotent } from '../../http/idempotency/idempotent.decorator.js';
+import { IfMatch, VersionedRead, VersionedWrite } from '../../http/etag.js';
+import type { HeaderSettable } from '../../http/header-settable.js';
 import { CreateProjectDto, ProjectDto, ProjectPageDto, UpdateProjectDto } from './projects.dto.js';
 
 @ApiTags('projects')
@@ -34,13 +32,12 @@ export class ProjectsController {
   })
   @ApiProblemResponses(400, 401, 403, 404, 409, 415, 422, 429)
   async create(
-    @Param('workspaceId') workspaceId: string,
+    @WorkspaceId() workspaceId: string,
     @Body() body: CreateProjectDto,
-    @Caller() caller: Principal,
-    @Grant() grant: WorkspaceAccessGrant,
+    @Actor() actor: WorkspaceActor,
     @Res({ passthrough: true }) response: HeaderSettable,
   ): Promise<ProjectDto> {
-    const project = await this.projects.create(workspaceId, workspaceActor(caller, grant), body);
+    const project = await this.projects.create(workspaceId, actor, body);
     response.setHeader(
       'Location',
       `${this.config.http.publicApiUrl}/v1/workspaces/${workspaceId}/projects/${project.id}`,
@@ -54,7 +51,7 @@ export class ProjectsController {
   @ApiOperation({ operationId: 'listProjects', summary: 'The workspace’s projects, oldest first.' })
   @ApiOkResponse({ type: ProjectPageDto })
   @ApiProblemResponses(400, 401, 403, 404, 422, 429)
-  async list(@Param('workspaceId') workspaceId: string, @Query() query: PageQueryDto): Promise<Page<ProjectDto>> {
+  async list(@WorkspaceId() workspaceId: string, @Query() query: PageQueryDto): Promise<Page<ProjectDto>> {
     const page = await this.projects.list(workspaceId, query.limit, query.cursor);
     return { data: page.data.map(ProjectDto.from), page: page.page };
   }
@@ -64,7 +61,7 @@ export class ProjectsController {
   @VersionedRead(ProjectDto)
   @ApiOperation({ operationId: 'getProject', summary: 'A project, with its ETag.' })
   @ApiProblemResponses(401, 403, 404, 429)
-  async get(@Param('workspaceId') workspaceId: string, @Param('projectId') projectId: string): Promise<ProjectDto> {
+  async get(@WorkspaceId() workspaceId: string, @Param('projectId') projectId: string): Promise<ProjectDto> {
     return ProjectDto.from(await this.projects.get(workspaceId, projectId));
   }
 
@@ -74,16 +71,13 @@ export class ProjectsController {
   @ApiOperation({ operationId: 'updateProject', summary: 'Change a project (If-Match required: 428 / 412).' })
   @ApiProblemResponses(400, 401, 403, 404, 409, 412, 415, 422, 428, 429)
   async update(
-    @Param('workspaceId') workspaceId: string,
+    @WorkspaceId() workspaceId: string,
     @Param('projectId') projectId: string,
     @IfMatch() version: number,
     @Body() body: UpdateProjectDto,
-    @Caller() caller: Principal,
-    @Grant() grant: WorkspaceAccessGrant,
+    @Actor() actor: WorkspaceActor,
   ): Promise<ProjectDto> {
-    return ProjectDto.from(
-      await this.projects.update(workspaceId, projectId, workspaceActor(caller, grant), version, body),
-    );
+    return ProjectDto.from(await this.projects.update(workspaceId, projectId, actor, version, body));
   }
 
   @Delete(':projectId')
@@ -96,12 +90,11 @@ export class ProjectsController {
   })
   @ApiProblemResponses(401, 403, 404, 409, 412, 428, 429)
   async delete(
-    @Param('workspaceId') workspaceId: string,
+    @WorkspaceId() workspaceId: string,
     @Param('projectId') projectId: string,
     @IfMatch() version: number,
-    @Caller() caller: Principal,
-    @Grant() grant: WorkspaceAccessGrant,
+    @Actor() actor: WorkspaceActor,
   ): Promise<void> {
-    await this.projects.delete(workspaceId, projectId, workspaceActor(caller, grant), version);
+    await this.projects.delete(workspaceId, projectId, actor, version);
   }
 }

@@ -1,9 +1,8 @@
-import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { ApiProperty, ApiPropertyOptional, PartialType } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
 import { IsInt, IsOptional, IsString, Matches, Max, MaxLength, Min, MinLength, ValidateIf } from 'class-validator';
 import type { ProjectView } from '@groundwork/work';
-import { PageDto } from '../../common/page.dto.js';
-import { unlessAbsent } from '../../common/validation.js';
+import { PageDto } from '../../http/page.dto.js';
 
 const KEY_PATTERN = /^[A-Z]{2,10}$/;
 const KEY_MESSAGE = 'key must be 2 to 10 upper-case letters';
@@ -47,34 +46,8 @@ export class CreateProjectDto {
   wipLimit?: number | null;
 }
 
-export class UpdateProjectDto {
-  @ApiPropertyOptional({ example: 'Engine', minLength: 1, maxLength: 100 })
-  @unlessAbsent
-  @Transform(trim)
-  @IsString()
-  @MinLength(1)
-  @MaxLength(100)
-  name?: string;
-
-  @ApiPropertyOptional({ example: 'ENG', pattern: KEY_PATTERN.source })
-  @unlessAbsent
-  @IsString()
-  @Matches(KEY_PATTERN, { message: KEY_MESSAGE })
-  key?: string;
-
-  @ApiPropertyOptional({ maxLength: 10_000, nullable: true, type: String })
-  @ValidateIf((_object, value) => value !== null && value !== undefined)
-  @IsString()
-  @MaxLength(10_000)
-  description?: string | null;
-
-  @ApiPropertyOptional({ minimum: 1, maximum: 1000, nullable: true, type: Number })
-  @ValidateIf((_object, value) => value !== null && value !== undefined)
-  @IsInt()
-  @Min(1)
-  @Max(1000)
-  wipLimit?: number | null;
-}
+/** PATCH: any subset of the fields, under the same rules; null clears a nullable one and is refused for the others. */
+export class UpdateProjectDto extends PartialType(CreateProjectDto, { skipNullProperties: false }) {}
 
 export class ProjectDto {
   @ApiProperty({ format: 'uuid' })

@@ -1,6 +1,6 @@
 import { ApiProperty } from '@nestjs/swagger';
-import { PageDto } from '../../common/page.dto.js';
-import { TASK_PRIORITIES_FOR_DOCS, TASK_STATUSES_FOR_DOCS } from './task-v2.presenter.js';
+import { TASK_PRIORITIES, TASK_STATUSES, type TaskPriority, type TaskStatus } from '@groundwork/work';
+import { PageDto } from '../../http/page.dto.js';
 
 export class AssigneeDto {
   @ApiProperty({ format: 'uuid' })
@@ -30,11 +30,11 @@ export class TaskV2Dto {
   @ApiProperty({ nullable: true, type: String, description: 'Markdown, sanitized.' })
   description!: string | null;
 
-  @ApiProperty({ enum: TASK_STATUSES_FOR_DOCS })
-  status!: string;
+  @ApiProperty({ enum: TASK_STATUSES })
+  status!: TaskStatus;
 
-  @ApiProperty({ enum: TASK_PRIORITIES_FOR_DOCS })
-  priority!: string;
+  @ApiProperty({ enum: TASK_PRIORITIES })
+  priority!: TaskPriority;
 
   @ApiProperty({ type: AssigneeDto, nullable: true })
   assignee!: AssigneeDto | null;

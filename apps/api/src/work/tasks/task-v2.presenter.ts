@@ -3,9 +3,6 @@ import { UsersService } from '@groundwork/identity';
 import { ProjectsService, type TaskView } from '@groundwork/work';
 import type { TaskV2Dto } from './task-v2.dto.js';
 
-export const TASK_STATUSES_FOR_DOCS = ['todo', 'in_progress', 'in_review', 'done', 'canceled'];
-export const TASK_PRIORITIES_FOR_DOCS = ['none', 'low', 'medium', 'high', 'urgent'];
-
 /**
  * Presents tasks in the v2 shape. v1 and v2 share the service; only this presenter differs. It
  * looks up what v2 embeds — project keys and assignee names — once per page, not per task.

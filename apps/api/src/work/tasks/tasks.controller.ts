@@ -2,31 +2,34 @@ import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Put, Query
 import { ApiBearerAuth, ApiCookieAuth, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { AppConfig, type Page, Paginated } from '@groundwork/platform';
 import { TaskListQuery, TasksService } from '@groundwork/work';
-import { RequirePermission } from '../../auth/access-rules.js';
-import { Caller } from '../../auth/caller.decorators.js';
-import type { Principal } from '../../auth/principal.js';
-import { Grant, type WorkspaceAccessGrant } from '../../auth/workspace-access.context.js';
-import { Cached } from '../../cache/cached.decorator.js';
-import { TASK_READS_V1 } from '../../cache/task-reads.cache.js';
-import { ApiProblemResponses } from '../../common/api-problem-responses.decorator.js';
-import { Idempotent } from '../../idempotency/idempotent.decorator.js';
-import { IfMatch, VersionedRead, VersionedWrite } from '../../common/etag.js';
-import { SupersededByV2 } from '../../common/deprecation.js';
-import { Negotiated } from '../../common/negotiation/negotiated.decorator.js';
-import { workspaceActor } from '../../workspaces/workspace-actor.js';
-import type { HeaderSettable } from '../../common/header-settable.js';
+import type { WorkspaceActor } from '@groundwork/workspaces';
+import { RequirePermission } from '../../http/auth/access-rules.js';
+import { Actor, WorkspaceId } from '../../http/auth/caller.decorators.js';
+import { Cached } from '../../http/cache/cached.decorator.js';
+import { TASK_READS_V1 } from './task-reads.cache.js';
+import { ApiProblemResponses } from '../../http/api-problem-responses.decorator.js';
+import { Idempotent } from '../../http/idempotency/idempotent.decorator.js';
+import { IfMatch, VersionedRead, VersionedWrite } from '../../http/etag.js';
+import { SupersededByV2 } from '../../http/deprecation.js';
+import { Negotiated } from '../../http/negotiation/negotiated.decorator.js';
+import type { HeaderSettable } from '../../http/header-settable.js';
 import {
   CreateTaskDto,
   ReplaceTaskDto,
+  TASK_XML_ITEMS,
   TaskDto,
   TaskListQueryDto,
   TaskPageDto,
-  toDate,
+  toTaskInput,
+  toTaskListParams,
   UpdateTaskDto,
 } from './tasks.dto.js';
 
-/** XML element names of the items of a task's arrays (and of a page's). */
-export const TASK_XML_ITEMS = { data: 'task', labels: 'label' };
+/** When the v1 task reads that v2 replaces were deprecated, and when they stop being served. */
+const V1_TASK_READS = {
+  deprecatedAt: new Date('2026-11-26T00:00:00Z'),
+  sunsetAt: new Date('2027-06-01T00:00:00Z'),
+} as const;
 
 @ApiTags('tasks')
 @ApiBearerAuth()
@@ -50,16 +53,12 @@ export class TasksController {
   })
   @ApiProblemResponses(400, 401, 403, 404, 415, 422, 429)
   async create(
-    @Param('workspaceId') workspaceId: string,
+    @WorkspaceId() workspaceId: string,
     @Body() body: CreateTaskDto,
-    @Caller() caller: Principal,
-    @Grant() grant: WorkspaceAccessGrant,
+    @Actor() actor: WorkspaceActor,
     @Res({ passthrough: true }) response: HeaderSettable,
   ): Promise<TaskDto> {
-    const task = await this.tasks.create(workspaceId, workspaceActor(caller, grant), {
-      ...body,
-      dueAt: toDate(body.dueAt),
-    });
+    const task = await this.tasks.create(workspaceId, actor, toTaskInput(body));
     response.setHeader('Location', `${this.config.http.publicApiUrl}/v1/workspaces/${workspaceId}/tasks/${task.id}`);
     return TaskDto.from(task);
   }
@@ -69,7 +68,7 @@ export class TasksController {
   @Paginated()
   @RequirePermission('tasks:read')
   @Negotiated({ xml: { root: 'taskPage', items: TASK_XML_ITEMS }, protobuf: 'groundwork.v1.TaskPage' })
-  @SupersededByV2()
+  @SupersededByV2(V1_TASK_READS)
   @ApiOperation({
     operationId: 'listTasks',
     deprecated: true,
@@ -79,12 +78,8 @@ export class TasksController {
   })
   @ApiOkResponse({ type: TaskPageDto })
   @ApiProblemResponses(400, 401, 403, 404, 422, 429)
-  async list(@Param('workspaceId') workspaceId: string, @Query() query: TaskListQueryDto): Promise<Page<TaskDto>> {
-    const page = await this.taskList.list(workspaceId, {
-      ...query,
-      dueBefore: toDate(query.dueBefore) ?? undefined,
-      dueAfter: toDate(query.dueAfter) ?? undefined,
-    });
+  async list(@WorkspaceId() workspaceId: string, @Query() query: TaskListQueryDto): Promise<Page<TaskDto>> {
+    const page = await this.taskList.list(workspaceId, toTaskListParams(query));
     return { data: page.data.map(TaskDto.from), page: page.page };
   }
 
@@ -93,7 +88,7 @@ export class TasksController {
   @RequirePermission('tasks:read')
   @VersionedRead(TaskDto)
   @Negotiated({ xml: { root: 'task', items: TASK_XML_ITEMS }, protobuf: 'groundwork.v1.Task' })
-  @SupersededByV2()
+  @SupersededByV2(V1_TASK_READS)
   @ApiOperation({
     operationId: 'getTask',
     summary: 'A live task, with its ETag.',
@@ -102,7 +97,7 @@ export class TasksController {
       'Replaced by `GET /v2/workspaces/{workspaceId}/tasks/{taskId}`: answers carry Deprecation, Sunset and a successor-version Link.',
   })
   @ApiProblemResponses(401, 403, 404, 429)
-  async get(@Param('workspaceId') workspaceId: string, @Param('taskId') taskId: string): Promise<TaskDto> {
+  async get(@WorkspaceId() workspaceId: string, @Param('taskId') taskId: string): Promise<TaskDto> {
     return TaskDto.from(await this.tasks.get(workspaceId, taskId));
   }
 
@@ -115,16 +110,13 @@ export class TasksController {
   })
   @ApiProblemResponses(400, 401, 403, 404, 409, 412, 415, 422, 428, 429)
   async update(
-    @Param('workspaceId') workspaceId: string,
+    @WorkspaceId() workspaceId: string,
     @Param('taskId') taskId: string,
     @IfMatch() version: number,
     @Body() body: UpdateTaskDto,
-    @Caller() caller: Principal,
-    @Grant() grant: WorkspaceAccessGrant,
+    @Actor() actor: WorkspaceActor,
   ): Promise<TaskDto> {
-    return TaskDto.from(
-      await this.tasks.update(workspaceId, taskId, workspaceActor(caller, grant), version, body.toChanges()),
-    );
+    return TaskDto.from(await this.tasks.update(workspaceId, taskId, actor, version, toTaskInput(body)));
   }
 
   @Put(':taskId')
@@ -136,19 +128,13 @@ export class TasksController {
   })
   @ApiProblemResponses(400, 401, 403, 404, 409, 412, 415, 422, 428, 429)
   async replace(
-    @Param('workspaceId') workspaceId: string,
+    @WorkspaceId() workspaceId: string,
     @Param('taskId') taskId: string,
     @IfMatch() version: number,
     @Body() body: ReplaceTaskDto,
-    @Caller() caller: Principal,
-    @Grant() grant: WorkspaceAccessGrant,
+    @Actor() actor: WorkspaceActor,
   ): Promise<TaskDto> {
-    return TaskDto.from(
-      await this.tasks.update(workspaceId, taskId, workspaceActor(caller, grant), version, {
-        ...body,
-        dueAt: toDate(body.dueAt),
-      }),
-    );
+    return TaskDto.from(await this.tasks.update(workspaceId, taskId, actor, version, toTaskInput(body)));
   }
 
   @Delete(':taskId')
@@ -158,13 +144,12 @@ export class TasksController {
   @ApiOperation({ operationId: 'deleteTask', summary: 'Soft-delete a task (restorable); If-Match required.' })
   @ApiProblemResponses(401, 403, 404, 412, 428, 429)
   async delete(
-    @Param('workspaceId') workspaceId: string,
+    @WorkspaceId() workspaceId: string,
     @Param('taskId') taskId: string,
     @IfMatch() version: number,
-    @Caller() caller: Principal,
-    @Grant() grant: WorkspaceAccessGrant,
+    @Actor() actor: WorkspaceActor,
   ): Promise<void> {
-    await this.tasks.delete(workspaceId, taskId, workspaceActor(caller, grant), version);
+    await this.tasks.delete(workspaceId, taskId, actor, version);
   }
 
   @Post(':taskId/restore')
@@ -174,11 +159,10 @@ export class TasksController {
   @ApiOperation({ operationId: 'restoreTask', summary: 'Bring a soft-deleted task back (409 if it is not deleted).' })
   @ApiProblemResponses(401, 403, 404, 409, 429)
   async restore(
-    @Param('workspaceId') workspaceId: string,
+    @WorkspaceId() workspaceId: string,
     @Param('taskId') taskId: string,
-    @Caller() caller: Principal,
-    @Grant() grant: WorkspaceAccessGrant,
+    @Actor() actor: WorkspaceActor,
   ): Promise<TaskDto> {
-    return TaskDto.from(await this.tasks.restore(workspaceId, taskId, workspaceActor(caller, grant)));
+    return TaskDto.from(await this.tasks.restore(workspaceId, taskId, actor));
   }
 }

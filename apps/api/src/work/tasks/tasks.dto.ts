@@ -1,4 +1,4 @@
-import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { ApiProperty, ApiPropertyOptional, PartialType } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
 import {
   ArrayMaxSize,
@@ -19,14 +19,13 @@ import {
   TASK_PRIORITIES,
   TASK_SORT_FIELDS,
   TASK_STATUSES,
-  type TaskChanges,
+  type TaskListParams,
   type TaskPriority,
   type TaskStatus,
   type TaskView,
 } from '@groundwork/work';
-import { PageDto } from '../../common/page.dto.js';
-import { ProtobufMessage } from '../../common/negotiation/negotiated.decorator.js';
-import { unlessAbsent } from '../../common/validation.js';
+import { PageDto } from '../../http/page.dto.js';
+import { ProtobufMessage } from '../../http/negotiation/negotiated.decorator.js';
 
 const trim = ({ value }: { value: unknown }) => (typeof value === 'string' ? value.trim() : value);
 /** A nullable field: null passes (it clears the value), anything else is validated. */
@@ -35,7 +34,7 @@ const unlessNullOrAbsent = ValidateIf((_object, value) => value !== null && valu
 const SORTS = TASK_SORT_FIELDS.flatMap((field) => [field, `-${field}`]);
 
 /** `"2027-01-31T12:00:00Z"` → Date; null and absent stay as they are. */
-export function toDate(value: string | null | undefined): Date | null | undefined {
+function toDate(value: string | null | undefined): Date | null | undefined {
   return value === undefined || value === null ? value : new Date(value);
 }
 
@@ -83,62 +82,6 @@ export class CreateTaskDto {
   dueAt?: string | null;
 }
 
-/** PATCH: any subset of the writable fields; null clears a nullable one. */
-export class UpdateTaskDto {
-  @ApiPropertyOptional({ minLength: 1, maxLength: 200 })
-  @unlessAbsent
-  @Transform(trim)
-  @IsString()
-  @MinLength(1)
-  @MaxLength(200)
-  title?: string;
-
-  @ApiPropertyOptional({ nullable: true, type: String, maxLength: 10_000 })
-  @unlessNullOrAbsent
-  @IsString()
-  @MaxLength(10_000)
-  description?: string | null;
-
-  @ApiPropertyOptional({
-    enum: TASK_STATUSES,
-    description: 'Moves along the state machine (422 names the allowed targets).',
-  })
-  @IsOptional()
-  @IsIn(TASK_STATUSES)
-  status?: TaskStatus;
-
-  @ApiPropertyOptional({ enum: TASK_PRIORITIES })
-  @unlessAbsent
-  @IsIn(TASK_PRIORITIES)
-  priority?: TaskPriority;
-
-  @ApiPropertyOptional({ format: 'uuid', nullable: true, type: String })
-  @unlessNullOrAbsent
-  @IsUUID()
-  assigneeId?: string | null;
-
-  @ApiPropertyOptional({
-    type: [String],
-    maxItems: 20,
-    description: 'Replaces the labels; [] clears them (null is refused).',
-  })
-  @unlessAbsent
-  @IsArray()
-  @ArrayMaxSize(20)
-  @IsString({ each: true })
-  @Length(1, 50, { each: true })
-  labels?: string[];
-
-  @ApiPropertyOptional({ format: 'date-time', nullable: true, type: String })
-  @unlessNullOrAbsent
-  @IsISO8601({ strict: true })
-  dueAt?: string | null;
-
-  toChanges(): TaskChanges {
-    return { ...this, dueAt: toDate(this.dueAt) };
-  }
-}
-
 /** PUT: every writable field, null for an empty nullable one (the project is not writable). */
 export class ReplaceTaskDto {
   @ApiProperty({ minLength: 1, maxLength: 200 })
@@ -155,7 +98,7 @@ export class ReplaceTaskDto {
   @MaxLength(10_000)
   description!: string | null;
 
-  @ApiProperty({ enum: TASK_STATUSES })
+  @ApiProperty({ enum: TASK_STATUSES, description: 'Moves along the state machine (422 names the allowed targets).' })
   @IsIn(TASK_STATUSES)
   status!: TaskStatus;
 
@@ -169,7 +112,7 @@ export class ReplaceTaskDto {
   @IsUUID()
   assigneeId!: string | null;
 
-  @ApiProperty({ type: [String], maxItems: 20 })
+  @ApiProperty({ type: [String], maxItems: 20, description: 'Replaces the labels; [] clears them (null is refused).' })
   @IsArray()
   @ArrayMaxSize(20)
   @IsString({ each: true })
@@ -181,6 +124,20 @@ export class ReplaceTaskDto {
   @unlessNull
   @IsISO8601({ strict: true })
   dueAt!: string | null;
+}
+
+/**
+ * PATCH: any subset of PUT's fields, under the same rules. Absent means "leave as it is"; null
+ * clears a nullable field and is refused for the others (skipNullProperties: false — `@IsOptional`
+ * would let null through to the database as "clear this").
+ */
+export class UpdateTaskDto extends PartialType(ReplaceTaskDto, { skipNullProperties: false }) {}
+
+/** The one conversion of a task body (POST, PUT, PATCH) into the service's terms. */
+export function toTaskInput<Body extends { dueAt?: string | null }>(
+  body: Body,
+): Omit<Body, 'dueAt'> & { dueAt?: Date | null } {
+  return { ...body, dueAt: toDate(body.dueAt) };
 }
 
 const asArray = ({ value }: { value: unknown }) =>
@@ -237,6 +194,14 @@ export class TaskListQueryDto extends PageQueryDto {
   @MaxLength(20)
   sort?: string;
 }
+
+/** The one conversion of the list query (v1 and v2) into the service's terms. */
+export function toTaskListParams(query: TaskListQueryDto): TaskListParams {
+  return { ...query, dueBefore: toDate(query.dueBefore) ?? undefined, dueAfter: toDate(query.dueAfter) ?? undefined };
+}
+
+/** XML element names of the items of a task's arrays (and of a page's). */
+export const TASK_XML_ITEMS = { data: 'task', labels: 'label' };
 
 export class TaskDto {
   @ApiProperty({ format: 'uuid' })
