@@ -79,7 +79,7 @@ export class AccessGuard implements CanActivate {
       throw new DomainError('forbidden', ACCESS_DENIALS.roleLacks(role, permission));
     }
     setWorkspaceAccess(request, { workspaceId, role });
-    RequestContext.assign({ workspaceId });
+    RequestContext.assign({ workspaceId, workspaceRole: role });
   }
 
   private async roleOf(
