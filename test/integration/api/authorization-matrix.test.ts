@@ -111,12 +111,14 @@ describe('authorization matrix', () => {
   let url: string;
   let prisma: PrismaService;
   let routes: Route[];
-  let platformAdmin: { id: string; authorization: string };
-  /** A platform administrator — of the platform's routes only: in the workspaces an outsider. */
-  const platformAdminEmail = `platform-admin-${prefix}@authz.test`;
-  /** Listed, but never verified: as powerless as anyone else. */
-  const unverifiedAdminEmail = `unverified-admin-${prefix}@authz.test`;
-  let unverifiedAdmin: { id: string; authorization: string };
+  /**
+   * Platform administrators are listed by email at boot, and a cast's callers may log out or
+   * delete their account on the way: each cast gets an admin (and a listed but unverified
+   * account) of its own from this many listed emails.
+   */
+  const adminSlots = 300;
+  const listedEmail = (kind: 'admin' | 'unverified', slot: number) => `${kind}${slot}-${process.pid}@authz.test`;
+  let castsMade = 0;
 
   beforeAll(async () => {
     // Own rate-limit counters: the matrix sends many requests from one address.
@@ -125,15 +127,15 @@ describe('authorization matrix', () => {
       REDIS_KEY_PREFIX: prefix,
       RATE_LIMIT_PER_MINUTE: '100000',
       LOG_LEVEL: 'error',
-      PLATFORM_ADMIN_EMAILS: `${platformAdminEmail}, ${unverifiedAdminEmail}`,
+      PLATFORM_ADMIN_EMAILS: Array.from({ length: adminSlots }, (_, slot) =>
+        [listedEmail('admin', slot), listedEmail('unverified', slot)].join(','),
+      ).join(','),
     });
     app = await createApiApp(config);
     await app.listen(0, '127.0.0.1');
     url = `http://127.0.0.1:${(app.getHttpServer().address() as AddressInfo).port}`;
     prisma = app.get(PrismaService);
     routes = routesOf(app);
-    platformAdmin = await user('platform-admin', platformAdminEmail);
-    unverifiedAdmin = await user('unverified-admin', unverifiedAdminEmail, false);
   });
 
   afterAll(async () => {
@@ -174,6 +176,10 @@ describe('authorization matrix', () => {
   async function cast(): Promise<{ workspaceId: string; callers: Caller[] }> {
     const people = await Promise.all(WORKSPACE_ROLES.map(async (role) => ({ role, ...(await user(role)) })));
     const outsider = await user('outsider');
+    const slot = castsMade++;
+    if (slot >= adminSlots) throw new Error('more casts than listed platform administrators: raise adminSlots');
+    const platformAdmin = await user('platform-admin', listedEmail('admin', slot));
+    const unverifiedAdmin = await user('unverified-admin', listedEmail('unverified', slot), false);
     const workspaceId = await workspace(people.map((p) => ({ id: p.id, role: p.role })));
     const otherWorkspaceId = await workspace([{ id: outsider.id, role: 'owner' }]);
     const owner = people.find((p) => p.role === 'owner');

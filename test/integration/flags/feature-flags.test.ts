@@ -2,6 +2,14 @@ import 'reflect-metadata';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { INestApplication } from '@nestjs/common';
+import {
+  createGroundworkClient,
+  deleteFlag,
+  getWorkspaceFlags,
+  listAdminAuditLog,
+  listFlags,
+  putFlag,
+} from '@groundwork/api-client';
 import { FeatureDisabledError, FeatureFlags, FlagCatalogue } from '@groundwork/flags';
 import { SessionsService } from '@groundwork/identity';
 import { loadAppConfig, MetricsService, newId, PrismaService } from '@groundwork/platform';
@@ -260,6 +268,28 @@ describe('feature flags', () => {
     });
     const malformed = await call(first.url, 'GET', '/v1/admin/audit-log?cursor=nonsense', admin);
     expect(malformed.status).toBe(400);
+  });
+
+  it('is reachable through the generated client', async () => {
+    const token = admin.replace(/^Bearer /, '');
+    const client = createGroundworkClient({ baseUrl: first.url, token });
+    const clientKey = key('client');
+    const put = await putFlag({
+      client,
+      path: { key: clientKey },
+      body: { enabled: true, variants: { a: 'alpha' }, defaultVariant: 'a' },
+    });
+    expect(put.response?.status).toBe(200);
+    expect(put.data).toMatchObject({ key: clientKey, variants: { a: 'alpha' }, defaultVariant: 'a' });
+    expect((await listFlags({ client })).data?.data.map((flag) => flag.key)).toContain(clientKey);
+    const memberClient = createGroundworkClient({ baseUrl: second.url, token: member.replace(/^Bearer /, '') });
+    await eventually(async () => {
+      const { data } = await getWorkspaceFlags({ client: memberClient, path: { workspaceId } });
+      return data?.flags[clientKey] === 'alpha';
+    });
+    const audit = await listAdminAuditLog({ client, query: { limit: 1 } });
+    expect(audit.data?.data[0]).toMatchObject({ action: 'flag.updated', details: { flag: clientKey } });
+    expect((await deleteFlag({ client, path: { key: clientKey } })).response?.status).toBe(204);
   });
 
   it('counts evaluations by flag and result, with no ids in the labels', async () => {

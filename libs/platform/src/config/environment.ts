@@ -303,7 +303,7 @@ export class Environment {
 
   /** Comma-separated emails of platform administrators (feature flags, the admin audit log); verified accounts only. */
   @IsString()
-  @MaxLength(10_000)
+  @MaxLength(100_000)
   PLATFORM_ADMIN_EMAILS = '';
 
   /**
