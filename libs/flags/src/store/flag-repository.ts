@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { Prisma, PrismaService } from '@groundwork/platform';
-import { isBuiltInFlag } from '../definitions/built-in-flags.js';
+import { BUILT_IN_FLAGS, isBuiltInFlag } from '../definitions/built-in-flags.js';
 import type { FlagDefinition, FlagInput } from '../definitions/flag-definition.js';
 
 type Db = Prisma.TransactionClient | PrismaService;
@@ -15,9 +15,12 @@ function variantsOf(json: Prisma.JsonValue | null): Record<string, string> | nul
 }
 
 function toDefinition(row: FlagRow): FlagDefinition {
+  const key = row.key;
+  const builtIn = isBuiltInFlag(key);
   return {
-    key: row.key,
-    description: row.description,
+    key,
+    // A built-in flag redefined without a description keeps the one declared in code.
+    description: row.description ?? (isBuiltInFlag(key) ? BUILT_IN_FLAGS[key].description : null),
     enabled: row.enabled,
     rolloutPercent: row.rolloutPercent,
     workspaceIds: row.workspaceIds,
@@ -25,7 +28,7 @@ function toDefinition(row: FlagRow): FlagDefinition {
     defaultVariant: row.defaultVariant,
     updatedAt: row.updatedAt,
     updatedBy: row.updatedBy,
-    builtIn: isBuiltInFlag(row.key),
+    builtIn,
   };
 }
 
