@@ -98,9 +98,9 @@ async function main() {
   progress('creating and migrating the bench database');
   const database = await createBenchDatabase(cleanup);
   const secrets = generateSecrets();
-  /** @param {string} name @param {string} script */
-  const start = async (name, script) => {
-    const port = await freePort();
+  const ports = [await freePort(), await freePort()];
+  /** @param {string} name @param {string} script @param {number} port */
+  const start = async (name, script, port) => {
     const app = await startApp({
       name,
       script,
@@ -113,6 +113,8 @@ async function main() {
           secrets,
           logLevel: 'warn',
         }),
+        // One deployment behind one public URL: the token issuer is the same for both instances.
+        PUBLIC_API_URL: `http://127.0.0.1:${ports[0]}`,
         RATE_LIMIT_PER_MINUTE: '100000000',
         PLATFORM_ADMIN_EMAILS: ADMIN.email,
         FLAGS_REFRESH_INTERVAL_MS: '3600000',
@@ -123,8 +125,8 @@ async function main() {
     });
     return { app, base: `http://127.0.0.1:${port}` };
   };
-  const first = await start('api-1', 'test/bench/flag-evaluating-api.js');
-  const second = await start('api-2', 'dist/api/main.js');
+  const first = await start('api-1', 'test/bench/flag-evaluating-api.js', ports[0]);
+  const second = await start('api-2', 'dist/api/main.js', ports[1]);
 
   await api(`${first.base}/v1/auth/register`, { method: 'POST', body: JSON.stringify(ADMIN) });
   const db = new pg.Client({ connectionString: database.url });
@@ -190,6 +192,22 @@ async function main() {
   const rps = (/** @type {keyof typeof sides} */ side) => totals[side].requests / totals[side].seconds;
   const readCostPercent = round((1 - rps('with') / rps('without')) * 100, 2);
 
+  console.log(
+    `\nwrk ${wrkVersion} -t1 -c${LOAD.connections}, ${LOAD.rounds} alternating rounds of ${LOAD.durationSec} s per side`,
+  );
+  console.log(
+    formatTable([
+      ['cached task read', 'req/s', 'p50 ms (per round)', 'p99 ms (per round)'],
+      .../** @type {(keyof typeof sides)[]} */ (['without', 'with']).map((side) => [
+        `${side} one flag evaluation`,
+        round(rps(side)),
+        totals[side].p50.join(' / '),
+        totals[side].p99.join(' / '),
+      ]),
+    ]),
+  );
+  console.log(`\none evaluation costs ${readCostPercent} % of the cached read's throughput (target ≤ 2 %)`);
+
   // 2. Propagation to the second instance.
   const flagsUrl = `${second.base}${ws}/flags`;
   /** @returns {Promise<unknown>} */
@@ -232,21 +250,6 @@ async function main() {
   await first.app.stop();
   await second.app.stop();
 
-  console.log(
-    `\nwrk ${wrkVersion} -t1 -c${LOAD.connections}, ${LOAD.rounds} alternating rounds of ${LOAD.durationSec} s per side`,
-  );
-  console.log(
-    formatTable([
-      ['cached task read', 'req/s', 'p50 ms (per round)', 'p99 ms (per round)'],
-      .../** @type {(keyof typeof sides)[]} */ (['without', 'with']).map((side) => [
-        `${side} one flag evaluation`,
-        round(rps(side)),
-        totals[side].p50.join(' / '),
-        totals[side].p99.join(' / '),
-      ]),
-    ]),
-  );
-  console.log(`\none evaluation costs ${readCostPercent} % of the cached read's throughput (target ≤ 2 %)`);
   const figures = {
     changes: LOAD.changes,
     propagationFromPutSentMs: { p50: round(quantile(fromSent, 0.5), 1), p95: round(quantile(fromSent, 0.95), 1) },
