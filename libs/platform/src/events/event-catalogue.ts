@@ -39,7 +39,7 @@ function define<V extends EventVisibility, P>(visibility: V, schema: new () => P
   return { version, visibility, schema };
 }
 
-/** Every event type of the product (DESIGN.md, Events): its version, visibility and payload schema. */
+/** Every event type of the product (docs/events-and-jobs.md): its version, visibility and payload schema. */
 export const EVENT_CATALOGUE = {
   'user.registered': define('internal', UserRegisteredPayload),
   'user.registration_repeated': define('internal', UserRegistrationRepeatedPayload),
