@@ -11,6 +11,7 @@ import {
   QueueModule,
   RedisModule,
 } from '@groundwork/platform';
+import './event-catalogue.js';
 import { EmailModule } from './email/email.module.js';
 import { MaintenanceModule } from './maintenance/maintenance.module.js';
 import { OutboxModule } from './outbox/outbox.module.js';
@@ -30,7 +31,7 @@ import { RealtimeModule } from './realtime/realtime.module.js';
     MetricsModule,
     HealthModule,
     QueueModule.forRoot(),
-    OutboxModule,
+    OutboxModule.forRoot(),
     EmailModule,
     MaintenanceModule,
     WebhooksWorkerModule,

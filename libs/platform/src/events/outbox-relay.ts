@@ -6,14 +6,15 @@ import pg from 'pg';
 import { Counter, Histogram } from 'prom-client';
 import {
   AppConfig,
-  EVENT_SUBSCRIPTIONS,
-  type EventConsumerQueue,
+  consumesEvent,
+  eventConsumerQueues,
   type EventEnvelope,
   type EventJob,
   eventJobId,
   type EventType,
   MetricsService,
   PrismaService,
+  type QueueName,
 } from '@groundwork/platform';
 
 interface OutboxRow {
@@ -56,7 +57,7 @@ function toEnvelope(row: OutboxRow): EventEnvelope {
 @Injectable()
 export class OutboxRelay implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly logger = new Logger(OutboxRelay.name);
-  private readonly queues = new Map<EventConsumerQueue, Queue>();
+  private readonly queues = new Map<QueueName, Queue>();
   private listener: pg.Client | undefined;
   private stopping = false;
   private loop: Promise<void> | undefined;
@@ -87,7 +88,7 @@ export class OutboxRelay implements OnApplicationBootstrap, BeforeApplicationShu
   }
 
   onApplicationBootstrap(): void {
-    for (const name of Object.keys(EVENT_SUBSCRIPTIONS) as EventConsumerQueue[]) {
+    for (const name of eventConsumerQueues()) {
       this.queues.set(name, this.moduleRef.get<Queue>(getQueueToken(name), { strict: false }));
     }
     void this.listen();
@@ -132,10 +133,9 @@ export class OutboxRelay implements OnApplicationBootstrap, BeforeApplicationShu
     return relayed.length;
   }
 
-  private async enqueue(name: EventConsumerQueue, queue: Queue, envelopes: EventEnvelope[]): Promise<void> {
-    const subscribed: readonly string[] = EVENT_SUBSCRIPTIONS[name];
+  private async enqueue(name: QueueName, queue: Queue, envelopes: EventEnvelope[]): Promise<void> {
     const jobs = envelopes
-      .filter((event) => subscribed.includes(event.type))
+      .filter((event) => consumesEvent(name, event.type))
       .map((event) => ({
         name: event.type,
         data: { event, context: { requestId: event.requestId, traceparent: event.traceparent } } as EventJob,
