@@ -7,6 +7,7 @@ import {
   LifecycleModule,
   LoggingModule,
   MetricsModule,
+  OutboxRelayModule,
   PlatformConfigModule,
   QueueModule,
   RedisModule,
@@ -14,7 +15,6 @@ import {
 import './event-catalogue.js';
 import { EmailModule } from './email/email.module.js';
 import { MaintenanceModule } from './maintenance/maintenance.module.js';
-import { OutboxModule } from './outbox/outbox.module.js';
 import { OpsHttpServer } from './ops/ops-http.server.js';
 import { WebhooksWorkerModule } from './webhooks/webhooks-worker.module.js';
 import { RealtimeModule } from './realtime/realtime.module.js';
@@ -31,7 +31,7 @@ import { RealtimeModule } from './realtime/realtime.module.js';
     MetricsModule,
     HealthModule,
     QueueModule.forRoot(),
-    OutboxModule.forRoot(),
+    OutboxRelayModule.forRoot(),
     EmailModule,
     MaintenanceModule,
     WebhooksWorkerModule,

@@ -7,12 +7,12 @@ import {
   DrainingWorkerHost,
   IdempotencyStore,
   type MaintenanceJobName,
+  OutboxPurgeService,
   QUEUES,
   workerOptions,
 } from '@groundwork/platform';
 import { WebhookDeliveriesService } from '@groundwork/webhooks';
 import { DailyDigestService } from './daily-digest.service.js';
-import { OutboxPurgeService } from './outbox-purge.service.js';
 
 /**
  * Scheduled housekeeping. BullMQ job schedulers fire each schedule once per tick, however many

@@ -4,18 +4,12 @@ import { getQueueToken } from '@nestjs/bullmq';
 import type { JobsOptions, Queue } from 'bullmq';
 import pg from 'pg';
 import { Counter, Histogram } from 'prom-client';
-import {
-  AppConfig,
-  consumesEvent,
-  eventConsumerQueues,
-  type EventEnvelope,
-  type EventJob,
-  eventJobId,
-  type EventType,
-  MetricsService,
-  PrismaService,
-  type QueueName,
-} from '@groundwork/platform';
+import { AppConfig } from '../config/app-config.js';
+import { PrismaService } from '../database/prisma.service.js';
+import { MetricsService } from '../observability/metrics.service.js';
+import { eventJobId, type QueueName } from '../queue/queue.catalogue.js';
+import { consumesEvent, eventConsumerQueues, type EventJob } from './event-consumers.js';
+import type { EventEnvelope, EventType } from './event-registry.js';
 
 interface OutboxRow {
   id: string;
