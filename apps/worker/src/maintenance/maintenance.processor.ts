@@ -7,12 +7,12 @@ import {
   DrainingWorkerHost,
   IdempotencyStore,
   type MaintenanceJobName,
+  OutboxPurgeService,
   QUEUES,
   workerOptions,
 } from '@groundwork/platform';
 import { WebhookDeliveriesService } from '@groundwork/webhooks';
 import { DailyDigestService } from './daily-digest.service.js';
-import { OutboxPurgeService } from './outbox-purge.service.js';
 
 /**
  * Upserts one job scheduler. Two replicas booting in the same instant can both try to create
