@@ -42,7 +42,7 @@ function toEnvelope(row: OutboxRow): EventEnvelope {
 }
 
 /**
- * The outbox relay (DESIGN.md, data flow): claims committed, unrelayed events in order with
+ * The outbox relay (docs/architecture.md, the data flow of a write): claims committed, unrelayed events in order with
  * `FOR UPDATE SKIP LOCKED`, hands each to its subscribed consumer queues as BullMQ jobs whose
  * id derives from (queue, event) — so a replayed event never enqueues twice — and marks them
  * relayed in the same transaction. Woken at once by LISTEN/NOTIFY; polls only as a fallback.

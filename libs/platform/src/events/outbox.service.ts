@@ -34,7 +34,7 @@ export class InvalidEventPayloadError extends Error {
 }
 
 /**
- * The transactional outbox (DESIGN.md, Events): `publish` writes the event envelope inside the
+ * The transactional outbox (docs/events-and-jobs.md): `publish` writes the event envelope inside the
  * caller's transaction, with the request's id and trace taken from the request context.
  */
 @Injectable()
