@@ -33,6 +33,41 @@ describe('fromPrismaError', () => {
     },
   );
 
+  it.each(['57P01', '57P02', '57P03', '08006', '08001', '53300'])(
+    'maps SQLSTATE %s (the server restarting, starting or refusing) to unavailable (503) with a Retry-After',
+    (sqlState) => {
+      const goingAway = Object.assign(knownRequestError('P2010'), {
+        meta: { driverAdapterError: { cause: { originalCode: sqlState, kind: 'postgres' } } },
+      });
+
+      const error = fromPrismaError(goingAway);
+
+      expect(error?.code).toBe('unavailable');
+      expect(error?.retryAfterSeconds).toBe(5);
+      expect(error?.message).not.toMatch(/SELECT|users/);
+    },
+  );
+
+  it.each(['DatabaseNotReachable', 'ConnectionClosed', 'SocketTimeout'])(
+    'maps a driver adapter %s to unavailable (503)',
+    (kind) => {
+      const unreachable = Object.assign(new Error('driver adapter error'), {
+        name: 'DriverAdapterError',
+        cause: { kind },
+      });
+
+      expect(fromPrismaError(unreachable)?.code).toBe('unavailable');
+    },
+  );
+
+  it('maps a connection the server dropped mid-query (no SQLSTATE) to unavailable', () => {
+    const dropped = Object.assign(new Error('Connection terminated unexpectedly'), {
+      name: 'PrismaClientUnknownRequestError',
+    });
+
+    expect(fromPrismaError(dropped)?.code).toBe('unavailable');
+  });
+
   it('maps a client that could not initialise (database down at boot) to unavailable', () => {
     const initialization = Object.assign(new Error("Can't reach database server"), {
       name: 'PrismaClientInitializationError',

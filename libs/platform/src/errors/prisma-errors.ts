@@ -13,8 +13,35 @@ interface PrismaLikeError {
 function isPrismaError(error: unknown): error is PrismaLikeError {
   return (
     error instanceof Error &&
-    (error.name === 'PrismaClientKnownRequestError' || error.name === 'PrismaClientInitializationError')
+    (error.name === 'PrismaClientKnownRequestError' ||
+      error.name === 'PrismaClientInitializationError' ||
+      error.name === 'PrismaClientUnknownRequestError' ||
+      error.name === 'DriverAdapterError')
   );
+}
+
+/**
+ * SQLSTATEs of a server that is going away or not there yet: class 08 (connection exceptions),
+ * 57P01 admin_shutdown (a fast shutdown or restart), 57P02 crash_shutdown, 57P03
+ * cannot_connect_now (starting up or in recovery), 53300 too_many_connections. A retry a few
+ * seconds later, maybe on another connection, succeeds: the client is told so (503 + Retry-After).
+ */
+const SERVER_GOING_AWAY = /^(08...|57P0[123]|53300)$/;
+
+/** The driver adapter's kinds for the same: the socket refused, reset or silent. */
+const UNREACHABLE_KINDS = new Set(['DatabaseNotReachable', 'ConnectionClosed', 'SocketTimeout', 'TooManyConnections']);
+
+/** `pg` reports a connection the server dropped mid-query without any SQLSTATE. */
+const CONNECTION_LOST_MESSAGES = /Connection terminated|connection (was )?(closed|terminated)|ECONNRESET|ECONNREFUSED/i;
+
+function isDatabaseUnavailable(error: PrismaLikeError): boolean {
+  const cause = (error as { meta?: { driverAdapterError?: { cause?: { kind?: unknown } } } }).meta?.driverAdapterError
+    ?.cause;
+  const direct = (error as { cause?: { kind?: unknown } }).cause;
+  const kind = cause?.kind ?? direct?.kind;
+  if (typeof kind === 'string' && UNREACHABLE_KINDS.has(kind)) return true;
+  if (SERVER_GOING_AWAY.test(String(sqlStateOf(error) ?? ''))) return true;
+  return error.name !== 'PrismaClientKnownRequestError' && CONNECTION_LOST_MESSAGES.test(error.message);
 }
 
 /**
@@ -24,11 +51,12 @@ function isPrismaError(error: unknown): error is PrismaLikeError {
 export const UNSTORABLE_TEXT = ['22021', '22P05'];
 
 function sqlStateOf(error: unknown): unknown {
-  const { code, meta } = error as {
+  const { code, meta, cause } = error as {
     code?: unknown;
     meta?: { code?: unknown; driverAdapterError?: { cause?: { originalCode?: unknown } } };
+    cause?: { originalCode?: unknown };
   };
-  return meta?.driverAdapterError?.cause?.originalCode ?? meta?.code ?? code;
+  return meta?.driverAdapterError?.cause?.originalCode ?? cause?.originalCode ?? meta?.code ?? code;
 }
 
 /** True for a statement PostgreSQL cancelled, as Prisma's driver adapter or `pg` reports it. */
@@ -64,6 +92,12 @@ export function fromPrismaError(error: unknown): DomainError | undefined {
         cause: error,
       },
     );
+  }
+  if (isDatabaseUnavailable(error)) {
+    return new DomainError('unavailable', 'The database is unavailable; retry shortly.', {
+      retryAfterSeconds: 5,
+      cause: error,
+    });
   }
   switch (error.code) {
     case 'P2002':
