@@ -131,6 +131,18 @@ export class OwnPostgres {
     return result.stdout;
   }
 
+  /**
+   * The same, without blocking this process's event loop (load keeps flowing meanwhile).
+   * @param {string} tool @param {string[]} args
+   */
+  async runAsync(tool, args) {
+    const command = path.join(this.bin, tool);
+    const [file, argv] =
+      process.getuid?.() === 0 ? ['runuser', ['-u', 'postgres', '--', command, ...args]] : [command, args];
+    const result = await runCommand(file, argv, process.env, 120_000);
+    if (result.code !== 0) throw new Error(`${tool} ${args.join(' ')} failed:\n${result.stdout}${result.stderr}`);
+  }
+
   init() {
     mkdirSync(this.dir, { recursive: true });
     if (process.getuid?.() === 0) {
@@ -141,7 +153,7 @@ export class OwnPostgres {
     this.run('initdb', ['-D', this.dataDir, '-U', 'postgres', '-A', 'trust', '-E', 'UTF8', '--no-sync']);
   }
 
-  start() {
+  async start() {
     const options = [
       `-p ${this.port}`,
       `-k ${this.dir}`,
@@ -151,13 +163,22 @@ export class OwnPostgres {
       `-c fsync=off`,
       `-c full_page_writes=off`,
     ].join(' ');
-    this.run('pg_ctl', ['-D', this.dataDir, '-l', path.join(this.dir, 'postgres.log'), '-o', options, '-w', 'start']);
+    await this.runAsync('pg_ctl', [
+      '-D',
+      this.dataDir,
+      '-l',
+      path.join(this.dir, 'postgres.log'),
+      '-o',
+      options,
+      '-w',
+      'start',
+    ]);
   }
 
   /** A fast shutdown (every session terminated with 57P01) and a start. */
-  restart() {
-    this.run('pg_ctl', ['-D', this.dataDir, '-m', 'fast', '-w', 'stop']);
-    this.start();
+  async restart() {
+    await this.runAsync('pg_ctl', ['-D', this.dataDir, '-m', 'fast', '-w', 'stop']);
+    await this.start();
   }
 
   stop() {
@@ -375,6 +396,20 @@ export async function haproxyServers(socketPath) {
     });
   }
   return servers;
+}
+
+/**
+ * Requests HAProxy has passed to the api backend so far (`stot` of the BACKEND row): what a
+ * request cut off at the proxy never adds to.
+ * @param {string} socketPath
+ */
+export async function haproxyBackendRequests(socketPath) {
+  const csv = /** @type {string} */ (await haproxyCommand(socketPath, 'show stat'));
+  const lines = csv.split('\n').filter(Boolean);
+  const header = (lines[0] ?? '').replace(/^# /, '').split(',');
+  const row = lines.find((line) => line.startsWith('api,BACKEND,'));
+  if (!row) throw new Error(`no api backend in haproxy's stats:\n${csv.slice(0, 500)}`);
+  return Number(row.split(',')[header.indexOf('stot')]);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -596,7 +631,7 @@ export async function startCluster(options) {
   progress(`initdb + PostgreSQL on ${postgres.port}`);
   postgres.init();
   cleanup.add('stop PostgreSQL', () => postgres.stop());
-  postgres.start();
+  await postgres.start();
   const redis = new OwnRedis({ dir: path.join(dir, 'redis'), port: await freePort() });
   await redis.start();
   progress(`redis-server on ${redis.port}`);

@@ -6,6 +6,7 @@ export const QUERY_CANCELED = '57014';
 
 interface PrismaLikeError {
   name: string;
+  message: string;
   code?: string;
   meta?: Record<string, unknown>;
 }
