@@ -161,6 +161,10 @@ export class RealtimeClient {
     this.errors = [];
   }
 
+  get name() {
+    return this.options.name;
+  }
+
   /** Connects, and keeps reconnecting until `stop()`. Resolves once the first connection is live. */
   async start() {
     await new Promise((resolve) => {

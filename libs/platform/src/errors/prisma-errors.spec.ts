@@ -68,6 +68,16 @@ describe('fromPrismaError', () => {
     expect(fromPrismaError(dropped)?.code).toBe('unavailable');
   });
 
+  it('maps pg refusing a broken connection inside a transaction (a plain Error) to unavailable', () => {
+    const broken = new Error('Client has encountered a connection error and is not queryable');
+
+    expect(fromPrismaError(broken)?.code).toBe('unavailable');
+  });
+
+  it('leaves other plain errors alone', () => {
+    expect(fromPrismaError(new Error('Connection refused by the policy engine'))).toBeUndefined();
+  });
+
   it('maps a client that could not initialise (database down at boot) to unavailable', () => {
     const initialization = Object.assign(new Error("Can't reach database server"), {
       name: 'PrismaClientInitializationError',

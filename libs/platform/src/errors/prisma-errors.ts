@@ -32,8 +32,15 @@ const SERVER_GOING_AWAY = /^(08...|57P0[123]|53300)$/;
 /** The driver adapter's kinds for the same: the socket refused, reset or silent. */
 const UNREACHABLE_KINDS = new Set(['DatabaseNotReachable', 'ConnectionClosed', 'SocketTimeout', 'TooManyConnections']);
 
-/** `pg` reports a connection the server dropped mid-query without any SQLSTATE. */
-const CONNECTION_LOST_MESSAGES = /Connection terminated|connection (was )?(closed|terminated)|ECONNRESET|ECONNREFUSED/i;
+/**
+ * `pg` reports a connection the server dropped mid-query without any SQLSTATE, with one of these
+ * messages — also as a plain Error when it happens inside a transaction's COMMIT or ROLLBACK.
+ */
+const CONNECTION_LOST_MESSAGES =
+  /Connection terminated|Client has encountered a connection error and is not queryable|Client was closed and is not queryable/;
+
+const unavailable = (cause: unknown) =>
+  new DomainError('unavailable', 'The database is unavailable; retry shortly.', { retryAfterSeconds: 5, cause });
 
 function isDatabaseUnavailable(error: PrismaLikeError): boolean {
   const cause = (error as { meta?: { driverAdapterError?: { cause?: { kind?: unknown } } } }).meta?.driverAdapterError
@@ -75,6 +82,9 @@ export function isQueryCanceled(error: unknown): boolean {
  * message never carries SQL or column values: only what the caller may know.
  */
 export function fromPrismaError(error: unknown): DomainError | undefined {
+  if (error instanceof Error && error.name === 'Error' && CONNECTION_LOST_MESSAGES.test(error.message)) {
+    return unavailable(error);
+  }
   if (!isPrismaError(error)) return undefined;
   // `statement_timeout` ended the query (a cancel issued for an abandoned request never
   // reaches here: `PrismaService.cancellable` answers those itself).
@@ -94,12 +104,7 @@ export function fromPrismaError(error: unknown): DomainError | undefined {
       },
     );
   }
-  if (isDatabaseUnavailable(error)) {
-    return new DomainError('unavailable', 'The database is unavailable; retry shortly.', {
-      retryAfterSeconds: 5,
-      cause: error,
-    });
-  }
+  if (isDatabaseUnavailable(error)) return unavailable(error);
   switch (error.code) {
     case 'P2002':
       return new DomainError('conflict', 'A resource with the same unique value already exists.', { cause: error });
