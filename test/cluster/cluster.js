@@ -10,7 +10,9 @@ const cleanup = new Cleanup();
 cleanup.handleSignals();
 try {
   const { cluster, smtp } = await startCluster({ port: clusterPort(), cleanup });
-  const rows = cluster.state.instances.map((i) => `  ${i.name.padEnd(8)} pid ${i.pid}  port ${i.port}  log ${i.logFile}`);
+  const rows = cluster.state.instances.map(
+    (i) => `  ${i.name.padEnd(8)} pid ${i.pid}  port ${i.port}  log ${i.logFile}`,
+  );
   console.log(
     [
       `cluster on ${cluster.url} (HAProxy pid ${cluster.state.haproxy.pid}, runtime API ${cluster.state.haproxy.socket})`,

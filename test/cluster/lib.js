@@ -606,7 +606,8 @@ export async function attachedCluster(port) {
   const { dir } = JSON.parse(readFileSync(pointer, 'utf8'));
   /** @type {ClusterState} */
   const state = JSON.parse(readFileSync(path.join(dir, 'state.json'), 'utf8'));
-  if (!isAlive(state.ownerPid)) throw new Error(`a stale cluster answers on ${port} (its owner ${state.ownerPid} is gone)`);
+  if (!isAlive(state.ownerPid))
+    throw new Error(`a stale cluster answers on ${port} (its owner ${state.ownerPid} is gone)`);
   progress(`driving the cluster already running on ${port} (${dir})`);
   return new Cluster(state, false);
 }
@@ -671,7 +672,8 @@ export async function startCluster(options) {
     120_000,
     cleanup,
   );
-  if (migrate.code !== 0) throw new Error(`prisma migrate deploy failed:\n${(migrate.stdout + migrate.stderr).slice(-3000)}`);
+  if (migrate.code !== 0)
+    throw new Error(`prisma migrate deploy failed:\n${(migrate.stdout + migrate.stderr).slice(-3000)}`);
 
   state.env = {
     NODE_ENV: 'production',

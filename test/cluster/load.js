@@ -10,6 +10,9 @@
  * its own CPU is printed too. Knobs: LOAD_USERS (16), LOAD_DURATION_S (20), LOAD_SEED_TASKS (200).
  * The last line: `<N> requests, <R> req/s through the proxy, <R1> req/s one api alone, <F> failed`.
  */
+import { readdirSync, readFileSync } from 'node:fs';
+import { performance } from 'node:perf_hooks';
+import path from 'node:path';
 import { knob, cpuSeconds, rssMiB } from '../bench/lib.js';
 import { call, Cleanup, clusterForScript, progress, provisionTenant, sleep } from './lib.js';
 import { LoadGenerator } from './traffic.js';
@@ -35,7 +38,7 @@ function percentile(values, p) {
  */
 async function measure(label, baseUrl, tenant, processes, search) {
   const load = new LoadGenerator({ baseUrl, tenant, users: USERS, pauseMs: 0, search });
-  const cpuBefore = processes.map((p) => cpuSeconds(p.pid));
+  const cpuBefore = processes.map(cpuOf);
   const selfBefore = process.cpuUsage();
   const started = performance.now();
   load.start();
@@ -59,11 +62,31 @@ async function measure(label, baseUrl, tenant, processes, search) {
     })),
     processes: processes.map((p, i) => ({
       name: p.name,
-      cores: (cpuSeconds(p.pid) - (cpuBefore[i] ?? NaN)) / seconds,
+      cores: (cpuOf(p) - (cpuBefore[i] ?? NaN)) / seconds,
       rssMiB: safeRss(p.pid),
     })),
     generatorCores: (self.user + self.system) / 1e6 / seconds,
   };
+}
+
+/**
+ * PostgreSQL is a postmaster and one process per connection: its CPU is the sum over the
+ * postmaster and its children (Linux /proc).
+ * @param {number} rootPid
+ */
+function treeCpuSeconds(rootPid) {
+  let total = cpuSeconds(rootPid);
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+      if (ppid === rootPid) total += cpuSeconds(Number(entry)) || 0;
+    } catch {
+      // the process ended meanwhile
+    }
+  }
+  return total;
 }
 
 /** @param {number} pid */
@@ -74,6 +97,9 @@ function safeRss(pid) {
     return NaN;
   }
 }
+
+/** @param {{ name: string, pid: number }} p */
+const cpuOf = (p) => (p.name === 'postgres' ? treeCpuSeconds(p.pid) : cpuSeconds(p.pid));
 
 /** @param {number} n @param {number} [digits] */
 const fmt = (n, digits = 0) => (Number.isFinite(n) ? n.toFixed(digits) : '-');
@@ -95,7 +121,12 @@ async function main() {
     );
   }
   const search = (await call(`${ws}/search?q=seed`, { token: tenant.token })).status === 200;
-  const processes = cluster.pids();
+  const postmaster = Number(readFileSync(path.join(cluster.postgres.dataDir, 'postmaster.pid'), 'utf8').split('\n')[0]);
+  const processes = [
+    ...cluster.pids(),
+    { name: 'postgres', pid: postmaster },
+    { name: 'redis', pid: cluster.state.redis.pid ?? 0 },
+  ];
   const [api1] = cluster.instances('api');
   if (!api1) throw new Error('no api');
 
@@ -111,7 +142,9 @@ async function main() {
     search,
   );
 
-  const lines = [`load mix: create, read, list, move, comment${search ? ', search' : ''}; ${USERS} users, ${DURATION_S} s each`];
+  const lines = [
+    `load mix: create, read, list, move, comment${search ? ', search' : ''}; ${USERS} users, ${DURATION_S} s each`,
+  ];
   for (const run of [proxied, alone]) {
     const apiCores = run.processes.filter((p) => p.name.startsWith('api')).reduce((s, p) => s + p.cores, 0);
     lines.push(

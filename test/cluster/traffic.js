@@ -7,6 +7,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import http from 'node:http';
+import { performance } from 'node:perf_hooks';
 import WebSocket from 'ws';
 import { call, query, sleep } from './lib.js';
 

@@ -148,7 +148,9 @@ describe('scale-out: the local cluster behind HAProxy', () => {
     const after = await haproxyBackendRequests(haproxySocket);
 
     expect(status).toBe(200);
-    expect(answers.map((answer) => answer.split('\r\n')[0])).toEqual(answers.map(() => 'HTTP/1.1 408 Request Time-out'));
+    expect(answers.map((answer) => answer.split('\r\n')[0])).toEqual(
+      answers.map(() => 'HTTP/1.1 408 Request Time-out'),
+    );
     // Only the probe reached an api.
     expect(after - before).toBe(1);
   }, 60_000);
