@@ -140,7 +140,10 @@ export class OwnPostgres {
     const [file, argv] =
       process.getuid?.() === 0 ? ['runuser', ['-u', 'postgres', '--', command, ...args]] : [command, args];
     const result = await runCommand(file, argv, process.env, 120_000);
-    if (result.code !== 0) throw new Error(`${tool} ${args.join(' ')} failed:\n${result.stdout}${result.stderr}`);
+    if (result.code !== 0) {
+      const log = tailOf(path.join(this.dir, 'postgres.log'));
+      throw new Error(`${tool} ${args.join(' ')} failed:\n${result.stdout}${result.stderr}\npostgres.log:\n${log}`);
+    }
   }
 
   init() {
