@@ -15,7 +15,6 @@
  * CHAOS_BACKLOG (150). The last line counts faults, requests, failed requests, events lost and
  * duplicates; exit 0 when no event was lost.
  */
-import { randomUUID } from 'node:crypto';
 import { knob } from '../bench/lib.js';
 import { call, Cleanup, clusterForScript, progress, provisionTenant, sleep } from './lib.js';
 import { LoadGenerator, outboxPosition, RealtimeClient, settleEvents, startWebhookReceiver } from './traffic.js';
@@ -76,7 +75,7 @@ async function main() {
     await sleep(BEFORE_MS);
     const injectedAt = Date.now();
     step(`${fault}: injecting`);
-    const faultMs = await inject(fault, cluster, load, tenant);
+    const faultMs = await inject(fault, cluster, load);
     step(`${fault}: the faulty part is back after ${faultMs} ms`);
     await sleep(AFTER_MS);
     await load.stop();
@@ -132,9 +131,8 @@ async function main() {
 /**
  * Injects one fault and brings the faulty part back; resolves with how long that took.
  * @param {Fault} fault @param {import('./lib.js').Cluster} cluster @param {LoadGenerator} load
- * @param {{ token: string, workspaceId: string, projectId: string }} tenant
  */
-async function inject(fault, cluster, load, tenant) {
+async function inject(fault, cluster, load) {
   const started = Date.now();
   switch (fault) {
     case 'api-kill': {
@@ -147,15 +145,7 @@ async function inject(fault, cluster, load, tenant) {
     case 'worker-kill': {
       const [worker] = cluster.instances('worker');
       if (!worker) throw new Error('no worker');
-      await Promise.all(
-        Array.from({ length: BACKLOG }, (_, i) =>
-          load.request('create', `/v1/workspaces/${tenant.workspaceId}/tasks`, {
-            method: 'POST',
-            headers: { 'idempotency-key': randomUUID() },
-            body: { projectId: tenant.projectId, title: `Backlog ${i}` },
-          }),
-        ),
-      );
+      await load.backlog(BACKLOG, 12, 'Backlog');
       const killedAt = Date.now();
       await cluster.stop(worker.name, 'SIGKILL');
       await cluster.restart(worker.name);

@@ -16,7 +16,6 @@
  * 40), ROLLING_SSE / ROLLING_WS (clients of each kind, 3), ROLLING_BACKLOG (tasks created at
  * once before a worker stops, 150), ROLLING_SETTLE_MS (load between restarts, 3000).
  */
-import { randomUUID } from 'node:crypto';
 import { knob } from '../bench/lib.js';
 import { call, Cleanup, clusterForScript, progress, provisionTenant, sleep } from './lib.js';
 import {
@@ -79,18 +78,9 @@ async function main() {
     await sleep(SETTLE_MS);
   }
   for (const worker of cluster.instances('worker')) {
-    // A backlog: many writes at once, so the worker is busy relaying and delivering when it stops.
-    const burst = await Promise.all(
-      Array.from({ length: BACKLOG }, (_, i) =>
-        load.request('create', `/v1/workspaces/${tenant.workspaceId}/tasks`, {
-          method: 'POST',
-          headers: { 'idempotency-key': randomUUID() },
-          body: { projectId: tenant.projectId, title: `Backlog ${worker.name} ${i}` },
-        }),
-      ),
-    );
-    for (const created of burst) if (created.status === 201) load.created.push(created.body.id);
-    step(`${BACKLOG} tasks created at once; SIGTERM ${worker.name} mid-backlog`);
+    // A backlog: many writes in a short time, so the worker is busy relaying and delivering when it stops.
+    await load.backlog(BACKLOG, 12, `Backlog ${worker.name}`);
+    step(`${BACKLOG} tasks created in a burst; SIGTERM ${worker.name} mid-backlog`);
     const stopMs = await cluster.stop(worker.name, 'SIGTERM');
     const readyMs = await cluster.restart(worker.name);
     step(`${worker.name} stopped in ${stopMs} ms, ready again after ${Math.round(readyMs)} ms`);

@@ -128,6 +128,28 @@ export class LoadGenerator {
     }
   }
 
+  /**
+   * A backlog: `count` task creates, `concurrency` at a time (a burst a real client could send,
+   * not a flood that only measures the pool's acquire timeout), recorded like the others.
+   * @param {number} count @param {number} concurrency @param {string} label
+   */
+  async backlog(count, concurrency, label) {
+    const { tenant } = this.options;
+    let next = 0;
+    const sender = async () => {
+      while (next < count) {
+        const i = next++;
+        const created = await this.request('create', `/v1/workspaces/${tenant.workspaceId}/tasks`, {
+          method: 'POST',
+          headers: { 'idempotency-key': randomUUID() },
+          body: { projectId: tenant.projectId, title: `${label} ${i}` },
+        });
+        if (created.status === 201) this.created.push(created.body.id);
+      }
+    };
+    await Promise.all(Array.from({ length: concurrency }, sender));
+  }
+
   /** Every task the api confirmed with 201 must be readable now; returns those that are not. */
   async unreadable() {
     const missing = [];

@@ -23,7 +23,7 @@ describe('fromPrismaError', () => {
     expect(error?.retryAfterSeconds).toBeUndefined();
   });
 
-  it.each(['P1001', 'P1002', 'P1008', 'P1017', 'P2024'])(
+  it.each(['P1001', 'P1002', 'P1008', 'P1017', 'P2024', 'P2028'])(
     'maps %s to unavailable (503) with a Retry-After',
     (prismaCode) => {
       const error = fromPrismaError(knownRequestError(prismaCode));
@@ -70,8 +70,10 @@ describe('fromPrismaError', () => {
 
   it('maps pg refusing a broken connection inside a transaction (a plain Error) to unavailable', () => {
     const broken = new Error('Client has encountered a connection error and is not queryable');
+    const exhausted = new Error('timeout exceeded when trying to connect');
 
     expect(fromPrismaError(broken)?.code).toBe('unavailable');
+    expect(fromPrismaError(exhausted)?.code).toBe('unavailable');
   });
 
   it('leaves other plain errors alone', () => {

@@ -37,7 +37,7 @@ const UNREACHABLE_KINDS = new Set(['DatabaseNotReachable', 'ConnectionClosed', '
  * messages — also as a plain Error when it happens inside a transaction's COMMIT or ROLLBACK.
  */
 const CONNECTION_LOST_MESSAGES =
-  /Connection terminated|Client has encountered a connection error and is not queryable|Client was closed and is not queryable/;
+  /Connection terminated|Client has encountered a connection error and is not queryable|Client was closed and is not queryable|timeout exceeded when trying to connect/;
 
 const unavailable = (cause: unknown) =>
   new DomainError('unavailable', 'The database is unavailable; retry shortly.', { retryAfterSeconds: 5, cause });
@@ -120,6 +120,9 @@ export function fromPrismaError(error: unknown): DomainError | undefined {
       return new DomainError('conflict', 'The change refers to a resource that does not exist or is still in use.', {
         cause: error,
       });
+    // Every pooled connection stayed busy for the whole acquire timeout (an interactive
+    // transaction could not start): overload, which a retry a little later gets past.
+    case 'P2028':
     case 'P1001':
     case 'P1002':
     case 'P1008':
