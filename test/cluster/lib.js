@@ -571,13 +571,31 @@ export class Cluster {
     ];
   }
 
+  /**
+   * Every process the cluster runs now. The state file is the truth: a script driving this
+   * cluster may have restarted instances (or Redis) since this object read it.
+   */
+  livePids() {
+    /** @type {ClusterState} */
+    let current = this.state;
+    try {
+      current = JSON.parse(readFileSync(path.join(this.state.dir, 'state.json'), 'utf8'));
+    } catch {
+      // no state file yet: this object's state is all there is
+    }
+    const pids = new Set([
+      ...current.instances.map((i) => i.pid),
+      ...this.state.instances.map((i) => i.pid),
+      current.haproxy.pid,
+      current.redis.pid ?? 0,
+      this.redis.pid ?? 0,
+    ]);
+    return [...pids].filter((pid) => pid > 0 && isAlive(pid));
+  }
+
   /** Stops everything the cluster runs and removes its directory (the owner only). */
   async shutdown() {
-    for (const instance of this.state.instances) {
-      if (isAlive(instance.pid)) process.kill(instance.pid, 'SIGKILL');
-    }
-    if (isAlive(this.state.haproxy.pid)) process.kill(this.state.haproxy.pid, 'SIGKILL');
-    if (this.redis.pid !== undefined && isAlive(this.redis.pid)) process.kill(this.redis.pid, 'SIGKILL');
+    for (const pid of this.livePids()) process.kill(pid, 'SIGKILL');
     try {
       this.postgres.stop();
     } catch (error) {
@@ -657,9 +675,7 @@ export async function startCluster(options) {
   cluster.redis = redis;
   // Whatever way this process ends, the cluster's processes end with it.
   process.once('exit', () => {
-    for (const pid of [...state.instances.map((i) => i.pid), state.haproxy.pid, redis.pid ?? 0]) {
-      if (pid > 0 && isAlive(pid)) process.kill(pid, 'SIGKILL');
-    }
+    for (const pid of cluster.livePids()) process.kill(pid, 'SIGKILL');
   });
   cleanup.add('stop the cluster', async () => {
     state.redis.pid = redis.pid;
