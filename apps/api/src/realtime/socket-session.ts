@@ -85,7 +85,9 @@ class SocketSubscription implements WorkspaceSubscriber {
     } else {
       this.lastStreamId = resumption.position;
       const missed = resumption.events.filter((published) => this.wants(published));
-      this.session.sendAll(missed.map((published) => Buffer.from(JSON.stringify({ type: 'event', event: published.event }))));
+      this.session.sendAll(
+        missed.map((published) => Buffer.from(JSON.stringify({ type: 'event', event: published.event }))),
+      );
       this.lastStreamId = resumption.events.at(-1)?.streamId ?? resumption.position;
     }
     const held = this.pending ?? [];
