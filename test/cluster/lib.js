@@ -112,10 +112,12 @@ function readdir(dir) {
  * to run as root: as root (CI) it runs as the `postgres` user, which owns the directory.
  */
 export class OwnPostgres {
-  /** @param {{ dir: string, port: number }} options */
+  /** @param {{ dir: string, port: number, logStatements?: boolean }} options */
   constructor(options) {
     this.dir = options.dir;
     this.port = options.port;
+    this.logStatements = options.logStatements ?? false;
+    this.logFile = path.join(this.dir, 'postgres.log');
     this.dataDir = path.join(this.dir, 'data');
     this.bin = postgresBinDir();
   }
@@ -165,17 +167,11 @@ export class OwnPostgres {
       // A scratch cluster: an OS crash may lose it (fsync off); a process restart loses nothing.
       `-c fsync=off`,
       `-c full_page_writes=off`,
+      // Every statement the apps send, for `npm run db:capture-queries`.
+      // Each line starts with the connection's application_name (no spaces: pg_ctl splits -o).
+      ...(this.logStatements ? ['-c log_statement=all', '-c log_line_prefix=%a|'] : []),
     ].join(' ');
-    await this.runAsync('pg_ctl', [
-      '-D',
-      this.dataDir,
-      '-l',
-      path.join(this.dir, 'postgres.log'),
-      '-o',
-      options,
-      '-w',
-      'start',
-    ]);
+    await this.runAsync('pg_ctl', ['-D', this.dataDir, '-l', this.logFile, '-o', options, '-w', 'start']);
   }
 
   /** A fast shutdown (every session terminated with 57P01) and a start. */
@@ -636,7 +632,7 @@ export async function attachedCluster(port) {
 /**
  * Starts a cluster: its own PostgreSQL and Redis, the migrated database, an SMTP sink, two api
  * and two worker processes, HAProxy in front. Everything is stopped by `cleanup`.
- * @param {{ port: number, cleanup: Cleanup, apis?: number, workers?: number }} options
+ * @param {{ port: number, cleanup: Cleanup, apis?: number, workers?: number, logStatements?: boolean }} options
  */
 export async function startCluster(options) {
   ensureHaproxy();
@@ -649,7 +645,11 @@ export async function startCluster(options) {
   });
   progress(`cluster directory ${dir}`);
 
-  const postgres = new OwnPostgres({ dir: path.join(dir, 'postgres'), port: await freePort() });
+  const postgres = new OwnPostgres({
+    dir: path.join(dir, 'postgres'),
+    port: await freePort(),
+    logStatements: options.logStatements,
+  });
   progress(`initdb + PostgreSQL on ${postgres.port}`);
   postgres.init();
   cleanup.add('stop PostgreSQL', () => postgres.stop());
@@ -769,7 +769,7 @@ export async function startCluster(options) {
   mkdirSync(path.dirname(pointerFile(port)), { recursive: true });
   writeFileSync(pointerFile(port), JSON.stringify({ dir }), { mode: 0o600 });
   progress(`cluster answering on ${cluster.url}`);
-  return { cluster, smtp };
+  return { cluster, smtp, postgres };
 }
 
 /**
