@@ -25,7 +25,7 @@ export const RELEASE_QUERIES = path.join(ROOT, 'prisma/compat/release-queries.sq
 
 /**
  * The distinct data statements the apps sent, from a PostgreSQL log written with
- * `log_statement=all` and `log_line_prefix=%a|`.
+ * `log_statement=all` and `log_line_prefix=%a:`.
  * @param {string} log
  */
 export function statementsOf(log) {
@@ -41,7 +41,7 @@ export function statementsOf(log) {
   for (const line of log.split('\n')) {
     // Only the apps' connections (application_name groundwork-api, -worker, -relay, …): not
     // this script's own queries.
-    const match = /^groundwork-[\w-]*\|LOG:\s+(?:execute [^:]*|statement): (.*)$/.exec(line);
+    const match = /^groundwork-[\w-]*:LOG:\s+(?:execute [^:]*|statement): (.*)$/.exec(line);
     if (match) {
       flush();
       current = match[1];

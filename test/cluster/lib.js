@@ -168,8 +168,8 @@ export class OwnPostgres {
       `-c fsync=off`,
       `-c full_page_writes=off`,
       // Every statement the apps send, for `npm run db:capture-queries`.
-      // Each line starts with the connection's application_name (no spaces: pg_ctl splits -o).
-      ...(this.logStatements ? ['-c log_statement=all', '-c log_line_prefix=%a|'] : []),
+      // Each line starts with the connection's application_name (no spaces or shell characters: pg_ctl hands -o to a shell).
+      ...(this.logStatements ? ['-c log_statement=all', '-c log_line_prefix=%a:'] : []),
     ].join(' ');
     await this.runAsync('pg_ctl', ['-D', this.dataDir, '-l', this.logFile, '-o', options, '-w', 'start']);
   }
