@@ -9,6 +9,7 @@ export * from './login/login.service.js';
 export * from './password-reset/password-reset.service.js';
 export * from './passwords/password-hasher.js';
 export * from './passwords/password-policy.js';
+export * from './platform-admins/platform-admins.js';
 export * from './registration/registration.service.js';
 export * from './sessions/cookie-sessions.js';
 export * from './sessions/sessions.service.js';
