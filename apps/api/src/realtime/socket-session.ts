@@ -2,15 +2,17 @@ import type { Duplex } from 'node:stream';
 import type { Logger } from '@nestjs/common';
 import { type RawData, WebSocket } from 'ws';
 import { isUuid } from '@groundwork/platform';
-import { compareStreamIds, type PublishedEvent, type Resumption } from '@groundwork/realtime';
+import {
+  compareStreamIds,
+  type EncodedEvent,
+  type LiveConnection,
+  type PublishedEvent,
+  type RealtimeHub,
+  type Resumption,
+  type RevocationReason,
+  type WorkspaceSubscriber,
+} from '@groundwork/realtime';
 import type { Principal } from '../http/auth/principal.js';
-import type {
-  EncodedEvent,
-  LiveConnection,
-  RealtimeHub,
-  RevocationReason,
-  WorkspaceSubscriber,
-} from './realtime-hub.js';
 
 /** Close codes (RFC 6455 §7.4.1). */
 export const CLOSE = {
