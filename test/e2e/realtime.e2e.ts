@@ -232,6 +232,43 @@ describe('real-time: SSE and WebSocket across api instances', () => {
     expect(ids).not.toContain(last.id);
   });
 
+  it('replays exactly the missed events to a WebSocket client subscribing with lastEventId, then continues live', async () => {
+    const first = await socket(apiA, member.token);
+    await first.request({ type: 'subscribe', workspaceId }, 'subscribed');
+    const seen = await createTask(apiB, 'Seen before the WebSocket closed');
+    const last = await first.waitFor(isWsTaskCreated(seen), 10_000);
+    first.close();
+
+    const missed: string[] = [];
+    for (const title of ['WS missed 1', 'WS missed 2']) missed.push(await createTask(apiB, title));
+    const witness = await sse(apiA, owner.token);
+    const third = await createTask(apiB, 'WS missed 3');
+    missed.push(third);
+    await witness.waitFor(isTaskCreated(third), 10_000);
+
+    const resumed = await socket(apiB, member.token);
+    const lastEventId = (last.event as { id: string }).id;
+    await resumed.request({ type: 'subscribe', workspaceId, lastEventId }, 'subscribed');
+    const live = await createTask(apiA, 'WS live after resuming');
+    await resumed.waitFor(isWsTaskCreated(live), 10_000);
+
+    const events = resumed.messages
+      .filter((m) => m.type === 'event')
+      .map((m) => m.event as { id: string; type: string; data: Json });
+    expect(events.filter((e) => e.type === 'task.created').map((e) => e.data.taskId)).toEqual([...missed, live]);
+    const ids = events.map((e) => e.id);
+    expect(new Set(ids).size).toBe(ids.length);
+    expect(ids).not.toContain(lastEventId);
+
+    const unknown = await socket(apiA, member.token);
+    await unknown.request({ type: 'subscribe', workspaceId, lastEventId: randomUUID() }, 'subscribed');
+    expect(await unknown.waitFor((m) => m.type === 'resync', 5_000)).toEqual({
+      type: 'resync',
+      workspaceId,
+      reason: 'last_event_id_unknown',
+    });
+  });
+
   it('tells an SSE client whose Last-Event-ID is unknown or malformed to resync, and keeps streaming', async () => {
     const unknown = await sse(apiA, member.token, { 'last-event-id': randomUUID() });
     const resync = await unknown.waitFor((m) => m.event === 'resync', 5_000);

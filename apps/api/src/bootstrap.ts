@@ -57,7 +57,11 @@ export async function createApiApp(config: AppConfig, options: ApiModuleOptions 
   app.flushLogs();
 
   // What Node's HTTP parser refuses gets a problem document too, not a bare 400.
-  (app.getHttpServer() as Server).on('clientError', answerClientError);
+  const server = app.getHttpServer() as Server;
+  server.on('clientError', answerClientError);
+  // Idle keep-alive connections outlive the proxy's idle timeout, so the proxy is the side that
+  // closes them: a proxy that reuses a connection the api closed at that instant gets a reset.
+  server.keepAliveTimeout = config.http.keepAliveTimeoutMs;
   app.set('trust proxy', trustProxySetting(config.http.trustProxy));
   app.disable('x-powered-by');
   // ETags come from resource versions (If-Match / If-None-Match), not from hashing every body.

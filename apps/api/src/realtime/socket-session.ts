@@ -2,12 +2,15 @@ import type { Duplex } from 'node:stream';
 import type { Logger } from '@nestjs/common';
 import { type RawData, WebSocket } from 'ws';
 import { isUuid } from '@groundwork/platform';
-import type {
-  EncodedEvent,
-  LiveConnection,
-  RealtimeHub,
-  RevocationReason,
-  WorkspaceSubscriber,
+import {
+  compareStreamIds,
+  type EncodedEvent,
+  type LiveConnection,
+  type PublishedEvent,
+  type RealtimeHub,
+  type Resumption,
+  type RevocationReason,
+  type WorkspaceSubscriber,
 } from '@groundwork/realtime';
 import type { Principal } from '../http/auth/principal.js';
 
@@ -27,35 +30,92 @@ export interface SocketLimits {
   maxInvalidPerMinute: number;
 }
 
-type ClientMessage = { type: 'subscribe' | 'unsubscribe'; workspaceId: string; projectId?: string };
+type ClientMessage = {
+  type: 'subscribe' | 'unsubscribe';
+  workspaceId: string;
+  projectId?: string;
+  /** subscribe only: the id of the last event this client got; what it missed is replayed first. */
+  lastEventId?: string;
+};
 
-const ALLOWED_FIELDS = new Set(['type', 'workspaceId', 'projectId']);
+const ALLOWED_FIELDS = new Set(['type', 'workspaceId', 'projectId', 'lastEventId']);
 
 function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
-/** One subscription of a socket to a workspace: all of it, or some of its projects. */
+/**
+ * One subscription of a socket to a workspace: all of it, or some of its projects. A client that
+ * resumes (a reconnect after a restart, say) is first sent what it missed from the workspace's
+ * log; live events published meanwhile are held and sent after the replay, skipping what the
+ * replay already contained — as SSE streams do with `Last-Event-ID`.
+ */
 class SocketSubscription implements WorkspaceSubscriber {
   whole = false;
   readonly projects = new Set<string>();
   remove: () => void = () => undefined;
+  /** Live events held while the replay is read; undefined once live. */
+  private pending: EncodedEvent[] | undefined;
+  /** The log position of the last replayed event: live events up to it were sent already. */
+  private lastStreamId: string | undefined;
 
   constructor(
     private readonly session: SocketSession,
     readonly workspaceId: string,
     readonly principal: Principal,
+    private readonly hub: RealtimeHub,
   ) {}
 
+  /** Before subscribing to the hub: hold live events until `replay` has sent the missed ones. */
+  holdForReplay(): void {
+    this.pending = [];
+  }
+
+  async replay(lastEventId: string): Promise<void> {
+    let resumption: Resumption;
+    try {
+      // Anything but one of our event ids cannot be in the log: that is a resync too.
+      resumption = isUuid(lastEventId) ? await this.hub.resume(this.workspaceId, lastEventId) : { kind: 'resync' };
+    } catch {
+      // The log is unreachable (Redis down): the client cannot know what it missed.
+      resumption = { kind: 'resync' };
+    }
+    if (resumption.kind === 'resync') {
+      this.session.send(
+        JSON.stringify({ type: 'resync', workspaceId: this.workspaceId, reason: 'last_event_id_unknown' }),
+      );
+    } else {
+      this.lastStreamId = resumption.position;
+      const missed = resumption.events.filter((published) => this.wants(published));
+      this.session.sendAll(
+        missed.map((published) => Buffer.from(JSON.stringify({ type: 'event', event: published.event }))),
+      );
+      this.lastStreamId = resumption.events.at(-1)?.streamId ?? resumption.position;
+    }
+    const held = this.pending ?? [];
+    this.pending = undefined;
+    this.deliver(held);
+  }
+
   deliver(events: readonly EncodedEvent[]): void {
-    const wanted = this.whole
-      ? events
-      : events.filter((event) => {
-          // Only events that name a project can match a project filter (task.created, project.*).
-          const projectId = event.published.event.data.projectId;
-          return typeof projectId === 'string' && this.projects.has(projectId);
-        });
+    if (this.pending) {
+      this.pending.push(...events);
+      return;
+    }
+    let wanted = events.filter((event) => this.wants(event.published));
+    if (this.lastStreamId !== undefined) {
+      const after = this.lastStreamId;
+      wanted = wanted.filter((event) => compareStreamIds(event.published.streamId, after) > 0);
+      if (events.some((event) => compareStreamIds(event.published.streamId, after) > 0)) this.lastStreamId = undefined;
+    }
     this.session.sendAll(wanted.map((event) => event.wsMessage));
+  }
+
+  private wants(published: PublishedEvent): boolean {
+    if (this.whole) return true;
+    // Only events that name a project can match a project filter (task.created, project.*).
+    const projectId = published.event.data.projectId;
+    return typeof projectId === 'string' && this.projects.has(projectId);
   }
 
   revoke(reason: RevocationReason): void {
@@ -164,7 +224,7 @@ export class SocketSession implements LiveConnection {
         parsed === 'unknown' ? 'unknown_type' : 'invalid_message',
         parsed === 'unknown' ? 'Known message types: subscribe, unsubscribe.' : parsed,
       );
-    if (parsed.type === 'subscribe') await this.subscribe(parsed.workspaceId, parsed.projectId);
+    if (parsed.type === 'subscribe') await this.subscribe(parsed.workspaceId, parsed.projectId, parsed.lastEventId);
     else this.unsubscribe(parsed.workspaceId, parsed.projectId);
   }
 
@@ -182,14 +242,25 @@ export class SocketSession implements LiveConnection {
     if (message.projectId !== undefined && (typeof message.projectId !== 'string' || !isUuid(message.projectId))) {
       return '"projectId" must be a UUID when given.';
     }
+    if (
+      message.lastEventId !== undefined &&
+      (message.type !== 'subscribe' || typeof message.lastEventId !== 'string' || message.lastEventId.length > 64)
+    ) {
+      return '"lastEventId" is a string of at most 64 characters, on subscribe only.';
+    }
     return {
       type: message.type,
       workspaceId: message.workspaceId,
       ...(message.projectId === undefined ? {} : { projectId: message.projectId }),
+      ...(message.lastEventId === undefined ? {} : { lastEventId: message.lastEventId }),
     };
   }
 
-  private async subscribe(workspaceId: string, projectId: string | undefined): Promise<void> {
+  private async subscribe(
+    workspaceId: string,
+    projectId: string | undefined,
+    lastEventId: string | undefined,
+  ): Promise<void> {
     if (!this.subscriptions.has(workspaceId) && this.subscriptions.size >= this.limits.maxSubscriptions) {
       return this.error('too_many_subscriptions', `At most ${this.limits.maxSubscriptions} workspaces per connection.`);
     }
@@ -198,14 +269,20 @@ export class SocketSession implements LiveConnection {
     }
     if (this.closed) return;
     let subscription = this.subscriptions.get(workspaceId);
+    // Only a new subscription resumes: an existing one has missed nothing.
+    const resume = subscription === undefined && lastEventId !== undefined;
     if (!subscription) {
-      subscription = new SocketSubscription(this, workspaceId, this.principal);
+      subscription = new SocketSubscription(this, workspaceId, this.principal, this.hub);
       this.subscriptions.set(workspaceId, subscription);
+      // Held from before the hub subscription: whatever is published from now on is either in
+      // the replay or held.
+      if (resume) subscription.holdForReplay();
       subscription.remove = this.hub.subscribe(subscription);
     }
     if (projectId === undefined) subscription.whole = true;
     else subscription.projects.add(projectId);
     this.send(JSON.stringify({ type: 'subscribed', workspaceId, ...(projectId === undefined ? {} : { projectId }) }));
+    if (resume && lastEventId !== undefined) await subscription.replay(lastEventId);
   }
 
   private unsubscribe(workspaceId: string, projectId: string | undefined): void {

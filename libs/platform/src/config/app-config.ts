@@ -49,6 +49,7 @@ export class AppConfig {
     trustProxy: string;
     bodyLimit: string;
     requestTimeoutMs: number;
+    keepAliveTimeoutMs: number;
   };
   readonly worker: { port: number };
   readonly database: {
@@ -110,6 +111,7 @@ export class AppConfig {
       trustProxy: env.TRUST_PROXY,
       bodyLimit: env.BODY_LIMIT,
       requestTimeoutMs: env.REQUEST_TIMEOUT_MS,
+      keepAliveTimeoutMs: env.HTTP_KEEP_ALIVE_TIMEOUT_MS,
     };
     this.worker = { port: env.WORKER_PORT };
     this.database = {

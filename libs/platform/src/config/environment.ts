@@ -163,6 +163,15 @@ export class Environment {
   @Min(100)
   REQUEST_TIMEOUT_MS = 30000;
 
+  /**
+   * How long an idle keep-alive connection stays open. Longer than any proxy's idle timeout in
+   * front of the api: a proxy reusing a connection the api has just closed gets a reset.
+   */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1000)
+  HTTP_KEEP_ALIVE_TIMEOUT_MS = 65000;
+
   /** Largest JSON body the api accepts. */
   @IsString()
   @Matches(/^\d+(b|kb|mb)$/i)

@@ -23,7 +23,7 @@ describe('fromPrismaError', () => {
     expect(error?.retryAfterSeconds).toBeUndefined();
   });
 
-  it.each(['P1001', 'P1002', 'P1008', 'P1017', 'P2024'])(
+  it.each(['P1001', 'P1002', 'P1008', 'P1017', 'P2024', 'P2028'])(
     'maps %s to unavailable (503) with a Retry-After',
     (prismaCode) => {
       const error = fromPrismaError(knownRequestError(prismaCode));
@@ -32,6 +32,53 @@ describe('fromPrismaError', () => {
       expect(error?.retryAfterSeconds).toBe(5);
     },
   );
+
+  it.each(['57P01', '57P02', '57P03', '08006', '08001', '53300'])(
+    'maps SQLSTATE %s (the server restarting, starting or refusing) to unavailable (503) with a Retry-After',
+    (sqlState) => {
+      const goingAway = Object.assign(knownRequestError('P2010'), {
+        meta: { driverAdapterError: { cause: { originalCode: sqlState, kind: 'postgres' } } },
+      });
+
+      const error = fromPrismaError(goingAway);
+
+      expect(error?.code).toBe('unavailable');
+      expect(error?.retryAfterSeconds).toBe(5);
+      expect(error?.message).not.toMatch(/SELECT|users/);
+    },
+  );
+
+  it.each(['DatabaseNotReachable', 'ConnectionClosed', 'SocketTimeout'])(
+    'maps a driver adapter %s to unavailable (503)',
+    (kind) => {
+      const unreachable = Object.assign(new Error('driver adapter error'), {
+        name: 'DriverAdapterError',
+        cause: { kind },
+      });
+
+      expect(fromPrismaError(unreachable)?.code).toBe('unavailable');
+    },
+  );
+
+  it('maps a connection the server dropped mid-query (no SQLSTATE) to unavailable', () => {
+    const dropped = Object.assign(new Error('Connection terminated unexpectedly'), {
+      name: 'PrismaClientUnknownRequestError',
+    });
+
+    expect(fromPrismaError(dropped)?.code).toBe('unavailable');
+  });
+
+  it('maps pg refusing a broken connection inside a transaction (a plain Error) to unavailable', () => {
+    const broken = new Error('Client has encountered a connection error and is not queryable');
+    const exhausted = new Error('timeout exceeded when trying to connect');
+
+    expect(fromPrismaError(broken)?.code).toBe('unavailable');
+    expect(fromPrismaError(exhausted)?.code).toBe('unavailable');
+  });
+
+  it('leaves other plain errors alone', () => {
+    expect(fromPrismaError(new Error('Connection refused by the policy engine'))).toBeUndefined();
+  });
 
   it('maps a client that could not initialise (database down at boot) to unavailable', () => {
     const initialization = Object.assign(new Error("Can't reach database server"), {

@@ -6,6 +6,7 @@ export const QUERY_CANCELED = '57014';
 
 interface PrismaLikeError {
   name: string;
+  message: string;
   code?: string;
   meta?: Record<string, unknown>;
 }
@@ -13,8 +14,42 @@ interface PrismaLikeError {
 function isPrismaError(error: unknown): error is PrismaLikeError {
   return (
     error instanceof Error &&
-    (error.name === 'PrismaClientKnownRequestError' || error.name === 'PrismaClientInitializationError')
+    (error.name === 'PrismaClientKnownRequestError' ||
+      error.name === 'PrismaClientInitializationError' ||
+      error.name === 'PrismaClientUnknownRequestError' ||
+      error.name === 'DriverAdapterError')
   );
+}
+
+/**
+ * SQLSTATEs of a server that is going away or not there yet: class 08 (connection exceptions),
+ * 57P01 admin_shutdown (a fast shutdown or restart), 57P02 crash_shutdown, 57P03
+ * cannot_connect_now (starting up or in recovery), 53300 too_many_connections. A retry a few
+ * seconds later, maybe on another connection, succeeds: the client is told so (503 + Retry-After).
+ */
+const SERVER_GOING_AWAY = /^(08...|57P0[123]|53300)$/;
+
+/** The driver adapter's kinds for the same: the socket refused, reset or silent. */
+const UNREACHABLE_KINDS = new Set(['DatabaseNotReachable', 'ConnectionClosed', 'SocketTimeout', 'TooManyConnections']);
+
+/**
+ * `pg` reports a connection the server dropped mid-query without any SQLSTATE, with one of these
+ * messages — also as a plain Error when it happens inside a transaction's COMMIT or ROLLBACK.
+ */
+const CONNECTION_LOST_MESSAGES =
+  /Connection terminated|Client has encountered a connection error and is not queryable|Client was closed and is not queryable|timeout exceeded when trying to connect/;
+
+const unavailable = (cause: unknown) =>
+  new DomainError('unavailable', 'The database is unavailable; retry shortly.', { retryAfterSeconds: 5, cause });
+
+function isDatabaseUnavailable(error: PrismaLikeError): boolean {
+  const cause = (error as { meta?: { driverAdapterError?: { cause?: { kind?: unknown } } } }).meta?.driverAdapterError
+    ?.cause;
+  const direct = (error as { cause?: { kind?: unknown } }).cause;
+  const kind = cause?.kind ?? direct?.kind;
+  if (typeof kind === 'string' && UNREACHABLE_KINDS.has(kind)) return true;
+  if (SERVER_GOING_AWAY.test(String(sqlStateOf(error) ?? ''))) return true;
+  return error.name !== 'PrismaClientKnownRequestError' && CONNECTION_LOST_MESSAGES.test(error.message);
 }
 
 /**
@@ -24,11 +59,12 @@ function isPrismaError(error: unknown): error is PrismaLikeError {
 export const UNSTORABLE_TEXT = ['22021', '22P05'];
 
 function sqlStateOf(error: unknown): unknown {
-  const { code, meta } = error as {
+  const { code, meta, cause } = error as {
     code?: unknown;
     meta?: { code?: unknown; driverAdapterError?: { cause?: { originalCode?: unknown } } };
+    cause?: { originalCode?: unknown };
   };
-  return meta?.driverAdapterError?.cause?.originalCode ?? meta?.code ?? code;
+  return meta?.driverAdapterError?.cause?.originalCode ?? cause?.originalCode ?? meta?.code ?? code;
 }
 
 /** True for a statement PostgreSQL cancelled, as Prisma's driver adapter or `pg` reports it. */
@@ -46,6 +82,9 @@ export function isQueryCanceled(error: unknown): boolean {
  * message never carries SQL or column values: only what the caller may know.
  */
 export function fromPrismaError(error: unknown): DomainError | undefined {
+  if (error instanceof Error && error.name === 'Error' && CONNECTION_LOST_MESSAGES.test(error.message)) {
+    return unavailable(error);
+  }
   if (!isPrismaError(error)) return undefined;
   // `statement_timeout` ended the query (a cancel issued for an abandoned request never
   // reaches here: `PrismaService.cancellable` answers those itself).
@@ -65,6 +104,7 @@ export function fromPrismaError(error: unknown): DomainError | undefined {
       },
     );
   }
+  if (isDatabaseUnavailable(error)) return unavailable(error);
   switch (error.code) {
     case 'P2002':
       return new DomainError('conflict', 'A resource with the same unique value already exists.', { cause: error });
@@ -80,6 +120,9 @@ export function fromPrismaError(error: unknown): DomainError | undefined {
       return new DomainError('conflict', 'The change refers to a resource that does not exist or is still in use.', {
         cause: error,
       });
+    // Every pooled connection stayed busy for the whole acquire timeout (an interactive
+    // transaction could not start): overload, which a retry a little later gets past.
+    case 'P2028':
     case 'P1001':
     case 'P1002':
     case 'P1008':

@@ -1,5 +1,15 @@
 import type { INestApplicationContext } from '@nestjs/common';
 import { Logger } from '@nestjs/common';
+import { LifecycleState } from './lifecycle.state.js';
+
+/** The app's lifecycle state, when it has one (every app importing LifecycleModule does). */
+function drainState(app: INestApplicationContext): LifecycleState | undefined {
+  try {
+    return app.get(LifecycleState, { strict: false });
+  } catch {
+    return undefined;
+  }
+}
 
 /**
  * SIGTERM/SIGINT → the graceful shutdown (Nest's hooks in the order docs/architecture.md gives) → exit 0.
@@ -17,6 +27,9 @@ export function exitGracefullyOnSignals(app: INestApplicationContext): void {
     }
     closing = true;
     logger.log({ signal }, 'shutting down gracefully');
+    // Readiness turns to draining now, not when Nest reaches this module's destroy hook: other
+    // modules' hooks run first and may take a while, and the proxy must stop sending at once.
+    drainState(app)?.beginDrain();
     app.close().then(
       () => process.exit(0),
       (error: unknown) => {

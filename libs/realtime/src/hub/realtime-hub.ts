@@ -124,6 +124,16 @@ export class RealtimeHub implements OnApplicationBootstrap, OnModuleDestroy, OnA
       connection.on('error', (error: Error) => this.logger.debug({ err: error }, 'real-time redis connection error'));
     }
     this.subscriber.on('message', (_channel: string, message: string) => this.receive(message));
+    // Events published while the feed was down never arrive here (pub/sub keeps nothing). They
+    // are in the workspaces' logs: once the feed is back, every connection is ended with a
+    // reconnect hint, and the clients resume from the log after their last event.
+    let feedLost = false;
+    this.subscriber.on('close', () => (feedLost = !this.draining));
+    this.subscriber.on('ready', () => {
+      if (!feedLost) return;
+      feedLost = false;
+      this.endConnections('the real-time feed reconnected: clients resume from the event log');
+    });
     // Not awaited: a Redis outage must not keep the api from starting (ioredis resubscribes).
     this.subscriber.subscribe(this.keys.channel).catch((error: unknown) => {
       this.logger.warn({ err: error }, 'could not subscribe to the real-time channel yet');
@@ -312,6 +322,11 @@ export class RealtimeHub implements OnApplicationBootstrap, OnModuleDestroy, OnA
 
   private shutdownConnections(): void {
     this.draining = true;
+    this.endConnections('ended real-time connections for shutdown');
+  }
+
+  /** Ends every connection with a reconnect hint (SSE: end of stream; WebSocket: 1012). */
+  private endConnections(reason: string): void {
     const count = this.connections.size;
     for (const connection of [...this.connections.keys()]) {
       try {
@@ -321,7 +336,7 @@ export class RealtimeHub implements OnApplicationBootstrap, OnModuleDestroy, OnA
       }
     }
     this.connections.clear();
-    if (count > 0) this.logger.log({ connections: count }, 'ended real-time connections for shutdown');
+    if (count > 0) this.logger.log({ connections: count }, reason);
   }
 
   onModuleDestroy(): void {
