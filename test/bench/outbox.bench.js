@@ -24,13 +24,8 @@ import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import pg from 'pg';
 import { v7 as uuidv7 } from 'uuid';
-import {
-  defaultJobOptions,
-  loadAppConfig,
-  MetricsService,
-  PrismaService,
-  redisOptionsFromUrl,
-} from '@groundwork/platform';
+import { loadAppConfig, MetricsService, PrismaService } from '@groundwork/platform';
+import { defaultJobOptions, redisOptionsFromUrl } from '@groundwork/platform/queue';
 import { OutboxRelay } from '../../dist/worker/outbox/outbox-relay.service.js';
 import { freePort } from '../support/ports.js';
 import { createMigratedDatabase, dropDatabase, randomDatabaseName } from '../support/test-database.js';

@@ -21,7 +21,8 @@ import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
 import { v7 as uuidv7 } from 'uuid';
-import { QUEUE_POLICIES, SecretBox } from '@groundwork/platform';
+import { SecretBox } from '@groundwork/platform';
+import { QUEUE_POLICIES } from '@groundwork/platform/queue';
 import {
   assertBuilt,
   Cleanup,

@@ -8,9 +8,9 @@ import {
   LoggingModule,
   MetricsModule,
   PlatformConfigModule,
-  QueueModule,
   RedisModule,
 } from '@groundwork/platform';
+import { QueueModule } from '@groundwork/platform/queue';
 import { EmailModule } from './email/email.module.js';
 import { MaintenanceModule } from './maintenance/maintenance.module.js';
 import { OutboxModule } from './outbox/outbox.module.js';

@@ -1,4 +1,5 @@
 // The public surface of @groundwork/platform: cross-cutting infrastructure for both apps.
+// BullMQ (queues, processors) is a separate entry point, `@groundwork/platform/queue`.
 export * from './config/app-config.js';
 export * from './config/config.errors.js';
 export * from './config/config.module.js';
@@ -37,10 +38,6 @@ export * from './pagination/page-link.interceptor.js';
 export * from './pagination/page-query.dto.js';
 export * from './pagination/page.js';
 export * from './pagination/sort.js';
-export * from './queue/draining-worker.host.js';
-export * from './queue/queue.catalogue.js';
-export * from './queue/queue.module.js';
-export * from './queue/redis-connection.js';
 export * from './redis/redis.module.js';
 export * from './redis/redis.service.js';
 export { Prisma, PrismaClient } from './database/generated/client.js';

@@ -1,6 +1,7 @@
 import 'reflect-metadata';
 import { Queue } from 'bullmq';
-import { loadAppConfigOrExit, QUEUES, type QueueName, redisOptionsFromUrl } from '@groundwork/platform';
+import { loadAppConfigOrExit } from '@groundwork/platform';
+import { QUEUES, type QueueName, redisOptionsFromUrl } from '@groundwork/platform/queue';
 
 /**
  * Dead-letter tooling: `npm run jobs -- failed <queue>` lists the jobs that exhausted their

@@ -1,7 +1,7 @@
 import { Module } from '@nestjs/common';
 import { IdentityModule } from '@groundwork/identity';
 import { NotificationsModule } from '@groundwork/notifications';
-import { QUEUES, QueueModule } from '@groundwork/platform';
+import { QUEUES, QueueModule } from '@groundwork/platform/queue';
 import { WebhooksModule } from '@groundwork/webhooks';
 import { WorkModule } from '@groundwork/work';
 import { WorkspacesModule } from '@groundwork/workspaces';

@@ -11,15 +11,14 @@ import { MailDeliveryError, MailerService } from '@groundwork/notifications';
 import { TaskReadsService } from '@groundwork/work';
 import { WebhooksService } from '@groundwork/webhooks';
 import { InvitationsService, MembersService, WorkspacesService } from '@groundwork/workspaces';
+import { AppConfig, type EventEnvelopeOf } from '@groundwork/platform';
 import {
-  AppConfig,
   DrainingWorkerHost,
-  type EventEnvelopeOf,
   type EventJob,
   QUEUES,
   workerOptions,
   type SubscribedEvent,
-} from '@groundwork/platform';
+} from '@groundwork/platform/queue';
 
 type EmailEvent = SubscribedEvent<'email'>;
 

@@ -2,14 +2,8 @@ import { InjectQueue, Processor } from '@nestjs/bullmq';
 import { Logger, type OnApplicationBootstrap } from '@nestjs/common';
 import type { Job, Queue } from 'bullmq';
 import { EmailVerificationService, PasswordResetService } from '@groundwork/identity';
-import {
-  AppConfig,
-  DrainingWorkerHost,
-  IdempotencyStore,
-  type MaintenanceJobName,
-  QUEUES,
-  workerOptions,
-} from '@groundwork/platform';
+import { AppConfig, IdempotencyStore } from '@groundwork/platform';
+import { DrainingWorkerHost, type MaintenanceJobName, QUEUES, workerOptions } from '@groundwork/platform/queue';
 import { WebhookDeliveriesService } from '@groundwork/webhooks';
 import { DailyDigestService } from './daily-digest.service.js';
 import { OutboxPurgeService } from './outbox-purge.service.js';

@@ -4,17 +4,8 @@ import { getQueueToken } from '@nestjs/bullmq';
 import type { JobsOptions, Queue } from 'bullmq';
 import pg from 'pg';
 import { Counter, Histogram } from 'prom-client';
-import {
-  AppConfig,
-  EVENT_SUBSCRIPTIONS,
-  type EventConsumerQueue,
-  type EventEnvelope,
-  type EventJob,
-  eventJobId,
-  type EventType,
-  MetricsService,
-  PrismaService,
-} from '@groundwork/platform';
+import { AppConfig, type EventEnvelope, type EventType, MetricsService, PrismaService } from '@groundwork/platform';
+import { EVENT_SUBSCRIPTIONS, type EventConsumerQueue, type EventJob, eventJobId } from '@groundwork/platform/queue';
 
 interface OutboxRow {
   id: string;

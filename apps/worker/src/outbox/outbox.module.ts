@@ -1,5 +1,5 @@
 import { Module } from '@nestjs/common';
-import { EVENT_SUBSCRIPTIONS, type EventConsumerQueue, QueueModule } from '@groundwork/platform';
+import { EVENT_SUBSCRIPTIONS, type EventConsumerQueue, QueueModule } from '@groundwork/platform/queue';
 import { OutboxRelay } from './outbox-relay.service.js';
 
 @Module({

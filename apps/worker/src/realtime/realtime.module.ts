@@ -1,5 +1,5 @@
 import { Module } from '@nestjs/common';
-import { QUEUES, QueueModule } from '@groundwork/platform';
+import { QUEUES, QueueModule } from '@groundwork/platform/queue';
 import { RealtimeProcessor } from './realtime.processor.js';
 
 @Module({

@@ -2,15 +2,14 @@ import { Processor } from '@nestjs/bullmq';
 import type { OnApplicationShutdown } from '@nestjs/common';
 import type { Job } from 'bullmq';
 import type { Redis } from 'ioredis';
+import { AppConfig, RedisService } from '@groundwork/platform';
 import {
-  AppConfig,
   DrainingWorkerHost,
   type EventJob,
   QUEUES,
-  RedisService,
   type SubscribedEvent,
   workerOptions,
-} from '@groundwork/platform';
+} from '@groundwork/platform/queue';
 import { RealtimeKeys, RealtimePublisher, toRealtimeEvent } from '@groundwork/realtime';
 
 type RealtimeEventType = SubscribedEvent<'realtime'>;

@@ -1,13 +1,13 @@
 import { InjectQueue, Processor } from '@nestjs/bullmq';
 import type { Job, Queue } from 'bullmq';
+import { AppConfig } from '@groundwork/platform';
 import {
-  AppConfig,
   DrainingWorkerHost,
   type EventJob,
   QUEUES,
   type SubscribedEvent,
   workerOptions,
-} from '@groundwork/platform';
+} from '@groundwork/platform/queue';
 import { WebhookDeliveriesService, WebhookDeliveryRunner } from '@groundwork/webhooks';
 import { deliveryJobOptions, type WebhookDeliveryJob } from './webhook-delivery.job.js';
 
