@@ -24,9 +24,16 @@ import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import pg from 'pg';
 import { v7 as uuidv7 } from 'uuid';
-import { loadAppConfig, MetricsService, PrismaService } from '@groundwork/platform';
-import { defaultJobOptions, redisOptionsFromUrl } from '@groundwork/platform/queue';
-import { OutboxRelay } from '../../dist/worker/outbox/outbox-relay.service.js';
+import {
+  defaultJobOptions,
+  loadAppConfig,
+  MetricsService,
+  PrismaService,
+  redisOptionsFromUrl,
+} from '@groundwork/platform';
+import { OutboxRelay } from '@groundwork/platform/queue';
+// The worker's contexts register the events and their consumer queues the relay dispatches by.
+import '../../dist/worker/event-catalogue.js';
 import { freePort } from '../support/ports.js';
 import { createMigratedDatabase, dropDatabase, randomDatabaseName } from '../support/test-database.js';
 

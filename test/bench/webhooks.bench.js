@@ -21,8 +21,7 @@ import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
 import { v7 as uuidv7 } from 'uuid';
-import { SecretBox } from '@groundwork/platform';
-import { QUEUE_POLICIES } from '@groundwork/platform/queue';
+import { QUEUE_POLICIES, SecretBox } from '@groundwork/platform';
 import {
   assertBuilt,
   Cleanup,

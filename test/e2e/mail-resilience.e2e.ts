@@ -3,7 +3,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/glob
 import type { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import type pg from 'pg';
-import { QUEUE_POLICIES } from '@groundwork/platform/queue';
+import { QUEUE_POLICIES } from '@groundwork/platform';
 import type { AppProcess } from '../support/app-process.js';
 import { RedisServer } from '../support/redis-server.js';
 import type { SmtpTestServer } from '../support/smtp-test-server.js';

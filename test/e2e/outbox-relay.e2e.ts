@@ -4,8 +4,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/glob
 import type { Job, Queue, QueueEvents } from 'bullmq';
 import { Redis } from 'ioredis';
 import type pg from 'pg';
-import { newId } from '@groundwork/platform';
-import { eventJobId } from '@groundwork/platform/queue';
+import { eventJobId, newId } from '@groundwork/platform';
 import type { AppProcess } from '../support/app-process.js';
 import { REDIS_URL, type Stack, startStack } from '../support/stack.js';
 import { eventually } from '../support/wait.js';

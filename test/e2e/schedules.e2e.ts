@@ -1,7 +1,7 @@
 import { once } from 'node:events';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
 import type { Job } from 'bullmq';
-import { QUEUES } from '@groundwork/platform/queue';
+import { QUEUES } from '@groundwork/platform';
 import type { AppProcess } from '../support/app-process.js';
 import { type Stack, startStack } from '../support/stack.js';
 import { eventually } from '../support/wait.js';

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import pg from 'pg';
-import { eventJobId } from '@groundwork/platform/queue';
+import { eventJobId } from '@groundwork/platform';
 import type { AppProcess } from '../support/app-process.js';
 import type { ReceivedMail, SmtpTestServer } from '../support/smtp-test-server.js';
 import { REDIS_URL, type Stack, startStack } from '../support/stack.js';

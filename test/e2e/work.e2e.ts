@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { eventJobId } from '@groundwork/platform/queue';
+import { eventJobId } from '@groundwork/platform';
 import { eventually } from '../support/wait.js';
 import {
   type Answer,

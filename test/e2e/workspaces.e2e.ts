@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { Queue } from 'bullmq';
 import type pg from 'pg';
-import { eventJobId } from '@groundwork/platform/queue';
+import { eventJobId } from '@groundwork/platform';
 import type { AppProcess } from '../support/app-process.js';
 import type { ReceivedMail, SmtpTestServer } from '../support/smtp-test-server.js';
 import { type Stack, startStack } from '../support/stack.js';

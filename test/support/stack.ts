@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Queue, QueueEvents } from 'bullmq';
 import pg from 'pg';
-import { redisOptionsFromUrl } from '@groundwork/platform/queue';
+import { redisOptionsFromUrl } from '@groundwork/platform';
 import { type AppName, AppProcess, type StartOptions } from './app-process.js';
 import { SmtpTestServer } from './smtp-test-server.js';
 import { createMigratedDatabase, dropDatabase, randomDatabaseName } from './test-database.js';

@@ -10,13 +10,13 @@ import {
   PlatformConfigModule,
   RedisModule,
 } from '@groundwork/platform';
-import { QueueModule } from '@groundwork/platform/queue';
+import { OutboxRelayModule, QueueModule } from '@groundwork/platform/queue';
+import './event-catalogue.js';
 import { EmailModule } from './email/email.module.js';
 import { MaintenanceModule } from './maintenance/maintenance.module.js';
-import { OutboxModule } from './outbox/outbox.module.js';
 import { OpsHttpServer } from './ops/ops-http.server.js';
 import { WebhooksWorkerModule } from './webhooks/webhooks-worker.module.js';
-import { RealtimeModule } from './realtime/realtime.module.js';
+import { RealtimeWorkerModule } from './realtime/realtime-worker.module.js';
 
 @Module({
   imports: [
@@ -30,11 +30,11 @@ import { RealtimeModule } from './realtime/realtime.module.js';
     MetricsModule,
     HealthModule,
     QueueModule.forRoot(),
-    OutboxModule,
+    OutboxRelayModule.forRoot(),
     EmailModule,
     MaintenanceModule,
     WebhooksWorkerModule,
-    RealtimeModule,
+    RealtimeWorkerModule,
   ],
   providers: [OpsHttpServer],
 })

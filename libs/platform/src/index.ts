@@ -1,5 +1,6 @@
 // The public surface of @groundwork/platform: cross-cutting infrastructure for both apps.
-// BullMQ (queues, processors) is a separate entry point, `@groundwork/platform/queue`.
+// What loads BullMQ (queue module, processor base, outbox relay) is a separate entry point,
+// `@groundwork/platform/queue`, which only the worker imports.
 export * from './config/app-config.js';
 export * from './config/config.errors.js';
 export * from './config/config.module.js';
@@ -38,13 +39,16 @@ export * from './pagination/page-link.interceptor.js';
 export * from './pagination/page-query.dto.js';
 export * from './pagination/page.js';
 export * from './pagination/sort.js';
+export * from './queue/queue.catalogue.js';
+export * from './queue/redis-connection.js';
 export * from './redis/redis.module.js';
 export * from './redis/redis.service.js';
 export { Prisma, PrismaClient } from './database/generated/client.js';
-export * from './events/event-catalogue.js';
-export * from './events/event-payloads.js';
+export * from './events/event-consumers.js';
+export * from './events/event-registry.js';
 export * from './events/events.module.js';
 export * from './events/outbox.service.js';
+export * from './events/outbox-purge.js';
 export * from './lifecycle/shutdown-signals.js';
 export * from './audit/audit-trail.js';
 export * from './audit/audit.module.js';

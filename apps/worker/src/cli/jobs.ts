@@ -1,7 +1,6 @@
 import 'reflect-metadata';
 import { Queue } from 'bullmq';
-import { loadAppConfigOrExit } from '@groundwork/platform';
-import { QUEUES, type QueueName, redisOptionsFromUrl } from '@groundwork/platform/queue';
+import { loadAppConfigOrExit, QUEUES, type QueueName, redisOptionsFromUrl } from '@groundwork/platform';
 
 /**
  * Dead-letter tooling: `npm run jobs -- failed <queue>` lists the jobs that exhausted their

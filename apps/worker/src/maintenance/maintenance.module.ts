@@ -1,14 +1,13 @@
 import { Module } from '@nestjs/common';
 import { IdentityModule } from '@groundwork/identity';
 import { NotificationsModule } from '@groundwork/notifications';
-import { IdempotencyModule } from '@groundwork/platform';
-import { QUEUES, QueueModule } from '@groundwork/platform/queue';
+import { IdempotencyModule, QUEUES } from '@groundwork/platform';
+import { QueueModule } from '@groundwork/platform/queue';
 import { WebhooksModule } from '@groundwork/webhooks';
 import { WorkModule } from '@groundwork/work';
 import { WorkspacesModule } from '@groundwork/workspaces';
 import { DailyDigestService } from './daily-digest.service.js';
 import { MaintenanceProcessor } from './maintenance.processor.js';
-import { OutboxPurgeService } from './outbox-purge.service.js';
 
 @Module({
   imports: [
@@ -20,6 +19,6 @@ import { OutboxPurgeService } from './outbox-purge.service.js';
     WorkModule,
     WebhooksModule,
   ],
-  providers: [MaintenanceProcessor, OutboxPurgeService, DailyDigestService],
+  providers: [MaintenanceProcessor, DailyDigestService],
 })
 export class MaintenanceModule {}

@@ -2,17 +2,9 @@ import { Processor } from '@nestjs/bullmq';
 import type { OnApplicationShutdown } from '@nestjs/common';
 import type { Job } from 'bullmq';
 import type { Redis } from 'ioredis';
-import { AppConfig, RedisService } from '@groundwork/platform';
-import {
-  DrainingWorkerHost,
-  type EventJob,
-  QUEUES,
-  type SubscribedEvent,
-  workerOptions,
-} from '@groundwork/platform/queue';
-import { RealtimeKeys, RealtimePublisher, toRealtimeEvent } from '@groundwork/realtime';
-
-type RealtimeEventType = SubscribedEvent<'realtime'>;
+import { AppConfig, type EventJob, QUEUES, RedisService, workerOptions } from '@groundwork/platform';
+import { DrainingWorkerHost } from '@groundwork/platform/queue';
+import { RealtimeKeys, RealtimePublisher, type RealtimeQueueEvent, toRealtimeEvent } from '@groundwork/realtime';
 
 /**
  * Hands each public event to the api instances: appends it to its workspace's bounded log and
@@ -21,7 +13,7 @@ type RealtimeEventType = SubscribedEvent<'realtime'>;
  */
 @Processor(QUEUES.realtime, workerOptions(QUEUES.realtime))
 export class RealtimeProcessor
-  extends DrainingWorkerHost<EventJob<RealtimeEventType>>
+  extends DrainingWorkerHost<EventJob<RealtimeQueueEvent>>
   implements OnApplicationShutdown
 {
   private readonly connection: Redis;
@@ -37,7 +29,7 @@ export class RealtimeProcessor
     });
   }
 
-  protected async handle(job: Job<EventJob<RealtimeEventType>>): Promise<unknown> {
+  protected async handle(job: Job<EventJob<RealtimeQueueEvent>>): Promise<unknown> {
     const event = toRealtimeEvent(job.data.event);
     if (!event) return 'skipped: not a workspace event';
     const outcome = await this.publisher.publish(event);

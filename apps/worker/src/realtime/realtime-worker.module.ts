@@ -1,9 +1,10 @@
 import { Module } from '@nestjs/common';
-import { QUEUES, QueueModule } from '@groundwork/platform/queue';
+import { QUEUES } from '@groundwork/platform';
+import { QueueModule } from '@groundwork/platform/queue';
 import { RealtimeProcessor } from './realtime.processor.js';
 
 @Module({
   imports: [QueueModule.registerQueues(QUEUES.realtime)],
   providers: [RealtimeProcessor],
 })
-export class RealtimeModule {}
+export class RealtimeWorkerModule {}
