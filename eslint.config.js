@@ -10,7 +10,7 @@ const appsImport = {
 // nor a context library it imports may load BullMQ: that is what keeps it out of the api's memory.
 const queueImport = {
   group: ['@groundwork/platform/queue', 'bullmq', '@nestjs/bullmq'],
-  message: 'Queues are the worker\'s: the api and the context libraries never load BullMQ.',
+  message: "Queues are the worker's: the api and the context libraries never load BullMQ.",
 };
 
 export default tseslint.config(
