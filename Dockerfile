@@ -1,11 +1,18 @@
-# Groundwork production image: one image, three entry points.
-#   api (default):  node dist/api/main.js      (PORT, default 3000)
-#   worker:         node dist/worker/main.js   (WORKER_PORT, default 3001)
-#   migrations:     npm run db:migrate         (prisma migrate deploy, one-shot)
+# Groundwork production images: two targets.
+#   runtime (default, last stage): the api and the worker, production dependencies only —
+#     no TypeScript, no Prisma CLI, no development tooling.
+#       api (default):  node --max-semi-space-size=4 dist/api/main.js      (PORT, default 3000)
+#       worker:         node --max-semi-space-size=4 dist/worker/main.js   (WORKER_PORT, default 3001)
+#   migrate: the Prisma CLI and prisma/ for the one-shot migration Job (`npm run db:migrate`).
 #
 #   docker build -t groundwork .
+#   docker build --target migrate -t groundwork-migrate .
 #   docker run --env-file prod.env groundwork
-#   docker run --env-file prod.env groundwork node dist/worker/main.js
+#   docker run --env-file prod.env groundwork node --max-semi-space-size=4 dist/worker/main.js
+#   docker run --env-file prod.env groundwork-migrate
+#
+# --max-semi-space-size=4 (MiB): V8's young generation stays small; on Node 24 it otherwise
+# grows to 32–64 MiB that an idle app keeps resident (docs/runtime.md has the figures).
 #
 # Only the npm registry is contacted during the build. Dependency install scripts are
 # skipped (`--ignore-scripts`), matching package.json's `allowScripts` policy: every
@@ -13,9 +20,9 @@
 # for one); the packages that need native code ship it as optional dependencies.
 # `--ignore-scripts` keeps that guarantee with whatever npm the base image bundles.
 #
-# No HEALTHCHECK: the same image also runs the worker (another port) and one-shot
-# migrations, so one baked-in probe would be wrong for two of the three. Orchestrators
-# probe /health/live and /health/ready (see k8s/ and docker-compose.yml).
+# No HEALTHCHECK: the same image runs the api and the worker (another port), so one
+# baked-in probe would be wrong for one of them. Orchestrators probe /health/live and
+# /health/ready (see k8s/ and docker-compose.yml).
 
 ARG NODE_IMAGE=node:24.21.0-bookworm-slim
 
@@ -57,17 +64,25 @@ RUN set -eu; \
     done; \
     find /opt/runtime -name '*.tsbuildinfo' -delete
 
-# Production dependencies only: what the final image gets as node_modules. `prisma`
-# and `@prisma/schema-engine-wasm` are production dependencies on purpose, so the
-# migration Job runs from this same image. Workspace packages are symlinks
-# (node_modules/@groundwork/* -> libs/*), so libs/*/package.json must sit next to them.
+# Production dependencies only: what the runtime image gets as node_modules. Workspace
+# packages are symlinks (node_modules/@groundwork/* -> libs/*), so libs/*/package.json must
+# sit next to them. npm keeps packages that a production package names as an optional peer
+# although only development needs them (the Prisma CLI for @prisma/client, TypeScript for
+# @nestjs/swagger); the prune script removes those and the Prisma query compilers of other
+# databases (scripts/prune-runtime-modules.cjs; docs/runtime.md has the sizes).
 FROM base AS prod-deps
 COPY package.json package-lock.json ./
 COPY --from=manifests /app/libs ./libs
 RUN --mount=type=cache,target=/root/.npm,sharing=locked \
     npm ci --omit=dev --ignore-scripts
+COPY prisma/schema.prisma ./prisma/schema.prisma
+COPY scripts/prune-runtime-modules.cjs ./scripts/
+RUN node scripts/prune-runtime-modules.cjs
 
-FROM ${NODE_IMAGE} AS runtime
+# `docker build --target migrate`: `prisma migrate deploy` for the migration Job (k8s) and
+# the compose `migrate` service. The Prisma CLI is a devDependency, so this target takes the
+# full install; it runs once per release and serves no traffic.
+FROM ${NODE_IMAGE} AS migrate
 # NPM_CONFIG_CACHE: `npm run db:migrate` writes its cache and logs there, and in
 # Kubernetes the root filesystem is read-only with an emptyDir on /tmp.
 # CHECKPOINT_DISABLE: no Prisma CLI telemetry / update check from production.
@@ -77,21 +92,37 @@ ENV NODE_ENV=production \
     NPM_CONFIG_CACHE=/tmp/.npm \
     CHECKPOINT_DISABLE=1
 WORKDIR /app
+COPY --from=deps /app/node_modules ./node_modules
+COPY package.json package-lock.json prisma.config.ts ./
+COPY prisma ./prisma
+# prisma.config.ts finds DATABASE_URL (or DATABASE_URL_FILE) the way the apps do, with this file.
+COPY libs/platform/src/config/env-sources.ts ./libs/platform/src/config/env-sources.ts
+# The offline stand-in for Prisma's native schema engine (prisma.config.ts points
+# PRISMA_SCHEMA_ENGINE_BINARY at it); it must keep its executable bit.
+COPY tools ./tools
+USER 1000:1000
+CMD ["npm", "run", "db:migrate"]
+
+FROM ${NODE_IMAGE} AS runtime
+ENV NODE_ENV=production \
+    NPM_CONFIG_UPDATE_NOTIFIER=false \
+    NPM_CONFIG_FUND=false
+WORKDIR /app
 
 # Application files stay owned by root: the process can read its code, not rewrite it.
 # libs/ from prod-deps brings each library's package.json (and nested node_modules,
-# should npm ever need one); the build stage adds the compiled dist/ directories.
+# should npm ever need one); the build stage adds the compiled dist/ directories, the
+# generated Prisma client among them (libs/platform/dist/database/generated).
 COPY --from=prod-deps /app/node_modules ./node_modules
 COPY --from=prod-deps /app/libs ./libs
 COPY --from=build /opt/runtime/ ./
 # package-lock.json is not used at run time; it lets image scanners list dependencies.
-COPY package.json package-lock.json prisma.config.ts ./
-COPY prisma ./prisma
+COPY package.json package-lock.json ./
+# Readiness compares the applied migrations with prisma/migrations (an instance never serves
+# a schema older than its code); the schema itself is not read at run time.
+COPY prisma/migrations ./prisma/migrations
 # The .proto files the api serves and encodes with (read at start-up).
 COPY proto ./proto
-# The offline stand-in for Prisma's native schema engine (prisma.config.ts points
-# PRISMA_SCHEMA_ENGINE_BINARY at it); it must keep its executable bit.
-COPY tools ./tools
 
 # Writable directories for the `node` user (uid 1000): var/ for runtime output (mail
 # outbox when SMTP is unset, local uploads), .secrets/ for docker-compose's generated
@@ -105,5 +136,6 @@ USER 1000:1000
 EXPOSE 3000 3001
 
 # The apps handle SIGTERM themselves (readiness 503, drain, close): run node as PID 1
-# directly, with no shell or npm in between to swallow the signal.
-CMD ["node", "dist/api/main.js"]
+# directly, with no shell or npm in between to swallow the signal. Same command line as
+# package.json's start:api.
+CMD ["node", "--max-semi-space-size=4", "dist/api/main.js"]

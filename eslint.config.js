@@ -6,6 +6,13 @@ const appsImport = {
   message: 'Libraries never import an app: dependencies point inward.',
 };
 
+// The api enqueues nothing (it writes outbox events; the worker's relay enqueues), so neither it
+// nor a context library it imports may load BullMQ: that is what keeps it out of the api's memory.
+const queueImport = {
+  group: ['@groundwork/platform/queue', 'bullmq', '@nestjs/bullmq'],
+  message: "Queues are the worker's: the api and the context libraries never load BullMQ.",
+};
+
 export default tseslint.config(
   {
     ignores: [
@@ -49,7 +56,7 @@ export default tseslint.config(
   // The dependency rule, checked in CI: apps → context libs → platform.
   {
     files: ['libs/**/*.ts'],
-    rules: { 'no-restricted-imports': ['error', { patterns: [appsImport] }] },
+    rules: { 'no-restricted-imports': ['error', { patterns: [appsImport, queueImport] }] },
   },
   {
     files: ['libs/platform/**/*.ts'],
@@ -60,13 +67,17 @@ export default tseslint.config(
           patterns: [
             appsImport,
             {
-              group: ['@groundwork/*', '!@groundwork/platform'],
+              group: ['@groundwork/*', '!@groundwork/platform', '!@groundwork/platform/queue'],
               message: 'The platform is the innermost layer: it imports no bounded context.',
             },
           ],
         },
       ],
     },
+  },
+  {
+    files: ['apps/api/src/**/*.ts'],
+    rules: { 'no-restricted-imports': ['error', { patterns: [queueImport] }] },
   },
   // Inside the api: the contexts' HTTP folders build on the cross-cutting edge (http/), never
   // the other way round, so a context's routes can be added or removed without touching it.
@@ -89,6 +100,7 @@ export default tseslint.config(
               ],
               message: 'http/ is the edge every context uses: it imports no context folder of the api.',
             },
+            queueImport,
           ],
         },
       ],

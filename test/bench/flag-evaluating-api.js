@@ -6,7 +6,6 @@
  * handler — what a service gating its feature adds to a request. Requests without the header
  * take the same path minus the evaluation, so one process serves both sides of the comparison.
  */
-import '../../dist/api/runtime-flags.js';
 import 'reflect-metadata';
 import { Module } from '@nestjs/common';
 import { APP_INTERCEPTOR } from '@nestjs/core';

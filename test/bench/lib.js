@@ -9,8 +9,9 @@
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
-import { closeSync, existsSync, openSync, readFileSync, readSync, statSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readdirSync, readFileSync, readlinkSync, readSync, statSync } from 'node:fs';
 import { request } from 'node:http';
+import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { freePort } from '../support/ports.js';
@@ -97,11 +98,16 @@ export class Cleanup {
   #running;
   /** @type {Set<import('node:child_process').ChildProcess>} */
   #children = new Set();
+  /** @type {Set<number>} grandchildren (an app under a shell): killed with the children */
+  #pids = new Set();
 
   constructor() {
-    process.once('exit', () => {
-      for (const child of this.#children) if (isRunning(child)) child.kill('SIGKILL');
-    });
+    process.once('exit', () => this.#killAll());
+  }
+
+  #killAll() {
+    for (const child of this.#children) if (isRunning(child)) child.kill('SIGKILL');
+    for (const pid of this.#pids) signal(pid, 'SIGKILL');
   }
 
   /** @param {string} label @param {() => unknown} fn */
@@ -115,10 +121,20 @@ export class Cleanup {
     child.once('exit', () => this.#children.delete(child));
   }
 
+  /** A process that is not this one's child, killed like the children. @param {number} pid */
+  trackPid(pid) {
+    this.#pids.add(pid);
+  }
+
+  /** It has exited: its pid may be reused. @param {number} pid */
+  untrackPid(pid) {
+    this.#pids.delete(pid);
+  }
+
   /** Runs every step once (later calls wait for the first run). @returns {Promise<void>} */
   run() {
     this.#running ??= (async () => {
-      for (const child of this.#children) if (isRunning(child)) child.kill('SIGKILL');
+      this.#killAll();
       for (const { label, fn } of this.#steps.splice(0).reverse()) {
         try {
           await fn();
@@ -298,7 +314,11 @@ export function httpGet(url, timeoutMs = 1000) {
 /**
  * @typedef {object} StartOptions
  * @property {string} name label in messages
- * @property {string} script entry point, relative to the repository root or absolute
+ * @property {string} [script] entry point, relative to the repository root or absolute, run as `node <script>`
+ * @property {string} [npmScript] instead of `script`: the name of a package.json script (`start:api`), whose
+ *   command runs the way `npm run` runs it (`sh -c <command>` in the repository root) with the directory of
+ *   `node` first on PATH — so its `node` is the one chosen, as node_modules/.bin/node is under `npm run`
+ * @property {string} [node] the Node.js binary (default: the one running this process)
  * @property {Record<string, string>} env the child's whole environment, on top of PATH/HOME/TMPDIR/LANG/TZ
  *   (nothing else is inherited, so a stray variable in the caller's shell cannot change what is measured)
  * @property {string} readyUrl polled (every 10 ms) until it answers 200
@@ -313,7 +333,7 @@ export function httpGet(url, timeoutMs = 1000) {
  * @typedef {object} AppProcess
  * @property {string} name
  * @property {import('node:child_process').ChildProcess} child
- * @property {number} pid
+ * @property {number} pid the app's node process (a shell's child when started through `npmScript`)
  * @property {number} readyMs spawn → first 200 on `readyUrl`
  * @property {Promise<{ code: number | null, signal: NodeJS.Signals | null }>} exited
  * @property {(graceMs?: number) => Promise<{ code: number | null, signal: NodeJS.Signals | null }>} stop
@@ -323,9 +343,66 @@ export function httpGet(url, timeoutMs = 1000) {
 
 const INHERITED_ENV = ['PATH', 'HOME', 'TMPDIR', 'LANG', 'TZ'];
 
+/** Sends a signal to a process that may be gone already. @param {number} pid @param {NodeJS.Signals} name */
+function signal(pid, name) {
+  try {
+    process.kill(pid, name);
+  } catch {
+    // gone
+  }
+}
+
+/** The command line of a package.json script. @param {string} name */
+export function packageScript(name) {
+  const manifest = JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8'));
+  const command = manifest.scripts?.[name];
+  if (typeof command !== 'string') throw new Error(`package.json has no script ${name}`);
+  return command;
+}
+
 /**
- * Starts `node <script>` and waits until `readyUrl` answers 200. Fails with the end of the
- * app's log if it exits or misses the deadline (and then kills it).
+ * `pid` itself if it runs a `node` binary, else its first descendant that does (a shell may
+ * fork instead of exec). Linux /proc.
+ * @param {number} pid
+ * @returns {number}
+ */
+export function nodeProcessOf(pid) {
+  const isNode = (/** @type {number} */ p) => {
+    try {
+      return path.basename(readlinkSync(`/proc/${p}/exe`)) === 'node';
+    } catch {
+      return false;
+    }
+  };
+  /** @type {number[]} */
+  const queue = [pid];
+  while (queue.length > 0) {
+    const current = /** @type {number} */ (queue.shift());
+    if (isNode(current)) return current;
+    for (const entry of readdirSync('/proc')) {
+      if (!/^\d+$/.test(entry)) continue;
+      try {
+        const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+        if (Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]) === current) queue.push(Number(entry));
+      } catch {
+        // gone meanwhile
+      }
+    }
+  }
+  throw new Error(`no node process at or under pid ${pid}`);
+}
+
+/** The major version of a Node.js binary (`v24.21.0` → 24). @param {string} node */
+export function nodeVersionOf(node) {
+  const probe = spawnSync(node, ['--version'], { encoding: 'utf8' });
+  if (probe.status !== 0) throw new Error(`cannot run ${node} --version: ${probe.error?.message ?? probe.stderr}`);
+  return probe.stdout.trim();
+}
+
+/**
+ * Starts `node <script>` (or a package.json script, see `npmScript`) and waits until
+ * `readyUrl` answers 200. Fails with the end of the app's log if it exits or misses the
+ * deadline (and then kills it).
  * @param {StartOptions} options
  * @returns {Promise<AppProcess>}
  */
@@ -333,12 +410,16 @@ export async function startApp(options) {
   const logFile = options.logFile ?? '/dev/null';
   const fd = openSync(logFile, 'a');
   const baseEnv = Object.fromEntries(INHERITED_ENV.flatMap((k) => (process.env[k] ? [[k, process.env[k]]] : [])));
+  const node = options.node ?? process.execPath;
+  /** @type {[string, string[]]} */
+  const [command, args] = options.npmScript
+    ? ['/bin/sh', ['-c', packageScript(options.npmScript)]]
+    : [node, [...(options.nodeArgs ?? []), /** @type {string} */ (options.script)]];
+  if (options.npmScript && options.nodeArgs?.length) throw new Error('nodeArgs apply to `script` only');
+  const env = { ...baseEnv, ...options.env };
+  if (options.npmScript) env.PATH = `${path.dirname(node)}:${env.PATH ?? ''}`;
   const startedAt = performance.now();
-  const child = spawn(process.execPath, [...(options.nodeArgs ?? []), options.script], {
-    cwd: ROOT,
-    env: { ...baseEnv, ...options.env },
-    stdio: ['ignore', fd, fd],
-  });
+  const child = spawn(command, args, { cwd: ROOT, env, stdio: ['ignore', fd, fd] });
   closeSync(fd);
   options.cleanup?.track(child);
   /** @type {Promise<{ code: number | null, signal: NodeJS.Signals | null }>} */
@@ -347,12 +428,21 @@ export async function startApp(options) {
     else child.once('exit', (code, signal) => resolve({ code, signal }));
   });
   const logTail = () => (logFile === '/dev/null' ? '(logs went to /dev/null)' : tail(logFile, 4096));
+  /** @type {number | undefined} the node process, known once it is ready */
+  let nodePid;
   /** @type {AppProcess['stop']} */
   const stop = async (graceMs = 10_000) => {
-    if (isRunning(child)) child.kill('SIGTERM');
-    const timer = setTimeout(() => isRunning(child) && child.kill('SIGKILL'), graceMs);
+    // Through a shell, the signal goes to node (as a terminal's would); the shell exits with its status.
+    if (isRunning(child)) signal(nodePid ?? /** @type {number} */ (child.pid), 'SIGTERM');
+    const timer = setTimeout(() => {
+      if (isRunning(child)) {
+        if (nodePid !== undefined) signal(nodePid, 'SIGKILL');
+        child.kill('SIGKILL');
+      }
+    }, graceMs);
     const exit = await exited;
     clearTimeout(timer);
+    if (nodePid !== undefined) options.cleanup?.untrackPid(nodePid);
     return exit;
   };
 
@@ -372,6 +462,7 @@ export async function startApp(options) {
     );
     if (status === 200) break;
     if (performance.now() > deadline) {
+      if (options.npmScript) signal(nodeProcessOf(/** @type {number} */ (child.pid)), 'SIGKILL');
       child.kill('SIGKILL');
       throw new Error(
         `${options.name} never answered 200 on ${options.readyUrl} (last: ${status || 'no connection'}):\n${logTail()}`,
@@ -380,7 +471,9 @@ export async function startApp(options) {
     await sleep(10);
   }
   const readyMs = performance.now() - startedAt;
-  return { name: options.name, child, pid: /** @type {number} */ (child.pid), readyMs, exited, stop, logTail };
+  nodePid = options.npmScript ? nodeProcessOf(/** @type {number} */ (child.pid)) : /** @type {number} */ (child.pid);
+  if (nodePid !== child.pid) options.cleanup?.trackPid(nodePid);
+  return { name: options.name, child, pid: nodePid, readyMs, exited, stop, logTail };
 }
 
 /** The last `bytes` of a file. @param {string} file @param {number} bytes */

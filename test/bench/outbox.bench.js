@@ -28,10 +28,10 @@ import {
   defaultJobOptions,
   loadAppConfig,
   MetricsService,
-  OutboxRelay,
   PrismaService,
   redisOptionsFromUrl,
 } from '@groundwork/platform';
+import { OutboxRelay } from '@groundwork/platform/queue';
 // The worker's contexts register the events and their consumer queues the relay dispatches by.
 import '../../dist/worker/event-catalogue.js';
 import { freePort } from '../support/ports.js';

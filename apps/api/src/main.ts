@@ -1,4 +1,3 @@
-import './runtime-flags.js';
 import 'reflect-metadata';
 import { exitGracefullyOnSignals, loadAppConfigOrExit } from '@groundwork/platform';
 import { createApiApp } from './bootstrap.js';

@@ -7,11 +7,10 @@ import {
   LifecycleModule,
   LoggingModule,
   MetricsModule,
-  OutboxRelayModule,
   PlatformConfigModule,
-  QueueModule,
   RedisModule,
 } from '@groundwork/platform';
+import { OutboxRelayModule, QueueModule } from '@groundwork/platform/queue';
 import './event-catalogue.js';
 import { EmailModule } from './email/email.module.js';
 import { MaintenanceModule } from './maintenance/maintenance.module.js';

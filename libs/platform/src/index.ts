@@ -1,4 +1,6 @@
 // The public surface of @groundwork/platform: cross-cutting infrastructure for both apps.
+// What loads BullMQ (queue module, processor base, outbox relay) is a separate entry point,
+// `@groundwork/platform/queue`, which only the worker imports.
 export * from './config/app-config.js';
 export * from './config/config.errors.js';
 export * from './config/config.module.js';
@@ -37,9 +39,7 @@ export * from './pagination/page-link.interceptor.js';
 export * from './pagination/page-query.dto.js';
 export * from './pagination/page.js';
 export * from './pagination/sort.js';
-export * from './queue/draining-worker.host.js';
 export * from './queue/queue.catalogue.js';
-export * from './queue/queue.module.js';
 export * from './queue/redis-connection.js';
 export * from './redis/redis.module.js';
 export * from './redis/redis.service.js';
@@ -49,8 +49,6 @@ export * from './events/event-registry.js';
 export * from './events/events.module.js';
 export * from './events/outbox.service.js';
 export * from './events/outbox-purge.js';
-export * from './events/outbox-relay.js';
-export * from './events/outbox-relay.module.js';
 export * from './lifecycle/shutdown-signals.js';
 export * from './audit/audit-trail.js';
 export * from './audit/audit.module.js';

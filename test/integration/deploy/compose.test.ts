@@ -15,6 +15,7 @@ const DRAIN_SECONDS = (5000 + 20000) / 1000;
 
 interface ComposeService {
   image?: string;
+  build?: { context?: string; target?: string };
   command?: string[];
   environment?: Record<string, string>;
   depends_on?: Record<string, { condition?: string }>;
@@ -31,6 +32,14 @@ interface ComposeFile {
 function loadCompose(): ComposeFile {
   // merge: true resolves the `<<:` anchors the file uses to share settings.
   return parse(readFileSync(path.join(REPO_ROOT, 'docker-compose.yml'), 'utf8'), { merge: true }) as ComposeFile;
+}
+
+/** A package.json script's command as an argument list (the start scripts have no quoting). */
+function startScript(name: string): string[] {
+  const manifest = JSON.parse(readFileSync(path.join(REPO_ROOT, 'package.json'), 'utf8')) as {
+    scripts: Record<string, string>;
+  };
+  return manifest.scripts[name].split(/\s+/);
 }
 
 function seconds(duration: string | undefined): number {
@@ -60,20 +69,21 @@ describe('docker-compose.yml', () => {
     expect(services.postgres.environment?.POSTGRES_USER ?? 'postgres').toBe('postgres');
   });
 
-  it('migrates once, from the app image, before the apps start', () => {
+  it("migrates once, from the Dockerfile's migrate target, before the apps start", () => {
     const { migrate, api, worker } = services;
     expect(migrate.command?.join(' ')).toMatch(/\bnpm run db:migrate\b/);
-    expect(migrate.image).toBe(api.image);
+    expect(migrate.build).toEqual({ context: '.', target: 'migrate' });
+    expect(api.build).toEqual({ context: '.', target: 'runtime' });
+    expect(migrate.image).not.toBe(api.image);
     expect(worker.image).toBe(api.image);
+    expect(migrate.read_only).toBe(true);
     expect(migrate.depends_on?.postgres?.condition).toBe('service_healthy');
   });
 
-  it.each([
-    ['api', 'dist/api/main.js'],
-    ['worker', 'dist/worker/main.js'],
-  ])('starts the %s after its dependencies and lets it drain on stop', (name, entry) => {
+  it.each(['api', 'worker'])('starts the %s after its dependencies and lets it drain on stop', (name) => {
     const service = services[name];
-    expect(service.command).toEqual(['node', entry]);
+    // The start:* script's command line (V8 flags included), with node as PID 1.
+    expect(service.command).toEqual(startScript(`start:${name}`));
     expect(service.depends_on).toMatchObject({
       migrate: { condition: 'service_completed_successfully' },
       postgres: { condition: 'service_healthy' },

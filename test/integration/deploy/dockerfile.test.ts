@@ -1,7 +1,8 @@
 /**
  * Static checks of the Dockerfile and .dockerignore (no Docker engine needed): the
- * image is multi-stage, runs as non-root with production dependencies only, and
- * nothing in the build downloads outside the npm registry.
+ * image is multi-stage, runs as non-root with production dependencies only, a separate
+ * `migrate` target carries the Prisma CLI, and nothing in the build downloads outside the
+ * npm registry.
  */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -58,6 +59,14 @@ function stages(all: Instruction[]): Stage[] {
     }
   }
   return result;
+}
+
+/** A package.json script's command as an argument list (the start scripts have no quoting). */
+function startScript(name: string): string[] {
+  const manifest = JSON.parse(readFileSync(path.join(REPO_ROOT, 'package.json'), 'utf8')) as {
+    scripts: Record<string, string>;
+  };
+  return manifest.scripts[name].split(/\s+/);
 }
 
 function dockerignorePatterns(): string[] {
@@ -125,23 +134,59 @@ describe('Dockerfile', () => {
     }
   });
 
-  it('ships what the migration Job needs next to the built apps', () => {
-    const copied = finalOf('COPY')
-      .map((i) => i.args)
-      .join('\n');
-    for (const needed of ['prisma.config.ts', 'prisma', 'tools', 'proto', 'package.json']) {
-      expect(copied).toMatch(new RegExp(`(^|\\s)${needed.replace('.', '\\.')}(\\s|$)`, 'm'));
+  it('trims the production install to what the apps load (scripts/prune-runtime-modules.cjs)', () => {
+    const prodDeps = stageNamed('prod-deps');
+    const runs = (prodDeps?.instructions ?? []).filter((i) => i.keyword === 'RUN').map((i) => i.args);
+    const install = runs.findIndex((args) => /\bnpm ci\b/.test(args));
+    const prune = runs.findIndex((args) => /\bnode scripts\/prune-runtime-modules\.cjs\b/.test(args));
+    expect(install).toBeGreaterThanOrEqual(0);
+    expect(prune).toBeGreaterThan(install);
+  });
+
+  it('ships what the apps read at run time, and no Prisma CLI, config or TypeScript sources', () => {
+    const copied = finalOf('COPY').map((i) => i.args);
+    for (const needed of ['prisma/migrations', 'proto', 'package.json']) {
+      expect(copied.join('\n')).toMatch(new RegExp(`(^|\\s)${needed.replace('.', '\\.')}(\\s|$)`, 'm'));
+    }
+    for (const args of copied) {
+      expect(args).not.toMatch(/\bprisma\.config\.ts\b|(^|\s)tools(\s|$)|\bsrc\b/);
+      expect(args).not.toMatch(/--from=(deps|build)\s+\S*node_modules/);
     }
   });
 
-  it('defaults to the api in production mode, with node as PID 1', () => {
+  it('has a migrate target with the Prisma CLI, its config, prisma/ and the offline schema engine', () => {
+    const migrate = stageNamed('migrate');
+    expect(migrate?.image).toBe(final.image);
+    const of = (keyword: string) => (migrate?.instructions ?? []).filter((i) => i.keyword === keyword);
+    const copied = of('COPY')
+      .map((i) => i.args)
+      .join('\n');
+    for (const needed of ['prisma.config.ts', 'prisma', 'tools', 'package.json', 'env-sources.ts']) {
+      expect(copied).toMatch(new RegExp(`(^|\\s|/)${needed.replace('.', '\\.')}(\\s|$)`, 'm'));
+    }
+    // The Prisma CLI is a devDependency: the migrate target takes the full install.
+    const modules = of('COPY').find((i) => /\bnode_modules\b/.test(i.args));
+    const source = stageNamed(/--from=(\S+)/.exec(modules?.args ?? '')?.[1] ?? '');
+    const installs = (source?.instructions ?? []).filter((i) => i.keyword === 'RUN' && /\bnpm ci\b/.test(i.args));
+    expect(installs.map((i) => i.args)).toEqual([expect.not.stringMatching(/--omit=dev\b/)]);
+    expect(JSON.parse(of('CMD')[0]?.args ?? 'null')).toEqual(['npm', 'run', 'db:migrate']);
+    const user = of('USER').at(-1)?.args.split(':')[0];
+    expect(['root', '0', '', undefined]).not.toContain(user);
+    expect(
+      of('ENV')
+        .map((i) => i.args)
+        .join(' '),
+    ).toMatch(/\bNPM_CONFIG_CACHE=\/tmp\//);
+  });
+
+  it("defaults to the api in production mode, with node as PID 1 and start:api's command line", () => {
     const env = finalOf('ENV')
       .map((i) => i.args)
       .join(' ');
     expect(env).toMatch(/\bNODE_ENV=production\b/);
     const cmd = finalOf('CMD');
     expect(cmd).toHaveLength(1);
-    expect(JSON.parse(cmd[0].args)).toEqual(['node', 'dist/api/main.js']);
+    expect(JSON.parse(cmd[0].args)).toEqual(startScript('start:api'));
     expect(finalOf('ENTRYPOINT')).toEqual([]);
   });
 

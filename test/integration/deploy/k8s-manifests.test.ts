@@ -223,6 +223,21 @@ function imageTag(image: string): string {
     : (afterRegistry.split(':')[1] ?? '');
 }
 
+/** The image without its tag or digest: `registry.example.com/groundwork:0.1.0` → `registry.example.com/groundwork`. */
+function imageName(image: string): string {
+  const slash = image.lastIndexOf('/');
+  const afterRegistry = image.slice(slash + 1);
+  return image.slice(0, slash + 1) + afterRegistry.split(/[:@]/)[0];
+}
+
+/** A package.json script's command as an argument list (the start scripts have no quoting). */
+function startScript(name: string): string[] {
+  const manifest = JSON.parse(readFileSync(path.join(REPO_ROOT, 'package.json'), 'utf8')) as {
+    scripts: Record<string, string>;
+  };
+  return manifest.scripts[name].split(/\s+/);
+}
+
 function kustomizationFiles(directory: string): string[] {
   return readdirSync(directory, { withFileTypes: true }).flatMap((entry) => {
     const full = path.join(directory, entry.name);
@@ -455,12 +470,23 @@ describe('k8s manifests', () => {
       }
     });
 
-    it('migrates with a bounded Job running db:migrate from the app image', () => {
+    it("runs each app with its start:* script's command line, node as PID 1", () => {
+      const objects = render(overlay);
+      for (const name of ['api', 'worker'] as const) {
+        const [container] = containersOf(deploymentOf(objects, name));
+        expect(container.command).toEqual(startScript(`start:${name}`));
+      }
+    });
+
+    it('migrates with a bounded Job running db:migrate from the migrate image of the same release', () => {
       const objects = render(overlay);
       const job = migrationJob(objects);
       const [container] = containersOf(job);
       expect([...(container.command ?? []), ...(container.args ?? [])].join(' ')).toMatch(/\bdb:migrate\b/);
-      expect(container.image).toBe(containersOf(deploymentOf(objects, 'api'))[0].image);
+      // The Dockerfile's `migrate` target (the Prisma CLI), tagged like the apps' image.
+      const appImage = containersOf(deploymentOf(objects, 'api'))[0].image ?? '';
+      expect(imageName(container.image ?? '')).toBe(`${imageName(appImage)}-migrate`);
+      expect(imageTag(container.image ?? '')).toBe(imageTag(appImage));
       expect(job.spec?.backoffLimit).toEqual(expect.any(Number));
       expect(job.spec?.ttlSecondsAfterFinished).toEqual(expect.any(Number));
       expect(['Never', 'OnFailure']).toContain(podTemplate(job).spec?.restartPolicy);
@@ -494,14 +520,23 @@ describe('k8s manifests', () => {
       expect(deploymentOf(objects, 'worker').spec?.replicas).toBeGreaterThanOrEqual(2);
     });
 
-    it('runs one pinned release image everywhere', () => {
+    it('runs one pinned release everywhere: one app image, its migrate image, one tag', () => {
       const objects = render('prod');
-      const images = new Set(
-        [...objects.filter(Deployment.is), ...objects.filter(Job.is)].flatMap(containersOf).map((c) => c.image ?? ''),
+      const appImages = new Set(
+        objects
+          .filter(Deployment.is)
+          .flatMap(containersOf)
+          .map((c) => c.image ?? ''),
       );
-      expect(images.size).toBe(1);
-      const [image] = images;
-      expect(imageTag(image)).toMatch(/^(\d+\.\d+\.\d+(-[\w.]+)?|sha256:[0-9a-f]{64})$/);
+      expect(appImages.size).toBe(1);
+      const tags = new Set(
+        [...objects.filter(Deployment.is), ...objects.filter(Job.is)]
+          .flatMap(containersOf)
+          .map((c) => imageTag(c.image ?? '')),
+      );
+      expect(tags.size).toBe(1);
+      const [tag] = tags;
+      expect(tag).toMatch(/^(\d+\.\d+\.\d+(-[\w.]+)?|sha256:[0-9a-f]{64})$/);
     });
 
     it('ships no Secret, so an apply never overwrites real credentials', () => {
@@ -515,7 +550,11 @@ describe('k8s manifests', () => {
       const [hpa] = objects.filter(HorizontalPodAutoscaler.is);
       expect(hpa.spec?.minReplicas).toBe(1);
       expect(deploymentOf(objects, 'worker').spec?.replicas).toBe(1);
-      for (const container of [deploymentOf(objects, 'api'), deploymentOf(objects, 'worker')].flatMap(containersOf)) {
+      for (const container of [
+        deploymentOf(objects, 'api'),
+        deploymentOf(objects, 'worker'),
+        migrationJob(objects),
+      ].flatMap(containersOf)) {
         expect(imageTag(container.image ?? '')).toBe('dev');
       }
     });

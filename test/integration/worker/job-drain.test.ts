@@ -4,7 +4,8 @@ import { BullModule, InjectQueue, Processor } from '@nestjs/bullmq';
 import { Injectable } from '@nestjs/common';
 import type { TestingModule } from '@nestjs/testing';
 import type { Job, Queue } from 'bullmq';
-import { DrainingWorkerHost, QueueModule, RequestContext } from '@groundwork/platform';
+import { RequestContext } from '@groundwork/platform';
+import { DrainingWorkerHost, QueueModule } from '@groundwork/platform/queue';
 import { platformTestingModule } from '../../support/platform-context.js';
 
 const QUEUE = `drain-test-${randomBytes(3).toString('hex')}`;

@@ -1,7 +1,8 @@
 import { Module } from '@nestjs/common';
 import { IdentityMails, IdentityModule } from '@groundwork/identity';
 import { type EventMailPlanner, NotificationsModule } from '@groundwork/notifications';
-import { QUEUES, QueueModule } from '@groundwork/platform';
+import { QUEUES } from '@groundwork/platform';
+import { QueueModule } from '@groundwork/platform/queue';
 import { WebhookMails, WebhooksModule } from '@groundwork/webhooks';
 import { TaskMails, WorkModule } from '@groundwork/work';
 import { InvitationMails, WorkspacesModule } from '@groundwork/workspaces';

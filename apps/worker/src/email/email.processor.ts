@@ -4,13 +4,13 @@ import { type Job, UnrecoverableError } from 'bullmq';
 import { type EventMailPlanner, MailDeliveryError, MailerService, type PlannedMail } from '@groundwork/notifications';
 import {
   consumedEventTypes,
-  DrainingWorkerHost,
   type EventEnvelopeOf,
   type EventJob,
   type EventType,
   QUEUES,
   workerOptions,
 } from '@groundwork/platform';
+import { DrainingWorkerHost } from '@groundwork/platform/queue';
 
 /** Every context's mail planner, as the worker wires them (email.module.ts). */
 export const EVENT_MAIL_PLANNERS = Symbol('EVENT_MAIL_PLANNERS');

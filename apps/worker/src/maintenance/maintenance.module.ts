@@ -1,7 +1,8 @@
 import { Module } from '@nestjs/common';
 import { IdentityModule } from '@groundwork/identity';
 import { NotificationsModule } from '@groundwork/notifications';
-import { IdempotencyModule, QUEUES, QueueModule } from '@groundwork/platform';
+import { IdempotencyModule, QUEUES } from '@groundwork/platform';
+import { QueueModule } from '@groundwork/platform/queue';
 import { WebhooksModule } from '@groundwork/webhooks';
 import { WorkModule } from '@groundwork/work';
 import { WorkspacesModule } from '@groundwork/workspaces';

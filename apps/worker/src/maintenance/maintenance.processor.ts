@@ -4,13 +4,13 @@ import { ErrorCode, type Job, type Queue } from 'bullmq';
 import { EmailVerificationService, PasswordResetService } from '@groundwork/identity';
 import {
   AppConfig,
-  DrainingWorkerHost,
   IdempotencyStore,
   type MaintenanceJobName,
   OutboxPurgeService,
   QUEUES,
   workerOptions,
 } from '@groundwork/platform';
+import { DrainingWorkerHost } from '@groundwork/platform/queue';
 import { WebhookDeliveriesService } from '@groundwork/webhooks';
 import { DailyDigestService } from './daily-digest.service.js';
 

@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
-import { QUEUES, QueueModule } from '@groundwork/platform';
+import { QUEUES } from '@groundwork/platform';
+import { QueueModule } from '@groundwork/platform/queue';
 import { RealtimeProcessor } from './realtime.processor.js';
 
 @Module({

@@ -2,14 +2,8 @@ import { Processor } from '@nestjs/bullmq';
 import type { OnApplicationShutdown } from '@nestjs/common';
 import type { Job } from 'bullmq';
 import type { Redis } from 'ioredis';
-import {
-  AppConfig,
-  DrainingWorkerHost,
-  type EventJob,
-  QUEUES,
-  RedisService,
-  workerOptions,
-} from '@groundwork/platform';
+import { AppConfig, type EventJob, QUEUES, RedisService, workerOptions } from '@groundwork/platform';
+import { DrainingWorkerHost } from '@groundwork/platform/queue';
 import { RealtimeKeys, RealtimePublisher, type RealtimeQueueEvent, toRealtimeEvent } from '@groundwork/realtime';
 
 /**

@@ -1,5 +1,6 @@
 import type { JobsOptions } from 'bullmq';
-import { type AppConfig, defaultJobOptions, type JobContext, QUEUES } from '@groundwork/platform';
+import { type AppConfig, defaultJobOptions, QUEUES } from '@groundwork/platform';
+import type { JobContext } from '@groundwork/platform/queue';
 import type { DeliveryMode } from '@groundwork/webhooks';
 
 /** One delivery step: the delivery to attempt, and whether it follows the retry schedule. */

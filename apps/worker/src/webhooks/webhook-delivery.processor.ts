@@ -1,6 +1,7 @@
 import { Processor } from '@nestjs/bullmq';
 import type { Job } from 'bullmq';
-import { DrainingWorkerHost, QUEUES, workerOptions } from '@groundwork/platform';
+import { QUEUES, workerOptions } from '@groundwork/platform';
+import { DrainingWorkerHost } from '@groundwork/platform/queue';
 import { type DeliveryOutcome, WebhookDeliveryRunner } from '@groundwork/webhooks';
 import { deliveryBackoff, RetryDeliveryError, type WebhookDeliveryJob } from './webhook-delivery.job.js';
 

@@ -1,6 +1,7 @@
 import { InjectQueue, Processor } from '@nestjs/bullmq';
 import type { Job, Queue } from 'bullmq';
-import { AppConfig, DrainingWorkerHost, type EventJob, QUEUES, workerOptions } from '@groundwork/platform';
+import { AppConfig, type EventJob, QUEUES, workerOptions } from '@groundwork/platform';
+import { DrainingWorkerHost } from '@groundwork/platform/queue';
 import { WebhookDeliveriesService, WebhookDeliveryRunner, type WebhookQueueEvent } from '@groundwork/webhooks';
 import { deliveryJobOptions, type WebhookDeliveryJob } from './webhook-delivery.job.js';
 

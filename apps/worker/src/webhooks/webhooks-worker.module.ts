@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
-import { QUEUES, QueueModule } from '@groundwork/platform';
+import { QUEUES } from '@groundwork/platform';
+import { QueueModule } from '@groundwork/platform/queue';
 import { WebhooksModule as WebhooksContextModule } from '@groundwork/webhooks';
 import { WebhookDeliveryProcessor } from './webhook-delivery.processor.js';
 import { WebhookFanOutProcessor } from './webhook-fanout.processor.js';

@@ -5,12 +5,12 @@ import { pino, type Logger } from 'pino';
 import { AppConfig } from '../config/app-config.js';
 import { Environment } from '../config/environment.js';
 import { RequestContext } from '../context/request-context.js';
-import { loggerOptions } from './logger-options.js';
+import { loggerOptions, prettyTransport } from './logger-options.js';
 
-function testConfig(): AppConfig {
+function testConfig(nodeEnv: 'test' | 'development' | 'production' = 'test'): AppConfig {
   const { privateKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
   const env = Object.assign(new Environment(), {
-    NODE_ENV: 'test',
+    NODE_ENV: nodeEnv,
     LOG_LEVEL: 'info',
     JWT_SIGNING_KEYS: privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(),
     ENCRYPTION_KEY: randomBytes(32).toString('base64'),
@@ -147,5 +147,19 @@ describe('loggerOptions', () => {
     expect(options.level).toBe('info');
     expect(options.name).toBe('groundwork-api');
     expect(options.base).toEqual({ service: 'api' });
+  });
+});
+
+describe('prettyTransport', () => {
+  it('pretty-prints development logs through pino-pretty where it is installed (a devDependency here)', () => {
+    expect(prettyTransport(testConfig('development'))).toEqual({
+      target: 'pino-pretty',
+      options: { singleLine: true },
+    });
+  });
+
+  it('writes JSON lines, with no transport thread, outside development', () => {
+    expect(prettyTransport(testConfig('production'))).toBeUndefined();
+    expect(prettyTransport(testConfig('test'))).toBeUndefined();
   });
 });

@@ -1,6 +1,7 @@
 import type { IncomingMessage } from 'node:http';
+import { createRequire } from 'node:module';
 import type { Params } from 'nestjs-pino';
-import { type Logger, pino } from 'pino';
+import { type Logger, pino, type TransportSingleOptions } from 'pino';
 import type { Options } from 'pino-http';
 import type { AppConfig } from '../config/app-config.js';
 import { RequestContext } from '../context/request-context.js';
@@ -28,8 +29,28 @@ export const REDACTED_PATHS = [
   ...SECRET_KEYS.flatMap((key) => [key, `*.${key}`, `*.*.${key}`]),
 ];
 
+/** Whether a package can be loaded from here (resolution only: nothing is imported). */
+function isInstalled(name: string): boolean {
+  try {
+    createRequire(import.meta.url).resolve(name);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 /**
- * JSON logs through pino (pretty only in development). Each line inside a request or job
+ * Development logs are pretty-printed through `pino-pretty`, a devDependency: where it is not
+ * installed (the production image run with NODE_ENV=development) the logs stay JSON instead of
+ * the logger failing to start. Production never loads it, nor the transport's worker thread.
+ */
+export function prettyTransport(config: AppConfig): TransportSingleOptions | undefined {
+  if (!config.log.pretty || !isInstalled('pino-pretty')) return undefined;
+  return { target: 'pino-pretty', options: { singleLine: true } };
+}
+
+/**
+ * JSON logs through pino (pretty only in development, when pino-pretty is installed). Each line inside a request or job
  * carries its context (requestId, user, workspace, job) through the mixin, wherever it is
  * logged from.
  */
@@ -55,7 +76,7 @@ export function createAccessLogger(config: AppConfig): Logger {
     name: `groundwork-${config.service}`,
     base: { service: config.service },
     mixin: () => RequestContext.logFields(),
-    transport: config.log.pretty ? { target: 'pino-pretty', options: { singleLine: true } } : undefined,
+    transport: prettyTransport(config),
   });
 }
 
@@ -77,6 +98,6 @@ function pinoHttpOptions(config: AppConfig): Options {
     },
     customLogLevel: (_req, res, error) =>
       error || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'info',
-    transport: config.log.pretty ? { target: 'pino-pretty', options: { singleLine: true } } : undefined,
+    transport: prettyTransport(config),
   };
 }
