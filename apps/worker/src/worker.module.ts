@@ -12,6 +12,7 @@ import {
   RedisModule,
 } from '@groundwork/platform';
 import { EmailModule } from './email/email.module.js';
+import { FilesWorkerModule } from './files/files-worker.module.js';
 import { MaintenanceModule } from './maintenance/maintenance.module.js';
 import { OutboxModule } from './outbox/outbox.module.js';
 import { OpsHttpServer } from './ops/ops-http.server.js';
@@ -35,6 +36,7 @@ import { RealtimeModule } from './realtime/realtime.module.js';
     MaintenanceModule,
     WebhooksWorkerModule,
     RealtimeModule,
+    FilesWorkerModule,
   ],
   providers: [OpsHttpServer],
 })

@@ -1,4 +1,5 @@
 import {
+  AttachmentPayload,
   CommentPayload,
   InvitationCreatedPayload,
   MemberAddedPayload,
@@ -65,6 +66,8 @@ export const EVENT_CATALOGUE = {
   'comment.created': define('public', CommentPayload),
   'comment.updated': define('public', CommentPayload),
   'comment.deleted': define('public', CommentPayload),
+  'attachment.added': define('public', AttachmentPayload),
+  'attachment.deleted': define('public', AttachmentPayload),
   // Addressed to one endpoint (data.webhookId): webhooks deliver it only there, real-time skips it.
   'webhook.ping': define('public', WebhookPingPayload),
   'webhook.disabled': define('internal', WebhookDisabledPayload),

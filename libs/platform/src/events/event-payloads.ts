@@ -185,6 +185,15 @@ export class CommentPayload {
   taskId!: string;
 }
 
+/** A file was attached to a task, or an attachment deleted (its bytes go once nothing uses them). */
+export class AttachmentPayload {
+  @IsUUID()
+  attachmentId!: string;
+
+  @IsUUID()
+  taskId!: string;
+}
+
 /** `POST .../webhooks/{webhookId}/ping`: a test delivery to that one endpoint. */
 export class WebhookPingPayload {
   @IsUUID()
