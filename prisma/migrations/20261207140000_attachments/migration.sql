@@ -42,7 +42,7 @@ CREATE INDEX "attachments_workspace_id_sha256_idx" ON "attachments"("workspace_i
 ALTER TABLE "attachments" ADD CONSTRAINT "attachments_task_id_fkey" FOREIGN KEY ("task_id") REFERENCES "tasks"("id") ON DELETE CASCADE ON UPDATE CASCADE;
 
 -- AddForeignKey
-ALTER TABLE "attachments" ADD CONSTRAINT "attachments_workspace_id_sha256_fkey" FOREIGN KEY ("workspace_id", "sha256") REFERENCES "stored_objects"("workspace_id", "sha256") ON DELETE NO ACTION ON UPDATE CASCADE;
+ALTER TABLE "attachments" ADD CONSTRAINT "attachments_workspace_id_sha256_fkey" FOREIGN KEY ("workspace_id", "sha256") REFERENCES "stored_objects"("workspace_id", "sha256") ON DELETE CASCADE ON UPDATE CASCADE;
 
 -- AddForeignKey
 ALTER TABLE "stored_objects" ADD CONSTRAINT "stored_objects_workspace_id_fkey" FOREIGN KEY ("workspace_id") REFERENCES "workspaces"("id") ON DELETE CASCADE ON UPDATE CASCADE;

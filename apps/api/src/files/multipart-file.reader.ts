@@ -65,7 +65,7 @@ export class MultipartFileReader {
         this.violation = error;
         this.drain();
         if (!this.file) return reject(error);
-        if (!this.file.readableEnded) this.file.destroy(error);
+        if (!this.file.readableEnded && !this.file.destroyed) this.file.destroy(error);
         settleRest?.reject(error);
       };
 
@@ -80,6 +80,8 @@ export class MultipartFileReader {
           return fail(wrongParts('only one file may be uploaded at a time'));
         }
         this.file = stream;
+        // Its failures reach the upload through its consumer and `rest`; none may go unheard.
+        stream.on('error', () => undefined);
         resolve({ filename: info.filename, declaredType: info.mimeType, content: stream, rest });
       });
       parser.on('field', (name) =>
