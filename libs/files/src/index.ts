@@ -2,6 +2,7 @@
 export * from './attachments/attachment-view.js';
 export * from './attachments/attachments.service.js';
 export * from './attachments/stored-objects.js';
+export * from './events/files-events.js';
 export * from './files.module.js';
 export * from './ports/object-storage.js';
 export * from './storage/local-object-storage.js';

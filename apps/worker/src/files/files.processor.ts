@@ -1,9 +1,7 @@
 import { Processor } from '@nestjs/bullmq';
 import type { Job } from 'bullmq';
-import { StoredObjects } from '@groundwork/files';
-import { DrainingWorkerHost, type EventJob, QUEUES, type SubscribedEvent, workerOptions } from '@groundwork/platform';
-
-type FilesEvent = SubscribedEvent<'files'>;
+import { type FilesQueueEvent, StoredObjects } from '@groundwork/files';
+import { DrainingWorkerHost, type EventJob, QUEUES, workerOptions } from '@groundwork/platform';
 
 /**
  * Removes stored objects once nothing uses them: after an attachment's deletion or a
@@ -12,12 +10,12 @@ type FilesEvent = SubscribedEvent<'files'>;
  * retries with backoff; every step is idempotent.
  */
 @Processor(QUEUES.files, workerOptions(QUEUES.files))
-export class FilesProcessor extends DrainingWorkerHost<EventJob<FilesEvent>> {
+export class FilesProcessor extends DrainingWorkerHost<EventJob<FilesQueueEvent>> {
   constructor(private readonly objects: StoredObjects) {
     super();
   }
 
-  protected async handle(job: Job<EventJob<FilesEvent>>): Promise<string> {
+  protected async handle(job: Job<EventJob<FilesQueueEvent>>): Promise<string> {
     const { event } = job.data;
     const workspaceId = event.workspaceId;
     if (workspaceId === null) return 'skipped: no workspace';

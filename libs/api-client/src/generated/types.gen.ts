@@ -511,7 +511,7 @@ export type CreateWebhookDto = {
      */
     url: string;
     /**
-     * Event types to receive, or `["*"]` for all. Any of: *, member.added, member.removed, member.role_changed, workspace.created, workspace.updated, workspace.deleted, project.created, project.updated, project.deleted, task.created, task.updated, task.status_changed, task.assigned, task.deleted, task.restored, comment.created, comment.updated, comment.deleted, attachment.added, attachment.deleted, webhook.ping.
+     * Event types to receive, or `["*"]` for all. Any of: *, member.added, member.removed, member.role_changed, workspace.created, workspace.updated, workspace.deleted, project.created, project.updated, project.deleted, task.created, task.updated, task.status_changed, task.assigned, task.deleted, task.restored, comment.created, comment.updated, comment.deleted, webhook.ping, attachment.added, attachment.deleted.
      */
     events: Array<string>;
     description?: string;

@@ -34,7 +34,7 @@ type Middleware = (req: IncomingMessage, res: ServerResponse, next: (error?: unk
 
 /**
  * Refuses a request body that is neither JSON nor Protocol Buffers with 415 before any parser or handler sees it
- * (API.md: other types → 415). Without it a form or text body would reach validation as an
+ * (other types → 415). Without it a form or text body would reach validation as an
  * empty object and earn a misleading 422. The routes in `streamed` also take their own media
  * type (multipart uploads); no body parser touches those bodies, their handlers stream them.
  */
