@@ -217,6 +217,8 @@ async function main() {
       },
       readyUrl: `http://127.0.0.1:${port}/health/ready`,
       logFile: path.join(workDir, `api-${label}.log`),
+      // A busy machine boots slowly; the measurement starts only once the api is ready.
+      timeoutMs: 120_000,
       cleanup,
     });
     return { app, base: `http://127.0.0.1:${port}` };

@@ -468,6 +468,33 @@ describe('attachments over HTTP (local disk)', () => {
     expect([back.status, back.bytes.toString()]).toEqual([200, 'kept']);
   });
 
+  it('releases references and quota when a project’s deletion cascades to its tasks’ attachments', async () => {
+    const { workspaceId, base, taskId, attachments, people } = await arrange();
+    const owner = people.owner.authorization;
+    await upload(
+      attachments,
+      owner,
+      multipart([{ name: 'file', filename: 'a.txt', type: 'text/plain', body: 'cascade' }]),
+    );
+    const projectId = String((await json('GET', `${base}/tasks/${taskId}`, owner)).body.projectId);
+    const taskGone = await fetch(`${url}${base}/tasks/${taskId}`, {
+      method: 'DELETE',
+      headers: { authorization: owner, 'if-match': '"1"' },
+    });
+    expect(taskGone.status).toBe(204);
+    const projectGone = await fetch(`${url}${base}/projects/${projectId}`, {
+      method: 'DELETE',
+      headers: { authorization: owner, 'if-match': '"1"' },
+    });
+    expect(projectGone.status).toBe(204);
+
+    expect(await rowsOf(workspaceId)).toBe(0);
+    const usage = await prisma.workspaceStorageUsage.findUniqueOrThrow({ where: { workspaceId } });
+    expect(Number(usage.usedBytes)).toBe(0);
+    expect(await app.get(StoredObjects).collectUnused(workspaceId)).toBe(1);
+    expect(await filesOf(workspaceId)).toEqual([]);
+  });
+
   it('removes a deleted workspace’s objects (rows went with the workspace)', async () => {
     const { workspaceId, base, attachments, people } = await arrange();
     await upload(
