@@ -13,13 +13,8 @@ import { createS3Client } from '@groundwork/files';
 import { SseClient } from '../support/sse-client.js';
 import { S3RVER_CREDENTIALS, S3TestServer } from '../support/s3-server.js';
 import { eventually } from '../support/wait.js';
-import {
-  type AuthEnvironment,
-  loginBearer,
-  newClientIp,
-  registerVerified,
-  startAuthEnvironment,
-} from './auth-harness.js';
+import type { AppProcess } from '../support/app-process.js';
+import { type Stack, startStack } from '../support/stack.js';
 
 /** A 1×1 PNG. */
 const PNG = Buffer.from(
@@ -35,9 +30,10 @@ const PNG = Buffer.from(
  */
 describe('attachments through the generated client (api + worker, S3 driver on s3rver)', () => {
   let s3: S3TestServer;
-  let env: AuthEnvironment;
+  let stack: Stack;
+  let api: AppProcess;
   let client: Client;
-  let token: string;
+  let token = '';
   let workspaceId: string;
   let taskId: string;
 
@@ -57,18 +53,44 @@ describe('attachments through the generated client (api + worker, S3 driver on s
     }
   };
 
-  const post = async (path: string, body: unknown): Promise<Record<string, unknown>> => {
-    const answer = await env.request('POST', path, { bearer: token, body });
-    expect(answer.status).toBe(201);
-    return answer.json ?? {};
+  const call = async (method: string, path: string, body?: unknown): Promise<Record<string, unknown>> => {
+    const res = await fetch(`${api.url}${path}`, {
+      method,
+      headers: {
+        ...(token ? { authorization: `Bearer ${token}` } : {}),
+        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+      },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    const text = await res.text();
+    if (res.status >= 300) throw new Error(`${method} ${path} answered ${res.status}: ${text}`);
+    return text ? (JSON.parse(text) as Record<string, unknown>) : {};
   };
+  const post = (path: string, body: unknown) => call('POST', path, body);
 
   beforeAll(async () => {
     s3 = await S3TestServer.start();
-    env = await startAuthEnvironment({ label: 'files', mail: true, env: s3.env() });
-    const user = await registerVerified(env, 'files', { name: 'Fay Files' });
-    token = (await loginBearer(env, user.email)).accessToken;
-    client = createGroundworkClient({ baseUrl: env.api.url, token, headers: { 'x-forwarded-for': newClientIp() } });
+    stack = await startStack({
+      label: 'files',
+      mail: 'files',
+      env: {
+        ...s3.env(),
+        ENCRYPTION_KEY: randomBytes(32).toString('base64'),
+        LOG_LEVEL: 'warn',
+        JOB_BACKOFF_MS: '100',
+      },
+    });
+    // Started here with a boot deadline of their own: a busy machine boots them slowly.
+    [api] = await Promise.all([
+      stack.start('api', { waitFor: 'ready', timeoutMs: 120_000 }),
+      stack.start('worker', { waitFor: 'ready', timeoutMs: 120_000 }),
+    ]);
+    const email = `fay-${Date.now().toString(36)}@files.test`;
+    const password = 'correct horse battery staple';
+    await post('/v1/auth/register', { email, password, name: 'Fay Files' });
+    await stack.db.query('UPDATE users SET email_verified_at = now() WHERE email = $1', [email]);
+    token = String((await call('POST', '/v1/auth/login', { email, password })).accessToken);
+    client = createGroundworkClient({ baseUrl: api.url, token });
     workspaceId = String(
       (await post('/v1/workspaces', { name: 'Files', slug: `files-${Date.now().toString(36)}` })).id,
     );
@@ -77,12 +99,12 @@ describe('attachments through the generated client (api + worker, S3 driver on s
   }, 120_000);
 
   afterAll(async () => {
-    await env?.stop();
+    await stack?.stop();
     await s3?.stop();
   });
 
   it('uploads and downloads with the generated client; the events reach SSE; the worker removes the unused object', async () => {
-    const events = await SseClient.open(`${env.api.url}/v1/workspaces/${workspaceId}/events`, {
+    const events = await SseClient.open(`${api.url}/v1/workspaces/${workspaceId}/events`, {
       headers: { authorization: `Bearer ${token}` },
     });
     try {
@@ -144,8 +166,7 @@ describe('attachments through the generated client (api + worker, S3 driver on s
     expect(uploaded.data?.sha256).toBe(sha256);
     expect(await keysOf(`${workspaceId}/`)).toEqual([`${workspaceId}/${sha256}`]);
 
-    const removed = await env.request('DELETE', `/v1/workspaces/${workspaceId}`, { bearer: token });
-    expect(removed.status).toBe(204);
+    await call('DELETE', `/v1/workspaces/${workspaceId}`);
     await eventually(async () => (await keysOf(`${workspaceId}/`)).length === 0, 20_000);
   }, 60_000);
 });
