@@ -233,10 +233,13 @@ async function main() {
   await db.connect();
   await db.query('UPDATE users SET email_verified_at = now() WHERE email = $1', [USER.email]);
   await db.end();
-  const { accessToken: token } = await api(`${base}/v1/auth/login`, {
-    method: 'POST',
-    body: { email: USER.email, password: USER.password },
-  });
+  /** A token of the api at `at` (each api is its own token issuer: its PUBLIC_API_URL). @param {string} at */
+  const signIn = async (at) =>
+    /** @type {string} */ (
+      (await api(`${at}/v1/auth/login`, { method: 'POST', body: { email: USER.email, password: USER.password } }))
+        .accessToken
+    );
+  let token = await signIn(base);
   const workspace = await api(`${base}/v1/workspaces`, {
     method: 'POST',
     token,
@@ -297,6 +300,20 @@ async function main() {
   const concurrentPeak = sampler.stop();
   const latencies = results.map((r) => r.seconds * 1000);
   await app.stop();
+  console.log(
+    JSON.stringify({
+      localUploadSeconds: round(local.up, 2),
+      localDownloadSeconds: round(local.down, 2),
+      cpSeconds: round(copies.cp, 2),
+      cpSyncSeconds: round(copies.cpSync, 2),
+      rss: local,
+      concurrentP50Ms: round(percentile(latencies, 50)),
+      concurrentP99Ms: round(percentile(latencies, 99)),
+      concurrentIdleRssMiB: round(idleBefore),
+      concurrentPeakRssMiB: round(concurrentPeak),
+      loadAverage: os.loadavg().map((l) => round(l, 2)),
+    }),
+  );
 
   progress('starting s3rver');
   const s3Dir = path.join(workDir, 's3rver');
@@ -321,6 +338,7 @@ async function main() {
     },
     's3',
   ));
+  token = await signIn(base);
   const s3Trip = await roundTrip('s3rver');
   await app.stop();
 

@@ -26,6 +26,7 @@ import { RateLimitGuard } from './http/rate-limit/rate-limit.guard.js';
 import { RateLimitModule } from './http/rate-limit/rate-limit.module.js';
 import { TimeoutInterceptor } from './http/timeouts/timeout.interceptor.js';
 import { FilesHttpModule } from './files/files-http.module.js';
+import { FlagsHttpModule } from './flags/flags-http.module.js';
 import { IdentityHttpModule } from './identity/identity-http.module.js';
 import { OpsHttpModule } from './ops/ops-http.module.js';
 import { RealtimeHttpModule } from './realtime/realtime-http.module.js';
@@ -66,6 +67,7 @@ export class ApiModule {
         FilesHttpModule,
         WebhooksHttpModule,
         RealtimeHttpModule,
+        FlagsHttpModule,
         ...(options.imports ?? []),
       ],
       providers: [

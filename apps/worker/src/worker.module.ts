@@ -18,7 +18,7 @@ import { FilesWorkerModule } from './files/files-worker.module.js';
 import { MaintenanceModule } from './maintenance/maintenance.module.js';
 import { OpsHttpServer } from './ops/ops-http.server.js';
 import { WebhooksWorkerModule } from './webhooks/webhooks-worker.module.js';
-import { RealtimeModule } from './realtime/realtime.module.js';
+import { RealtimeWorkerModule } from './realtime/realtime-worker.module.js';
 
 @Module({
   imports: [
@@ -36,7 +36,7 @@ import { RealtimeModule } from './realtime/realtime.module.js';
     EmailModule,
     MaintenanceModule,
     WebhooksWorkerModule,
-    RealtimeModule,
+    RealtimeWorkerModule,
     FilesWorkerModule,
   ],
   providers: [OpsHttpServer],

@@ -7,6 +7,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { INestApplication } from '@nestjs/common';
 import { StoredObjects } from '@groundwork/files';
+import { FlagsAdminService } from '@groundwork/flags';
 import { SessionsService } from '@groundwork/identity';
 import { loadAppConfig, newId, PrismaService } from '@groundwork/platform';
 import type { WorkspaceRole } from '@groundwork/workspaces';
@@ -493,6 +494,31 @@ describe('attachments over HTTP (local disk)', () => {
     expect(Number(usage.usedBytes)).toBe(0);
     expect(await app.get(StoredObjects).collectUnused(workspaceId)).toBe(1);
     expect(await filesOf(workspaceId)).toEqual([]);
+  });
+
+  it('refuses uploads with 403 feature-disabled while the attachments flag is off; reads keep working', async () => {
+    const { workspaceId, attachments, people } = await arrange();
+    const auth = people.member.authorization;
+    const file = (name: string) => multipart([{ name: 'file', filename: name, type: 'text/plain', body: name }]);
+    const before = await upload(attachments, auth, file('before.txt'));
+    const flags = app.get(FlagsAdminService);
+
+    await flags.put('attachments', { enabled: false }, people.owner.id);
+    try {
+      const refused = await upload(attachments, auth, file('during.txt'));
+      expect(refused.status).toBe(403);
+      expect(refused.body).toMatchObject({
+        type: 'https://groundwork.dev/problems/feature-disabled',
+        flag: 'attachments',
+      });
+      const content = await download(`${attachments}/${String(before.body.id)}/content`, people.viewer.authorization);
+      expect([content.status, content.bytes.toString()]).toEqual([200, 'before.txt']);
+      expect((await json('GET', attachments, people.viewer.authorization)).body.data).toHaveLength(1);
+      expect(await rowsOf(workspaceId)).toBe(1);
+    } finally {
+      await flags.delete('attachments', people.owner.id);
+    }
+    expect((await upload(attachments, auth, file('after.txt'))).status).toBe(201);
   });
 
   it('removes a deleted workspace’s objects (rows went with the workspace)', async () => {

@@ -52,7 +52,8 @@ export class AttachmentsController {
       'The body is streamed to storage. Over ATTACHMENT_MAX_BYTES → 413 and nothing is stored. ' +
       'A declared type the bytes contradict → 415 (text types must be UTF-8 without NUL). ' +
       'A part other than `file`, or two files → 422. Over the workspace quota → 409 ' +
-      '`storage-quota-exceeded`. Storage unreachable → 503 with Retry-After.',
+      '`storage-quota-exceeded`. The `attachments` flag off → 403 `feature-disabled` (reads keep working). ' +
+      'Storage unreachable → 503 with Retry-After.',
   })
   @ApiConsumes('multipart/form-data')
   @ApiBody({

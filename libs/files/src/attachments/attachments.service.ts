@@ -12,6 +12,7 @@ import {
   PrismaService,
   type Transaction,
 } from '@groundwork/platform';
+import { FeatureFlags } from '@groundwork/flags';
 import { TaskReadsService } from '@groundwork/work';
 import { roleAtLeast, type WorkspaceActor } from '@groundwork/workspaces';
 import { type ByteRange, ObjectStorage, type StagedObject } from '../ports/object-storage.js';
@@ -52,13 +53,15 @@ export class AttachmentsService {
     private readonly storage: ObjectStorage,
     private readonly objects: StoredObjects,
     private readonly tasks: TaskReadsService,
+    private readonly flags: FeatureFlags,
     private readonly config: AppConfig,
   ) {}
 
   /**
    * Stores the one file `open` yields for a live task. `open` is called only after the task
-   * is known, so a request for a missing task is refused before its body is read. Whatever
-   * fails — limit, type, quota, a malformed or cut-off body, the store — nothing is kept.
+   * is known and the `attachments` flag is on for the workspace (403 `feature-disabled`
+   * otherwise; reads stay open), so a refused request's body is never read. Whatever fails —
+   * limit, type, quota, a malformed or cut-off body, the store — nothing is kept.
    */
   async upload(
     workspaceId: string,
@@ -66,6 +69,7 @@ export class AttachmentsService {
     actor: WorkspaceActor,
     open: () => Promise<UploadedFile>,
   ): Promise<AttachmentView> {
+    await this.flags.assertEnabled('attachments', { workspaceId });
     await this.assertLiveTask(workspaceId, taskId);
     const quotaLeftBytes = this.config.storage.workspaceQuotaBytes - (await this.objects.usedBytes(workspaceId));
     if (quotaLeftBytes < 0) throw quotaExceeded();

@@ -107,6 +107,9 @@ export class AppConfig {
     attachmentMaxBytes: number;
     workspaceQuotaBytes: number;
   };
+  /** Platform administrators: emails as given (compared after normalisation by identity). */
+  readonly platformAdmins: { emails: string[] };
+  readonly flags: { refreshIntervalMs: number };
 
   constructor(service: ServiceName, env: Environment, raw: RawEnvironment = {}) {
     this.service = service;
@@ -198,5 +201,11 @@ export class AppConfig {
       attachmentMaxBytes: env.ATTACHMENT_MAX_BYTES,
       workspaceQuotaBytes: env.WORKSPACE_STORAGE_QUOTA_BYTES,
     };
+    this.platformAdmins = {
+      emails: env.PLATFORM_ADMIN_EMAILS.split(',')
+        .map((email) => email.trim())
+        .filter(Boolean),
+    };
+    this.flags = { refreshIntervalMs: env.FLAGS_REFRESH_INTERVAL_MS };
   }
 }

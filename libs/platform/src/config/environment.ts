@@ -363,4 +363,18 @@ export class Environment {
   @IsInt()
   @Min(0)
   WORKSPACE_STORAGE_QUOTA_BYTES = 10 * 1024 * 1024 * 1024;
+
+  /** Comma-separated emails of platform administrators (feature flags, the admin audit log); verified accounts only. */
+  @IsString()
+  @MaxLength(100_000)
+  PLATFORM_ADMIN_EMAILS = '';
+
+  /**
+   * How often each instance reloads every feature flag from the database, whatever it heard on
+   * Redis: heals a change notice lost while its subscriber connection was down.
+   */
+  @Transform(toInt)
+  @IsInt()
+  @Min(100)
+  FLAGS_REFRESH_INTERVAL_MS = 30000;
 }
