@@ -59,11 +59,20 @@ function percentile(values, p) {
 /** Samples a process's RSS (MiB) every 20 ms until stopped; returns the peak. @param {number} pid */
 function rssSampler(pid) {
   let peak = rssMiB(pid);
-  const timer = setInterval(() => (peak = Math.max(peak, rssMiB(pid))), 20);
+  // A reading of a process that just died is no reading: the run's own error says why.
+  const read = () => {
+    try {
+      peak = Math.max(peak, rssMiB(pid));
+    } catch {
+      clearInterval(timer);
+    }
+  };
+  const timer = setInterval(read, 20);
   return {
     stop: () => {
       clearInterval(timer);
-      return Math.max(peak, rssMiB(pid));
+      read();
+      return peak;
     },
   };
 }
