@@ -95,6 +95,7 @@ export default tseslint.config(
                 '**/work/**',
                 '**/webhooks/**',
                 '**/realtime/**',
+                '**/files/**',
                 '**/flags/**',
                 '**/ops/**',
               ],

@@ -25,6 +25,7 @@ import { ProtobufBodyPipe } from './http/negotiation/protobuf-body.pipe.js';
 import { RateLimitGuard } from './http/rate-limit/rate-limit.guard.js';
 import { RateLimitModule } from './http/rate-limit/rate-limit.module.js';
 import { TimeoutInterceptor } from './http/timeouts/timeout.interceptor.js';
+import { FilesHttpModule } from './files/files-http.module.js';
 import { FlagsHttpModule } from './flags/flags-http.module.js';
 import { IdentityHttpModule } from './identity/identity-http.module.js';
 import { OpsHttpModule } from './ops/ops-http.module.js';
@@ -63,6 +64,7 @@ export class ApiModule {
         NegotiationModule,
         WorkspacesHttpModule,
         WorkHttpModule,
+        FilesHttpModule,
         WebhooksHttpModule,
         RealtimeHttpModule,
         FlagsHttpModule,

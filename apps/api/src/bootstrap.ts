@@ -17,6 +17,7 @@ import {
   requestContextMiddleware,
 } from '@groundwork/platform';
 import { ApiModule, type ApiModuleOptions } from './api.module.js';
+import { STREAMED_BODY_ROUTES } from './files/streamed-body-routes.js';
 import { buildOpenApiDocument } from './openapi.js';
 import { configureRouting } from './http/routing.js';
 import { staticSecurityHeaders } from './http/security-headers.js';
@@ -33,6 +34,9 @@ const EXPOSED_HEADERS = [
   'Idempotent-Replayed',
   'Deprecation',
   'Sunset',
+  'Content-Disposition',
+  'Content-Range',
+  'Accept-Ranges',
 ];
 
 /** Express `trust proxy`: '' trusts nobody, a number counts hops, anything else is a list. */
@@ -91,7 +95,7 @@ export async function createApiApp(config: AppConfig, options: ApiModuleOptions 
     exposedHeaders: EXPOSED_HEADERS,
     maxAge: 600,
   });
-  app.use(bodyMediaTypeMiddleware);
+  app.use(bodyMediaTypeMiddleware(STREAMED_BODY_ROUTES));
   app.useBodyParser('json', { limit: config.http.bodyLimit });
   app.use(jsonBodyShapeMiddleware);
   app.useBodyParser('raw', { type: 'application/x-protobuf', limit: config.http.bodyLimit });

@@ -6,5 +6,6 @@ import '@groundwork/workspaces';
 import '@groundwork/work';
 import '@groundwork/webhooks';
 import '@groundwork/realtime';
+import '@groundwork/files';
 
 export { publicEventTypes } from '@groundwork/platform';

@@ -6,3 +6,4 @@ import '@groundwork/workspaces';
 import '@groundwork/work';
 import '@groundwork/webhooks';
 import '@groundwork/realtime';
+import '@groundwork/files';

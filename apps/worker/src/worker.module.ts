@@ -13,6 +13,7 @@ import {
 import { OutboxRelayModule, QueueModule } from '@groundwork/platform/queue';
 import './event-catalogue.js';
 import { EmailModule } from './email/email.module.js';
+import { FilesWorkerModule } from './files/files-worker.module.js';
 import { MaintenanceModule } from './maintenance/maintenance.module.js';
 import { OpsHttpServer } from './ops/ops-http.server.js';
 import { WebhooksWorkerModule } from './webhooks/webhooks-worker.module.js';
@@ -35,6 +36,7 @@ import { RealtimeWorkerModule } from './realtime/realtime-worker.module.js';
     MaintenanceModule,
     WebhooksWorkerModule,
     RealtimeWorkerModule,
+    FilesWorkerModule,
   ],
   providers: [OpsHttpServer],
 })

@@ -1,5 +1,8 @@
 import 'reflect-metadata';
+import { mkdtemp, rm } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { INestApplication } from '@nestjs/common';
 import { SessionsService } from '@groundwork/identity';
@@ -55,6 +58,7 @@ describe('cross-tenant access by resource id', () => {
   let authorization: string;
   let workspaceA: string;
   let workspaceB: string;
+  let storageDir: string;
   const foreign: Record<string, string> = {};
 
   async function call(method: string, path: string, body?: unknown, extra: Record<string, string> = {}) {
@@ -72,11 +76,13 @@ describe('cross-tenant access by resource id', () => {
   }
 
   beforeAll(async () => {
+    storageDir = await mkdtemp(path.join(tmpdir(), 'gw-tenant-files-'));
     const config = loadAppConfig('api', {
       ...process.env,
       REDIS_KEY_PREFIX: prefix,
       RATE_LIMIT_PER_MINUTE: '100000',
       LOG_LEVEL: 'error',
+      STORAGE_DIR: storageDir,
     });
     app = await createApiApp(config);
     await app.listen(0, '127.0.0.1');
@@ -108,6 +114,14 @@ describe('cross-tenant access by resource id', () => {
     foreign.commentId = String(
       (await call('POST', `${b}/tasks/${foreign.taskId}/comments`, { body: 'Secret' })).body.id,
     );
+    const file = new FormData();
+    file.append('file', new Blob(['Secret bytes'], { type: 'text/plain' }), 'secret.txt');
+    const uploaded = await fetch(`${url}${b}/tasks/${foreign.taskId}/attachments`, {
+      method: 'POST',
+      headers: { authorization },
+      body: file,
+    });
+    foreign.attachmentId = String(((await uploaded.json()) as { id: string }).id);
     foreign.keyId = String((await call('POST', `${b}/api-keys`, { name: 'Secret key', role: 'viewer' })).body.id);
     foreign.invitationId = String(
       (await call('POST', `${b}/invitations`, { email: `invitee-${slug}@example.test`, role: 'viewer' })).body.id,
@@ -135,6 +149,7 @@ describe('cross-tenant access by resource id', () => {
   afterAll(async () => {
     await app.close();
     await deleteRedisKeys(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379', `${prefix}:*`);
+    await rm(storageDir, { recursive: true, force: true });
   });
 
   it('answers 404 on every route given an id of another workspace’s resource, and changes nothing there', async () => {
@@ -161,6 +176,10 @@ describe('cross-tenant access by resource id', () => {
     expect((await call('GET', `${b}/invitations/${foreign.invitationId}`)).status).toBe(200);
     const comments = await call('GET', `${b}/tasks/${foreign.taskId}/comments`);
     expect(comments.body.data).toEqual([expect.objectContaining({ id: foreign.commentId, body: 'Secret' })]);
+    const attachment = await fetch(`${url}${b}/tasks/${foreign.taskId}/attachments/${foreign.attachmentId}/content`, {
+      headers: { authorization },
+    });
+    expect([attachment.status, await attachment.text()]).toEqual([200, 'Secret bytes']);
     const webhook = await call('GET', `${b}/webhooks/${foreign.webhookId}`);
     expect(webhook.body).toMatchObject({ description: null, enabled: true });
     const delivery = await call('GET', `${b}/webhooks/${foreign.webhookId}/deliveries/${foreign.deliveryId}`);

@@ -11,6 +11,7 @@ const DESCRIPTIONS: Record<number, string> = {
   412: 'If-Match does not match the current version',
   413: 'Body larger than the limit',
   415: 'Unsupported Content-Type',
+  416: 'Range not satisfiable: see Content-Range',
   422: 'Validation failed: see `errors`',
   428: 'If-Match required',
   429: 'Rate limited: see Retry-After',

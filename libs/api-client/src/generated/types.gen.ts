@@ -477,13 +477,41 @@ export type CommentPageDto = {
     page: PageInfoDto;
 };
 
+export type AttachmentDto = {
+    id: string;
+    taskId: string;
+    /**
+     * As uploaded, with path separators, control and bidi-override characters removed (≤ 255 bytes).
+     */
+    filename: string;
+    /**
+     * The declared type, checked against the bytes.
+     */
+    contentType: string;
+    /**
+     * Bytes.
+     */
+    size: number;
+    /**
+     * SHA-256 of the bytes (hex); also the download’s ETag.
+     */
+    sha256: string;
+    uploadedBy: string;
+    createdAt: string;
+};
+
+export type AttachmentPageDto = {
+    data: Array<AttachmentDto>;
+    page: PageInfoDto;
+};
+
 export type CreateWebhookDto = {
     /**
      * Absolute https URL (http only where the operator allows it), without credentials, at most 2,048 characters. Unless the operator allows private networks, it must not point at loopback, private, link-local, multicast or reserved addresses — checked again, on the resolved address, at every delivery.
      */
     url: string;
     /**
-     * Event types to receive, or `["*"]` for all. Any of: *, member.added, member.removed, member.role_changed, workspace.created, workspace.updated, workspace.deleted, project.created, project.updated, project.deleted, task.created, task.updated, task.status_changed, task.assigned, task.deleted, task.restored, comment.created, comment.updated, comment.deleted, webhook.ping.
+     * Event types to receive, or `["*"]` for all. Any of: *, member.added, member.removed, member.role_changed, workspace.created, workspace.updated, workspace.deleted, project.created, project.updated, project.deleted, task.created, task.updated, task.status_changed, task.assigned, task.deleted, task.restored, comment.created, comment.updated, comment.deleted, webhook.ping, attachment.added, attachment.deleted.
      */
     events: Array<string>;
     description?: string;
@@ -3174,6 +3202,272 @@ export type UpdateCommentResponses = {
 };
 
 export type UpdateCommentResponse = UpdateCommentResponses[keyof UpdateCommentResponses];
+
+export type ListAttachmentsData = {
+    body?: never;
+    path: {
+        workspaceId: string;
+        taskId: string;
+    };
+    query?: {
+        limit?: number;
+        /**
+         * Opaque cursor from `page.nextCursor` of the previous page.
+         */
+        cursor?: string;
+    };
+    url: '/v1/workspaces/{workspaceId}/tasks/{taskId}/attachments';
+};
+
+export type ListAttachmentsErrors = {
+    /**
+     * Malformed request (e.g. invalid JSON)
+     */
+    400: ProblemDetailsDto;
+    /**
+     * Missing or invalid credentials
+     */
+    401: ProblemDetailsDto;
+    /**
+     * Authenticated but not allowed
+     */
+    403: ProblemDetailsDto;
+    /**
+     * Not found (or not visible to the caller)
+     */
+    404: ProblemDetailsDto;
+    /**
+     * Validation failed: see `errors`
+     */
+    422: ProblemDetailsDto;
+    /**
+     * Rate limited: see Retry-After
+     */
+    429: ProblemDetailsDto;
+};
+
+export type ListAttachmentsError = ListAttachmentsErrors[keyof ListAttachmentsErrors];
+
+export type ListAttachmentsResponses = {
+    200: AttachmentPageDto;
+};
+
+export type ListAttachmentsResponse = ListAttachmentsResponses[keyof ListAttachmentsResponses];
+
+export type UploadAttachmentData = {
+    body: {
+        /**
+         * The file; its part’s Content-Type is checked against its bytes.
+         */
+        file: Blob | File;
+    };
+    path: {
+        workspaceId: string;
+        taskId: string;
+    };
+    query?: never;
+    url: '/v1/workspaces/{workspaceId}/tasks/{taskId}/attachments';
+};
+
+export type UploadAttachmentErrors = {
+    /**
+     * Malformed request (e.g. invalid JSON)
+     */
+    400: ProblemDetailsDto;
+    /**
+     * Missing or invalid credentials
+     */
+    401: ProblemDetailsDto;
+    /**
+     * Authenticated but not allowed
+     */
+    403: ProblemDetailsDto;
+    /**
+     * Not found (or not visible to the caller)
+     */
+    404: ProblemDetailsDto;
+    /**
+     * Conflict with the current state
+     */
+    409: ProblemDetailsDto;
+    /**
+     * Body larger than the limit
+     */
+    413: ProblemDetailsDto;
+    /**
+     * Unsupported Content-Type
+     */
+    415: ProblemDetailsDto;
+    /**
+     * Validation failed: see `errors`
+     */
+    422: ProblemDetailsDto;
+    /**
+     * Rate limited: see Retry-After
+     */
+    429: ProblemDetailsDto;
+    /**
+     * Temporarily unavailable: see Retry-After
+     */
+    503: ProblemDetailsDto;
+};
+
+export type UploadAttachmentError = UploadAttachmentErrors[keyof UploadAttachmentErrors];
+
+export type UploadAttachmentResponses = {
+    /**
+     * Stored; `Location` names the attachment.
+     */
+    201: AttachmentDto;
+};
+
+export type UploadAttachmentResponse = UploadAttachmentResponses[keyof UploadAttachmentResponses];
+
+export type DeleteAttachmentData = {
+    body?: never;
+    path: {
+        workspaceId: string;
+        taskId: string;
+        attachmentId: string;
+    };
+    query?: never;
+    url: '/v1/workspaces/{workspaceId}/tasks/{taskId}/attachments/{attachmentId}';
+};
+
+export type DeleteAttachmentErrors = {
+    /**
+     * Missing or invalid credentials
+     */
+    401: ProblemDetailsDto;
+    /**
+     * Authenticated but not allowed
+     */
+    403: ProblemDetailsDto;
+    /**
+     * Not found (or not visible to the caller)
+     */
+    404: ProblemDetailsDto;
+    /**
+     * Rate limited: see Retry-After
+     */
+    429: ProblemDetailsDto;
+};
+
+export type DeleteAttachmentError = DeleteAttachmentErrors[keyof DeleteAttachmentErrors];
+
+export type DeleteAttachmentResponses = {
+    /**
+     * The attachment is deleted; the worker removes its bytes once unused.
+     */
+    204: void;
+};
+
+export type DeleteAttachmentResponse = DeleteAttachmentResponses[keyof DeleteAttachmentResponses];
+
+export type GetAttachmentData = {
+    body?: never;
+    path: {
+        workspaceId: string;
+        taskId: string;
+        attachmentId: string;
+    };
+    query?: never;
+    url: '/v1/workspaces/{workspaceId}/tasks/{taskId}/attachments/{attachmentId}';
+};
+
+export type GetAttachmentErrors = {
+    /**
+     * Missing or invalid credentials
+     */
+    401: ProblemDetailsDto;
+    /**
+     * Authenticated but not allowed
+     */
+    403: ProblemDetailsDto;
+    /**
+     * Not found (or not visible to the caller)
+     */
+    404: ProblemDetailsDto;
+    /**
+     * Rate limited: see Retry-After
+     */
+    429: ProblemDetailsDto;
+};
+
+export type GetAttachmentError = GetAttachmentErrors[keyof GetAttachmentErrors];
+
+export type GetAttachmentResponses = {
+    200: AttachmentDto;
+};
+
+export type GetAttachmentResponse = GetAttachmentResponses[keyof GetAttachmentResponses];
+
+export type DownloadAttachmentData = {
+    body?: never;
+    headers?: {
+        /**
+         * The ETag of a cached copy → 304.
+         */
+        'If-None-Match'?: string;
+        /**
+         * The ETag the client’s partial copy has.
+         */
+        'If-Range'?: string;
+        /**
+         * `bytes=a-b`, `bytes=a-` or `bytes=-n`: one range.
+         */
+        Range?: string;
+    };
+    path: {
+        workspaceId: string;
+        taskId: string;
+        attachmentId: string;
+    };
+    query?: never;
+    url: '/v1/workspaces/{workspaceId}/tasks/{taskId}/attachments/{attachmentId}/content';
+};
+
+export type DownloadAttachmentErrors = {
+    /**
+     * Missing or invalid credentials
+     */
+    401: ProblemDetailsDto;
+    /**
+     * Authenticated but not allowed
+     */
+    403: ProblemDetailsDto;
+    /**
+     * Not found (or not visible to the caller)
+     */
+    404: ProblemDetailsDto;
+    /**
+     * Range not satisfiable: see Content-Range
+     */
+    416: ProblemDetailsDto;
+    /**
+     * Rate limited: see Retry-After
+     */
+    429: ProblemDetailsDto;
+    /**
+     * Temporarily unavailable: see Retry-After
+     */
+    503: ProblemDetailsDto;
+};
+
+export type DownloadAttachmentError = DownloadAttachmentErrors[keyof DownloadAttachmentErrors];
+
+export type DownloadAttachmentResponses = {
+    /**
+     * The bytes, with their Content-Type, a strong ETag (the SHA-256) and Content-Disposition: attachment.
+     */
+    200: Blob | File;
+    /**
+     * The requested range; `Content-Range` says which.
+     */
+    206: Blob | File;
+};
+
+export type DownloadAttachmentResponse = DownloadAttachmentResponses[keyof DownloadAttachmentResponses];
 
 export type ListWebhooksData = {
     body?: never;

@@ -1,5 +1,5 @@
 import { parseSigningKeys, type RawEnvironment } from './load-environment.js';
-import type { Environment, LogLevel, NodeEnv } from './environment.js';
+import type { Environment, LogLevel, NodeEnv, StorageDriver } from './environment.js';
 
 export interface OidcProviderConfig {
   /** The `{provider}` path segment: `<NAME>` of `OIDC_<NAME>_*`, lower-cased. */
@@ -94,6 +94,20 @@ export class AppConfig {
     flushIntervalMs: number;
   };
   readonly oidc: OidcProviderConfig[];
+  readonly storage: {
+    driver: StorageDriver;
+    dir: string;
+    s3: {
+      endpoint: string | undefined;
+      region: string;
+      bucket: string;
+      /** Both set, or undefined: the SDK's default credential chain. */
+      credentials: { accessKeyId: string; secretAccessKey: string } | undefined;
+      forcePathStyle: boolean;
+    };
+    attachmentMaxBytes: number;
+    workspaceQuotaBytes: number;
+  };
   /** Platform administrators: emails as given (compared after normalisation by identity). */
   readonly platformAdmins: { emails: string[] };
   readonly flags: { refreshIntervalMs: number };
@@ -173,6 +187,22 @@ export class AppConfig {
       flushIntervalMs: env.REALTIME_FLUSH_INTERVAL_MS,
     };
     this.oidc = oidcProviders(raw);
+    this.storage = {
+      driver: env.STORAGE_DRIVER,
+      dir: env.STORAGE_DIR,
+      s3: {
+        endpoint: env.S3_ENDPOINT,
+        region: env.S3_REGION,
+        bucket: env.S3_BUCKET,
+        credentials:
+          env.S3_ACCESS_KEY_ID && env.S3_SECRET_ACCESS_KEY
+            ? { accessKeyId: env.S3_ACCESS_KEY_ID, secretAccessKey: env.S3_SECRET_ACCESS_KEY }
+            : undefined,
+        forcePathStyle: env.S3_FORCE_PATH_STYLE,
+      },
+      attachmentMaxBytes: env.ATTACHMENT_MAX_BYTES,
+      workspaceQuotaBytes: env.WORKSPACE_STORAGE_QUOTA_BYTES,
+    };
     this.platformAdmins = {
       emails: env.PLATFORM_ADMIN_EMAILS.split(',')
         .map((email) => email.trim())

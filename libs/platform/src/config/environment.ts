@@ -1,9 +1,24 @@
 import { Transform } from 'class-transformer';
-import { IsBoolean, IsIn, IsInt, IsOptional, IsString, IsUrl, Matches, Max, MaxLength, Min } from 'class-validator';
+import {
+  IsBoolean,
+  IsIn,
+  IsInt,
+  IsOptional,
+  IsString,
+  IsUrl,
+  Matches,
+  Max,
+  MaxLength,
+  Min,
+  MinLength,
+} from 'class-validator';
 import { DEFAULT_DATABASE_URL } from './env-sources.js';
 
 export const NODE_ENVS = ['development', 'test', 'production'] as const;
 export type NodeEnv = (typeof NODE_ENVS)[number];
+
+export const STORAGE_DRIVERS = ['local', 's3'] as const;
+export type StorageDriver = (typeof STORAGE_DRIVERS)[number];
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
@@ -309,6 +324,54 @@ export class Environment {
   @Min(0)
   @Max(1000)
   REALTIME_FLUSH_INTERVAL_MS = 20;
+
+  /** Where attachments are kept: `local` (a folder, STORAGE_DIR) or `s3` (any S3-compatible store). */
+  @IsIn(STORAGE_DRIVERS)
+  STORAGE_DRIVER: StorageDriver = 'local';
+
+  /** The local driver's folder (relative to the working directory unless absolute). */
+  @IsString()
+  @MinLength(1)
+  STORAGE_DIR = 'var/storage';
+
+  /** The S3 driver's endpoint; unset → AWS's own for S3_REGION. */
+  @IsOptional()
+  @IsUrl({ ...URL_OPTS, protocols: ['http', 'https'] })
+  S3_ENDPOINT?: string;
+
+  @IsString()
+  @Matches(/^[a-z0-9-]{1,64}$/)
+  S3_REGION = 'us-east-1';
+
+  @IsString()
+  @Matches(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, { message: 'S3_BUCKET must be a valid bucket name' })
+  S3_BUCKET = 'groundwork';
+
+  /** Unset (with the secret) → the SDK's default credential chain (environment, instance role). */
+  @IsOptional()
+  @IsString()
+  S3_ACCESS_KEY_ID?: string;
+
+  @IsOptional()
+  @IsString()
+  S3_SECRET_ACCESS_KEY?: string;
+
+  /** `true` addresses the bucket in the path (`endpoint/bucket/key`), as most S3-compatible stores need. */
+  @Transform(toBool)
+  @IsBoolean()
+  S3_FORCE_PATH_STYLE = false;
+
+  /** The largest attachment uploaded through the api (a file of exactly this size is accepted). */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  ATTACHMENT_MAX_BYTES = 100 * 1024 * 1024;
+
+  /** What one workspace's attachments may take together. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(0)
+  WORKSPACE_STORAGE_QUOTA_BYTES = 10 * 1024 * 1024 * 1024;
 
   /** Comma-separated emails of platform administrators (feature flags, the admin audit log); verified accounts only. */
   @IsString()

@@ -12,10 +12,13 @@ export type DomainErrorCode =
   | 'feature_disabled'
   | 'not_found'
   | 'conflict'
+  /** A workspace's attachments would exceed WORKSPACE_STORAGE_QUOTA_BYTES (409). */
+  | 'storage_quota_exceeded'
   | 'precondition_failed'
   | 'precondition_required'
   | 'payload_too_large'
   | 'unsupported_media_type'
+  | 'range_not_satisfiable'
   | 'not_acceptable'
   | 'validation_failed'
   | 'rate_limited'
@@ -72,6 +75,7 @@ export function httpStatusOf(code: DomainErrorCode): number {
     case 'not_acceptable':
       return 406;
     case 'conflict':
+    case 'storage_quota_exceeded':
       return 409;
     case 'precondition_failed':
       return 412;
@@ -79,6 +83,8 @@ export function httpStatusOf(code: DomainErrorCode): number {
       return 413;
     case 'unsupported_media_type':
       return 415;
+    case 'range_not_satisfiable':
+      return 416;
     case 'validation_failed':
       return 422;
     case 'precondition_required':

@@ -22,18 +22,34 @@ function unsupportedMediaType(mediaType: string | undefined): Error {
   );
 }
 
+/** A route whose handler reads its body as a stream (an upload), with the media type it takes. */
+export interface StreamedBodyRoute {
+  method: string;
+  /** Matched against the path (no query). */
+  path: RegExp;
+  mediaType: string;
+}
+
+type Middleware = (req: IncomingMessage, res: ServerResponse, next: (error?: unknown) => void) => void;
+
 /**
  * Refuses a request body that is neither JSON nor Protocol Buffers with 415 before any parser or handler sees it
  * (other types → 415). Without it a form or text body would reach validation as an
- * empty object and earn a misleading 422.
+ * empty object and earn a misleading 422. The routes in `streamed` also take their own media
+ * type (multipart uploads); no body parser touches those bodies, their handlers stream them.
  */
-export function bodyMediaTypeMiddleware(
-  req: IncomingMessage,
-  _res: ServerResponse,
-  next: (error?: unknown) => void,
-): void {
-  if (!hasBody(req)) return next();
-  const mediaType = req.headers['content-type']?.split(';')[0]?.trim();
-  if (mediaType !== undefined && ACCEPTED_MEDIA_TYPE.test(mediaType)) return next();
-  next(unsupportedMediaType(mediaType));
+export function bodyMediaTypeMiddleware(streamed: readonly StreamedBodyRoute[] = []): Middleware {
+  return (req, _res, next) => {
+    if (!hasBody(req)) return next();
+    const mediaType = req.headers['content-type']?.split(';')[0]?.trim();
+    if (mediaType !== undefined && ACCEPTED_MEDIA_TYPE.test(mediaType)) return next();
+    if (mediaType !== undefined && streamed.length > 0) {
+      const path = (req.url ?? '').split('?')[0] ?? '';
+      const lower = mediaType.toLowerCase();
+      if (streamed.some((route) => route.method === req.method && route.mediaType === lower && route.path.test(path))) {
+        return next();
+      }
+    }
+    next(unsupportedMediaType(mediaType));
+  };
 }

@@ -15,6 +15,8 @@ export const QUEUES = {
   webhookDeliveries: 'webhook-deliveries',
   /** One job per public event: appends it to its workspace's event log and publishes it to the API instances. */
   realtime: 'realtime',
+  /** Stored objects no attachment uses any more, and the objects of deleted workspaces, are removed. */
+  files: 'files',
 } as const;
 
 export type QueueName = (typeof QUEUES)[keyof typeof QUEUES];
@@ -49,6 +51,8 @@ export const QUEUE_POLICIES: Record<QueueName, QueuePolicy> = {
   'webhook-deliveries': { concurrency: 20, attempts: 5, lockDurationMs: 30_000, stalledIntervalMs: 15_000 },
   // One at a time keeps each workspace's event log in commit order.
   realtime: { concurrency: 1, attempts: 10, lockDurationMs: 15_000, stalledIntervalMs: 10_000 },
+  // A store that is away is retried with backoff for several minutes; removals are idempotent.
+  files: { concurrency: 2, attempts: 10, lockDurationMs: 60_000, stalledIntervalMs: 30_000 },
 };
 
 /** The `@Processor` worker options of a queue, from its policy. */

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { type Prisma, PrismaService } from '@groundwork/platform';
+import { isUuid, type Prisma, PrismaService } from '@groundwork/platform';
 
 /** What the mail consumer needs to tell someone about a task. */
 export interface TaskMailFacts {
@@ -38,6 +38,12 @@ function keyOf(task: { number: number; project: { key: string } }): string {
 @Injectable()
 export class TaskReadsService {
   constructor(private readonly prisma: PrismaService) {}
+
+  /** Whether the task exists in the workspace and is not deleted (what hangs off a task shares its fate). */
+  async isLive(workspaceId: string, taskId: string): Promise<boolean> {
+    if (!isUuid(taskId)) return false;
+    return (await this.prisma.task.count({ where: { id: taskId, workspaceId, deletedAt: null } })) > 0;
+  }
 
   /** The facts of a live task for a mail about it, or undefined when it is gone. */
   async forMail(taskId: string): Promise<TaskMailFacts | undefined> {

@@ -23,6 +23,8 @@ export const PERMISSIONS = [
   'tasks:write',
   'comments:read',
   'comments:write',
+  'attachments:read',
+  'attachments:write',
   'webhooks:manage',
   'events:read',
 ] as const;
@@ -34,9 +36,16 @@ const VIEWER: readonly Permission[] = [
   'projects:read',
   'tasks:read',
   'comments:read',
+  'attachments:read',
   'events:read',
 ];
-const MEMBER: readonly Permission[] = [...VIEWER, 'projects:write', 'tasks:write', 'comments:write'];
+const MEMBER: readonly Permission[] = [
+  ...VIEWER,
+  'projects:write',
+  'tasks:write',
+  'comments:write',
+  'attachments:write',
+];
 const ADMIN: readonly Permission[] = [
   ...MEMBER,
   'workspace:update',

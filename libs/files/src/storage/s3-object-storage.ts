@@ -1,0 +1,163 @@
+import { randomUUID } from 'node:crypto';
+import { Readable } from 'node:stream';
+import {
+  CopyObjectCommand,
+  DeleteObjectCommand,
+  DeleteObjectsCommand,
+  GetObjectCommand,
+  HeadObjectCommand,
+  ListObjectsV2Command,
+  S3Client,
+  S3ServiceException,
+} from '@aws-sdk/client-s3';
+import { Upload } from '@aws-sdk/lib-storage';
+import type { AppConfig } from '@groundwork/platform';
+import { type ByteRange, type ObjectKey, ObjectStorage, type StagedObject } from '../ports/object-storage.js';
+import { objectKey, workspacePrefix } from './object-key.js';
+import { objectMissing, storageUnavailable } from './storage-errors.js';
+
+/** Parts of a streamed upload: what one upload holds in memory is about partSize × queueSize. */
+const PART_SIZE = 8 * 1024 * 1024;
+const QUEUE_SIZE = 2;
+
+function isNotFound(error: unknown): boolean {
+  return (
+    error instanceof S3ServiceException &&
+    (error.name === 'NoSuchKey' || error.name === 'NotFound' || error.$metadata.httpStatusCode === 404)
+  );
+}
+
+/** The S3 client for the operator's settings (any S3-compatible store). */
+export function createS3Client(settings: AppConfig['storage']['s3']): S3Client {
+  return new S3Client({
+    region: settings.region,
+    endpoint: settings.endpoint,
+    forcePathStyle: settings.forcePathStyle,
+    credentials: settings.credentials,
+    maxAttempts: 3,
+    // Stores other than AWS's own (s3rver, older MinIO…) refuse the trailer checksums current
+    // SDKs add to streamed bodies: with a custom endpoint, checksums only where S3 requires them.
+    ...(settings.endpoint
+      ? { requestChecksumCalculation: 'WHEN_REQUIRED', responseChecksumValidation: 'WHEN_REQUIRED' }
+      : {}),
+  });
+}
+
+/**
+ * The S3 adapter (STORAGE_DRIVER=s3): objects at `{workspaceId}/{sha256}` in S3_BUCKET. An
+ * upload streams (multipart, a few parts in memory at a time) to `{workspaceId}/.staging/{random}`
+ * and is then copied server-side to its key: a key only ever holds complete bytes. Any failure
+ * of the store is `unavailable` (503); a missing object is `not_found`.
+ */
+export class S3ObjectStorage extends ObjectStorage {
+  constructor(
+    private readonly client: S3Client,
+    private readonly bucket: string,
+  ) {
+    super();
+  }
+
+  async stage(workspaceId: string, source: Readable): Promise<StagedObject> {
+    const location = `${workspacePrefix(workspaceId)}/.staging/${randomUUID()}`;
+    // The source's own failure (limit, disconnect) is the error to report, not the SDK's echo of it.
+    let sourceError: unknown;
+    source.once('error', (error) => (sourceError = error));
+    const upload = new Upload({
+      client: this.client,
+      params: { Bucket: this.bucket, Key: location, Body: source },
+      partSize: PART_SIZE,
+      queueSize: QUEUE_SIZE,
+      leavePartsOnError: false,
+    });
+    try {
+      await upload.done();
+      if (sourceError !== undefined) throw sourceError;
+      return { workspaceId, location };
+    } catch (error) {
+      source.destroy();
+      await this.deleteKey(location).catch(() => undefined);
+      throw sourceError ?? storageUnavailable(error);
+    }
+  }
+
+  async promote(staged: StagedObject, key: ObjectKey): Promise<void> {
+    try {
+      await this.client.send(
+        new CopyObjectCommand({
+          Bucket: this.bucket,
+          Key: this.keyOf(key),
+          CopySource: `${this.bucket}/${staged.location}`,
+        }),
+      );
+    } catch (error) {
+      throw storageUnavailable(error);
+    }
+    await this.discard(staged);
+  }
+
+  async discard(staged: StagedObject): Promise<void> {
+    await this.deleteKey(staged.location).catch(() => undefined);
+  }
+
+  async read(key: ObjectKey, range?: ByteRange): Promise<Readable> {
+    try {
+      const answer = await this.client.send(
+        new GetObjectCommand({
+          Bucket: this.bucket,
+          Key: this.keyOf(key),
+          Range: range ? `bytes=${range.start}-${range.end}` : undefined,
+        }),
+      );
+      if (!(answer.Body instanceof Readable)) throw new Error('the S3 client returned no Node.js stream');
+      return answer.Body;
+    } catch (error) {
+      if (isNotFound(error)) throw objectMissing(error);
+      throw storageUnavailable(error);
+    }
+  }
+
+  async exists(key: ObjectKey): Promise<boolean> {
+    try {
+      await this.client.send(new HeadObjectCommand({ Bucket: this.bucket, Key: this.keyOf(key) }));
+      return true;
+    } catch (error) {
+      if (isNotFound(error)) return false;
+      throw storageUnavailable(error);
+    }
+  }
+
+  async remove(key: ObjectKey): Promise<void> {
+    try {
+      await this.deleteKey(this.keyOf(key));
+    } catch (error) {
+      throw storageUnavailable(error);
+    }
+  }
+
+  async removeWorkspace(workspaceId: string): Promise<void> {
+    const prefix = `${workspacePrefix(workspaceId)}/`;
+    try {
+      let token: string | undefined;
+      do {
+        const page = await this.client.send(
+          new ListObjectsV2Command({ Bucket: this.bucket, Prefix: prefix, ContinuationToken: token }),
+        );
+        const keys = (page.Contents ?? []).flatMap((object) => (object.Key ? [{ Key: object.Key }] : []));
+        if (keys.length > 0) {
+          await this.client.send(new DeleteObjectsCommand({ Bucket: this.bucket, Delete: { Objects: keys } }));
+        }
+        token = page.IsTruncated ? page.NextContinuationToken : undefined;
+      } while (token !== undefined);
+    } catch (error) {
+      throw storageUnavailable(error);
+    }
+  }
+
+  private keyOf(key: ObjectKey): string {
+    return objectKey(key.workspaceId, key.sha256).path;
+  }
+
+  private async deleteKey(key: string): Promise<void> {
+    await this.client.send(new DeleteObjectCommand({ Bucket: this.bucket, Key: key }));
+  }
+}

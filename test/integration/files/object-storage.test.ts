@@ -1,0 +1,185 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { Readable } from 'node:stream';
+import { text } from 'node:stream/consumers';
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
+import { createS3Client, LocalObjectStorage, objectKey, type ObjectStorage, S3ObjectStorage } from '@groundwork/files';
+import { DomainError, newId } from '@groundwork/platform';
+import { S3RVER_CREDENTIALS, S3TestServer } from '../../support/s3-server.js';
+
+/**
+ * One behaviour suite, run against both adapters of the storage port: the local disk, and S3
+ * through a real S3-compatible server (s3rver) on 127.0.0.1 — no mock of the SDK.
+ */
+interface Subject {
+  storage: ObjectStorage;
+  /** Every key or file the adapter holds, relative to its root. */
+  stored(): Promise<string[]>;
+  /** The same adapter pointed at a store that is not there. */
+  broken(): ObjectStorage;
+  close(): Promise<void>;
+}
+
+async function localSubject(): Promise<Subject> {
+  const dir = await mkdtemp(path.join(tmpdir(), 'gw-storage-'));
+  const blocker = path.join(dir, 'not-a-folder');
+  await writeFile(blocker, 'a file where the broken adapter expects its folder');
+  return {
+    storage: new LocalObjectStorage(path.join(dir, 'root')),
+    async stored() {
+      const entries = await readdir(path.join(dir, 'root'), { recursive: true, withFileTypes: true }).catch(() => []);
+      return entries
+        .filter((e) => e.isFile())
+        .map((e) => path.relative(path.join(dir, 'root'), path.join(e.parentPath, e.name)));
+    },
+    broken: () => new LocalObjectStorage(path.join(blocker, 'root')),
+    close: () => rm(dir, { recursive: true, force: true }),
+  };
+}
+
+async function s3Subject(): Promise<Subject> {
+  const server = await S3TestServer.start();
+  const settings = {
+    endpoint: server.endpoint,
+    region: 'us-east-1',
+    bucket: server.bucket,
+    credentials: { ...S3RVER_CREDENTIALS },
+    forcePathStyle: true,
+  };
+  const client: S3Client = createS3Client(settings);
+  return {
+    storage: new S3ObjectStorage(client, server.bucket),
+    async stored() {
+      const page = await client.send(new ListObjectsV2Command({ Bucket: server.bucket }));
+      return (page.Contents ?? []).flatMap((o) => (o.Key ? [o.Key] : []));
+    },
+    // Nothing listens on port 9 (discard) here: every request is refused.
+    broken: () => new S3ObjectStorage(createS3Client({ ...settings, endpoint: 'http://127.0.0.1:9' }), server.bucket),
+    async close() {
+      client.destroy();
+      await server.stop();
+    },
+  };
+}
+
+function sha256(bytes: Buffer): string {
+  return createHash('sha256').update(bytes).digest('hex');
+}
+
+/** A source that yields `bytes` and then fails, as a request cut off mid-upload does. */
+function failingSource(bytes: Buffer, error: Error): Readable {
+  return Readable.from(
+    (async function* () {
+      yield bytes;
+      throw error;
+    })(),
+  );
+}
+
+describe.each([
+  ['local disk', localSubject],
+  ['S3 (s3rver)', s3Subject],
+] as const)('ObjectStorage on %s', (_name, make) => {
+  let subject: Subject;
+  let storage: ObjectStorage;
+
+  beforeAll(async () => {
+    subject = await make();
+    storage = subject.storage;
+  });
+
+  afterAll(async () => {
+    await subject.close();
+  });
+
+  async function store(workspaceId: string, bytes: Buffer) {
+    const key = objectKey(workspaceId, sha256(bytes));
+    const staged = await storage.stage(workspaceId, Readable.from([bytes]));
+    await storage.promote(staged, key);
+    return key;
+  }
+
+  it('stages bytes out of sight, then promotes them to their key whole', async () => {
+    const workspaceId = newId();
+    const bytes = randomBytes(3 * 1024 * 1024 + 17);
+    const key = objectKey(workspaceId, sha256(bytes));
+
+    const staged = await storage.stage(workspaceId, Readable.from([bytes.subarray(0, 1000), bytes.subarray(1000)]));
+    expect(await storage.exists(key)).toBe(false);
+    await storage.promote(staged, key);
+
+    expect(await storage.exists(key)).toBe(true);
+    const read = Buffer.concat(await (await storage.read(key)).toArray());
+    expect(sha256(read)).toBe(key.sha256);
+    expect((await subject.stored()).filter((k) => k.startsWith(workspaceId))).toEqual([key.path]);
+  });
+
+  it('reads an inclusive byte range', async () => {
+    const key = await store(newId(), Buffer.from('0123456789abcdef'));
+    expect(await text(await storage.read(key, { start: 3, end: 7 }))).toBe('34567');
+    expect(await text(await storage.read(key, { start: 15, end: 15 }))).toBe('f');
+  });
+
+  it('promotes over an existing object of the same key (same bytes), and discards staged bytes', async () => {
+    const workspaceId = newId();
+    const bytes = Buffer.from('same content');
+    const key = await store(workspaceId, bytes);
+    await store(workspaceId, bytes);
+    const extra = await storage.stage(workspaceId, Readable.from([bytes]));
+    await storage.discard(extra);
+    await storage.discard(extra);
+
+    expect(await text(await storage.read(key))).toBe('same content');
+    expect((await subject.stored()).filter((k) => k.startsWith(workspaceId))).toEqual([key.path]);
+  });
+
+  it('leaves nothing behind when the source fails mid-stream, and reports the source’s error', async () => {
+    const workspaceId = newId();
+    const cutOff = new Error('the client went away');
+
+    await expect(storage.stage(workspaceId, failingSource(randomBytes(256 * 1024), cutOff))).rejects.toBe(cutOff);
+    expect((await subject.stored()).filter((k) => k.startsWith(workspaceId))).toEqual([]);
+  });
+
+  it('removes objects idempotently, and a workspace’s objects all at once', async () => {
+    const workspaceId = newId();
+    const other = newId();
+    const first = await store(workspaceId, Buffer.from('one'));
+    await store(workspaceId, Buffer.from('two'));
+    const kept = await store(other, Buffer.from('three'));
+
+    await storage.remove(first);
+    await storage.remove(first);
+    expect(await storage.exists(first)).toBe(false);
+    await storage.removeWorkspace(workspaceId);
+
+    expect((await subject.stored()).filter((k) => k.startsWith(workspaceId))).toEqual([]);
+    expect(await storage.exists(kept)).toBe(true);
+  });
+
+  it('answers not_found for a missing object', async () => {
+    const missing = objectKey(newId(), sha256(Buffer.from('never stored')));
+    await expect(storage.read(missing)).rejects.toMatchObject({ code: 'not_found' });
+  });
+
+  it('reports a store that is not there as unavailable (503 with Retry-After), writing nothing', async () => {
+    const broken = subject.broken();
+    const workspaceId = newId();
+
+    const failure = await broken.stage(workspaceId, Readable.from([Buffer.from('bytes')])).catch((e: unknown) => e);
+    expect(failure).toBeInstanceOf(DomainError);
+    expect(failure).toMatchObject({ code: 'unavailable', retryAfterSeconds: 5 });
+    await expect(broken.read(objectKey(workspaceId, sha256(Buffer.from('x'))))).rejects.toMatchObject({
+      code: 'unavailable',
+    });
+    expect((await subject.stored()).filter((k) => k.startsWith(workspaceId))).toEqual([]);
+  });
+
+  it('builds no key from anything but a workspace UUID and a hex digest', () => {
+    expect(() => objectKey('../etc', sha256(Buffer.from('x')))).toThrow();
+    expect(() => objectKey(newId(), '../../passwd')).toThrow();
+  });
+});
