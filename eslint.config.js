@@ -83,6 +83,7 @@ export default tseslint.config(
                 '**/workspaces/**',
                 '**/work/**',
                 '**/webhooks/**',
+                '**/search/**',
                 '**/realtime/**',
                 '**/ops/**',
               ],

@@ -27,6 +27,7 @@ import { TimeoutInterceptor } from './http/timeouts/timeout.interceptor.js';
 import { IdentityHttpModule } from './identity/identity-http.module.js';
 import { OpsHttpModule } from './ops/ops-http.module.js';
 import { RealtimeHttpModule } from './realtime/realtime-http.module.js';
+import { SearchHttpModule } from './search/search-http.module.js';
 import { WebhooksHttpModule } from './webhooks/webhooks-http.module.js';
 import { WorkHttpModule } from './work/work-http.module.js';
 import { WorkspacesHttpModule } from './workspaces/workspaces-http.module.js';
@@ -62,6 +63,7 @@ export class ApiModule {
         WorkspacesHttpModule,
         WorkHttpModule,
         WebhooksHttpModule,
+        SearchHttpModule,
         RealtimeHttpModule,
         ...(options.imports ?? []),
       ],

@@ -1,5 +1,5 @@
 import { parseSigningKeys, type RawEnvironment } from './load-environment.js';
-import type { Environment, LogLevel, NodeEnv } from './environment.js';
+import type { Environment, LogLevel, NodeEnv, SearchDriver, SearchLanguage } from './environment.js';
 
 export interface OidcProviderConfig {
   /** The `{provider}` path segment: `<NAME>` of `OIDC_<NAME>_*`, lower-cased. */
@@ -92,6 +92,11 @@ export class AppConfig {
     maxBufferedBytes: number;
     flushIntervalMs: number;
   };
+  readonly search: {
+    driver: SearchDriver;
+    language: SearchLanguage;
+    elasticsearch: { url: string; apiKey: string | undefined; indexPrefix: string };
+  };
   readonly oidc: OidcProviderConfig[];
 
   constructor(service: ServiceName, env: Environment, raw: RawEnvironment = {}) {
@@ -166,6 +171,15 @@ export class AppConfig {
       ticketTtlSeconds: env.REALTIME_TICKET_TTL_SECONDS,
       maxBufferedBytes: env.REALTIME_MAX_BUFFERED_BYTES,
       flushIntervalMs: env.REALTIME_FLUSH_INTERVAL_MS,
+    };
+    this.search = {
+      driver: env.SEARCH_DRIVER,
+      language: env.SEARCH_LANGUAGE,
+      elasticsearch: {
+        url: env.ELASTICSEARCH_URL,
+        apiKey: env.ELASTICSEARCH_API_KEY,
+        indexPrefix: env.ELASTICSEARCH_INDEX_PREFIX,
+      },
     };
     this.oidc = oidcProviders(raw);
   }

@@ -1,0 +1,30 @@
+import { Module } from '@nestjs/common';
+import { AppConfig, PrismaService } from '@groundwork/platform';
+import { SearchEngine } from './ports/search-engine.js';
+import { PostgresSearchEngine } from './postgres/postgres-search.engine.js';
+import { SearchService } from './search.service.js';
+
+/**
+ * The search context. SEARCH_DRIVER picks the engine behind the SearchEngine port:
+ * `postgres` (default; full-text search in the application database, nothing to install) or
+ * `elasticsearch`.
+ */
+@Module({
+  providers: [
+    {
+      provide: SearchEngine,
+      inject: [AppConfig, PrismaService],
+      useFactory: (config: AppConfig, prisma: PrismaService): SearchEngine => {
+        switch (config.search.driver) {
+          case 'postgres':
+            return new PostgresSearchEngine(prisma);
+          case 'elasticsearch':
+            throw new Error('SEARCH_DRIVER=elasticsearch is not built yet');
+        }
+      },
+    },
+    SearchService,
+  ],
+  exports: [SearchService, SearchEngine],
+})
+export class SearchModule {}
