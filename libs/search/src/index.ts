@@ -5,3 +5,4 @@ export * from './query/search-text.js';
 export * from './query/snippet.js';
 export * from './search.module.js';
 export * from './search.service.js';
+export * from './reindex/search-reindexer.js';

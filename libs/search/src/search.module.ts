@@ -5,9 +5,8 @@ import { PostgresSearchEngine } from './postgres/postgres-search.engine.js';
 import { SearchService } from './search.service.js';
 
 /**
- * The search context. SEARCH_DRIVER picks the engine behind the SearchEngine port:
- * `postgres` (default; full-text search in the application database, nothing to install) or
- * `elasticsearch`.
+ * The search context. SEARCH_DRIVER picks the engine behind the SearchEngine port; this build
+ * has one, `postgres` (full-text search in the application database, nothing to install).
  */
 @Module({
   providers: [
@@ -18,8 +17,6 @@ import { SearchService } from './search.service.js';
         switch (config.search.driver) {
           case 'postgres':
             return new PostgresSearchEngine(prisma);
-          case 'elasticsearch':
-            throw new Error('SEARCH_DRIVER=elasticsearch is not built yet');
         }
       },
     },

@@ -95,7 +95,6 @@ export class AppConfig {
   readonly search: {
     driver: SearchDriver;
     language: SearchLanguage;
-    elasticsearch: { url: string; apiKey: string | undefined; indexPrefix: string };
   };
   readonly oidc: OidcProviderConfig[];
 
@@ -175,11 +174,6 @@ export class AppConfig {
     this.search = {
       driver: env.SEARCH_DRIVER,
       language: env.SEARCH_LANGUAGE,
-      elasticsearch: {
-        url: env.ELASTICSEARCH_URL,
-        apiKey: env.ELASTICSEARCH_API_KEY,
-        indexPrefix: env.ELASTICSEARCH_INDEX_PREFIX,
-      },
     };
     this.oidc = oidcProviders(raw);
   }

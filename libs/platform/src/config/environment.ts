@@ -5,7 +5,8 @@ import { DEFAULT_DATABASE_URL } from './env-sources.js';
 export const NODE_ENVS = ['development', 'test', 'production'] as const;
 export type NodeEnv = (typeof NODE_ENVS)[number];
 
-export const SEARCH_DRIVERS = ['postgres', 'elasticsearch'] as const;
+/** The search engines this build has (the Elasticsearch adapter is not built yet). */
+export const SEARCH_DRIVERS = ['postgres'] as const;
 export type SearchDriver = (typeof SEARCH_DRIVERS)[number];
 
 /** PostgreSQL's Snowball stemmers (`<language>_stem`) and `simple` (no stemming). */
@@ -194,27 +195,13 @@ export class Environment {
   @Min(1)
   WEBHOOK_DISABLE_AFTER = 5;
 
-  /** The search engine: PostgreSQL full-text search (nothing to install) or Elasticsearch. */
+  /** The search engine: PostgreSQL full-text search (nothing to install). */
   @IsIn(SEARCH_DRIVERS)
   SEARCH_DRIVER: SearchDriver = 'postgres';
 
   /** The language of stemming; changing it takes effect with `npm run search:reindex`. */
   @IsIn(SEARCH_LANGUAGES)
   SEARCH_LANGUAGE: SearchLanguage = 'english';
-
-  @IsUrl({ ...URL_OPTS, protocols: ['http', 'https'] })
-  ELASTICSEARCH_URL = 'http://localhost:9200';
-
-  @IsOptional()
-  @IsString()
-  ELASTICSEARCH_API_KEY?: string;
-
-  /** The alias is `<prefix>-search`; each reindex creates `<prefix>-search-<timestamp>` behind it. */
-  @IsString()
-  @Matches(/^[a-z0-9][a-z0-9_-]{0,99}$/, {
-    message: 'ELASTICSEARCH_INDEX_PREFIX must be lower-case letters, digits, - or _',
-  })
-  ELASTICSEARCH_INDEX_PREFIX = 'groundwork';
 
   /** Default per-request timeout of the api (routes may set their own). */
   @Transform(toInt)
