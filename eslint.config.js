@@ -85,6 +85,7 @@ export default tseslint.config(
                 '**/webhooks/**',
                 '**/search/**',
                 '**/realtime/**',
+                '**/flags/**',
                 '**/ops/**',
               ],
               message: 'http/ is the edge every context uses: it imports no context folder of the api.',

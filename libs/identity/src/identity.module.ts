@@ -8,6 +8,7 @@ import { OidcLoginService } from './oidc/oidc-login.service.js';
 import { OidcProviderRegistry } from './oidc/oidc-provider-registry.js';
 import { PasswordHasher } from './passwords/password-hasher.js';
 import { PasswordResetService } from './password-reset/password-reset.service.js';
+import { PlatformAdmins } from './platform-admins/platform-admins.js';
 import { RegistrationService } from './registration/registration.service.js';
 import { CookieSessions } from './sessions/cookie-sessions.js';
 import { SessionsService } from './sessions/sessions.service.js';
@@ -27,6 +28,7 @@ const SERVICES = [
   OidcProviderRegistry,
   PasswordHasher,
   PasswordResetService,
+  PlatformAdmins,
   RegistrationService,
   SessionsService,
   UsersService,

@@ -1,4 +1,5 @@
 export * from './account/account-deletion.js';
+export * from './events/identity-events.js';
 export * from './account/account.service.js';
 export * from './identity.module.js';
 export * from './oidc/oidc-account-linker.js';
@@ -8,6 +9,7 @@ export * from './login/login.service.js';
 export * from './password-reset/password-reset.service.js';
 export * from './passwords/password-hasher.js';
 export * from './passwords/password-policy.js';
+export * from './platform-admins/platform-admins.js';
 export * from './registration/registration.service.js';
 export * from './sessions/cookie-sessions.js';
 export * from './sessions/sessions.service.js';

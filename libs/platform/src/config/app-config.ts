@@ -97,6 +97,9 @@ export class AppConfig {
     language: SearchLanguage;
   };
   readonly oidc: OidcProviderConfig[];
+  /** Platform administrators: emails as given (compared after normalisation by identity). */
+  readonly platformAdmins: { emails: string[] };
+  readonly flags: { refreshIntervalMs: number };
 
   constructor(service: ServiceName, env: Environment, raw: RawEnvironment = {}) {
     this.service = service;
@@ -176,5 +179,11 @@ export class AppConfig {
       language: env.SEARCH_LANGUAGE,
     };
     this.oidc = oidcProviders(raw);
+    this.platformAdmins = {
+      emails: env.PLATFORM_ADMIN_EMAILS.split(',')
+        .map((email) => email.trim())
+        .filter(Boolean),
+    };
+    this.flags = { refreshIntervalMs: env.FLAGS_REFRESH_INTERVAL_MS };
   }
 }
