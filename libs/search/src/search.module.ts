@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { FlagsModule } from '@groundwork/flags';
 import { AppConfig, PrismaService } from '@groundwork/platform';
 import { SearchEngine } from './ports/search-engine.js';
 import { PostgresSearchEngine } from './postgres/postgres-search.engine.js';
@@ -9,6 +10,7 @@ import { SearchService } from './search.service.js';
  * has one, `postgres` (full-text search in the application database, nothing to install).
  */
 @Module({
+  imports: [FlagsModule],
   providers: [
     {
       provide: SearchEngine,

@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import { FeatureFlags } from '@groundwork/flags';
 import {
   CursorCodec,
   cursorScope,
@@ -20,15 +21,20 @@ export interface SearchParams {
 }
 
 /**
- * Search within one workspace, whatever the engine: validates the query, pages with an opaque
- * cursor bound to (workspace, query, filters), and asks the engine for one row more than the
- * page to know whether another page follows.
+ * Search within one workspace, whatever the engine: answers only while the workspace's `search`
+ * flag is on (403 feature-disabled otherwise; the index is kept current either way), validates
+ * the query, pages with an opaque cursor bound to (workspace, query, filters), and asks the
+ * engine for one row more than the page to know whether another page follows.
  */
 @Injectable()
 export class SearchService {
-  constructor(private readonly engine: SearchEngine) {}
+  constructor(
+    private readonly engine: SearchEngine,
+    private readonly flags: FeatureFlags,
+  ) {}
 
   async search(workspaceId: string, params: SearchParams): Promise<Page<SearchHit>> {
+    await this.flags.assertEnabled('search', { workspaceId });
     if (!isValidQuery(params.q)) {
       throw new DomainError('validation_failed', 'The request has invalid fields.', {
         errors: [{ field: 'q', message: `q must be 1 to ${MAX_QUERY_CHARACTERS} characters, not only spaces` }],

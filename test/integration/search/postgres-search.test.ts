@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { TestingModule } from '@nestjs/testing';
+import { FlagsAdminService } from '@groundwork/flags';
 import { DomainError, EventsModule, PrismaService } from '@groundwork/platform';
 import { SearchModule, SearchService, type SearchHit } from '@groundwork/search';
 import { CommentsService, ProjectsService, TasksService, WorkModule } from '@groundwork/work';
@@ -222,6 +223,26 @@ describe('search on PostgreSQL', () => {
     for (const q of nasty) {
       const page = await find(q);
       expect(Array.isArray(page.data)).toBe(true);
+    }
+  });
+
+  it('answers 403 feature-disabled while the workspace’s search flag is off, and finds the writes made meanwhile once it is on again', async () => {
+    const admin = moduleRef.get(FlagsAdminService);
+    // Off for every workspace but the one listed: `other` is the one without search.
+    await admin.put('search', { enabled: false, workspaceIds: [ws.id] }, ws.owner);
+    try {
+      expect(ids(await find('migrations'))).toHaveLength(2);
+      const otherSearch = () => search.search(other.id, { q: 'kubernetes', types: ['task'], limit: 20 });
+      await expect(otherSearch()).rejects.toMatchObject({ code: 'feature_disabled' });
+      const project = await projects.create(other.id, actor(other.owner, 'owner'), { name: 'Y', key: 'YY' });
+      const written = await tasks.create(other.id, actor(other.owner, 'owner'), {
+        projectId: project.id,
+        title: 'Kubernetes written while search was off',
+      });
+      await admin.delete('search', ws.owner);
+      expect((await otherSearch()).data.map((h) => h.id)).toEqual(expect.arrayContaining([written.id]));
+    } finally {
+      await admin.delete('search', ws.owner).catch(() => undefined);
     }
   });
 
