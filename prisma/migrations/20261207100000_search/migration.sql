@@ -95,7 +95,10 @@ UPDATE task_comments SET search_vector = to_tsvector('groundwork_search', ground
 
 -- Every search reads one workspace's live rows: the (workspace_id, vector) GIN indexes answer the
 -- match, the partial one keeps soft-deleted tasks out of it.
-CREATE INDEX "tasks_live_search" ON "tasks" USING GIN ("workspace_id", "search_vector") WHERE "deleted_at" IS NULL;
+-- fastupdate off: each write updates the index itself instead of a pending list, which every
+-- query would otherwise scan in full (and which makes the planner price the index out) until
+-- a vacuum merges it.
+CREATE INDEX "tasks_live_search" ON "tasks" USING GIN ("workspace_id", "search_vector") WITH (fastupdate = off) WHERE "deleted_at" IS NULL;
 -- (The comments' predicate is always true; being partial keeps the index out of Prisma's drift diff,
 -- which cannot describe a btree_gin index. Any `search_vector @@ …` clause implies it.)
-CREATE INDEX "task_comments_search" ON "task_comments" USING GIN ("workspace_id", "search_vector") WHERE "search_vector" IS NOT NULL;
+CREATE INDEX "task_comments_search" ON "task_comments" USING GIN ("workspace_id", "search_vector") WITH (fastupdate = off) WHERE "search_vector" IS NOT NULL;

@@ -40,13 +40,7 @@ export class PostgresSearchEngine extends SearchEngine {
   async search(request: SearchRequest): Promise<SearchHit[]> {
     const tsquery = await this.tsquery(request.text);
     if (tsquery === null) return [];
-    const rows = await this.prisma.cancellable(async (db) => {
-      // The planner prices a (workspace_id, vector) GIN scan pessimistically (btree_gin's scalar
-      // entries) and may pick a sequential scan of every workspace's comments instead, which is
-      // never the faster plan for a search: this transaction alone is told not to.
-      await db.$executeRawUnsafe('SET LOCAL enable_seqscan = off');
-      return db.$queryRaw<HitRow[]>(hitsQuery(request, tsquery));
-    });
+    const rows = await this.prisma.cancellable((db) => db.$queryRaw<HitRow[]>(hitsQuery(request, tsquery)));
     return rows.map((row) => ({
       type: row.type,
       id: row.id,
