@@ -71,7 +71,7 @@ export const VOCABULARY = [
 ];
 
 /** A skewed pick of the vocabulary from hashint4(seed): index = ⌊len · u²⌋, u uniform in [0,1). */
-const word = (seed) =>
+const word = (/** @type {string} */ seed) =>
   `(${sqlArray(VOCABULARY)})[1 + floor(${VOCABULARY.length} * power((abs(hashint4(${seed})) % 10000) / 10000.0, 2))::int]`;
 
 function sqlArray(/** @type {string[]} */ words) {

@@ -101,7 +101,11 @@ const summary = (values) => ({
 });
 
 /** Closed loop: `clients` callers share `total` requests; each latency in ms. */
-async function measure(/** @type {() => Promise<void>} */ request, /** @type {number} */ clients, total) {
+async function measure(
+  /** @type {() => Promise<void>} */ request,
+  /** @type {number} */ clients,
+  /** @type {number} */ total,
+) {
   /** @type {number[]} */
   const latencies = [];
   let left = total;
