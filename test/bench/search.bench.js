@@ -149,6 +149,8 @@ async function main() {
     env,
     readyUrl: `http://127.0.0.1:${port}/health/ready`,
     logFile: path.join(workDir, 'api.log'),
+    // The machine may be busy: give the boot two minutes rather than the default 30 s.
+    timeoutMs: 120_000,
     cleanup,
   });
   const base = `http://127.0.0.1:${port}`;
