@@ -17,7 +17,7 @@ import { EmailModule } from './email/email.module.js';
 import { MaintenanceModule } from './maintenance/maintenance.module.js';
 import { OpsHttpServer } from './ops/ops-http.server.js';
 import { WebhooksWorkerModule } from './webhooks/webhooks-worker.module.js';
-import { RealtimeModule } from './realtime/realtime.module.js';
+import { RealtimeWorkerModule } from './realtime/realtime-worker.module.js';
 
 @Module({
   imports: [
@@ -35,7 +35,7 @@ import { RealtimeModule } from './realtime/realtime.module.js';
     EmailModule,
     MaintenanceModule,
     WebhooksWorkerModule,
-    RealtimeModule,
+    RealtimeWorkerModule,
   ],
   providers: [OpsHttpServer],
 })

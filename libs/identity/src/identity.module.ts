@@ -3,6 +3,7 @@ import { RateLimiterModule, TwoLevelCacheModule } from '@groundwork/platform';
 import { AccountDeletionParticipants } from './account/account-deletion.js';
 import { AccountService } from './account/account.service.js';
 import { LoginService } from './login/login.service.js';
+import { IdentityMails } from './mail/identity-mails.js';
 import { OidcAccountLinker } from './oidc/oidc-account-linker.js';
 import { OidcLoginService } from './oidc/oidc-login.service.js';
 import { OidcProviderRegistry } from './oidc/oidc-provider-registry.js';
@@ -22,6 +23,7 @@ const SERVICES = [
   AccountService,
   CookieSessions,
   EmailVerificationService,
+  IdentityMails,
   LoginService,
   OidcAccountLinker,
   OidcLoginService,

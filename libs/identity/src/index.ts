@@ -6,6 +6,7 @@ export * from './oidc/oidc-account-linker.js';
 export * from './oidc/oidc-login.service.js';
 export * from './oidc/oidc-provider-registry.js';
 export * from './login/login.service.js';
+export * from './mail/identity-mails.js';
 export * from './password-reset/password-reset.service.js';
 export * from './passwords/password-hasher.js';
 export * from './passwords/password-policy.js';
