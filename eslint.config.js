@@ -94,6 +94,7 @@ export default tseslint.config(
                 '**/workspaces/**',
                 '**/work/**',
                 '**/webhooks/**',
+                '**/search/**',
                 '**/realtime/**',
                 '**/files/**',
                 '**/flags/**',

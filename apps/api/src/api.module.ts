@@ -30,6 +30,7 @@ import { FlagsHttpModule } from './flags/flags-http.module.js';
 import { IdentityHttpModule } from './identity/identity-http.module.js';
 import { OpsHttpModule } from './ops/ops-http.module.js';
 import { RealtimeHttpModule } from './realtime/realtime-http.module.js';
+import { SearchHttpModule } from './search/search-http.module.js';
 import { WebhooksHttpModule } from './webhooks/webhooks-http.module.js';
 import { WorkHttpModule } from './work/work-http.module.js';
 import { WorkspacesHttpModule } from './workspaces/workspaces-http.module.js';
@@ -66,6 +67,7 @@ export class ApiModule {
         WorkHttpModule,
         FilesHttpModule,
         WebhooksHttpModule,
+        SearchHttpModule,
         RealtimeHttpModule,
         FlagsHttpModule,
         ...(options.imports ?? []),

@@ -43,6 +43,7 @@ export * from './queue/queue.catalogue.js';
 export * from './queue/redis-connection.js';
 export * from './redis/redis.module.js';
 export * from './redis/redis.service.js';
+export * from './redis/distributed-lock.js';
 export { Prisma, PrismaClient } from './database/generated/client.js';
 export * from './events/event-consumers.js';
 export * from './events/event-registry.js';

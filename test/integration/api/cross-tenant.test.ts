@@ -60,6 +60,7 @@ describe('cross-tenant access by resource id', () => {
   let workspaceB: string;
   let storageDir: string;
   const foreign: Record<string, string> = {};
+  let ownProjectId: string;
 
   async function call(method: string, path: string, body?: unknown, extra: Record<string, string> = {}) {
     const res = await fetch(`${url}${path}`, {
@@ -143,7 +144,9 @@ describe('cross-tenant access by resource id', () => {
         },
       })
     ).id;
-    await call('POST', `/v1/workspaces/${workspaceA}/projects`, { name: 'Own', key: 'OWN' });
+    ownProjectId = String(
+      (await call('POST', `/v1/workspaces/${workspaceA}/projects`, { name: 'Own', key: 'OWN' })).body.id,
+    );
   });
 
   afterAll(async () => {
@@ -189,4 +192,33 @@ describe('cross-tenant access by resource id', () => {
       expect.arrayContaining([expect.objectContaining({ userId: foreign.userId, role: 'member' })]),
     );
   }, 60_000);
+
+  it('never returns another workspace’s tasks or comments from search, not even in a snippet', async () => {
+    const a = `/v1/workspaces/${workspaceA}/search`;
+    await call('POST', `/v1/workspaces/${workspaceA}/tasks`, {
+      projectId: ownProjectId,
+      title: 'Own task, not secret at all',
+    });
+    for (const query of [
+      'q=secret',
+      'q=secret%20task',
+      'q=SEC-1',
+      'q=secre',
+      `q=secret&projectId=${foreign.projectId}`,
+    ]) {
+      const answer = await call('GET', `${a}?${query}`);
+      expect(answer.status).toBe(200);
+      const hits = answer.body.data as { id: string; taskId: string; snippet: string; title: string }[];
+      for (const hit of hits) {
+        expect([hit.id, hit.taskId]).not.toContain(foreign.taskId);
+        expect(hit.id).not.toBe(foreign.commentId);
+        expect(hit.title).toBe('Own task, not secret at all');
+      }
+    }
+    // The foreign workspace's own search holds both: the query did match something there.
+    const inB = await call('GET', `/v1/workspaces/${workspaceB}/search?q=secret`);
+    expect((inB.body.data as { id: string }[]).map((h) => h.id).sort()).toEqual(
+      [foreign.taskId, foreign.commentId].sort(),
+    );
+  });
 });

@@ -438,6 +438,35 @@ describe('bad input on every route', () => {
       ] as const) {
         cases.push({ label: `query ${query.length > 60 ? `${query.slice(0, 60)}…` : query}`, expect, query });
       }
+      // Search's q is text in web-search syntax: hostile text is a 200 (nothing matches) or,
+      // when empty or over 200 characters, a 422 — never SQL, never a tsquery syntax error.
+      if (route.path.endsWith('/search')) {
+        for (const [q, expect] of [
+          ['', 'reject'],
+          ['   ', 'reject'],
+          ['x'.repeat(201), 'reject'],
+          ['😀'.repeat(201), 'reject'],
+          ['😀'.repeat(200), 'survive'],
+          ["' OR 1=1 --", 'survive'],
+          ["'';DROP TABLE tasks;--", 'survive'],
+          ['a & b | !c <-> d:* (e', 'survive'],
+          ['!!! ((( ))) <-> <2> :* :A', 'survive'],
+          ['"open quote', 'survive'],
+          ['"" - or -"', 'survive'],
+          ['a\u0000b', 'survive'],
+          ['\u200F\u202Eשלום\u200E', 'survive'],
+          ['\\', 'survive'],
+          ['<script>alert(1)</script>', 'survive'],
+          ['\uE004forged\uE005', 'survive'],
+        ] as const) {
+          cases.push({
+            label: `search q=${JSON.stringify(q).slice(0, 40)}`,
+            expect,
+            status: expect === 'reject' ? 422 : undefined,
+            query: `q=${encodeURIComponent(q)}`,
+          });
+        }
+      }
     }
 
     // Path parameters: ids that are no UUIDs.

@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { FileStorageModule } from '@groundwork/files';
-import { QUEUES, QueueModule } from '@groundwork/platform';
+import { QUEUES } from '@groundwork/platform';
+import { QueueModule } from '@groundwork/platform/queue';
 import { FilesProcessor } from './files.processor.js';
 
 @Module({

@@ -1,7 +1,8 @@
 import { Processor } from '@nestjs/bullmq';
 import type { Job } from 'bullmq';
 import { type FilesQueueEvent, StoredObjects } from '@groundwork/files';
-import { DrainingWorkerHost, type EventJob, QUEUES, workerOptions } from '@groundwork/platform';
+import { type EventJob, QUEUES, workerOptions } from '@groundwork/platform';
+import { DrainingWorkerHost } from '@groundwork/platform/queue';
 
 /**
  * Removes stored objects once nothing uses them: after an attachment's deletion or a

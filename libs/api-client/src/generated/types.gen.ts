@@ -662,6 +662,37 @@ export type DeliveryDetailDto = {
     attemptLog: Array<AttemptDto>;
 };
 
+export type SearchHitDto = {
+    type: 'task' | 'comment';
+    /**
+     * The task’s or the comment’s id.
+     */
+    id: string;
+    /**
+     * The task itself for a task; the commented task for a comment.
+     */
+    taskId: string;
+    projectId: string;
+    /**
+     * The task’s title (for a comment, its task’s title), as stored.
+     */
+    title: string;
+    /**
+     * An excerpt of the best-matching field (title, description or comment body): plain text, HTML-escaped, each match wrapped in `<mark>`…`</mark>`.
+     */
+    snippet: string;
+    /**
+     * Relevance (higher is better); comparable within one result list only.
+     */
+    score: number;
+    updatedAt: string;
+};
+
+export type SearchHitPageDto = {
+    data: Array<SearchHitDto>;
+    page: PageInfoDto;
+};
+
 export type WsTicketDto = {
     /**
      * Single use: connect to `/v1/ws?ticket=<ticket>`.
@@ -3908,6 +3939,68 @@ export type RedeliverWebhookDeliveryResponses = {
      */
     202: unknown;
 };
+
+export type SearchData = {
+    body?: never;
+    path: {
+        workspaceId: string;
+    };
+    query: {
+        limit?: number;
+        /**
+         * Opaque cursor from `page.nextCursor` of the previous page.
+         */
+        cursor?: string;
+        /**
+         * Web-search syntax: words (all must match; stemmed, case- and accent-insensitive), `"a phrase"`, `-excluded`, `or`. The last word also matches as a prefix.
+         */
+        q: string;
+        /**
+         * Repeatable: `type=task&type=comment` (default: both).
+         */
+        type?: Array<'task' | 'comment'>;
+        /**
+         * Only tasks of this project and their comments.
+         */
+        projectId?: string;
+    };
+    url: '/v1/workspaces/{workspaceId}/search';
+};
+
+export type SearchErrors = {
+    /**
+     * Malformed request (e.g. invalid JSON)
+     */
+    400: ProblemDetailsDto;
+    /**
+     * Missing or invalid credentials
+     */
+    401: ProblemDetailsDto;
+    /**
+     * Authenticated but not allowed
+     */
+    403: ProblemDetailsDto;
+    /**
+     * Not found (or not visible to the caller)
+     */
+    404: ProblemDetailsDto;
+    /**
+     * Validation failed: see `errors`
+     */
+    422: ProblemDetailsDto;
+    /**
+     * Rate limited: see Retry-After
+     */
+    429: ProblemDetailsDto;
+};
+
+export type SearchError = SearchErrors[keyof SearchErrors];
+
+export type SearchResponses = {
+    200: SearchHitPageDto;
+};
+
+export type SearchResponse = SearchResponses[keyof SearchResponses];
 
 export type StreamWorkspaceEventsData = {
     body?: never;

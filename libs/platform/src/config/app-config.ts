@@ -1,5 +1,5 @@
 import { parseSigningKeys, type RawEnvironment } from './load-environment.js';
-import type { Environment, LogLevel, NodeEnv, StorageDriver } from './environment.js';
+import type { Environment, LogLevel, NodeEnv, SearchDriver, SearchLanguage, StorageDriver } from './environment.js';
 
 export interface OidcProviderConfig {
   /** The `{provider}` path segment: `<NAME>` of `OIDC_<NAME>_*`, lower-cased. */
@@ -93,6 +93,10 @@ export class AppConfig {
     maxBufferedBytes: number;
     flushIntervalMs: number;
   };
+  readonly search: {
+    driver: SearchDriver;
+    language: SearchLanguage;
+  };
   readonly oidc: OidcProviderConfig[];
   readonly storage: {
     driver: StorageDriver;
@@ -185,6 +189,10 @@ export class AppConfig {
       ticketTtlSeconds: env.REALTIME_TICKET_TTL_SECONDS,
       maxBufferedBytes: env.REALTIME_MAX_BUFFERED_BYTES,
       flushIntervalMs: env.REALTIME_FLUSH_INTERVAL_MS,
+    };
+    this.search = {
+      driver: env.SEARCH_DRIVER,
+      language: env.SEARCH_LANGUAGE,
     };
     this.oidc = oidcProviders(raw);
     this.storage = {

@@ -19,6 +19,43 @@ export type NodeEnv = (typeof NODE_ENVS)[number];
 
 export const STORAGE_DRIVERS = ['local', 's3'] as const;
 export type StorageDriver = (typeof STORAGE_DRIVERS)[number];
+/** The search engines this build has (the Elasticsearch adapter is not built yet). */
+export const SEARCH_DRIVERS = ['postgres'] as const;
+export type SearchDriver = (typeof SEARCH_DRIVERS)[number];
+
+/** PostgreSQL's Snowball stemmers (`<language>_stem`) and `simple` (no stemming). */
+export const SEARCH_LANGUAGES = [
+  'simple',
+  'arabic',
+  'armenian',
+  'basque',
+  'catalan',
+  'danish',
+  'dutch',
+  'english',
+  'finnish',
+  'french',
+  'german',
+  'greek',
+  'hindi',
+  'hungarian',
+  'indonesian',
+  'irish',
+  'italian',
+  'lithuanian',
+  'nepali',
+  'norwegian',
+  'portuguese',
+  'romanian',
+  'russian',
+  'serbian',
+  'spanish',
+  'swedish',
+  'tamil',
+  'turkish',
+  'yiddish',
+] as const;
+export type SearchLanguage = (typeof SEARCH_LANGUAGES)[number];
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
@@ -171,6 +208,14 @@ export class Environment {
   @IsInt()
   @Min(1)
   WEBHOOK_DISABLE_AFTER = 5;
+
+  /** The search engine: PostgreSQL full-text search (nothing to install). */
+  @IsIn(SEARCH_DRIVERS)
+  SEARCH_DRIVER: SearchDriver = 'postgres';
+
+  /** The language of stemming; changing it takes effect with `npm run search:reindex`. */
+  @IsIn(SEARCH_LANGUAGES)
+  SEARCH_LANGUAGE: SearchLanguage = 'english';
 
   /** Default per-request timeout of the api (routes may set their own). */
   @Transform(toInt)

@@ -1,0 +1,132 @@
+import { Injectable } from '@nestjs/common';
+import { Prisma, PrismaService } from '@groundwork/platform';
+import { SearchEngine, type SearchHit, type SearchPosition, type SearchRequest } from '../ports/search-engine.js';
+import type { SearchText } from '../query/search-text.js';
+import { renderSnippet, SENTINEL, SENTINEL_RANGE } from '../query/snippet.js';
+
+/** ts_headline's options, sentinels as highlight marks: a short text whole, a long one as excerpts around the matches. */
+const MARKS = `StartSel=${SENTINEL.markStart}, StopSel=${SENTINEL.markEnd}`;
+const WHOLE_TEXT = `${MARKS}, HighlightAll=TRUE`;
+const EXCERPTS = `${MARKS}, MaxWords=30, MinWords=12, ShortWord=3, MaxFragments=2, FragmentDelimiter=" … "`;
+/** Texts up to this many characters come back whole. */
+const WHOLE_TEXT_MAX_CHARACTERS = 240;
+/** translate() arguments: markup characters → sentinels, sentinel characters of the text → removed. */
+const MARKUP_FROM = `<>&${SENTINEL_RANGE}`;
+const MARKUP_TO = `${SENTINEL.lt}${SENTINEL.gt}${SENTINEL.amp}`;
+
+interface HitRow {
+  type: 'task' | 'comment';
+  id: string;
+  task_id: string;
+  project_id: string;
+  title: string;
+  headline: string;
+  score: number;
+  updated_at: Date;
+}
+
+/**
+ * PostgreSQL full-text search over the vectors the search migration keeps on `tasks` and
+ * `task_comments` (written by triggers in the writing transaction). Text reaches PostgreSQL
+ * only as bound parameters: the tsquery is built by websearch_to_tsquery and ts_rewrite from
+ * the user's text, never by splicing it into SQL or tsquery syntax.
+ */
+@Injectable()
+export class PostgresSearchEngine extends SearchEngine {
+  constructor(private readonly prisma: PrismaService) {
+    super();
+  }
+
+  async search(request: SearchRequest): Promise<SearchHit[]> {
+    const tsquery = await this.tsquery(request.text);
+    if (tsquery === null) return [];
+    const rows = await this.prisma.cancellable((db) => db.$queryRaw<HitRow[]>(hitsQuery(request, tsquery)));
+    return rows.map((row) => ({
+      type: row.type,
+      id: row.id,
+      taskId: row.task_id,
+      projectId: row.project_id,
+      title: row.title,
+      snippet: renderSnippet(row.headline),
+      score: row.score,
+      updatedAt: row.updated_at,
+    }));
+  }
+
+  /**
+   * The query's tsquery as text (PostgreSQL's own output, so it parses back exactly), with its
+   * last word also matched as a prefix: ts_rewrite swaps that word's lexeme for the same lexeme
+   * with `:*`. Null when nothing searchable remains (only stop words, punctuation or emoji).
+   */
+  async tsquery(text: SearchText): Promise<string | null> {
+    const [row] = await this.prisma.$queryRaw<{ query: string; nodes: number }[]>`
+      SELECT (CASE WHEN numnode(last_word) = 1
+                   THEN ts_rewrite(full_query, last_word, (last_word::text || ':*')::tsquery)
+                   ELSE full_query END)::text AS query,
+             numnode(full_query) AS nodes
+        FROM (SELECT websearch_to_tsquery('groundwork_search', ${text.query}) AS full_query,
+                     websearch_to_tsquery('groundwork_search', ${text.prefix ?? ''}) AS last_word) AS parsed`;
+    return row && row.nodes > 0 ? row.query : null;
+  }
+}
+
+/**
+ * One statement: the best `limit` tasks and the best `limit` comments (each from its GIN
+ * index), merged and cut to `limit`, then — for those rows only — the snippet of the
+ * best-matching field. Positions compare as (score, updated_at, id), all descending.
+ */
+export function hitsQuery(request: SearchRequest, tsquery: string): Prisma.Sql {
+  const { workspaceId, types, projectId, limit, after } = request;
+  const q = Prisma.sql`${tsquery}::tsquery`;
+  const parts: Prisma.Sql[] = [];
+  if (types.includes('task')) {
+    parts.push(Prisma.sql`(
+      SELECT 'task' AS type, t.id, t.id AS task_id, t.updated_at, ts_rank_cd(t.search_vector, ${q}) AS score
+        FROM tasks t
+       WHERE t.workspace_id = ${workspaceId}::uuid AND t.deleted_at IS NULL AND t.search_vector @@ ${q}
+             ${projectId === undefined ? Prisma.empty : Prisma.sql`AND t.project_id = ${projectId}::uuid`}
+             ${afterClause(Prisma.sql`ts_rank_cd(t.search_vector, ${q})`, Prisma.sql`t.updated_at`, Prisma.sql`t.id`, after)}
+       ORDER BY score DESC, t.updated_at DESC, t.id DESC
+       LIMIT ${limit})`);
+  }
+  if (types.includes('comment')) {
+    parts.push(Prisma.sql`(
+      SELECT 'comment' AS type, c.id, c.task_id, c.updated_at, ts_rank_cd(c.search_vector, ${q}) AS score
+        FROM task_comments c
+        JOIN tasks t ON t.id = c.task_id AND t.workspace_id = c.workspace_id AND t.deleted_at IS NULL
+       WHERE c.workspace_id = ${workspaceId}::uuid AND c.search_vector @@ ${q}
+             ${projectId === undefined ? Prisma.empty : Prisma.sql`AND t.project_id = ${projectId}::uuid`}
+             ${afterClause(Prisma.sql`ts_rank_cd(c.search_vector, ${q})`, Prisma.sql`c.updated_at`, Prisma.sql`c.id`, after)}
+       ORDER BY score DESC, c.updated_at DESC, c.id DESC
+       LIMIT ${limit})`);
+  }
+  const headlineOf = (field: Prisma.Sql) =>
+    Prisma.sql`ts_headline('groundwork_search', translate(${field}, ${MARKUP_FROM}, ${MARKUP_TO}), ${q},
+                           CASE WHEN char_length(${field}) <= ${WHOLE_TEXT_MAX_CHARACTERS} THEN ${WHOLE_TEXT}
+                                ELSE ${EXCERPTS} END)`;
+  const matches = (field: Prisma.Sql) =>
+    Prisma.sql`to_tsvector('groundwork_search', groundwork_search_text(${field})) @@ ${q}`;
+  return Prisma.sql`
+    WITH page AS (
+      SELECT * FROM (${Prisma.join(parts, ' UNION ALL ')}) AS hits
+       ORDER BY score DESC, updated_at DESC, id DESC
+       LIMIT ${limit}
+    )
+    SELECT page.type, page.id, page.task_id, t.project_id, t.title, page.score, page.updated_at,
+           CASE
+             WHEN page.type = 'comment' THEN ${headlineOf(Prisma.sql`c.body`)}
+             WHEN t.description IS NOT NULL AND NOT ${matches(Prisma.sql`t.title`)}
+                  AND ${matches(Prisma.sql`t.description`)} THEN ${headlineOf(Prisma.sql`t.description`)}
+             ELSE ${headlineOf(Prisma.sql`t.title`)}
+           END AS headline
+      FROM page
+      JOIN tasks t ON t.id = page.task_id AND t.workspace_id = ${workspaceId}::uuid
+      LEFT JOIN task_comments c ON page.type = 'comment' AND c.id = page.id
+     ORDER BY page.score DESC, page.updated_at DESC, page.id DESC`;
+}
+
+/** Rows strictly after the position; the row comparison keeps ties on score in recency/id order. */
+function afterClause(score: Prisma.Sql, updatedAt: Prisma.Sql, id: Prisma.Sql, after?: SearchPosition): Prisma.Sql {
+  if (after === undefined) return Prisma.empty;
+  return Prisma.sql`AND (${score}, ${updatedAt}, ${id}) < (${after.score}::real, ${after.updatedAt}::timestamptz, ${after.id}::uuid)`;
+}
