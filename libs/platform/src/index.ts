@@ -1,4 +1,5 @@
 // The public surface of @groundwork/platform: cross-cutting infrastructure for both apps.
+export * from './concurrency/concurrency-gate.js';
 export * from './config/app-config.js';
 export * from './config/config.errors.js';
 export * from './config/config.module.js';
