@@ -28,6 +28,7 @@ export * from './lifecycle/lifecycle.state.js';
 export * from './logging/access-log.middleware.js';
 export * from './logging/logger-options.js';
 export * from './logging/logging.module.js';
+export * from './logging/redact-url.js';
 export * from './observability/http-metrics.middleware.js';
 export * from './observability/metrics.module.js';
 export * from './observability/metrics.service.js';
