@@ -7,16 +7,17 @@ import {
   LifecycleModule,
   LoggingModule,
   MetricsModule,
+  OutboxRelayModule,
   PlatformConfigModule,
   QueueModule,
   RedisModule,
 } from '@groundwork/platform';
+import './event-catalogue.js';
 import { EmailModule } from './email/email.module.js';
 import { MaintenanceModule } from './maintenance/maintenance.module.js';
-import { OutboxModule } from './outbox/outbox.module.js';
 import { OpsHttpServer } from './ops/ops-http.server.js';
 import { WebhooksWorkerModule } from './webhooks/webhooks-worker.module.js';
-import { RealtimeModule } from './realtime/realtime.module.js';
+import { RealtimeWorkerModule } from './realtime/realtime-worker.module.js';
 
 @Module({
   imports: [
@@ -30,11 +31,11 @@ import { RealtimeModule } from './realtime/realtime.module.js';
     MetricsModule,
     HealthModule,
     QueueModule.forRoot(),
-    OutboxModule,
+    OutboxRelayModule.forRoot(),
     EmailModule,
     MaintenanceModule,
     WebhooksWorkerModule,
-    RealtimeModule,
+    RealtimeWorkerModule,
   ],
   providers: [OpsHttpServer],
 })

@@ -25,7 +25,7 @@ const CRON = /^(\S+\s+){4,5}\S+$/;
 const URL_OPTS = { require_tld: false, require_protocol: true } as const;
 
 /**
- * The operator contract (API.md, "Operator contract"): every variable the apps read, with its
+ * The operator contract (docs/http-api.md, operator contract): every variable the apps read, with its
  * development default. Production-only requirements are checked in `load-environment.ts`.
  */
 export class Environment {
@@ -208,7 +208,7 @@ export class Environment {
   @Matches(CRON)
   CRON_TOKEN_PURGE = '23 3 * * *';
 
-  /** Expired idempotency keys (kept 24 h, API.md) are removed hourly. */
+  /** Expired idempotency keys (kept 24 h) are removed hourly. */
   @IsString()
   @Matches(CRON)
   CRON_IDEMPOTENCY_PURGE = '41 * * * *';
@@ -244,7 +244,7 @@ export class Environment {
   @IsString()
   ENCRYPTION_KEY?: string;
 
-  /** Where development secrets are generated (DESIGN.md, Secrets); never used in production. */
+  /** Where development secrets are generated; never used in production. */
   @IsString()
   DEV_SECRETS_FILE = '.secrets/dev-secrets.json';
 
@@ -306,4 +306,18 @@ export class Environment {
   @Min(0)
   @Max(1000)
   REALTIME_FLUSH_INTERVAL_MS = 20;
+
+  /** Comma-separated emails of platform administrators (feature flags, the admin audit log); verified accounts only. */
+  @IsString()
+  @MaxLength(100_000)
+  PLATFORM_ADMIN_EMAILS = '';
+
+  /**
+   * How often each instance reloads every feature flag from the database, whatever it heard on
+   * Redis: heals a change notice lost while its subscriber connection was down.
+   */
+  @Transform(toInt)
+  @IsInt()
+  @Min(100)
+  FLAGS_REFRESH_INTERVAL_MS = 30000;
 }
