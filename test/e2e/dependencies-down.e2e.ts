@@ -63,6 +63,9 @@ describe('PostgreSQL unreachable (docs/architecture.md, health)', () => {
     expect(down.body.status).toBe('unavailable');
     expect(down.body.checks.database?.status).toBe('down');
     expect(down.body.checks.redis?.status).toBe('up');
+    // The state only: no error text, host or address reaches an unauthenticated probe.
+    expect(JSON.stringify(down.body)).not.toMatch(/ECONN|refused|127\.0\.0\.1|localhost|:\d{2,5}\b|Error/i);
+    expect(down.body.checks.database).toEqual({ status: 'down', message: 'unreachable' });
 
     await proxy.open();
     const seen: { status: number; body: ReadinessBody }[] = [];

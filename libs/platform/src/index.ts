@@ -1,4 +1,5 @@
 // The public surface of @groundwork/platform: cross-cutting infrastructure for both apps.
+export * from './concurrency/concurrency-gate.js';
 // What loads BullMQ (queue module, processor base, outbox relay) is a separate entry point,
 // `@groundwork/platform/queue`, which only the worker imports.
 export * from './config/app-config.js';
@@ -29,6 +30,7 @@ export * from './lifecycle/lifecycle.state.js';
 export * from './logging/access-log.middleware.js';
 export * from './logging/logger-options.js';
 export * from './logging/logging.module.js';
+export * from './logging/redact-url.js';
 export * from './observability/http-metrics.middleware.js';
 export * from './observability/metrics.module.js';
 export * from './observability/metrics.service.js';

@@ -5,6 +5,7 @@ import type { INestApplication } from '@nestjs/common';
 import { SessionsService } from '@groundwork/identity';
 import { loadAppConfig, newId, PrismaService } from '@groundwork/platform';
 import {
+  ADMINISTRATION_PERMISSIONS,
   API_KEY_ROLES,
   ApiKeysService,
   type Permission,
@@ -73,6 +74,9 @@ function expectationFor(rule: AccessRule, caller: Caller): Expectation {
     case 'permission':
       if (caller.name === 'anonymous') return unauthenticated;
       if (caller.role === undefined) return { kind: 'denied', status: 404, detail: ACCESS_DENIALS.notVisible };
+      if (caller.isApiKey && ADMINISTRATION_PERMISSIONS.has(rule.permission)) {
+        return { kind: 'denied', status: 403, detail: ACCESS_DENIALS.apiKeyAdministers };
+      }
       return roleAllows(caller.role, rule.permission)
         ? { kind: 'through' }
         : { kind: 'denied', status: 403, detail: ACCESS_DENIALS.roleLacks(caller.role, rule.permission) };
@@ -92,6 +96,11 @@ function guardDenials(rule: AccessRule, caller: Caller): string[] {
     ACCESS_DENIALS.notPlatformAdmin,
   ];
   if (rule.kind === 'permission' && caller.role) denials.push(ACCESS_DENIALS.roleLacks(caller.role, rule.permission));
+  // The services give the same answer to a key on a route whose permission is not administration
+  // but whose action is (removing a member, where members may leave): theirs, not the guard's.
+  if (rule.kind === 'permission' && ADMINISTRATION_PERMISSIONS.has(rule.permission)) {
+    denials.push(ACCESS_DENIALS.apiKeyAdministers);
+  }
   return denials;
 }
 

@@ -68,10 +68,16 @@ describe('OidcAccountLinker on PostgreSQL', () => {
     expect(user.name).toBe(String(claims.email).split('@')[0]);
   });
 
-  it('links to the existing account with that email and marks the address verified', async () => {
+  it('links to an existing verified account with that email and keeps its password', async () => {
     const email = `${unique('existing')}@example.test`;
     const existing = await prisma.user.create({
-      data: { id: crypto.randomUUID(), email, name: 'Existing', passwordHash: 'argon2-hash-placeholder' },
+      data: {
+        id: crypto.randomUUID(),
+        email,
+        name: 'Existing',
+        passwordHash: 'argon2-hash-placeholder',
+        emailVerifiedAt: new Date(),
+      },
     });
     const claims = claimsFor('existing', { email: email.replace('example.test', 'EXAMPLE.test') });
 
@@ -79,9 +85,39 @@ describe('OidcAccountLinker on PostgreSQL', () => {
 
     expect(linked).toEqual({ userId: existing.id, created: false });
     const user = await prisma.user.findUniqueOrThrow({ where: { id: existing.id } });
-    expect(user.emailVerifiedAt).toBeInstanceOf(Date);
     expect(user.passwordHash).toBe('argon2-hash-placeholder');
     expect(await prisma.user.count({ where: { email } })).toBe(1);
+  });
+
+  it('pre-hijacking: linking to a never-verified account marks it verified, removes its password and ends its sessions', async () => {
+    // Someone registered the address before its owner and chose the password.
+    const email = `${unique('prehijack')}@example.test`;
+    const squatted = await prisma.user.create({
+      data: { id: crypto.randomUUID(), email, name: 'Squatter', passwordHash: 'the-squatters-hash' },
+    });
+    const sessionId = crypto.randomUUID();
+    await prisma.authSession.create({
+      data: {
+        id: sessionId,
+        userId: squatted.id,
+        kind: 'bearer',
+        method: 'password',
+        expiresAt: new Date(Date.now() + 86_400_000),
+        refreshTokens: {
+          create: { id: crypto.randomUUID(), tokenHash: 'a'.repeat(64), expiresAt: new Date(Date.now() + 86_400_000) },
+        },
+      },
+    });
+
+    const linked = await linker.link('test', claimsFor('owner', { email }));
+
+    expect(linked).toEqual({ userId: squatted.id, created: false });
+    const user = await prisma.user.findUniqueOrThrow({ where: { id: squatted.id } });
+    expect(user.emailVerifiedAt).toBeInstanceOf(Date);
+    expect(user.passwordHash).toBeNull();
+    const session = await prisma.authSession.findUniqueOrThrow({ where: { id: sessionId } });
+    expect(session.revokedAt).toBeInstanceOf(Date);
+    expect(await prisma.refreshToken.count({ where: { sessionId } })).toBe(0);
   });
 
   it.each([

@@ -13,15 +13,14 @@ function freshIp(): string {
   return `10.${a}.${b}.${randomBytes(1)[0]}`;
 }
 
-/** Tries to sign in and fails, as the login flow does: check, then record the failure. */
+/** Tries to sign in and fails, as the login flow does: the reservation is the failure's count. */
 async function failedAttempt(logins: LoginAttemptLimiter, attempt: LoginAttempt): Promise<'refused' | 'failed'> {
   try {
-    await logins.assertAllowed(attempt);
+    await logins.reserve(attempt);
   } catch (error) {
     expect(error).toMatchObject({ code: 'rate_limited' });
     return 'refused';
   }
-  await logins.recordFailure(attempt);
   return 'failed';
 }
 
@@ -41,7 +40,7 @@ describe('LoginAttemptLimiter on Redis', () => {
 
     const outcomes = [];
     for (let i = 0; i < 5; i += 1) outcomes.push(await failedAttempt(instance.logins, attempt));
-    const sixth = instance.logins.assertAllowed(attempt);
+    const sixth = instance.logins.reserve(attempt);
 
     expect(outcomes).toEqual(['failed', 'failed', 'failed', 'failed', 'failed']);
     await expect(sixth).rejects.toMatchObject({ code: 'rate_limited' });
@@ -56,7 +55,7 @@ describe('LoginAttemptLimiter on Redis', () => {
   it('treats an account string never seen before exactly like a known one (no enumeration through lockouts)', async () => {
     const registered = accountOf('known-user@example.com');
     const unknown = accountOf(`nobody-${randomBytes(6).toString('hex')}@example.com`);
-    await instance.logins.reset(registered);
+    await instance.logins.succeeded({ account: registered, ip: freshIp() });
 
     const run = async (account: string) => {
       const ip = freshIp();
@@ -68,7 +67,7 @@ describe('LoginAttemptLimiter on Redis', () => {
     const expected = ['failed', 'failed', 'failed', 'failed', 'failed', 'refused', 'refused'];
     expect(await run(registered)).toEqual(expected);
     expect(await run(unknown)).toEqual(expected);
-    await instance.logins.reset(registered);
+    await instance.logins.succeeded({ account: registered, ip: freshIp() });
   });
 
   it('refuses an IP after its failure limit, spread over many accounts, even for an account it never tried; other IPs go on', async () => {
@@ -80,25 +79,36 @@ describe('LoginAttemptLimiter on Redis', () => {
     }
     const untouchedAccount = accountOf(`fresh-${randomBytes(4).toString('hex')}@example.com`);
 
-    await expect(instance.logins.assertAllowed({ account: untouchedAccount, ip })).rejects.toMatchObject({
+    await expect(instance.logins.reserve({ account: untouchedAccount, ip })).rejects.toMatchObject({
       code: 'rate_limited',
       retryAfterSeconds: expect.any(Number),
     });
-    await expect(instance.logins.assertAllowed({ account: untouchedAccount, ip: freshIp() })).resolves.toBeUndefined();
+    await expect(instance.logins.reserve({ account: untouchedAccount, ip: freshIp() })).resolves.toBeUndefined();
   });
 
-  it("reset after a successful sign-in clears the account's failures but not the IP's", async () => {
+  it('a parallel burst on one account reserves exactly its limit, whatever the number of addresses', async () => {
+    const account = accountOf(`burst-${randomBytes(4).toString('hex')}@example.com`);
+
+    const outcomes = await Promise.all(
+      Array.from({ length: 40 }, () => failedAttempt(instance.logins, { account, ip: freshIp() })),
+    );
+
+    expect(outcomes.filter((o) => o === 'failed')).toHaveLength(LOGIN_ATTEMPT_LIMITS.account.limit);
+  });
+
+  it("a successful sign-in clears the account's failures, and gives back its own reservation of the IP", async () => {
     const account = accountOf(`grace-${randomBytes(4).toString('hex')}@example.com`);
     const ip = freshIp();
-    for (let i = 0; i < 5; i += 1) await failedAttempt(instance.logins, { account, ip });
-    await expect(instance.logins.assertAllowed({ account, ip })).rejects.toMatchObject({ code: 'rate_limited' });
+    for (let i = 0; i < 4; i += 1) await failedAttempt(instance.logins, { account, ip });
+    await instance.logins.reserve({ account, ip });
 
-    await instance.logins.reset(account);
+    await instance.logins.succeeded({ account, ip });
 
-    await expect(instance.logins.assertAllowed({ account, ip })).resolves.toBeUndefined();
-    // The IP's five failures still count: the rest of its limit, on other accounts, exhausts it.
-    for (let i = 0; i < LOGIN_ATTEMPT_LIMITS.ip.limit - 5; i += 1)
-      await failedAttempt(instance.logins, { account: accountOf(`other-${i}-${ip}`), ip });
-    await expect(instance.logins.assertAllowed({ account, ip })).rejects.toMatchObject({ code: 'rate_limited' });
+    // The account starts again from 0; the IP keeps its four failures, not the success.
+    for (let i = 0; i < 5; i += 1) expect(await failedAttempt(instance.logins, { account, ip })).toBe('failed');
+    for (let i = 0; i < LOGIN_ATTEMPT_LIMITS.ip.limit - 9; i += 1) {
+      expect(await failedAttempt(instance.logins, { account: accountOf(`other-${i}-${ip}`), ip })).toBe('failed');
+    }
+    expect(await failedAttempt(instance.logins, { account: accountOf(`last-${ip}`), ip })).toBe('refused');
   });
 });

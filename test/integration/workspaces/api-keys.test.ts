@@ -1,14 +1,26 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { TestingModule } from '@nestjs/testing';
 import { PrismaService } from '@groundwork/platform';
-import { ApiKeysService, WorkspacesService } from '@groundwork/workspaces';
-import { actor, outcome, People, uniqueSlug, workspacesTestingModule } from './workspaces-fixtures.js';
+import {
+  ApiKeyAuthenticator,
+  ApiKeysService,
+  InvitationsService,
+  MembersService,
+  WorkspaceAccess,
+  type WorkspaceActor,
+  WorkspacesService,
+} from '@groundwork/workspaces';
+import { actor, addMember, outcome, People, uniqueSlug, workspacesTestingModule } from './workspaces-fixtures.js';
 
 describe('ApiKeysService on PostgreSQL', () => {
   let moduleRef: TestingModule;
   let prisma: PrismaService;
   let keys: ApiKeysService;
   let workspaces: WorkspacesService;
+  let authenticator: ApiKeyAuthenticator;
+  let members: MembersService;
+  let invitations: InvitationsService;
+  let access: WorkspaceAccess;
   let people: People;
   const workspaceIds: string[] = [];
 
@@ -24,6 +36,10 @@ describe('ApiKeysService on PostgreSQL', () => {
     prisma = moduleRef.get(PrismaService);
     keys = moduleRef.get(ApiKeysService);
     workspaces = moduleRef.get(WorkspacesService);
+    authenticator = moduleRef.get(ApiKeyAuthenticator);
+    members = moduleRef.get(MembersService);
+    invitations = moduleRef.get(InvitationsService);
+    access = moduleRef.get(WorkspaceAccess);
     people = new People(prisma);
   });
 
@@ -46,26 +62,99 @@ describe('ApiKeysService on PostgreSQL', () => {
     expect((await keys.list(workspaceId, 10)).data.map((key) => key.name)).toEqual(['ci']);
   });
 
-  it('a key carries no role above its creator’s (403)', async () => {
+  it('only admins and the owner create keys, with a role no higher than their own (403)', async () => {
     const { workspaceId, owner } = await arrange();
 
-    expect(await outcome(keys.create(workspaceId, actor(owner, 'member'), { name: 'x', role: 'admin' }))).toBe(
+    expect(await outcome(keys.create(workspaceId, actor(owner, 'member'), { name: 'x', role: 'member' }))).toBe(
       'forbidden',
     );
-    expect(await outcome(keys.create(workspaceId, actor(owner, 'member'), { name: 'y', role: 'member' }))).toBe(
+    expect(await outcome(keys.create(workspaceId, actor(owner, 'admin'), { name: 'y', role: 'admin' }))).toBe(
       'resolved',
     );
   });
 
-  it('revoking records the acting key in the audit trail', async () => {
+  it('revoking records the acting person in the audit trail', async () => {
     const { workspaceId, owner } = await arrange();
-    const adminKey = await keys.create(workspaceId, actor(owner, 'owner'), { name: 'ci', role: 'admin' });
     const other = await keys.create(workspaceId, actor(owner, 'owner'), { name: 'other', role: 'viewer' });
 
-    await keys.revoke(workspaceId, other.id, { userId: owner, apiKeyId: adminKey.id, role: 'admin' });
+    await keys.revoke(workspaceId, other.id, actor(owner, 'owner'));
 
     const revoked = await prisma.auditEvent.findFirst({ where: { workspaceId, action: 'api_key.revoked' } });
-    expect(revoked).toMatchObject({ actorApiKeyId: adminKey.id, details: { apiKeyId: other.id } });
+    expect(revoked).toMatchObject({ actorId: owner, actorApiKeyId: null, details: { apiKeyId: other.id } });
     expect(await outcome(keys.get(workspaceId, other.id))).toBe('not_found');
+  });
+
+  describe('a key acts at most at its creator’s current role', () => {
+    async function adminWithKey(): Promise<{ workspaceId: string; owner: string; admin: string; secret: string }> {
+      const { workspaceId, owner } = await arrange();
+      const admin = await people.create('Admin');
+      await addMember(prisma, workspaceId, admin.id, 'admin');
+      const key = await keys.create(workspaceId, actor(admin.id, 'admin'), { name: 'ci', role: 'admin' });
+      return { workspaceId, owner, admin: admin.id, secret: key.secret };
+    }
+
+    it('acts with the key’s role while its creator holds it', async () => {
+      const { secret } = await adminWithKey();
+
+      expect(await authenticator.authenticate(secret)).toMatchObject({ role: 'admin' });
+    });
+
+    it('a demoted creator’s admin key is capped at the new role from the next request on', async () => {
+      const { workspaceId, owner, admin, secret } = await adminWithKey();
+
+      await members.changeRole(workspaceId, actor(owner, 'owner'), admin, 'viewer');
+      await access.membershipsChanged(workspaceId);
+
+      expect(await authenticator.authenticate(secret)).toMatchObject({ role: 'viewer' });
+    });
+
+    it('a removed creator’s keys stop working', async () => {
+      const { workspaceId, owner, admin, secret } = await adminWithKey();
+
+      await members.remove(workspaceId, actor(owner, 'owner'), admin);
+      await access.membershipsChanged(workspaceId);
+
+      expect(await authenticator.authenticate(secret)).toBeUndefined();
+    });
+  });
+
+  describe('a key never administers the workspace', () => {
+    async function adminKeyActor(): Promise<{ workspaceId: string; owner: string; key: WorkspaceActor }> {
+      const { workspaceId, owner } = await arrange();
+      const created = await keys.create(workspaceId, actor(owner, 'owner'), { name: 'ci', role: 'admin' });
+      return { workspaceId, owner, key: { userId: owner, apiKeyId: created.id, role: 'admin' } };
+    }
+
+    it('cannot change or remove members', async () => {
+      const { workspaceId, key } = await adminKeyActor();
+      const member = await people.create('Member');
+      await addMember(prisma, workspaceId, member.id, 'member');
+
+      expect(await outcome(members.changeRole(workspaceId, key, member.id, 'admin'))).toBe('forbidden');
+      expect(await outcome(members.remove(workspaceId, key, member.id))).toBe('forbidden');
+    });
+
+    it('cannot invite anyone', async () => {
+      const { workspaceId, key } = await adminKeyActor();
+
+      expect(await outcome(invitations.create(workspaceId, key, { email: 'new@example.com', role: 'admin' }))).toBe(
+        'forbidden',
+      );
+      expect(await prisma.invitation.count({ where: { workspaceId } })).toBe(0);
+    });
+
+    it('cannot revoke API keys', async () => {
+      const { workspaceId, owner, key } = await adminKeyActor();
+      const other = await keys.create(workspaceId, actor(owner, 'owner'), { name: 'other', role: 'viewer' });
+
+      expect(await outcome(keys.revoke(workspaceId, other.id, key))).toBe('forbidden');
+      expect(await outcome(keys.get(workspaceId, other.id))).toBe('resolved');
+    });
+
+    it('cannot rename the workspace', async () => {
+      const { workspaceId, key } = await adminKeyActor();
+
+      expect(await outcome(workspaces.update(workspaceId, key, { name: 'Taken over' }))).toBe('forbidden');
+    });
   });
 });

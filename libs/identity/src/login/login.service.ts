@@ -35,7 +35,8 @@ export class LoginService {
   async login(request: PasswordLogin): Promise<OpenedSession> {
     const email = normalizeEmail(request.email);
     const attempt = { account: accountKey(email), ip: RequestContext.current()?.client?.ip ?? 'unknown' };
-    await this.limiter.assertAllowed(attempt);
+    // Reserved before anything else: of a burst, only the account's limit gets past this line.
+    await this.limiter.reserve(attempt);
     const user = await this.prisma.user.findUnique({
       where: { email },
       select: { id: true, passwordHash: true, emailVerifiedAt: true, deletedAt: true },
@@ -46,7 +47,6 @@ export class LoginService {
         ? await this.hasher.verifyAgainstNothing(request.password)
         : await this.hasher.verify(hash, request.password);
     if (!valid || !user) {
-      await this.limiter.recordFailure(attempt);
       if (user && user.deletedAt === null) {
         await this.audit.record({
           action: 'login.failed',
@@ -57,7 +57,7 @@ export class LoginService {
       }
       throw invalidCredentials();
     }
-    await this.limiter.reset(attempt.account);
+    await this.limiter.succeeded(attempt);
     // Only someone who knows the password learns that the address still needs verifying.
     if (user.emailVerifiedAt === null) {
       throw new DomainError(

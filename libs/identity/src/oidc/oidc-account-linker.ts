@@ -1,5 +1,6 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { AuditTrail, DomainError, newId, PrismaService } from '@groundwork/platform';
+import { SessionsService } from '../sessions/sessions.service.js';
 import { normalizeEmail } from '../users/normalize-email.js';
 
 /** The verified claims of an ID token (merged with UserInfo), as far as accounts care. */
@@ -43,7 +44,9 @@ function displayName(claims: OidcClaims, email: string): string {
  * Maps an IdP account (provider, `sub`) to a Groundwork user. A known identity signs in as its
  * user. A new one is linked by email, which is only trusted when the IdP asserts it verified
  * (`email_verified: true`): otherwise anyone could register `ada@example.com` at a lax IdP and
- * take over Ada's account. Without such an account, one is created (no password).
+ * take over Ada's account. Linking to an account whose address was never verified drops its
+ * password and sessions: whoever registered it first never proved they own it. Without such an
+ * account, one is created (no password).
  *
  * Concurrent first logins of one person race on the unique email and the (provider, subject)
  * key: the loser's transaction rolls back and its retry finds the winner's rows.
@@ -55,6 +58,7 @@ export class OidcAccountLinker {
   constructor(
     private readonly prisma: PrismaService,
     private readonly audit: AuditTrail,
+    private readonly sessions: SessionsService,
   ) {}
 
   async link(provider: string, claims: OidcClaims, now = new Date()): Promise<LinkedAccount> {
@@ -100,9 +104,12 @@ export class OidcAccountLinker {
       }
       if (existing) {
         await tx.oidcIdentity.create({ data: { provider, subject: claims.sub, userId: existing.id, email } });
-        // The IdP has just proven the person controls the address.
+        // The IdP has just proven the person controls the address. An account that never proved
+        // it may have been registered by someone else first (pre-hijacking): the password they
+        // chose and any session they hold must not survive into the owner's account.
         if (existing.emailVerifiedAt === null) {
-          await tx.user.update({ where: { id: existing.id }, data: { emailVerifiedAt: now } });
+          await tx.user.update({ where: { id: existing.id }, data: { emailVerifiedAt: now, passwordHash: null } });
+          await this.sessions.revokeAllOfUser(tx, existing.id, 'unverified_account_claimed', now);
         }
         // In the account's security trail: a new way into it was added.
         await this.audit.record(

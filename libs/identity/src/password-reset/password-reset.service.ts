@@ -53,6 +53,14 @@ export class PasswordResetService {
     const invalid = () => new DomainError('invalid_token', 'The reset token is invalid, used or expired.');
     if (!looksLikeOpaqueToken(token)) throw invalid();
     assertAcceptablePassword(password);
+    // The token is checked before the password is hashed: an anonymous caller with a made-up
+    // token must not be able to make the server spend argon2 work. The claim below still
+    // decides (of two resets racing with one token, one wins).
+    const live = await this.prisma.passwordResetToken.findFirst({
+      where: { tokenHash: hashToken(token), usedAt: null, expiresAt: { gt: now } },
+      select: { id: true },
+    });
+    if (!live) throw invalid();
     const passwordHash = await this.hasher.hash(password);
     await this.prisma.$transaction(async (tx) => {
       // The conditional update is the check: a token is spent once, even by concurrent requests.

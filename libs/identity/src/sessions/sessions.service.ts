@@ -36,7 +36,7 @@ export type OpenedSession =
   | { kind: 'bearer'; sessionId: string; tokens: TokenPair }
   | { kind: 'cookie'; sessionId: string; cookieId: string; csrfToken: string; maxAgeSeconds: number };
 
-export type RevokeReason = 'logout' | 'password_reset' | 'refresh_token_reused';
+export type RevokeReason = 'logout' | 'password_reset' | 'refresh_token_reused' | 'unverified_account_claimed';
 
 type Db = Prisma.TransactionClient | PrismaService;
 

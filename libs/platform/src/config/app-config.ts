@@ -74,6 +74,7 @@ export class AppConfig {
     webhookDeliveryPurge: string;
   };
   readonly rateLimit: { perMinute: number };
+  readonly passwords: { hashConcurrency: number };
   readonly webhooks: {
     allowPrivateNetworks: boolean;
     allowHttp: boolean;
@@ -171,6 +172,7 @@ export class AppConfig {
       webhookDeliveryPurge: env.CRON_WEBHOOK_DELIVERY_PURGE,
     };
     this.rateLimit = { perMinute: env.RATE_LIMIT_PER_MINUTE };
+    this.passwords = { hashConcurrency: env.PASSWORD_HASH_CONCURRENCY };
     this.webhooks = {
       allowPrivateNetworks: env.WEBHOOK_ALLOW_PRIVATE_NETWORKS,
       allowHttp: env.WEBHOOK_ALLOW_HTTP ?? !this.isProduction,

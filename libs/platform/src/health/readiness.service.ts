@@ -1,4 +1,4 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, Logger } from '@nestjs/common';
 import { HealthIndicatorService } from '@nestjs/terminus';
 import { AppConfig } from '../config/app-config.js';
 import { migrationsApplied } from '../database/migrations.check.js';
@@ -37,6 +37,7 @@ function withTimeout<T>(work: Promise<T>, ms: number, what: string): Promise<T> 
  */
 @Injectable()
 export class ReadinessService {
+  private readonly logger = new Logger(ReadinessService.name);
   private schemaCurrent = false;
 
   constructor(
@@ -71,7 +72,10 @@ export class ReadinessService {
       if (!this.schemaCurrent) return this.toCheck(indicator.down({ message: 'pending migrations' }));
       return this.toCheck(indicator.up());
     } catch (error) {
-      return this.toCheck(indicator.down({ message: (error as Error).message.split('\n')[0] ?? 'unreachable' }));
+      // The probe is unauthenticated: its body says "unreachable", the reason (hosts, addresses,
+      // driver errors) goes to the server's log only.
+      this.logger.warn({ err: error }, 'readiness: PostgreSQL check failed');
+      return this.toCheck(indicator.down({ message: 'unreachable' }));
     }
   }
 

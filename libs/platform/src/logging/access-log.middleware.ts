@@ -2,12 +2,14 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { performance } from 'node:perf_hooks';
 import type { Logger } from 'pino';
 import { RequestContext } from '../context/request-context.js';
+import { redactUrl } from './redact-url.js';
 
 /**
  * One JSON access-log line per request, written when the response finishes — including
  * requests refused before Nest (body parser 400/413), since it runs second in the chain.
  * Leaner than pino-http (no per-request child loggers): the line carries only method, URL,
- * user agent, status and duration, plus the request context through the logger's mixin.
+ * user agent, status and duration, plus the request context through the logger's mixin. Tokens
+ * that travel in URLs (invitation tokens, OIDC code and state, tickets, signatures) are redacted.
  */
 export function accessLogMiddleware(logger: Logger) {
   return (req: IncomingMessage, res: ServerResponse, next: () => void): void => {
@@ -18,7 +20,7 @@ export function accessLogMiddleware(logger: Logger) {
       const level = status >= 500 ? 'error' : status >= 400 ? 'warn' : 'info';
       if (!logger.isLevelEnabled(level)) return;
       const line = {
-        req: { method: req.method, url: req.url, userAgent: req.headers['user-agent'] },
+        req: { method: req.method, url: redactUrl(req.url), userAgent: req.headers['user-agent'] },
         res: { statusCode: status },
         responseTime: Math.round(performance.now() - started),
       };

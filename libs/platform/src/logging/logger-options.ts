@@ -5,6 +5,7 @@ import { type Logger, pino, type TransportSingleOptions } from 'pino';
 import type { Options } from 'pino-http';
 import type { AppConfig } from '../config/app-config.js';
 import { RequestContext } from '../context/request-context.js';
+import { redactUrl } from './redact-url.js';
 
 /** Keys whose values are never written to a log, at any of the first three levels of a line. */
 const SECRET_KEYS = [
@@ -91,7 +92,7 @@ function pinoHttpOptions(config: AppConfig): Options {
     serializers: {
       req: (req: { id: unknown; method: string; url: string; headers: Record<string, unknown> }) => ({
         method: req.method,
-        url: req.url,
+        url: redactUrl(req.url),
         userAgent: req.headers['user-agent'],
       }),
       res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),

@@ -1,6 +1,5 @@
 import { Injectable } from '@nestjs/common';
 import { DomainError } from '../errors/domain-error.js';
-import { UNLIMITED } from './counter-store.js';
 import { RateLimitCounters } from './rate-limit-counters.js';
 import { LOGIN_ATTEMPT_LIMITS } from './rate-limit.policies.js';
 import { secondsUntil } from './rate-limiter.js';
@@ -18,45 +17,51 @@ const ACCOUNT_WINDOW_MS = LOGIN_ATTEMPT_LIMITS.account.windowSeconds * 1000;
 const IP_WINDOW_MS = LOGIN_ATTEMPT_LIMITS.ip.windowSeconds * 1000;
 
 /**
- * Brute-force protection of sign-in: counts only failures, per account and per IP, and refuses
- * further attempts once either is exhausted — before the password is checked, so a refused
- * guess costs no argon2 work and reveals nothing. Shares the counters (and their Redis-down
- * fallback) with the request rate limits.
+ * Brute-force protection of sign-in, per account and per IP. Each attempt first *reserves* a
+ * guess — one atomic increment that refuses once the window is full — and only then is the
+ * password checked: a parallel burst cannot slip in between a read of the counter and the
+ * write of its failure, so an account gets exactly its limit of guesses however many arrive at
+ * once, and a refused guess costs no argon2 work and reveals nothing. A success takes its
+ * reservation back (`succeeded`): the account's failures are forgiven, the address's budget is
+ * not spent by valid sign-ins. Shares the counters (and their Redis-down fallback) with the
+ * request rate limits.
  */
 @Injectable()
 export class LoginAttemptLimiter {
   constructor(private readonly counters: RateLimitCounters) {}
 
-  /** Throws `rate_limited` (with retryAfterSeconds) while the account or the IP has no attempts left. */
-  async assertAllowed(attempt: LoginAttempt): Promise<void> {
-    const [account, ip] = await Promise.all([
-      this.counters.increment('login-account', this.accountKey(attempt.account), ACCOUNT_WINDOW_MS, 0),
-      this.counters.increment('login-ip', this.ipKey(attempt.ip), IP_WINDOW_MS, 0),
-    ]);
-    const waits = [
-      ...(account.count >= LOGIN_ATTEMPT_LIMITS.account.limit ? [account.resetMs] : []),
-      ...(ip.count >= LOGIN_ATTEMPT_LIMITS.ip.limit ? [ip.resetMs] : []),
-    ];
-    if (waits.length === 0) return;
-    const retryAfterSeconds = secondsUntil(Math.max(...waits));
-    throw new DomainError('rate_limited', `Too many failed sign-in attempts. Try again in ${retryAfterSeconds} s.`, {
-      retryAfterSeconds,
-    });
-  }
-
-  async recordFailure(attempt: LoginAttempt): Promise<void> {
-    await Promise.all([
-      this.counters.increment('login-account', this.accountKey(attempt.account), ACCOUNT_WINDOW_MS, UNLIMITED),
-      this.counters.increment('login-ip', this.ipKey(attempt.ip), IP_WINDOW_MS, UNLIMITED),
-    ]);
+  /**
+   * Reserves one guess for the account and the IP, or throws `rate_limited` (with
+   * retryAfterSeconds) when either has none left. The address is reserved first: a refusal for
+   * the account then spends only the address's budget, never the account's.
+   */
+  async reserve(attempt: LoginAttempt): Promise<void> {
+    const ip = await this.counters.increment(
+      'login-ip',
+      this.ipKey(attempt.ip),
+      IP_WINDOW_MS,
+      LOGIN_ATTEMPT_LIMITS.ip.limit,
+    );
+    if (!ip.added) throw refusal(ip.resetMs);
+    const account = await this.counters.increment(
+      'login-account',
+      this.accountKey(attempt.account),
+      ACCOUNT_WINDOW_MS,
+      LOGIN_ATTEMPT_LIMITS.account.limit,
+    );
+    if (!account.added) throw refusal(account.resetMs);
   }
 
   /**
-   * After a successful sign-in: the account's failures are forgiven. The IP's are not — one
-   * valid account of an attacker must not reset the spraying counter of its address.
+   * After a successful sign-in: the account's failures are forgiven and the address gets its
+   * reservation back. The address's earlier failures stay — one valid account of an attacker
+   * must not reset the spraying counter of its address.
    */
-  async reset(account: string): Promise<void> {
-    await this.counters.delete(this.accountKey(account));
+  async succeeded(attempt: LoginAttempt): Promise<void> {
+    await Promise.all([
+      this.counters.delete(this.accountKey(attempt.account)),
+      this.counters.decrement(this.ipKey(attempt.ip)),
+    ]);
   }
 
   private accountKey(account: string): string {
@@ -66,4 +71,11 @@ export class LoginAttemptLimiter {
   private ipKey(ip: string): string {
     return `rl:login-ip:${ip}`;
   }
+}
+
+function refusal(resetMs: number): DomainError {
+  const retryAfterSeconds = secondsUntil(resetMs);
+  return new DomainError('rate_limited', `Too many failed sign-in attempts. Try again in ${retryAfterSeconds} s.`, {
+    retryAfterSeconds,
+  });
 }

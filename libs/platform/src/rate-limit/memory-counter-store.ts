@@ -57,6 +57,12 @@ export class MemoryCounterStore {
     return { count: window.count, resetMs: window.expiresAt - now, added: true };
   }
 
+  /** Takes one hit back; never below 0, the window's end unchanged. */
+  decrement(key: string): void {
+    const window = this.open(key, this.now());
+    if (window && window.count > 0) window.count -= 1;
+  }
+
   delete(key: string): void {
     this.windows.delete(key);
   }

@@ -65,6 +65,17 @@ export class RateLimitCounters {
     return { ...this.memory.increment(key, windowMs, limit), source: 'memory' };
   }
 
+  /** Takes one hit back from `key` wherever it was counted; best effort, like `delete`. */
+  async decrement(key: string): Promise<void> {
+    this.memory.decrement(key);
+    if (this.redis.client.status !== 'ready') return;
+    try {
+      await this.withTimeout(this.redisStore.decrement(key));
+    } catch (error) {
+      this.enterFallback({ err: error });
+    }
+  }
+
   /**
    * Forgets `key` everywhere it may be counted. While Redis is down its counter there stays
    * until it expires: the reset is best effort, never a reason to fail the caller.

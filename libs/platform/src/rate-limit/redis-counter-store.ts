@@ -35,6 +35,13 @@ return {count, ttl, added}
 `;
 const HIT_SHA = createHash('sha1').update(HIT).digest('hex');
 
+/** Takes one hit back (a reservation that turned out not to count); never below 0, TTL kept. */
+const UNHIT = `
+local count = tonumber(redis.call('GET', KEYS[1]) or '0')
+if count > 0 then redis.call('DECR', KEYS[1]) end
+return 0
+`;
+
 /** Duck-typed: a reply error may come from another realm than this module's `Error` (tests). */
 function isNoScript(error: unknown): boolean {
   return (
@@ -62,6 +69,10 @@ export class RedisCounterStore {
     }
     const [count, resetMs, added] = reply as [number, number, number];
     return { count, resetMs, added: added === 1 };
+  }
+
+  async decrement(key: string): Promise<void> {
+    await this.redis.eval(UNHIT, 1, key);
   }
 
   async delete(key: string): Promise<void> {

@@ -68,11 +68,38 @@ export function roleAllows(role: WorkspaceRole, permission: Permission): boolean
   return ROLE_PERMISSIONS[role].has(permission);
 }
 
+/**
+ * Administration: who belongs to the workspace and with what rights, and the workspace itself.
+ * API keys are for automation and never hold these, whatever their role — a leaked or
+ * forgotten key must not be able to let anyone in or keep its creator in.
+ */
+export const ADMINISTRATION_PERMISSIONS: ReadonlySet<Permission> = new Set<Permission>([
+  'workspace:update',
+  'workspace:delete',
+  'workspace:transfer',
+  'members:manage',
+  'invitations:manage',
+  'api_keys:manage',
+]);
+
+export const API_KEY_ADMINISTRATION_DENIAL =
+  'API keys cannot manage members, invitations, API keys, ownership or the workspace.';
+
+/** What an API key with `role` may do: its role's permissions, administration excepted. */
+export function apiKeyAllows(role: WorkspaceRole, permission: Permission): boolean {
+  return roleAllows(role, permission) && !ADMINISTRATION_PERMISSIONS.has(permission);
+}
+
 const RANK: Readonly<Record<WorkspaceRole, number>> = { owner: 3, admin: 2, member: 1, viewer: 0 };
 
 /** `owner` > `admin` > `member` > `viewer`: whether `role` is at least `other`. */
 export function roleAtLeast(role: WorkspaceRole, other: WorkspaceRole): boolean {
   return RANK[role] >= RANK[other];
+}
+
+/** The lower of two roles. */
+export function lowerRole(a: WorkspaceRole, b: WorkspaceRole): WorkspaceRole {
+  return RANK[a] <= RANK[b] ? a : b;
 }
 
 export function isWorkspaceRole(value: string): value is WorkspaceRole {

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { AuditTrail, DomainError, isUuid, newId, type Page, pageById, PrismaService } from '@groundwork/platform';
 import { roleAtLeast, type WorkspaceRole } from '../access/permissions.js';
-import type { WorkspaceActor } from '../access/workspace-actor.js';
+import { assertActorAllows, type WorkspaceActor } from '../access/workspace-actor.js';
 import { newApiKeySecret } from './api-key-secret.js';
 
 /** Roles a key may carry: a key never owns a workspace (there is exactly one owner, a person). */
@@ -48,14 +48,14 @@ export class ApiKeysService {
     private readonly audit: AuditTrail,
   ) {}
 
-  /** Keys are made by people: a key minting keys would let a leaked key outlive its own revocation. */
+  /** Keys are made by people (keys never manage keys): a key minting keys would outlive its own revocation. */
   async create(
     workspaceId: string,
     creator: WorkspaceActor,
     request: NewApiKey,
     now = new Date(),
   ): Promise<CreatedApiKey> {
-    if (creator.apiKeyId !== undefined) throw new DomainError('forbidden', 'API keys cannot create API keys.');
+    assertActorAllows(creator, 'api_keys:manage');
     if (!roleAtLeast(creator.role, request.role)) {
       throw new DomainError('forbidden', `A key cannot carry a role (${request.role}) above yours (${creator.role}).`);
     }
@@ -115,6 +115,7 @@ export class ApiKeysService {
   /** Revokes at once: the next request with the key is refused (keys are checked per request). */
   async revoke(workspaceId: string, keyId: string, actor: WorkspaceActor, now = new Date()): Promise<void> {
     const notFound = () => new DomainError('not_found', 'The API key does not exist in this workspace.');
+    assertActorAllows(actor, 'api_keys:manage');
     if (!isUuid(keyId)) throw notFound();
     await this.prisma.$transaction(async (tx) => {
       const { count } = await tx.apiKey.updateMany({
@@ -123,7 +124,13 @@ export class ApiKeysService {
       });
       if (count === 0) throw notFound();
       await this.audit.record(
-        { action: 'api_key.revoked', workspaceId, actorApiKeyId: actor.apiKeyId, details: { apiKeyId: keyId } },
+        {
+          action: 'api_key.revoked',
+          workspaceId,
+          actorId: actor.userId,
+          actorApiKeyId: actor.apiKeyId,
+          details: { apiKeyId: keyId },
+        },
         tx,
       );
     });

@@ -11,7 +11,7 @@ import {
   PrismaService,
 } from '@groundwork/platform';
 import { roleAtLeast, type WorkspaceRole } from '../access/permissions.js';
-import type { WorkspaceActor } from '../access/workspace-actor.js';
+import { assertActorAllows, type WorkspaceActor } from '../access/workspace-actor.js';
 import type { WorkspaceView } from '../workspaces/workspaces.service.js';
 
 /** An invitation is valid for seven days from its creation (the mail says how many remain). */
@@ -86,6 +86,7 @@ export class InvitationsService {
         errors: [{ field: 'role', message: 'role must be admin, member or viewer' }],
       });
     }
+    assertActorAllows(actor, 'invitations:manage');
     if (!roleAtLeast(actor.role, input.role)) {
       throw new DomainError('forbidden', `Your role (${actor.role}) cannot invite a ${input.role}.`);
     }
@@ -158,6 +159,7 @@ export class InvitationsService {
 
   /** Withdraws a pending invitation: its link stops working. */
   async revoke(workspaceId: string, actor: WorkspaceActor, invitationId: string): Promise<void> {
+    assertActorAllows(actor, 'invitations:manage');
     if (!isUuid(invitationId)) throw notFound();
     await this.prisma.$transaction(async (tx) => {
       const { count } = await tx.invitation.deleteMany({ where: { id: invitationId, workspaceId, acceptedAt: null } });

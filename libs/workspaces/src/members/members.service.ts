@@ -11,9 +11,9 @@ import {
   PrismaService,
   toPage,
 } from '@groundwork/platform';
-import { roleAllows, roleAtLeast, type WorkspaceRole } from '../access/permissions.js';
+import { roleAtLeast, type WorkspaceRole } from '../access/permissions.js';
 import { WorkspaceAccess } from '../access/workspace-access.js';
-import { actsAs, type WorkspaceActor } from '../access/workspace-actor.js';
+import { actsAs, assertActorAllows, type WorkspaceActor } from '../access/workspace-actor.js';
 import { lockWorkspace } from '../workspaces/workspace-lock.js';
 
 export interface MemberView {
@@ -136,9 +136,7 @@ export class MembersService {
         errors: [{ field: 'role', message: 'role must be admin, member or viewer (use transfer-ownership)' }],
       });
     }
-    if (!roleAllows(actor.role, 'members:manage')) {
-      throw new DomainError('forbidden', `Your role (${actor.role}) does not allow members:manage.`);
-    }
+    assertActorAllows(actor, 'members:manage');
     if (!roleAtLeast(actor.role, role)) {
       throw new DomainError('forbidden', `Your role (${actor.role}) cannot grant ${role}.`);
     }
@@ -177,9 +175,7 @@ export class MembersService {
   /** Removes a member, or — when the actor is that member, in person — lets them leave. */
   async remove(workspaceId: string, actor: WorkspaceActor, userId: string): Promise<void> {
     const leaving = actsAs(actor, userId);
-    if (!leaving && !roleAllows(actor.role, 'members:manage')) {
-      throw new DomainError('forbidden', `Your role (${actor.role}) does not allow members:manage.`);
-    }
+    if (!leaving) assertActorAllows(actor, 'members:manage');
     if (!isUuid(userId)) throw notAMember();
     await this.prisma.$transaction(async (tx) => {
       if (!(await lockWorkspace(tx, workspaceId))) throw workspaceNotFound();

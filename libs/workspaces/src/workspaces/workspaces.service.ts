@@ -11,7 +11,7 @@ import {
 } from '@groundwork/platform';
 import type { WorkspaceRole } from '../access/permissions.js';
 import { WorkspaceAccess } from '../access/workspace-access.js';
-import type { WorkspaceActor } from '../access/workspace-actor.js';
+import { assertActorAllows, type WorkspaceActor } from '../access/workspace-actor.js';
 import { lockWorkspace } from './workspace-lock.js';
 
 /** A workspace as one member sees it: with their role in it. */
@@ -57,9 +57,6 @@ function isUniqueViolation(error: unknown): boolean {
     error.code === 'P2002'
   );
 }
-
-const peopleOnly = (what: string) =>
-  new DomainError('forbidden', `Only the owner in person can ${what}; API keys cannot.`);
 
 /**
  * Workspaces and their one owner. Every change commits with its outbox event and audit entry
@@ -124,6 +121,7 @@ export class WorkspacesService {
 
   /** Renames and/or re-slugs; fields equal to the current values are not a change (no event). */
   async update(workspaceId: string, actor: WorkspaceActor, input: UpdateWorkspaceInput): Promise<WorkspaceView> {
+    assertActorAllows(actor, 'workspace:update');
     try {
       return await this.prisma.$transaction(async (tx) => {
         if (!(await lockWorkspace(tx, workspaceId))) throw notFound();
@@ -165,8 +163,7 @@ export class WorkspacesService {
    * leaked key must not be able to destroy a workspace.
    */
   async delete(workspaceId: string, actor: WorkspaceActor): Promise<void> {
-    if (actor.apiKeyId !== undefined) throw peopleOnly('delete a workspace');
-    if (actor.role !== 'owner') throw new DomainError('forbidden', 'Only the owner can delete the workspace.');
+    assertActorAllows(actor, 'workspace:delete');
     await this.prisma.$transaction(async (tx) => {
       if (!(await lockWorkspace(tx, workspaceId))) throw notFound();
       const workspace = await tx.workspace.delete({ where: { id: workspaceId } });
@@ -195,7 +192,7 @@ export class WorkspacesService {
     actor: WorkspaceActor,
     targetUserId: string,
   ): Promise<OwnershipTransfer> {
-    if (actor.apiKeyId !== undefined) throw peopleOnly('transfer ownership');
+    assertActorAllows(actor, 'workspace:transfer');
     if (targetUserId === actor.userId) {
       throw new DomainError('validation_failed', 'You already own this workspace.', {
         errors: [{ field: 'userId', message: 'userId must be another member' }],

@@ -2,7 +2,14 @@ import { type CanActivate, type ExecutionContext, Injectable } from '@nestjs/com
 import { Reflector } from '@nestjs/core';
 import { type CacheVersions, DomainError, RequestContext } from '@groundwork/platform';
 import { PlatformAdmins } from '@groundwork/identity';
-import { type Permission, roleAllows, WorkspaceAccess, type WorkspaceRole } from '@groundwork/workspaces';
+import {
+  ADMINISTRATION_PERMISSIONS,
+  API_KEY_ADMINISTRATION_DENIAL,
+  type Permission,
+  roleAllows,
+  WorkspaceAccess,
+  type WorkspaceRole,
+} from '@groundwork/workspaces';
 import { RequestCacheVersions } from '../cache/request-cache-versions.js';
 import { ACCESS_RULE, type AccessRule } from './access-rules.js';
 import type { Principal } from './principal.js';
@@ -18,6 +25,7 @@ export const ACCESS_DENIALS = {
   unauthenticated: 'Authentication is required.',
   notVisible: 'The workspace does not exist or you are not a member of it.',
   apiKeyOnUserRoute: 'This route is for people, not API keys.',
+  apiKeyAdministers: API_KEY_ADMINISTRATION_DENIAL,
   notPlatformAdmin: 'This route is for platform administrators.',
   roleLacks: (role: WorkspaceRole, permission: Permission) => `Your role (${role}) does not allow ${permission}.`,
 };
@@ -27,7 +35,8 @@ const notFound = () => new DomainError('not_found', ACCESS_DENIALS.notVisible);
 /**
  * The last guard: applies the route's access rule. Unauthenticated → 401; a workspace the
  * caller does not belong to → 404 (its existence is not revealed); a role without the
- * permission → 403; anyone but a platform administrator on the platform's routes → 403. The caller's membership is resolved once here and kept on the request;
+ * permission, or an API key on an administration route → 403; anyone but a platform
+ * administrator on the platform's routes → 403. The caller's membership is resolved once here and kept on the request;
  * its version check goes through the request's loader of cache versions, which a cached read
  * of the same request shares.
  */
@@ -84,6 +93,9 @@ export class AccessGuard implements CanActivate {
     if (!workspaceId) throw new Error(`a ${permission} route has no :workspaceId parameter`);
     const role = await this.roleOf(principal, workspaceId, versions);
     if (!role) throw notFound();
+    if (principal.kind === 'api_key' && ADMINISTRATION_PERMISSIONS.has(permission)) {
+      throw new DomainError('forbidden', ACCESS_DENIALS.apiKeyAdministers);
+    }
     if (!roleAllows(role, permission)) {
       throw new DomainError('forbidden', ACCESS_DENIALS.roleLacks(role, permission));
     }

@@ -3,6 +3,7 @@ import { HttpAdapterHost } from '@nestjs/core';
 import { CookieSessions, SessionsService } from '@groundwork/identity';
 import { DomainError, RequestContext } from '@groundwork/platform';
 import { ApiKeyAuthenticator, looksLikeApiKey } from '@groundwork/workspaces';
+import { RequestCacheVersions } from '../cache/request-cache-versions.js';
 import { BearerTokenVerifier } from './bearer-token.verifier.js';
 import type { Principal } from './principal.js';
 import { type RequestAuth, setRequestAuth } from './request-auth.js';
@@ -33,11 +34,12 @@ export class AuthenticationGuard implements CanActivate {
     private readonly cookies: CookieSessions,
     private readonly cookie: SessionCookie,
     private readonly adapterHost: HttpAdapterHost,
+    private readonly versions: RequestCacheVersions,
   ) {}
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
     const request = context.switchToHttp().getRequest<HttpRequest>();
-    const auth = await this.resolve(request).catch((error: unknown): RequestAuth => {
+    const auth = await this.resolve(request, context).catch((error: unknown): RequestAuth => {
       if (error instanceof DomainError) return { failure: error };
       throw error;
     });
@@ -64,23 +66,29 @@ export class AuthenticationGuard implements CanActivate {
     adapter.appendHeader(response, 'Vary', 'Authorization, Cookie');
   }
 
-  private async resolve(request: HttpRequest): Promise<RequestAuth> {
+  private async resolve(request: HttpRequest, context: ExecutionContext): Promise<RequestAuth> {
     const authorization = request.headers.authorization;
     if (typeof authorization === 'string' && authorization.length > 0) {
-      return { principal: await this.fromAuthorization(request, authorization) };
+      return { principal: await this.fromAuthorization(request, authorization, context) };
     }
     const cookieId = this.cookie.read(typeof request.headers.cookie === 'string' ? request.headers.cookie : undefined);
     if (cookieId !== undefined) return { principal: await this.fromCookie(request, cookieId) };
     return {};
   }
 
-  private async fromAuthorization(request: HttpRequest, authorization: string): Promise<Principal> {
+  private async fromAuthorization(
+    request: HttpRequest,
+    authorization: string,
+    context: ExecutionContext,
+  ): Promise<Principal> {
     const match = /^Bearer ([^\s]{1,4096})$/i.exec(authorization.trim());
     if (!match?.[1]) throw invalid('The Authorization header must be "Bearer <token>".');
     const token = match[1];
     if (looksLikeApiKey(token)) {
-      const key = await this.apiKeys.authenticate(token);
-      if (!key) throw invalid('The API key is invalid, expired or revoked.');
+      // The creator's role is read through the request's loader of cache versions, which the
+      // access guard and a cached read share (one Redis round trip for all of them).
+      const key = await this.apiKeys.authenticate(token, new Date(), this.versions.of(context));
+      if (!key) throw invalid('The API key is invalid, expired or revoked, or its creator has left the workspace.');
       return { kind: 'api_key', ...key };
     }
     const claims = await this.bearer.verify(request);
