@@ -18,6 +18,7 @@ const common = {
   transform: { '^.+\\.ts$': swc },
   extensionsToTreatAsEsm: ['.ts'],
   moduleNameMapper: {
+    '^@groundwork/platform/tracing$': '<rootDir>/libs/platform/src/observability/tracing.ts',
     '^@groundwork/(.*)$': '<rootDir>/libs/$1/src/index.ts',
     '^(\\.{1,2}/.*)\\.js$': '$1',
   },

@@ -15,6 +15,8 @@ import { EmailModule } from './email/email.module.js';
 import { MaintenanceModule } from './maintenance/maintenance.module.js';
 import { OutboxModule } from './outbox/outbox.module.js';
 import { OpsHttpServer } from './ops/ops-http.server.js';
+import { QueueDashboard } from './ops/queue-dashboard.js';
+import { WorkerMetrics } from './ops/worker-metrics.js';
 import { WebhooksWorkerModule } from './webhooks/webhooks-worker.module.js';
 import { RealtimeModule } from './realtime/realtime.module.js';
 
@@ -36,6 +38,6 @@ import { RealtimeModule } from './realtime/realtime.module.js';
     WebhooksWorkerModule,
     RealtimeModule,
   ],
-  providers: [OpsHttpServer],
+  providers: [OpsHttpServer, QueueDashboard, WorkerMetrics],
 })
 export class WorkerModule {}

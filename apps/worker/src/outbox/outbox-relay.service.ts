@@ -12,8 +12,10 @@ import {
   type EventJob,
   eventJobId,
   type EventType,
+  contextFromCarrier,
   MetricsService,
   PrismaService,
+  startProducerSpan,
 } from '@groundwork/platform';
 
 interface OutboxRow {
@@ -27,6 +29,7 @@ interface OutboxRow {
   data: unknown;
   request_id: string | null;
   traceparent: string | null;
+  tracestate: string | null;
 }
 
 const CHANNEL = 'outbox_events';
@@ -43,6 +46,7 @@ function toEnvelope(row: OutboxRow): EventEnvelope {
     data: row.data as EventEnvelope['data'],
     requestId: row.request_id,
     traceparent: row.traceparent,
+    tracestate: row.tracestate,
   };
 }
 
@@ -109,7 +113,7 @@ export class OutboxRelay implements OnApplicationBootstrap, BeforeApplicationShu
       async (tx) => {
         const rows = await tx.$queryRaw<OutboxRow[]>`
           SELECT id, type, version, visibility::text AS visibility, workspace_id, actor_id, occurred_at, data,
-                 request_id, traceparent
+                 request_id, traceparent, tracestate
           FROM outbox_events
           WHERE relayed_at IS NULL
           ORDER BY seq
@@ -132,16 +136,26 @@ export class OutboxRelay implements OnApplicationBootstrap, BeforeApplicationShu
     return relayed.length;
   }
 
+  /**
+   * Each job continues its event's trace: a PRODUCER span, child of the span that wrote the
+   * event, whose context the job carries to its consumer.
+   */
   private async enqueue(name: EventConsumerQueue, queue: Queue, envelopes: EventEnvelope[]): Promise<void> {
     const subscribed: readonly string[] = EVENT_SUBSCRIPTIONS[name];
-    const jobs = envelopes
+    const produced = envelopes
       .filter((event) => subscribed.includes(event.type))
-      .map((event) => ({
-        name: event.type,
-        data: { event, context: { requestId: event.requestId, traceparent: event.traceparent } } as EventJob,
-        opts: { jobId: eventJobId(name, event.id) } satisfies JobsOptions,
-      }));
-    if (jobs.length > 0) await queue.addBulk(jobs);
+      .map((event) => ({ event, ...startProducerSpan(name, contextFromCarrier(event)) }));
+    if (produced.length === 0) return;
+    const jobs = produced.map(({ event, carrier }) => ({
+      name: event.type,
+      data: { event, context: { requestId: event.requestId, ...carrier } } as EventJob,
+      opts: { jobId: eventJobId(name, event.id) } satisfies JobsOptions,
+    }));
+    try {
+      await queue.addBulk(jobs);
+    } finally {
+      for (const { span } of produced) span.end();
+    }
   }
 
   private async run(): Promise<void> {

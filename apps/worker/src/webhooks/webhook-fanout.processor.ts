@@ -2,6 +2,7 @@ import { InjectQueue, Processor } from '@nestjs/bullmq';
 import type { Job, Queue } from 'bullmq';
 import {
   AppConfig,
+  currentTraceCarrier,
   DrainingWorkerHost,
   type EventJob,
   QUEUES,
@@ -30,7 +31,9 @@ export class WebhookFanOutProcessor extends DrainingWorkerHost<EventJob<WebhookE
   }
 
   protected async handle(job: Job<EventJob<WebhookEvent>>): Promise<{ enqueued: number }> {
-    const { event, context } = job.data;
+    const { event } = job.data;
+    // The deliveries keep the request id and continue this job's trace (its CONSUMER span).
+    const context = { requestId: job.data.context.requestId, ...currentTraceCarrier() };
     if (event.type === 'webhook.redelivery_requested') {
       const { deliveryId } = event.data;
       await this.queue.add(

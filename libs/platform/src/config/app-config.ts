@@ -49,8 +49,10 @@ export class AppConfig {
     trustProxy: string;
     bodyLimit: string;
     requestTimeoutMs: number;
+    metricsPort: number;
+    slowRequestMs: number;
   };
-  readonly worker: { port: number };
+  readonly worker: { port: number; queueDashboard: { token: string; writable: boolean } };
   readonly database: {
     url: string;
     poolMax: number;
@@ -107,8 +109,13 @@ export class AppConfig {
       trustProxy: env.TRUST_PROXY,
       bodyLimit: env.BODY_LIMIT,
       requestTimeoutMs: env.REQUEST_TIMEOUT_MS,
+      metricsPort: env.METRICS_PORT,
+      slowRequestMs: env.SLOW_REQUEST_MS,
     };
-    this.worker = { port: env.WORKER_PORT };
+    this.worker = {
+      port: env.WORKER_PORT,
+      queueDashboard: { token: env.QUEUE_DASHBOARD_TOKEN, writable: env.QUEUE_DASHBOARD_WRITABLE },
+    };
     this.database = {
       url: env.DATABASE_URL,
       poolMax: env.DATABASE_POOL_MAX,

@@ -5,6 +5,7 @@ import { RequestContext } from '../context/request-context.js';
 import type { Prisma } from '../database/generated/client.js';
 import { toFieldErrors } from '../errors/request-validation.error.js';
 import { newId } from '../ids/uuid.js';
+import { currentTraceCarrier } from '../observability/trace-context.js';
 import { EVENT_CATALOGUE, type EventPayload, type EventType } from './event-catalogue.js';
 
 /** The Prisma transaction a domain change runs in: the event must commit with it, or not at all. */
@@ -27,7 +28,8 @@ export class InvalidEventPayloadError extends Error {
 
 /**
  * The transactional outbox (DESIGN.md, Events): `publish` writes the event envelope inside the
- * caller's transaction, with the request's id and trace taken from the request context.
+ * caller's transaction, with the request's id (request context) and its trace context (the
+ * active span's, through OpenTelemetry's W3C propagator; the caller's own without the SDK).
  */
 @Injectable()
 export class OutboxService {
@@ -42,6 +44,7 @@ export class OutboxService {
       );
     }
     const context = RequestContext.current();
+    const trace = currentTraceCarrier();
     const id = newId();
     await tx.outboxEvent.create({
       data: {
@@ -54,7 +57,8 @@ export class OutboxService {
         occurredAt: new Date(),
         data: { ...(event.data as object) },
         requestId: context?.requestId ?? null,
-        traceparent: context?.traceparent ?? null,
+        traceparent: trace.traceparent,
+        tracestate: trace.tracestate,
       },
     });
     return id;

@@ -1,11 +1,13 @@
 import type { INestApplicationContext } from '@nestjs/common';
 import { Logger } from '@nestjs/common';
+import { stopTracing } from '../observability/tracing.js';
 
 /**
  * SIGTERM/SIGINT → the graceful shutdown (Nest's hooks in DESIGN.md's order) → exit 0.
  * Used instead of Nest's `enableShutdownHooks`, which re-raises the signal after closing so the
  * process dies with 143: an orchestrator would record a clean, drained stop as a failure.
- * A second signal while draining forces the exit.
+ * A second signal while draining forces the exit. Buffered trace spans are flushed last, for at
+ * most two seconds.
  */
 export function exitGracefullyOnSignals(app: INestApplicationContext): void {
   const logger = new Logger('Shutdown');
@@ -17,8 +19,9 @@ export function exitGracefullyOnSignals(app: INestApplicationContext): void {
     }
     closing = true;
     logger.log({ signal }, 'shutting down gracefully');
+    // Spans still buffered are flushed last (bounded: a dead collector cannot hold the exit).
     app.close().then(
-      () => process.exit(0),
+      () => stopTracing().then(() => process.exit(0)),
       (error: unknown) => {
         logger.error({ err: error }, 'shutdown failed');
         process.exit(1);
