@@ -37,7 +37,7 @@ describe('tracing: one trace from a request to its webhook delivery', () => {
       label: 'tracing',
       mail: true,
       // The SDK's start-up (loading and patching) on a busy machine.
-      startTimeoutMs: 90_000,
+      startTimeoutMs: 180_000,
       env: {
         OTEL_EXPORTER_OTLP_ENDPOINT: otlp.url,
         OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json',
@@ -50,7 +50,7 @@ describe('tracing: one trace from a request to its webhook delivery', () => {
     });
     const user = await registerVerified(env, 'tracer');
     token = (await loginBearer(env, user.email)).accessToken;
-  }, 120_000);
+  }, 300_000);
 
   afterAll(async () => {
     await env?.stop();

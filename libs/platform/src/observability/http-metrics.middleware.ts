@@ -3,6 +3,9 @@ import type { MetricsService } from './metrics.service.js';
 
 type RoutedRequest = IncomingMessage & { route?: { path?: string }; baseUrl?: string };
 
+/** The `method` label: the methods the api routes, anything else (WebDAV, PURGE…) as `other`. */
+const METHODS = new Set(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS']);
+
 /**
  * Times every request and labels it with the route *template* (`/v1/workspaces/:workspaceId`),
  * never the raw path, so label cardinality stays bounded; unmatched paths share one label.
@@ -16,7 +19,8 @@ export function httpMetricsMiddleware(metrics: MetricsService) {
     res.once('finish', () => {
       const template = req.route?.path;
       const route = template === undefined ? 'unmatched' : `${req.baseUrl ?? ''}${template}`;
-      end({ method: req.method ?? 'UNKNOWN', route, status_code: String(res.statusCode) });
+      const method = req.method !== undefined && METHODS.has(req.method) ? req.method : 'other';
+      end({ method, route, status_code: String(res.statusCode) });
     });
     next();
   };
