@@ -1,5 +1,5 @@
 // Jest runs the ES modules of the code base natively (node --experimental-vm-modules), with
-// SWC compiling TypeScript and keeping decorator metadata for Nest's DI. See DESIGN.md.
+// SWC compiling TypeScript and keeping decorator metadata for Nest's DI. See docs/architecture.md.
 const swc = [
   '@swc/jest',
   {

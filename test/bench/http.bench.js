@@ -1,7 +1,7 @@
 // @ts-check
 /**
  * `npm run bench`: the HTTP edge of the api against a bare NestJS app, in one run on this
- * machine (absolute figures mean little here, DESIGN.md "HTTP throughput on these machines").
+ * machine (absolute figures mean little here, docs/architecture.md, runtime facts).
  *
  * 1. Boot: spawn → first 200 on /health/ready, for the built api (`dist/api/main.js`) and worker
  *    (`dist/worker/main.js`, its WORKER_PORT), then the RSS after 2 s idle. Repeated, median.

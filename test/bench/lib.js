@@ -409,7 +409,7 @@ export function assertWrkInstalled() {
   const error = /** @type {NodeJS.ErrnoException | undefined} */ (probe.error);
   if (error?.code === 'ENOENT') {
     throw new Error(
-      'wrk is not installed (the benchmarks generate load with it, see DESIGN.md "Load generation").\n' +
+      'wrk is not installed (the benchmarks generate load with it, see docs/architecture.md, runtime facts).\n' +
         'Install the Debian package: apt-get update && apt-get install -y wrk',
     );
   }

@@ -28,10 +28,12 @@ import {
   defaultJobOptions,
   loadAppConfig,
   MetricsService,
+  OutboxRelay,
   PrismaService,
   redisOptionsFromUrl,
 } from '@groundwork/platform';
-import { OutboxRelay } from '../../dist/worker/outbox/outbox-relay.service.js';
+// The worker's contexts register the events and their consumer queues the relay dispatches by.
+import '../../dist/worker/event-catalogue.js';
 import { freePort } from '../support/ports.js';
 import { createMigratedDatabase, dropDatabase, randomDatabaseName } from '../support/test-database.js';
 

@@ -235,7 +235,7 @@ describe('the account (/v1/me, security events, password reset)', () => {
       expect(
         refused.filter((r) => ![400, 422].includes(r.status) || !r.contentType.startsWith('application/problem+json')),
       ).toEqual([]);
-      // The scoped cursor kinds are a 400 specifically (API.md: malformed or foreign cursor).
+      // The scoped cursor kinds are a 400 specifically (a malformed or foreign cursor).
       for (const bad of [
         flipped,
         encode({ s: 'someotherscope', k: decoded.k }),

@@ -179,7 +179,7 @@ export async function startAuthEnvironment(options: StartAuthOptions): Promise<A
   };
 }
 
-/** A 401 as API.md's conventions want it: problem+json, WWW-Authenticate, never a 5xx. */
+/** A 401 as the conventions of docs/http-api.md want it: problem+json, WWW-Authenticate, never a 5xx. */
 export function expectUnauthenticated(answer: Answer): void {
   expect({ status: answer.status, contentType: answer.contentType }).toEqual({
     status: 401,

@@ -47,7 +47,7 @@ function listed(name: string): RegExp {
   return new RegExp(`^\\s*- ${name}: `, 'm');
 }
 
-describe('configuration at boot (API.md, operator contract)', () => {
+describe('configuration at boot (docs/http-api.md, operator contract)', () => {
   let running: ChildProcess | undefined;
   let dir: string;
 

@@ -45,7 +45,7 @@ function expectStillRunning(app: AppProcess): void {
   expect(app.child.signalCode).toBeNull();
 }
 
-describe('PostgreSQL unreachable (DESIGN.md, Health)', () => {
+describe('PostgreSQL unreachable (docs/architecture.md, health)', () => {
   let proxy: TcpProxy;
   let api: AppProcess | undefined;
 
@@ -111,7 +111,7 @@ describe('PostgreSQL unreachable (DESIGN.md, Health)', () => {
   });
 });
 
-describe('Redis unreachable (DESIGN.md, Health)', () => {
+describe('Redis unreachable (docs/architecture.md, health)', () => {
   let redis: RedisServer;
   let app: AppProcess | undefined;
 

@@ -247,7 +247,7 @@ describe('account enumeration and input abuse on the auth routes', () => {
     ['text/plain', JSON.stringify({ email: 'a@example.test', password: PASSWORD })],
     ['application/x-www-form-urlencoded', 'email=a%40example.test&password=x'],
     ['application/xml', '<login><email>a@example.test</email></login>'],
-  ])('a login body sent as %s → 415 problem (API.md: request bodies are application/json)', async (type, rawBody) => {
+  ])('a login body sent as %s → 415 problem (request bodies are application/json)', async (type, rawBody) => {
     const answer = await env.request('POST', '/v1/auth/login', {
       rawBody,
       headers: { 'content-type': type },

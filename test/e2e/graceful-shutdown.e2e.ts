@@ -21,7 +21,7 @@ function indexOfMessage(logs: string, msg: string): number {
   return jsonLogLines(logs).findIndex((line) => line.msg === msg);
 }
 
-describe('graceful shutdown (DESIGN.md, shutdown order)', () => {
+describe('graceful shutdown (docs/architecture.md, shutdown order)', () => {
   let app: AppProcess | undefined;
 
   afterEach(async () => {

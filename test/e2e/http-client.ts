@@ -65,7 +65,7 @@ export async function newConnectionOutcome(url: string): Promise<'accepted' | 'r
   }
 }
 
-/** The readiness body of API.md ("Health"). */
+/** The readiness body (docs/http-api.md, health). */
 export interface ReadinessBody {
   status: 'ok' | 'degraded' | 'unavailable' | 'draining';
   checks: Record<string, { status: 'up' | 'down' }>;

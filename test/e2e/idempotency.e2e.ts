@@ -12,7 +12,7 @@ import {
 } from './auth-harness.js';
 
 /**
- * `Idempotency-Key` on creates (API.md, Conventions) against the built api on a database of its
+ * `Idempotency-Key` on creates (docs/http-api.md, conventions) against the built api on a database of its
  * own: replays, mismatches, in-flight races, per-caller scope, sealed secrets.
  */
 describe('Idempotency-Key on creates (api, PostgreSQL)', () => {

@@ -7,7 +7,7 @@ import { eventually } from '../support/wait.js';
 import { rawRequest, type RawResponse } from './http-client.js';
 
 /**
- * Rate limits through the built api (API.md, Conventions: Rate limiting). The `default` policy
+ * Rate limits through the built api (docs/request-lifecycle.md, rate limits). The `default` policy
  * is seen on GET /.well-known/jwks.json, a public route on that policy; the `auth` policy on
  * POST /v1/auth/verify-email with an invalid body: the guard counts the request before
  * validation answers 422.
@@ -176,7 +176,7 @@ describe('rate limits of the api without a trusted proxy (TRUST_PROXY unset)', (
   });
 });
 
-describe('rate limits of the api while Redis is down (DESIGN.md, Health)', () => {
+describe('rate limits of the api while Redis is down (docs/architecture.md, health)', () => {
   let redis: RedisServer;
   let api: AppProcess;
 

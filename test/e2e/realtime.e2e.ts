@@ -310,7 +310,7 @@ describe('real-time: SSE and WebSocket across api instances', () => {
     const stream = await sse(apiA, leaving.token);
 
     expect((await call(apiA, 'POST', '/v1/auth/logout', leaving.token)).status).toBe(204);
-    // Sessions are cached for up to 2 s per instance (API.md: refused within 5 s), checked every 250 ms here.
+    // Sessions are cached for up to 2 s per instance (refused within 5 s), checked every 250 ms here.
     expect(await ws.waitForClose(5_000)).toEqual({ code: 1008, reason: 'session ended' });
     await stream.waitForEnd(5_000);
     expect(stream.ofType('revoked').map((m) => JSON.parse(m.data))).toEqual([{ reason: 'session_ended' }]);

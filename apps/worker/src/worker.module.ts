@@ -7,13 +7,14 @@ import {
   LifecycleModule,
   LoggingModule,
   MetricsModule,
+  OutboxRelayModule,
   PlatformConfigModule,
   QueueModule,
   RedisModule,
 } from '@groundwork/platform';
+import './event-catalogue.js';
 import { EmailModule } from './email/email.module.js';
 import { MaintenanceModule } from './maintenance/maintenance.module.js';
-import { OutboxModule } from './outbox/outbox.module.js';
 import { OpsHttpServer } from './ops/ops-http.server.js';
 import { QueueDashboard } from './ops/queue-dashboard.js';
 import { WorkerMetrics } from './ops/worker-metrics.js';
@@ -32,7 +33,7 @@ import { RealtimeModule } from './realtime/realtime.module.js';
     MetricsModule,
     HealthModule,
     QueueModule.forRoot(),
-    OutboxModule,
+    OutboxRelayModule.forRoot(),
     EmailModule,
     MaintenanceModule,
     WebhooksWorkerModule,

@@ -1,4 +1,5 @@
 export * from './account/account-deletion.js';
+export * from './events/identity-events.js';
 export * from './account/account.service.js';
 export * from './identity.module.js';
 export * from './oidc/oidc-account-linker.js';

@@ -1,3 +1,4 @@
+export * from './realtime-consumer.js';
 export * from './realtime-event.js';
 export * from './realtime-event-log.js';
 export * from './realtime-keys.js';

@@ -1,7 +1,7 @@
 import type { EventEnvelope } from '@groundwork/platform';
 
 /**
- * An event as real-time clients see it (API.md, Real-time): the envelope without what stays
+ * An event as real-time clients see it (docs/realtime.md): the envelope without what stays
  * inside the system (actor, request id, trace context, version, visibility).
  */
 export interface RealtimeEvent {

@@ -1,4 +1,5 @@
 // The public surface of @groundwork/webhooks.
+export * from './events/webhook-events.js';
 export * from './deliveries/webhook-deliveries.service.js';
 export * from './deliveries/webhook-delivery.runner.js';
 export * from './endpoints/webhooks.service.js';

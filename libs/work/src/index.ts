@@ -1,4 +1,5 @@
 export * from './comments/comments.service.js';
+export * from './events/work-events.js';
 export * from './projects/projects.service.js';
 export * from './shared/markdown.js';
 export * from './tasks/task-list.query.js';

@@ -1,4 +1,5 @@
 export * from './access/permissions.js';
+export * from './events/workspace-events.js';
 export * from './access/workspace-access.js';
 export * from './access/workspace-actor.js';
 export * from './account/workspace-account-deletion.js';

@@ -10,7 +10,7 @@ import { parse } from 'yaml';
 
 const REPO_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 
-/** Defaults of SHUTDOWN_DRAIN_DELAY_MS + SHUTDOWN_TIMEOUT_MS (API.md, Operator contract). */
+/** Defaults of SHUTDOWN_DRAIN_DELAY_MS + SHUTDOWN_TIMEOUT_MS (docs/http-api.md, operator contract). */
 const DRAIN_SECONDS = (5000 + 20000) / 1000;
 
 interface ComposeService {

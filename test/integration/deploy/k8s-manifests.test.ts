@@ -47,12 +47,12 @@ const MODELS: readonly ModelClass[] = [
   PodDisruptionBudget,
 ];
 
-/** Keys of `groundwork-secrets` (API.md, "Operator contract"); none may sit in a ConfigMap. */
+/** Keys of `groundwork-secrets` (docs/http-api.md, operator contract); none may sit in a ConfigMap. */
 const SECRET_KEYS = ['DATABASE_URL', 'REDIS_URL', 'SMTP_URL', 'JWT_SIGNING_KEYS', 'ENCRYPTION_KEY'] as const;
 
 /**
  * Kustomization fields that both kustomize v2.0.3 (Debian's kubectl 1.20) and v5 know
- * (DESIGN.md, Runtime facts). `bases` is here because v2.0.3 loads directories only
+ * (docs/architecture.md, runtime facts). `bases` is here because v2.0.3 loads directories only
  * through it; v5 still accepts it.
  */
 const PORTABLE_KUSTOMIZATION_FIELDS = new Set([

@@ -1,14 +1,15 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { TestingModule } from '@nestjs/testing';
+import { IDENTITY_EVENTS, type UserRegisteredPayload } from '@groundwork/identity';
 import {
-  EVENT_CATALOGUE,
+  type EventType,
   EventsModule,
   InvalidEventPayloadError,
   newId,
   OutboxService,
   PrismaService,
   RequestContext,
-  type UserRegisteredPayload,
+  UnknownEventTypeError,
 } from '@groundwork/platform';
 import { platformTestingModule } from '../../support/platform-context.js';
 import { createMigratedDatabase, dropDatabase, randomDatabaseName } from '../../support/test-database.js';
@@ -77,8 +78,8 @@ describe('OutboxService.publish', () => {
     expect(idTime).toBeLessThanOrEqual(after);
     expect(row).toMatchObject({
       type: 'user.registered',
-      version: EVENT_CATALOGUE['user.registered'].version,
-      visibility: EVENT_CATALOGUE['user.registered'].visibility,
+      version: IDENTITY_EVENTS['user.registered'].version,
+      visibility: IDENTITY_EVENTS['user.registered'].visibility,
       workspaceId: null,
       actorId: user.id,
       data: { userId: user.id },
@@ -137,6 +138,22 @@ describe('OutboxService.publish', () => {
       expect(await prisma.outboxEvent.count({ where: { requestId } })).toBe(0);
     },
   );
+
+  it('rejects an event type no loaded context defines, and the transaction commits nothing', async () => {
+    const user = newUser();
+    const requestId = `r-unknown-${newId()}`;
+
+    const attempt = RequestContext.run({ requestId }, () =>
+      prisma.$transaction(async (tx) => {
+        await tx.user.create({ data: user });
+        await outbox.publish(tx, { type: 'user.teleported' as EventType, data: { userId: user.id } as never });
+      }),
+    );
+
+    await expect(attempt).rejects.toBeInstanceOf(UnknownEventTypeError);
+    expect(await prisma.user.count({ where: { id: user.id } })).toBe(0);
+    expect(await prisma.outboxEvent.count({ where: { requestId } })).toBe(0);
+  });
 
   it('leaves no event when the surrounding transaction rolls back', async () => {
     const user = newUser();

@@ -52,7 +52,7 @@ describe('SessionsService on PostgreSQL', () => {
     await moduleRef.close();
   });
 
-  it('issues an ES256 access token with the claims of API.md, signed by the key its kid names', async () => {
+  it('issues an ES256 access token with the documented claims, signed by the key its kid names', async () => {
     const userId = await createUser();
     const { sessionId, tokens: pair } = await bearer(userId);
     const decoded = jwt.decode(pair.accessToken, { complete: true });

@@ -5,7 +5,7 @@ import { nextEvent } from '../../support/wait.js';
 import { fallbackDecisions, type LimiterInstance, limiterInstance } from './limiter-instance.js';
 
 /**
- * DESIGN.md, Health: with Redis down every rate limit falls back to per-instance memory
+ * docs/architecture.md, health: with Redis down every rate limit falls back to per-instance memory
  * counters (logged, counted in /metrics), and returns to Redis once it is back.
  */
 describe('rate limits while Redis is unavailable', () => {

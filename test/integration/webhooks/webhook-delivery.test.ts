@@ -13,6 +13,8 @@ import {
   PrismaService,
   RedisModule,
 } from '@groundwork/platform';
+// Loading the work context registers the task events these endpoints subscribe to.
+import '@groundwork/work';
 import { WebhookDeliveriesService, WebhookDeliveryRunner, WebhooksModule, WebhooksService } from '@groundwork/webhooks';
 import { WebhookReceiver } from '../../support/webhook-receiver.js';
 

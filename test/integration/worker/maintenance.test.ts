@@ -1,7 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { TestingModule } from '@nestjs/testing';
-import { AppConfig, newId, PrismaService } from '@groundwork/platform';
-import { OutboxPurgeService } from '../../../apps/worker/src/maintenance/outbox-purge.service.js';
+import { AppConfig, newId, OutboxPurgeService, PrismaService } from '@groundwork/platform';
 import { platformTestingModule } from '../../support/platform-context.js';
 
 describe('OutboxPurgeService', () => {

@@ -9,7 +9,6 @@ import {
   MaxLength,
   ValidateIf,
 } from 'class-validator';
-import { PUBLIC_EVENT_TYPES } from '@groundwork/platform';
 import type {
   AttemptView,
   CreatedWebhook,
@@ -18,10 +17,11 @@ import type {
   DeliveryView,
   WebhookView,
 } from '@groundwork/webhooks';
+import { publicEventTypes } from '../event-catalogue.js';
 import { PageDto } from '../http/page.dto.js';
 import { unlessAbsent } from '../http/validation.js';
 
-const EVENT_CHOICES = ['*', ...PUBLIC_EVENT_TYPES];
+const EVENT_CHOICES = ['*', ...publicEventTypes()];
 const URL_DOCS =
   'Absolute https URL (http only where the operator allows it), without credentials, at most 2,048 characters. ' +
   'Unless the operator allows private networks, it must not point at loopback, private, link-local, multicast or ' +

@@ -3,14 +3,20 @@ import { type Job, UnrecoverableError } from 'bullmq';
 import {
   EmailVerificationService,
   PASSWORD_RESET_TOKEN_TTL_MS,
+  type IDENTITY_MAILED_EVENTS,
   PasswordResetService,
   UsersService,
   VERIFICATION_TOKEN_TTL_MS,
 } from '@groundwork/identity';
 import { MailDeliveryError, MailerService } from '@groundwork/notifications';
-import { TaskReadsService } from '@groundwork/work';
-import { WebhooksService } from '@groundwork/webhooks';
-import { InvitationsService, MembersService, WorkspacesService } from '@groundwork/workspaces';
+import { TaskReadsService, type WORK_MAILED_EVENTS } from '@groundwork/work';
+import { type WEBHOOK_MAILED_EVENTS, WebhooksService } from '@groundwork/webhooks';
+import {
+  InvitationsService,
+  MembersService,
+  type WORKSPACE_MAILED_EVENTS,
+  WorkspacesService,
+} from '@groundwork/workspaces';
 import {
   AppConfig,
   DrainingWorkerHost,
@@ -18,10 +24,14 @@ import {
   type EventJob,
   QUEUES,
   workerOptions,
-  type SubscribedEvent,
 } from '@groundwork/platform';
 
-type EmailEvent = SubscribedEvent<'email'>;
+/** The events the email queue receives: each context subscribes the ones of its own that mail someone. */
+type EmailEvent =
+  | (typeof IDENTITY_MAILED_EVENTS)[number]
+  | (typeof WORKSPACE_MAILED_EVENTS)[number]
+  | (typeof WORK_MAILED_EVENTS)[number]
+  | (typeof WEBHOOK_MAILED_EVENTS)[number];
 
 /**
  * Turns events into mails. Idempotent per (event, recipient, template): a retry or a replayed

@@ -7,7 +7,6 @@ import { WorkModule } from '@groundwork/work';
 import { WorkspacesModule } from '@groundwork/workspaces';
 import { DailyDigestService } from './daily-digest.service.js';
 import { MaintenanceProcessor } from './maintenance.processor.js';
-import { OutboxPurgeService } from './outbox-purge.service.js';
 
 @Module({
   imports: [
@@ -19,6 +18,6 @@ import { OutboxPurgeService } from './outbox-purge.service.js';
     WorkModule,
     WebhooksModule,
   ],
-  providers: [MaintenanceProcessor, OutboxPurgeService, DailyDigestService],
+  providers: [MaintenanceProcessor, DailyDigestService],
 })
 export class MaintenanceModule {}

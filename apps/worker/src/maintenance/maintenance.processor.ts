@@ -1,18 +1,36 @@
 import { InjectQueue, Processor } from '@nestjs/bullmq';
 import { Logger, type OnApplicationBootstrap } from '@nestjs/common';
-import type { Job, Queue } from 'bullmq';
+import { ErrorCode, type Job, type Queue } from 'bullmq';
 import { EmailVerificationService, PasswordResetService } from '@groundwork/identity';
 import {
   AppConfig,
   DrainingWorkerHost,
   IdempotencyStore,
   type MaintenanceJobName,
+  OutboxPurgeService,
   QUEUES,
   workerOptions,
 } from '@groundwork/platform';
 import { WebhookDeliveriesService } from '@groundwork/webhooks';
 import { DailyDigestService } from './daily-digest.service.js';
-import { OutboxPurgeService } from './outbox-purge.service.js';
+
+/**
+ * Upserts one job scheduler. Two replicas booting in the same instant can both try to create
+ * the scheduler's next iteration; BullMQ then refuses the later one (the iteration's job id or
+ * time slot is taken). The scheduler exists either way, so that refusal is success, not a crash.
+ */
+export async function upsertSchedule(
+  queue: Pick<Queue, 'upsertJobScheduler' | 'getJobScheduler'>,
+  schedule: { id: string; pattern: string; job: string },
+): Promise<void> {
+  try {
+    await queue.upsertJobScheduler(schedule.id, { pattern: schedule.pattern }, { name: schedule.job, data: {} });
+  } catch (error) {
+    const code = (error as { code?: unknown }).code;
+    const iterationTaken = code === ErrorCode.SchedulerJobIdCollision || code === ErrorCode.SchedulerJobSlotsBusy;
+    if (!iterationTaken || !(await queue.getJobScheduler(schedule.id))) throw error;
+  }
+}
 
 /**
  * Scheduled housekeeping. BullMQ job schedulers fire each schedule once per tick, however many
@@ -48,9 +66,7 @@ export class MaintenanceProcessor extends DrainingWorkerHost implements OnApplic
         job: 'webhook-deliveries.purge',
       },
     ];
-    for (const schedule of schedules) {
-      await this.queue.upsertJobScheduler(schedule.id, { pattern: schedule.pattern }, { name: schedule.job, data: {} });
-    }
+    for (const schedule of schedules) await upsertSchedule(this.queue, schedule);
   }
 
   protected async handle(job: Job): Promise<unknown> {

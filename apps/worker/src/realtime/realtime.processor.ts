@@ -8,12 +8,9 @@ import {
   type EventJob,
   QUEUES,
   RedisService,
-  type SubscribedEvent,
   workerOptions,
 } from '@groundwork/platform';
-import { RealtimeKeys, RealtimePublisher, toRealtimeEvent } from '@groundwork/realtime';
-
-type RealtimeEventType = SubscribedEvent<'realtime'>;
+import { RealtimeKeys, RealtimePublisher, type RealtimeQueueEvent, toRealtimeEvent } from '@groundwork/realtime';
 
 /**
  * Hands each public event to the api instances: appends it to its workspace's bounded log and
@@ -22,7 +19,7 @@ type RealtimeEventType = SubscribedEvent<'realtime'>;
  */
 @Processor(QUEUES.realtime, workerOptions(QUEUES.realtime))
 export class RealtimeProcessor
-  extends DrainingWorkerHost<EventJob<RealtimeEventType>>
+  extends DrainingWorkerHost<EventJob<RealtimeQueueEvent>>
   implements OnApplicationShutdown
 {
   private readonly connection: Redis;
@@ -38,7 +35,7 @@ export class RealtimeProcessor
     });
   }
 
-  protected async handle(job: Job<EventJob<RealtimeEventType>>): Promise<unknown> {
+  protected async handle(job: Job<EventJob<RealtimeQueueEvent>>): Promise<unknown> {
     const event = toRealtimeEvent(job.data.event);
     if (!event) return 'skipped: not a workspace event';
     const outcome = await this.publisher.publish(event);

@@ -1,18 +1,8 @@
 import { InjectQueue, Processor } from '@nestjs/bullmq';
 import type { Job, Queue } from 'bullmq';
-import {
-  AppConfig,
-  currentTraceCarrier,
-  DrainingWorkerHost,
-  type EventJob,
-  QUEUES,
-  type SubscribedEvent,
-  workerOptions,
-} from '@groundwork/platform';
-import { WebhookDeliveriesService, WebhookDeliveryRunner } from '@groundwork/webhooks';
+import { AppConfig, currentTraceCarrier, DrainingWorkerHost, type EventJob, QUEUES, workerOptions } from '@groundwork/platform';
+import { WebhookDeliveriesService, WebhookDeliveryRunner, type WebhookQueueEvent } from '@groundwork/webhooks';
 import { deliveryJobOptions, type WebhookDeliveryJob } from './webhook-delivery.job.js';
-
-type WebhookEvent = SubscribedEvent<'webhooks'>;
 
 /**
  * Turns each public event into deliveries — one row and one job per subscribed endpoint — and
@@ -20,7 +10,7 @@ type WebhookEvent = SubscribedEvent<'webhooks'>;
  * request), so a replayed event enqueues nothing twice.
  */
 @Processor(QUEUES.webhooks, workerOptions(QUEUES.webhooks))
-export class WebhookFanOutProcessor extends DrainingWorkerHost<EventJob<WebhookEvent>> {
+export class WebhookFanOutProcessor extends DrainingWorkerHost<EventJob<WebhookQueueEvent>> {
   constructor(
     private readonly deliveries: WebhookDeliveriesService,
     private readonly runner: WebhookDeliveryRunner,
@@ -30,7 +20,7 @@ export class WebhookFanOutProcessor extends DrainingWorkerHost<EventJob<WebhookE
     super();
   }
 
-  protected async handle(job: Job<EventJob<WebhookEvent>>): Promise<{ enqueued: number }> {
+  protected async handle(job: Job<EventJob<WebhookQueueEvent>>): Promise<{ enqueued: number }> {
     const { event } = job.data;
     // The deliveries keep the request id and continue this job's trace (its CONSUMER span).
     const context = { requestId: job.data.context.requestId, ...currentTraceCarrier() };

@@ -7,7 +7,7 @@ const IDP_TIMEOUT_SECONDS = 5;
 /** After a failed discovery, requests answer 503 for this long before discovery is tried again. */
 const DISCOVERY_RETRY_AFTER_MS = 10_000;
 
-/** The callback route (API.md): the redirect URI registered at every provider. */
+/** The callback route: the redirect URI registered at every provider. */
 export function oidcRedirectUri(publicApiUrl: string, provider: string): string {
   return `${publicApiUrl.replace(/\/+$/, '')}/v1/auth/oidc/${encodeURIComponent(provider)}/callback`;
 }

@@ -3,7 +3,7 @@ export type SessionStatus = { active: true; userId: string } | { active: false }
 
 /**
  * A short-lived, bounded memory of which sessions are active. Revocation must reach every api
- * instance within 5 s (API.md); remembering an answer for at most `ttlMs` keeps that promise
+ * instance within 5 s; remembering an answer for at most `ttlMs` keeps that promise
  * while sparing the database a lookup on every request of a busy session.
  */
 export class SessionStatusCache {

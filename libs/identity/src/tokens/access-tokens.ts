@@ -7,7 +7,7 @@ import { loadSigningKey, type PublicJwk, type SigningKey } from './signing-keys.
 export const ACCESS_TOKEN_AUDIENCE = 'groundwork-api';
 export const ACCESS_TOKEN_TTL_SECONDS = 15 * 60;
 
-/** The claims of an access token (API.md, Identity). */
+/** The claims of an access token (docs/identity-and-access.md). */
 export interface AccessTokenClaims {
   sub: string;
   sid: string;

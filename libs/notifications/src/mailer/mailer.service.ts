@@ -20,7 +20,7 @@ function isUniqueViolation(error: unknown): boolean {
 }
 
 /**
- * At-least-once mail with idempotent sends (DESIGN.md, Delivery semantics). A mail already
+ * At-least-once mail with idempotent sends (docs/events-and-jobs.md). A mail already
  * recorded as sent for (event, recipient, template) is not sent again; the record is written
  * right after the server's 250. A crash between the 250 and that write repeats one message —
  * with the same Message-ID, so mail clients can collapse it. That window is the documented one.

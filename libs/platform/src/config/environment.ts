@@ -25,7 +25,7 @@ const CRON = /^(\S+\s+){4,5}\S+$/;
 const URL_OPTS = { require_tld: false, require_protocol: true } as const;
 
 /**
- * The operator contract (API.md, "Operator contract"): every variable the apps read, with its
+ * The operator contract (docs/http-api.md, operator contract): every variable the apps read, with its
  * development default. Production-only requirements are checked in `load-environment.ts`.
  */
 export class Environment {
@@ -256,7 +256,7 @@ export class Environment {
   @Matches(CRON)
   CRON_TOKEN_PURGE = '23 3 * * *';
 
-  /** Expired idempotency keys (kept 24 h, API.md) are removed hourly. */
+  /** Expired idempotency keys (kept 24 h) are removed hourly. */
   @IsString()
   @Matches(CRON)
   CRON_IDEMPOTENCY_PURGE = '41 * * * *';
@@ -292,7 +292,7 @@ export class Environment {
   @IsString()
   ENCRYPTION_KEY?: string;
 
-  /** Where development secrets are generated (DESIGN.md, Secrets); never used in production. */
+  /** Where development secrets are generated; never used in production. */
   @IsString()
   DEV_SECRETS_FILE = '.secrets/dev-secrets.json';
 

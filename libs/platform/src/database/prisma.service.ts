@@ -131,7 +131,7 @@ export class PrismaService extends PrismaClient<PrismaOptions> implements OnModu
     return runCancellableQuery(this, this.canceller, this.statementTimeoutMs, fn, options);
   }
 
-  /** Closed last, after HTTP requests and jobs have drained (DESIGN.md, shutdown order). */
+  /** Closed last, after HTTP requests and jobs have drained (docs/architecture.md, shutdown order). */
   async onApplicationShutdown(): Promise<void> {
     await Promise.all([this.$disconnect(), this.canceller.close()]);
   }

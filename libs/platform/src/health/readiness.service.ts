@@ -33,7 +33,7 @@ function withTimeout<T>(work: Promise<T>, ms: number, what: string): Promise<T> 
 }
 
 /**
- * Readiness. api: migrations applied, PostgreSQL answers, not
+ * Readiness as docs/architecture.md defines it. api: migrations applied, PostgreSQL answers, not
  * draining; Redis down only degrades it. worker: PostgreSQL and Redis both required.
  */
 @Injectable()

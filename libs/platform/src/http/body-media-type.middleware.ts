@@ -24,7 +24,7 @@ function unsupportedMediaType(mediaType: string | undefined): Error {
 
 /**
  * Refuses a request body that is neither JSON nor Protocol Buffers with 415 before any parser or handler sees it
- * (API.md: other types → 415). Without it a form or text body would reach validation as an
+ * (other types → 415). Without it a form or text body would reach validation as an
  * empty object and earn a misleading 422.
  */
 export function bodyMediaTypeMiddleware(

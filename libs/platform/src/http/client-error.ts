@@ -12,7 +12,7 @@ const STATUS_BY_CODE: Record<string, number> = {
  * The `clientError` listener of the HTTP server. A request Node's parser refuses (a control
  * character in a header value, a malformed request line, headers too large) never reaches
  * Express; Node's default answer is a bare `400 Bad Request` without a body. This answers the
- * same status as an `application/problem+json` document with a request id (API.md, Conventions).
+ * same status as an `application/problem+json` document with a request id (docs/http-api.md, conventions).
  */
 export function answerClientError(error: Error & { code?: string }, socket: Duplex): void {
   if (error.code === 'ECONNRESET' || !socket.writable) {

@@ -5,7 +5,7 @@ import { SecretBox } from '../crypto/secret-box.js';
 import { PrismaService } from '../database/prisma.service.js';
 import { newId } from '../ids/uuid.js';
 
-/** API.md: "Keys live 24 h." */
+/** Idempotency keys live 24 h. */
 export const IDEMPOTENCY_RETENTION_MS = 24 * 3_600_000;
 
 /** The shortest in-flight lease; see `IdempotencyStore.leaseMs`. */

@@ -7,7 +7,7 @@ import { LifecycleState } from './lifecycle.state.js';
 export type DrainHook = () => void | Promise<void>;
 
 /**
- * Graceful HTTP shutdown, run in `beforeApplicationShutdown` (DESIGN.md, shutdown order):
+ * Graceful HTTP shutdown, run in `beforeApplicationShutdown` (docs/architecture.md, shutdown order):
  * readiness is already 503; wait the drain delay so load balancers stop sending; stop
  * accepting; close idle keep-alive sockets; let long-lived streams end (registered hooks);
  * wait for in-flight requests up to the timeout; only then cut what is left.

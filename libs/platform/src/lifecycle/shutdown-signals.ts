@@ -3,7 +3,7 @@ import { Logger } from '@nestjs/common';
 import { stopTracing } from '../observability/tracing.js';
 
 /**
- * SIGTERM/SIGINT → the graceful shutdown (Nest's hooks in DESIGN.md's order) → exit 0.
+ * SIGTERM/SIGINT → the graceful shutdown (Nest's hooks in the order docs/architecture.md gives) → exit 0.
  * Used instead of Nest's `enableShutdownHooks`, which re-raises the signal after closing so the
  * process dies with 143: an orchestrator would record a clean, drained stop as a failure.
  * A second signal while draining forces the exit. Buffered trace spans are flushed last, for at

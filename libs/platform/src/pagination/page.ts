@@ -1,6 +1,6 @@
 import { CursorCodec, type CursorValue } from './cursor.js';
 
-/** The list envelope of API.md: `{ data, page: { nextCursor, limit } }`. */
+/** The list envelope of every list route: `{ data, page: { nextCursor, limit } }`. */
 export interface Page<T> {
   data: T[];
   page: { nextCursor: string | null; limit: number };

@@ -22,7 +22,7 @@ type JobWithContext<T> = Job<T & { context?: JobContext }>;
  * request that caused it, queue, job id), so every log line of the job carries them, and in a
  * CONSUMER span whose parent is the producer's (the trace context in the job's data). Final
  * failures (dead letters) are logged as errors. On shutdown the worker stops taking jobs and
- * waits for those in flight, before the database and Redis connections close (DESIGN.md).
+ * waits for those in flight, before the database and Redis connections close (docs/architecture.md, shutdown order).
  */
 export abstract class DrainingWorkerHost<T = unknown> extends WorkerHost implements BeforeApplicationShutdown {
   protected readonly jobLogger = new Logger(this.constructor.name);

@@ -1,12 +1,5 @@
 import type { JobsOptions } from 'bullmq';
 import type { AppConfig } from '../config/app-config.js';
-import {
-  type EventEnvelopeOf,
-  type EventType,
-  PUBLIC_EVENT_TYPES,
-  type PublicEventType,
-} from '../events/event-catalogue.js';
-import type { JobContext } from './draining-worker.host.js';
 
 /**
  * Every queue of the product, its jobs and their payloads, declared in one place: producers
@@ -25,45 +18,6 @@ export const QUEUES = {
 } as const;
 
 export type QueueName = (typeof QUEUES)[keyof typeof QUEUES];
-
-/** The data of a job that hands one outbox event to one consumer queue (job name = event type). */
-export interface EventJob<T extends EventType = EventType> {
-  event: EventEnvelopeOf<T>;
-  context: JobContext;
-}
-
-/** Public events except those addressed to one webhook endpoint. */
-const REALTIME_EVENT_TYPES: readonly Exclude<PublicEventType, 'webhook.ping'>[] = PUBLIC_EVENT_TYPES.filter(
-  (type): type is Exclude<PublicEventType, 'webhook.ping'> => type !== 'webhook.ping',
-);
-
-/** Every public event (deliveries to subscribed endpoints) and the redelivery requests. */
-const WEBHOOK_EVENT_TYPES: readonly (PublicEventType | 'webhook.redelivery_requested')[] = [
-  ...PUBLIC_EVENT_TYPES,
-  'webhook.redelivery_requested',
-];
-
-/**
- * Which consumer queues receive which events. The relay enqueues one job per (event, queue),
- * with a job id derived from both, so a replayed event is never enqueued twice.
- */
-export const EVENT_SUBSCRIPTIONS = {
-  email: [
-    'user.registered',
-    'user.registration_repeated',
-    'user.password_reset_requested',
-    'invitation.created',
-    'task.assigned',
-    'webhook.disabled',
-  ],
-  webhooks: WEBHOOK_EVENT_TYPES,
-  realtime: REALTIME_EVENT_TYPES,
-} as const satisfies Partial<Record<QueueName, readonly EventType[]>>;
-
-export type EventConsumerQueue = keyof typeof EVENT_SUBSCRIPTIONS;
-
-/** The events one consumer queue receives. */
-export type SubscribedEvent<Q extends EventConsumerQueue> = (typeof EVENT_SUBSCRIPTIONS)[Q][number];
 
 export type MaintenanceJobName =
   | 'outbox.purge'

@@ -20,7 +20,7 @@ const REDIS_DECISION_TIMEOUT_MS = 500;
 
 /**
  * The counter store of every rate limit: Redis, shared by all api instances; while Redis is
- * unavailable, per-instance memory with the same semantics (DESIGN.md, Health: the api
+ * unavailable, per-instance memory with the same semantics (docs/architecture.md, health: the api
  * degrades instead of failing or letting everything through). Each switch is logged once and
  * every decision is counted in /metrics by store (`groundwork_rate_limit_decisions_total`), so operators see that limits are,
  * for now, per instance (effectively quota × instances).

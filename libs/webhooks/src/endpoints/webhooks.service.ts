@@ -10,7 +10,7 @@ import {
   type Page,
   pageById,
   PrismaService,
-  PUBLIC_EVENT_TYPES,
+  publicEventTypes,
   SecretBox,
   webhookUrlProblems,
 } from '@groundwork/platform';
@@ -255,7 +255,7 @@ export class WebhooksService {
       for (const message of webhookUrlProblems(input.url, this.config.webhooks)) errors.push({ field: 'url', message });
     }
     if (input.events !== undefined) {
-      const known: readonly string[] = PUBLIC_EVENT_TYPES;
+      const known: readonly string[] = publicEventTypes();
       const unknown = input.events.filter((type) => type !== ALL_EVENTS && !known.includes(type));
       if (unknown.length > 0) {
         errors.push({

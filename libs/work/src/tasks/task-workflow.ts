@@ -14,7 +14,7 @@ interface Move {
 }
 
 /**
- * The task state machine, the one table of it (API.md, Work): from each status, the moves
+ * The task state machine, the one table of it (docs/work.md): from each status, the moves
  * allowed and who may make them. Reopening a canceled task is an admin's call.
  */
 export const TASK_TRANSITIONS: Readonly<Record<TaskStatus, readonly Move[]>> = {

@@ -1,6 +1,6 @@
 /**
  * The role → permission table: the one place that says who may do what in a workspace
- * (API.md, Roles). Routes name a permission; the permission guard looks the caller's role up
+ * (docs/identity-and-access.md, access rules). Routes name a permission; the permission guard looks the caller's role up
  * here. Rules that depend on the resource (a member edits only their own comments) live in
  * the domain services, not here.
  */

@@ -4,19 +4,13 @@ import { getQueueToken } from '@nestjs/bullmq';
 import type { JobsOptions, Queue } from 'bullmq';
 import pg from 'pg';
 import { Counter, Histogram } from 'prom-client';
-import {
-  AppConfig,
-  EVENT_SUBSCRIPTIONS,
-  type EventConsumerQueue,
-  type EventEnvelope,
-  type EventJob,
-  eventJobId,
-  type EventType,
-  contextFromCarrier,
-  MetricsService,
-  PrismaService,
-  startProducerSpan,
-} from '@groundwork/platform';
+import { AppConfig } from '../config/app-config.js';
+import { PrismaService } from '../database/prisma.service.js';
+import { MetricsService } from '../observability/metrics.service.js';
+import { contextFromCarrier, startProducerSpan } from '../observability/trace-context.js';
+import { eventJobId, type QueueName } from '../queue/queue.catalogue.js';
+import { consumesEvent, eventConsumerQueues, type EventJob } from './event-consumers.js';
+import type { EventEnvelope, EventType } from './event-registry.js';
 
 interface OutboxRow {
   id: string;
@@ -51,7 +45,7 @@ function toEnvelope(row: OutboxRow): EventEnvelope {
 }
 
 /**
- * The outbox relay (DESIGN.md, data flow): claims committed, unrelayed events in order with
+ * The outbox relay (docs/architecture.md, the data flow of a write): claims committed, unrelayed events in order with
  * `FOR UPDATE SKIP LOCKED`, hands each to its subscribed consumer queues as BullMQ jobs whose
  * id derives from (queue, event) — so a replayed event never enqueues twice — and marks them
  * relayed in the same transaction. Woken at once by LISTEN/NOTIFY; polls only as a fallback.
@@ -60,7 +54,7 @@ function toEnvelope(row: OutboxRow): EventEnvelope {
 @Injectable()
 export class OutboxRelay implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly logger = new Logger(OutboxRelay.name);
-  private readonly queues = new Map<EventConsumerQueue, Queue>();
+  private readonly queues = new Map<QueueName, Queue>();
   private listener: pg.Client | undefined;
   private stopping = false;
   private loop: Promise<void> | undefined;
@@ -91,7 +85,7 @@ export class OutboxRelay implements OnApplicationBootstrap, BeforeApplicationShu
   }
 
   onApplicationBootstrap(): void {
-    for (const name of Object.keys(EVENT_SUBSCRIPTIONS) as EventConsumerQueue[]) {
+    for (const name of eventConsumerQueues()) {
       this.queues.set(name, this.moduleRef.get<Queue>(getQueueToken(name), { strict: false }));
     }
     void this.listen();
@@ -140,10 +134,9 @@ export class OutboxRelay implements OnApplicationBootstrap, BeforeApplicationShu
    * Each job continues its event's trace: a PRODUCER span, child of the span that wrote the
    * event, whose context the job carries to its consumer.
    */
-  private async enqueue(name: EventConsumerQueue, queue: Queue, envelopes: EventEnvelope[]): Promise<void> {
-    const subscribed: readonly string[] = EVENT_SUBSCRIPTIONS[name];
+  private async enqueue(name: QueueName, queue: Queue, envelopes: EventEnvelope[]): Promise<void> {
     const produced = envelopes
-      .filter((event) => subscribed.includes(event.type))
+      .filter((event) => consumesEvent(name, event.type))
       .map((event) => ({ event, ...startProducerSpan(name, contextFromCarrier(event)) }));
     if (produced.length === 0) return;
     const jobs = produced.map(({ event, carrier }) => ({

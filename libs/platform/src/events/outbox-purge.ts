@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
-import { AppConfig, PrismaService } from '@groundwork/platform';
+import { AppConfig } from '../config/app-config.js';
+import { PrismaService } from '../database/prisma.service.js';
 
 /** Deletes relayed outbox rows older than the retention, in bounded batches. */
 @Injectable()

@@ -1,0 +1,59 @@
+import { describe, expect, it } from '@jest/globals';
+import { IsUUID } from 'class-validator';
+import { consumedEventTypes, consumesEvent, eventConsumerQueues, registerEventConsumer } from './event-consumers.js';
+import {
+  defineEvent,
+  defineEvents,
+  DuplicateEventTypeError,
+  eventDefinition,
+  eventTypes,
+  isEventType,
+  publicEventTypes,
+} from './event-registry.js';
+
+class ThingPayload {
+  @IsUUID()
+  thingId!: string;
+}
+
+// The registry is the process's: this spec's module registry starts empty, and its cases build on
+// one another in order, as contexts registering one after the other.
+describe('the event registry', () => {
+  const THING_EVENTS = defineEvents({
+    'thing.created': defineEvent('public', ThingPayload),
+    'thing.audited': defineEvent('internal', ThingPayload, 2),
+  });
+
+  it('knows a context’s events once it defines them, with version and visibility', () => {
+    expect(isEventType('thing.created')).toBe(true);
+    expect(isEventType('thing.unknown')).toBe(false);
+    expect(eventDefinition('thing.audited')).toEqual({ version: 2, visibility: 'internal', schema: ThingPayload });
+    expect(eventDefinition('thing.created')).toBe(THING_EVENTS['thing.created']);
+  });
+
+  it('lists types in registration order, the public ones apart', () => {
+    defineEvents({ 'gadget.created': defineEvent('public', ThingPayload) });
+    expect(eventTypes()).toEqual(['thing.created', 'thing.audited', 'gadget.created']);
+    expect(publicEventTypes()).toEqual(['thing.created', 'gadget.created']);
+  });
+
+  it('accepts the same definitions again (a library loaded twice) but not a second owner of a name', () => {
+    expect(() => defineEvents(THING_EVENTS)).not.toThrow();
+    expect(() => defineEvents({ 'thing.created': defineEvent('public', ThingPayload) })).toThrow(
+      DuplicateEventTypeError,
+    );
+  });
+
+  it('routes events to the queues subscribed by name or by rule, evaluated over every registered event', () => {
+    registerEventConsumer('email', ['thing.audited'] as never);
+    registerEventConsumer('realtime', (_type, definition) => definition.visibility === 'public');
+    // Registered after the rule: a rule sees every event, whenever it was defined.
+    defineEvents({ 'widget.created': defineEvent('public', ThingPayload) });
+
+    expect(eventConsumerQueues()).toEqual(['email', 'realtime']);
+    expect(consumedEventTypes('email')).toEqual(['thing.audited']);
+    expect(consumedEventTypes('realtime')).toEqual(['thing.created', 'gadget.created', 'widget.created']);
+    expect(consumesEvent('webhooks', 'thing.created')).toBe(false);
+    expect(consumesEvent('realtime', 'thing.unknown')).toBe(false);
+  });
+});

@@ -1,0 +1,101 @@
+/**
+ * The mechanism of the event catalogue. The platform knows no event type: each bounded context
+ * declares its own events with `defineEvents` (which registers them when the context's library
+ * is loaded) and adds them to `EventCatalogue` by declaration merging, so producers and
+ * consumers stay typed by name while a new context never edits the platform.
+ */
+
+export type EventVisibility = 'public' | 'internal';
+
+/** One event type: its payload schema (a class-validator class, checked at publish time). */
+export interface EventDefinition<P extends object = object, V extends EventVisibility = EventVisibility> {
+  version: number;
+  /** `public` events may reach webhooks, SSE and WebSocket clients; `internal` ones stay in the worker. */
+  visibility: V;
+  schema: new () => P;
+}
+
+export function defineEvent<V extends EventVisibility, P extends object>(
+  visibility: V,
+  schema: new () => P,
+  version = 1,
+): EventDefinition<P, V> {
+  return { version, visibility, schema };
+}
+
+/**
+ * Every event type of the product, as types: empty here, extended by each context with
+ * `declare module '@groundwork/platform' { interface EventCatalogue extends MyContextEvents {} }`.
+ */
+// eslint-disable-next-line @typescript-eslint/no-empty-object-type -- filled by declaration merging
+export interface EventCatalogue {}
+
+export type EventType = keyof EventCatalogue & string;
+
+/** The event types that may leave the system (webhooks, SSE, WebSocket). */
+export type PublicEventType = {
+  [K in EventType]: EventCatalogue[K] extends EventDefinition<object, 'public'> ? K : never;
+}[EventType];
+
+export type EventPayload<T extends EventType> = EventCatalogue[T] extends EventDefinition<infer P> ? P : never;
+
+/** The envelope as consumers receive it (an outbox row, serialised). */
+export interface EventEnvelope<T extends EventType = EventType> {
+  id: string;
+  type: T;
+  version: number;
+  visibility: EventVisibility;
+  workspaceId: string | null;
+  actorId: string | null;
+  occurredAt: string;
+  data: EventPayload<T>;
+  requestId: string | null;
+  /** The W3C trace context of the unit of work that wrote the event. */
+  traceparent: string | null;
+  tracestate: string | null;
+}
+
+/** The envelope of any of the given types, as a union a `switch (event.type)` narrows. */
+export type EventEnvelopeOf<T extends EventType> = { [K in T]: EventEnvelope<K> }[T];
+
+/** In registration order: the order the contexts' libraries load in, then declaration order. */
+const registered = new Map<string, EventDefinition>();
+
+/** Two contexts claiming one event type name: a wiring bug, reported when the second loads. */
+export class DuplicateEventTypeError extends Error {
+  constructor(type: string) {
+    super(`event type ${type} is defined twice`);
+    this.name = 'DuplicateEventTypeError';
+  }
+}
+
+/**
+ * Registers a context's events (name → definition) and returns them as given, so the context
+ * can derive its `EventCatalogue` entries from the same object: `typeof MY_EVENTS`.
+ */
+export function defineEvents<const C extends Record<string, EventDefinition>>(events: C): C {
+  for (const [type, definition] of Object.entries(events)) {
+    const known = registered.get(type);
+    if (known !== undefined && known !== definition) throw new DuplicateEventTypeError(type);
+    registered.set(type, definition);
+  }
+  return events;
+}
+
+export function eventDefinition(type: string): EventDefinition | undefined {
+  return registered.get(type);
+}
+
+export function isEventType(value: string): value is EventType {
+  return registered.has(value);
+}
+
+/** Every registered event type, in registration order. */
+export function eventTypes(): EventType[] {
+  return [...registered.keys()] as EventType[];
+}
+
+/** The registered event types that may leave the system, in registration order. */
+export function publicEventTypes(): PublicEventType[] {
+  return [...registered].filter(([, d]) => d.visibility === 'public').map(([type]) => type as PublicEventType);
+}
