@@ -1,7 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { AppProcess } from '../support/app-process.js';
+import { metricFamilies, observabilityExpressions } from '../support/observability-assets.js';
 import { eventually } from '../support/wait.js';
 import { jsonLogLines, rawRequest } from './http-client.js';
+
+/** The api's last scrape, kept for the check against the dashboard and the alert rules. */
+let apiScrape = '';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
@@ -133,6 +137,7 @@ describe('observability of the api (pino JSON logs, request ids, Prometheus metr
     await Promise.all(requests);
 
     const { body } = await rawRequest(`${api.metricsUrl}/metrics`);
+    apiScrape = body;
     const series = body.split('\n').filter((line) => line !== '' && !line.startsWith('#'));
     expect(series.length).toBeGreaterThan(0);
     expect(body.toLowerCase()).not.toContain(marker);
@@ -169,7 +174,9 @@ describe('observability of the worker (WORKER_PORT)', () => {
   it('exports the queue and outbox gauges', async () => {
     const res = await rawRequest(`${worker.metricsUrl}/metrics`);
 
-    expect(res.body).toMatch(/^groundwork_queue_jobs\{queue="webhook-deliveries",state="failed",service="worker"\} \d+$/m);
+    expect(res.body).toMatch(
+      /^groundwork_queue_jobs\{queue="webhook-deliveries",state="failed",service="worker"\} \d+$/m,
+    );
     expect(res.body).toMatch(/^groundwork_outbox_lag_seconds\{service="worker"\} [\d.e+-]+$/m);
     expect(res.body).toMatch(/^groundwork_db_pool_connections\{state="idle",service="worker"\} \d+$/m);
   });
@@ -185,9 +192,26 @@ describe('observability of the worker (WORKER_PORT)', () => {
     expect(page.body).toContain('<html');
     const api = await rawRequest(`${worker.url}/queues/api/queues`, { headers: bearer });
     expect(api.status).toBe(200);
-    expect(JSON.parse(api.body)).toMatchObject({ queues: expect.arrayContaining([expect.objectContaining({ name: 'email', readOnlyMode: true })]) });
-    const retry = await rawRequest(`${worker.url}/queues/api/queues/email/retry/failed`, { method: 'PUT', headers: bearer });
+    expect(JSON.parse(api.body)).toMatchObject({
+      queues: expect.arrayContaining([expect.objectContaining({ name: 'email', readOnlyMode: true })]),
+    });
+    const retry = await rawRequest(`${worker.url}/queues/api/queues/email/retry/failed`, {
+      method: 'PUT',
+      headers: bearer,
+    });
     expect(retry.status).toBe(405);
+  });
+
+  it('together with the api, exports every metric family the Grafana dashboard and the alert rules name', async () => {
+    const workerScrape = (await rawRequest(`${worker.metricsUrl}/metrics`)).body;
+    const exported = new Set(
+      [...`${apiScrape}\n${workerScrape}`.matchAll(/^# TYPE (\S+) /gm)].map((match) => match[1] ?? ''),
+    );
+
+    const named = metricFamilies(observabilityExpressions());
+    expect(apiScrape).not.toBe('');
+    expect(named.length).toBeGreaterThan(10);
+    expect(named.filter((family) => !exported.has(family))).toEqual([]);
   });
 
   it('answers an unknown path with a 404 problem+json carrying a request id', async () => {
