@@ -43,7 +43,7 @@ export function accessLogMiddleware(logger: Logger, slowRequestMs = Number.POSIT
  * Development only: a `Server-Timing: app;dur=<ms>` header (the api's own time until the
  * response headers), which browser developer tools show beside the network timings.
  */
-export function serverTimingMiddleware(req: IncomingMessage, res: ServerResponse, next: () => void): void {
+export function serverTimingMiddleware(_req: IncomingMessage, res: ServerResponse, next: () => void): void {
   const started = performance.now();
   const writeHead = res.writeHead.bind(res) as (...args: unknown[]) => ServerResponse;
   res.writeHead = ((...args: unknown[]) => {
