@@ -453,7 +453,9 @@ describe('k8s manifests', () => {
       const http = ports.find((p) => p.name === 'http');
       const metrics = ports.find((p) => p.name === 'metrics');
       expect(containerPortNumber(container, http?.targetPort)).toBe(numberSetting(settings(objects), 'PORT'));
-      expect(containerPortNumber(container, metrics?.targetPort)).toBe(numberSetting(settings(objects), 'METRICS_PORT'));
+      expect(containerPortNumber(container, metrics?.targetPort)).toBe(
+        numberSetting(settings(objects), 'METRICS_PORT'),
+      );
       expect(podTemplate(api).metadata?.annotations?.['prometheus.io/port']).toBe(
         String(numberSetting(settings(objects), 'METRICS_PORT')),
       );

@@ -1,6 +1,13 @@
 import { InjectQueue, Processor } from '@nestjs/bullmq';
 import type { Job, Queue } from 'bullmq';
-import { AppConfig, currentTraceCarrier, DrainingWorkerHost, type EventJob, QUEUES, workerOptions } from '@groundwork/platform';
+import {
+  AppConfig,
+  currentTraceCarrier,
+  DrainingWorkerHost,
+  type EventJob,
+  QUEUES,
+  workerOptions,
+} from '@groundwork/platform';
 import { WebhookDeliveriesService, WebhookDeliveryRunner, type WebhookQueueEvent } from '@groundwork/webhooks';
 import { deliveryJobOptions, type WebhookDeliveryJob } from './webhook-delivery.job.js';
 
