@@ -84,6 +84,7 @@ export default tseslint.config(
                 '**/work/**',
                 '**/webhooks/**',
                 '**/realtime/**',
+                '**/flags/**',
                 '**/ops/**',
               ],
               message: 'http/ is the edge every context uses: it imports no context folder of the api.',

@@ -19,7 +19,7 @@ import { OpsHttpServer } from './ops/ops-http.server.js';
 import { QueueDashboard } from './ops/queue-dashboard.js';
 import { WorkerMetrics } from './ops/worker-metrics.js';
 import { WebhooksWorkerModule } from './webhooks/webhooks-worker.module.js';
-import { RealtimeModule } from './realtime/realtime.module.js';
+import { RealtimeWorkerModule } from './realtime/realtime-worker.module.js';
 
 @Module({
   imports: [
@@ -37,7 +37,7 @@ import { RealtimeModule } from './realtime/realtime.module.js';
     EmailModule,
     MaintenanceModule,
     WebhooksWorkerModule,
-    RealtimeModule,
+    RealtimeWorkerModule,
   ],
   providers: [OpsHttpServer, QueueDashboard, WorkerMetrics],
 })

@@ -3,11 +3,13 @@ import { RateLimiterModule, TwoLevelCacheModule } from '@groundwork/platform';
 import { AccountDeletionParticipants } from './account/account-deletion.js';
 import { AccountService } from './account/account.service.js';
 import { LoginService } from './login/login.service.js';
+import { IdentityMails } from './mail/identity-mails.js';
 import { OidcAccountLinker } from './oidc/oidc-account-linker.js';
 import { OidcLoginService } from './oidc/oidc-login.service.js';
 import { OidcProviderRegistry } from './oidc/oidc-provider-registry.js';
 import { PasswordHasher } from './passwords/password-hasher.js';
 import { PasswordResetService } from './password-reset/password-reset.service.js';
+import { PlatformAdmins } from './platform-admins/platform-admins.js';
 import { RegistrationService } from './registration/registration.service.js';
 import { CookieSessions } from './sessions/cookie-sessions.js';
 import { SessionsService } from './sessions/sessions.service.js';
@@ -21,12 +23,14 @@ const SERVICES = [
   AccountService,
   CookieSessions,
   EmailVerificationService,
+  IdentityMails,
   LoginService,
   OidcAccountLinker,
   OidcLoginService,
   OidcProviderRegistry,
   PasswordHasher,
   PasswordResetService,
+  PlatformAdmins,
   RegistrationService,
   SessionsService,
   UsersService,

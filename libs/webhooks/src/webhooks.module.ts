@@ -1,10 +1,12 @@
 import { Module } from '@nestjs/common';
 import { OutboundHttpModule } from '@groundwork/platform';
+import { WorkspacesModule } from '@groundwork/workspaces';
 import { WebhookDeliveriesService } from './deliveries/webhook-deliveries.service.js';
 import { WebhookDeliveryRunner } from './deliveries/webhook-delivery.runner.js';
 import { WebhooksService } from './endpoints/webhooks.service.js';
+import { WebhookMails } from './mail/webhook-mails.js';
 
-const SERVICES = [WebhooksService, WebhookDeliveriesService, WebhookDeliveryRunner];
+const SERVICES = [WebhooksService, WebhookDeliveriesService, WebhookDeliveryRunner, WebhookMails];
 
 /**
  * The webhooks context: endpoints (admins manage them through the api), deliveries (created
@@ -12,7 +14,7 @@ const SERVICES = [WebhooksService, WebhookDeliveriesService, WebhookDeliveryRunn
  * SSRF-safe client under the operator's WEBHOOK_ALLOW_* policy.
  */
 @Module({
-  imports: [OutboundHttpModule],
+  imports: [OutboundHttpModule, WorkspacesModule],
   providers: SERVICES,
   exports: SERVICES,
 })

@@ -7,6 +7,7 @@ export * from './api-keys/api-key-authenticator.js';
 export * from './api-keys/api-key-secret.js';
 export * from './api-keys/api-keys.service.js';
 export * from './invitations/invitations.service.js';
+export * from './mail/invitation-mails.js';
 export * from './members/members.service.js';
 export * from './workspaces/workspaces.service.js';
 export * from './workspaces.module.js';

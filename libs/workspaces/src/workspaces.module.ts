@@ -6,6 +6,7 @@ import { WorkspaceAccountDeletion } from './account/workspace-account-deletion.j
 import { ApiKeyAuthenticator } from './api-keys/api-key-authenticator.js';
 import { ApiKeysService } from './api-keys/api-keys.service.js';
 import { InvitationsService } from './invitations/invitations.service.js';
+import { InvitationMails } from './mail/invitation-mails.js';
 import { MembersService } from './members/members.service.js';
 import { WorkspacesService } from './workspaces/workspaces.service.js';
 
@@ -16,6 +17,7 @@ const SERVICES = [
   WorkspacesService,
   MembersService,
   InvitationsService,
+  InvitationMails,
 ];
 
 /**

@@ -34,7 +34,12 @@ function routesOf(app: INestApplication): Route[] {
 }
 
 type CallerName =
-  'anonymous' | 'outsider' | 'foreign api key' | `${WorkspaceRole}` | `api key (${(typeof API_KEY_ROLES)[number]})`;
+  | 'anonymous'
+  | 'outsider'
+  | 'platform admin'
+  | 'foreign api key'
+  | `${WorkspaceRole}`
+  | `api key (${(typeof API_KEY_ROLES)[number]})`;
 
 interface Caller {
   name: CallerName;
@@ -59,6 +64,12 @@ function expectationFor(rule: AccessRule, caller: Caller): Expectation {
       return caller.isApiKey
         ? { kind: 'denied', status: 403, detail: ACCESS_DENIALS.apiKeyOnUserRoute }
         : { kind: 'through' };
+    case 'platform_admin':
+      if (caller.name === 'anonymous') return unauthenticated;
+      if (caller.isApiKey) return { kind: 'denied', status: 403, detail: ACCESS_DENIALS.apiKeyOnUserRoute };
+      return caller.name === 'platform admin'
+        ? { kind: 'through' }
+        : { kind: 'denied', status: 403, detail: ACCESS_DENIALS.notPlatformAdmin };
     case 'permission':
       if (caller.name === 'anonymous') return unauthenticated;
       if (caller.role === undefined) return { kind: 'denied', status: 404, detail: ACCESS_DENIALS.notVisible };
@@ -74,7 +85,12 @@ function expectationFor(rule: AccessRule, caller: Caller): Expectation {
 
 /** What the guards would have said had they refused this caller on this route. */
 function guardDenials(rule: AccessRule, caller: Caller): string[] {
-  const denials = [ACCESS_DENIALS.unauthenticated, ACCESS_DENIALS.notVisible, ACCESS_DENIALS.apiKeyOnUserRoute];
+  const denials = [
+    ACCESS_DENIALS.unauthenticated,
+    ACCESS_DENIALS.notVisible,
+    ACCESS_DENIALS.apiKeyOnUserRoute,
+    ACCESS_DENIALS.notPlatformAdmin,
+  ];
   if (rule.kind === 'permission' && caller.role) denials.push(ACCESS_DENIALS.roleLacks(caller.role, rule.permission));
   return denials;
 }
@@ -95,6 +111,14 @@ describe('authorization matrix', () => {
   let url: string;
   let prisma: PrismaService;
   let routes: Route[];
+  /**
+   * Platform administrators are listed by email at boot, and a cast's callers may log out or
+   * delete their account on the way: each cast gets an admin (and a listed but unverified
+   * account) of its own from this many listed emails.
+   */
+  const adminSlots = 300;
+  const listedEmail = (kind: 'admin' | 'unverified', slot: number) => `${kind}${slot}-${process.pid}@authz.test`;
+  let castsMade = 0;
 
   beforeAll(async () => {
     // Own rate-limit counters: the matrix sends many requests from one address.
@@ -103,6 +127,9 @@ describe('authorization matrix', () => {
       REDIS_KEY_PREFIX: prefix,
       RATE_LIMIT_PER_MINUTE: '100000',
       LOG_LEVEL: 'error',
+      PLATFORM_ADMIN_EMAILS: Array.from({ length: adminSlots }, (_, slot) =>
+        [listedEmail('admin', slot), listedEmail('unverified', slot)].join(','),
+      ).join(','),
     });
     app = await createApiApp(config);
     await app.listen(0, '127.0.0.1');
@@ -122,10 +149,10 @@ describe('authorization matrix', () => {
     expect(unruled).toEqual([]);
   });
 
-  async function user(name: string): Promise<{ id: string; authorization: string }> {
+  async function user(name: string, email?: string, verified = true): Promise<{ id: string; authorization: string }> {
     const id = newId();
     await prisma.user.create({
-      data: { id, email: `${name}-${id}@authz.test`, name, emailVerifiedAt: new Date() },
+      data: { id, email: email ?? `${name}-${id}@authz.test`, name, emailVerifiedAt: verified ? new Date() : null },
     });
     const session = await app.get(SessionsService).open(id, { kind: 'bearer', method: 'password' });
     if (session.kind !== 'bearer') throw new Error('expected a bearer session');
@@ -149,6 +176,10 @@ describe('authorization matrix', () => {
   async function cast(): Promise<{ workspaceId: string; callers: Caller[] }> {
     const people = await Promise.all(WORKSPACE_ROLES.map(async (role) => ({ role, ...(await user(role)) })));
     const outsider = await user('outsider');
+    const slot = castsMade++;
+    if (slot >= adminSlots) throw new Error('more casts than listed platform administrators: raise adminSlots');
+    const platformAdmin = await user('platform-admin', listedEmail('admin', slot));
+    const unverifiedAdmin = await user('unverified-admin', listedEmail('unverified', slot), false);
     const workspaceId = await workspace(people.map((p) => ({ id: p.id, role: p.role })));
     const otherWorkspaceId = await workspace([{ id: outsider.id, role: 'owner' }]);
     const owner = people.find((p) => p.role === 'owner');
@@ -171,6 +202,9 @@ describe('authorization matrix', () => {
       callers: [
         { name: 'anonymous', isApiKey: false },
         { name: 'outsider', authorization: outsider.authorization, isApiKey: false },
+        // An unverified listed email is refused exactly like an outsider.
+        { name: 'outsider', authorization: unverifiedAdmin.authorization, isApiKey: false },
+        { name: 'platform admin', authorization: platformAdmin.authorization, isApiKey: false },
         { name: 'foreign api key', authorization: `Bearer ${foreignKey.secret}`, isApiKey: true },
         ...people
           .filter((p) => p.role !== 'owner')

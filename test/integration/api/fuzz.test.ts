@@ -253,6 +253,8 @@ describe('bad input on every route', () => {
           return 'x'.repeat(43);
         case 'provider':
           return 'unknown-provider';
+        case 'key':
+          return 'fuzz.flag';
         default:
           return seededUuid();
       }
@@ -265,6 +267,8 @@ describe('bad input on every route', () => {
     if (property.type === 'number' || property.type === 'integer') return 1;
     if (property.type === 'boolean') return true;
     if (property.type === 'array') return [];
+    // A map of strings (a flag's variants), with the one name `defaultVariant` picks.
+    if (property.type === 'object') return { fuzz: 'fuzz' };
     if (property.format === 'uuid') {
       if (field === 'projectId') return ids.projectId;
       if (field === 'assigneeId') return ids.ownerId;
@@ -537,9 +541,12 @@ describe('bad input on every route', () => {
   }
 
   beforeAll(async () => {
-    // Own rate-limit counters; every request may name its own client address.
+    ids.ownerId = newId();
+    // Own rate-limit counters; every request may name its own client address. The owner is a
+    // platform administrator too, so the platform's routes are fuzzed past their guard.
     const config = loadAppConfig('api', {
       ...process.env,
+      PLATFORM_ADMIN_EMAILS: `owner-${ids.ownerId}@fuzz.test`,
       REDIS_KEY_PREFIX: prefix,
       RATE_LIMIT_PER_MINUTE: '10000000',
       TRUST_PROXY: 'loopback',
@@ -551,7 +558,6 @@ describe('bad input on every route', () => {
     prisma = app.get(PrismaService);
     routes = routesOf(app);
 
-    ids.ownerId = newId();
     await prisma.user.create({
       data: {
         id: ids.ownerId,

@@ -12,13 +12,13 @@ import {
   getSchemaPath,
 } from '@nestjs/swagger';
 import { AppConfig, DomainError } from '@groundwork/platform';
+import { RealtimeHub } from '@groundwork/realtime';
 import { RequirePermission } from '../http/auth/access-rules.js';
 import { Caller } from '../http/auth/caller.decorators.js';
 import type { Principal } from '../http/auth/principal.js';
 import { ApiProblemResponses } from '../http/api-problem-responses.decorator.js';
 import { ProblemDetailsDto } from '../http/problem-details.dto.js';
 import { Timeout } from '../http/timeouts/timeout.decorator.js';
-import { RealtimeHub } from './realtime-hub.js';
 import { SseStream } from './sse-stream.js';
 
 export const EVENT_STREAM = 'text/event-stream';

@@ -4,7 +4,7 @@ import { Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShut
 import { HttpAdapterHost } from '@nestjs/core';
 import { WebSocketServer } from 'ws';
 import { AppConfig, PROBLEM_CONTENT_TYPE, problemTitle, problemType, slugForStatus } from '@groundwork/platform';
-import { RealtimeHub } from './realtime-hub.js';
+import { RealtimeHub } from '@groundwork/realtime';
 import { SocketSession } from './socket-session.js';
 import { BEARER_SUBPROTOCOL, UpgradeAuthenticator } from './upgrade-authenticator.js';
 

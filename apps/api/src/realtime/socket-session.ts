@@ -2,14 +2,14 @@ import type { Duplex } from 'node:stream';
 import type { Logger } from '@nestjs/common';
 import { type RawData, WebSocket } from 'ws';
 import { isUuid } from '@groundwork/platform';
-import type { Principal } from '../http/auth/principal.js';
 import type {
   EncodedEvent,
   LiveConnection,
   RealtimeHub,
   RevocationReason,
   WorkspaceSubscriber,
-} from './realtime-hub.js';
+} from '@groundwork/realtime';
+import type { Principal } from '../http/auth/principal.js';
 
 /** Close codes (RFC 6455 §7.4.1). */
 export const CLOSE = {

@@ -1,14 +1,15 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { isUuid } from '@groundwork/platform';
-import { compareStreamIds, type Resumption } from '@groundwork/realtime';
+import {
+  compareStreamIds,
+  type EncodedEvent,
+  type LiveConnection,
+  type RealtimeHub,
+  type Resumption,
+  type RevocationReason,
+  type WorkspaceSubscriber,
+} from '@groundwork/realtime';
 import type { Principal } from '../http/auth/principal.js';
-import type {
-  EncodedEvent,
-  LiveConnection,
-  RealtimeHub,
-  RevocationReason,
-  WorkspaceSubscriber,
-} from './realtime-hub.js';
 
 export interface SseStreamOptions {
   workspaceId: string;

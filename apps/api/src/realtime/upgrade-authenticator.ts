@@ -1,10 +1,10 @@
 import type { IncomingMessage } from 'node:http';
 import { type ExecutionContext, Injectable } from '@nestjs/common';
 import { SessionsService } from '@groundwork/identity';
+import { WsTicketsService } from '@groundwork/realtime';
 import { AuthenticationGuard } from '../http/auth/authentication.guard.js';
 import type { Principal } from '../http/auth/principal.js';
 import { requestPrincipal } from '../http/auth/request-auth.js';
-import { WsTicketsService } from './ws-tickets.service.js';
 
 /** The subprotocol that carries an access token: `Sec-WebSocket-Protocol: bearer, <token>`. */
 export const BEARER_SUBPROTOCOL = 'bearer';

@@ -1,12 +1,12 @@
 import { Controller, HttpCode, Post, Res } from '@nestjs/common';
 import { ApiBearerAuth, ApiCookieAuth, ApiCreatedResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { WsTicketsService } from '@groundwork/realtime';
 import { Authenticated } from '../http/auth/access-rules.js';
 import { CurrentUser } from '../http/auth/caller.decorators.js';
 import type { UserPrincipal } from '../http/auth/principal.js';
 import { ApiProblemResponses } from '../http/api-problem-responses.decorator.js';
 import type { HeaderSettable } from '../http/header-settable.js';
 import { WsTicketDto } from './ws-ticket.dto.js';
-import { WsTicketsService } from './ws-tickets.service.js';
 
 /** `POST /v1/ws/ticket`: a credential for the WebSocket upgrade that a browser can put in the URL. */
 @ApiTags('realtime')

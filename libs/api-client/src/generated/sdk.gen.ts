@@ -2,7 +2,7 @@
 
 import { client } from './client.gen.js';
 import type { Client, ClientMeta, Options as Options2, RequestResult, ServerSentEventsResult, TDataShape } from './client/index.js';
-import type { AcceptInvitationData, AcceptInvitationErrors, AcceptInvitationResponses, ChangeMemberRoleData, ChangeMemberRoleErrors, ChangeMemberRoleResponses, CreateApiKeyData, CreateApiKeyErrors, CreateApiKeyResponses, CreateCommentData, CreateCommentErrors, CreateCommentResponses, CreateInvitationData, CreateInvitationErrors, CreateInvitationResponses, CreateProjectData, CreateProjectErrors, CreateProjectResponses, CreateTaskData, CreateTaskErrors, CreateTaskResponses, CreateWebhookData, CreateWebhookErrors, CreateWebhookResponses, CreateWorkspaceData, CreateWorkspaceErrors, CreateWorkspaceResponses, CreateWsTicketData, CreateWsTicketErrors, CreateWsTicketResponses, DeleteCommentData, DeleteCommentErrors, DeleteCommentResponses, DeleteMeData, DeleteMeErrors, DeleteMeResponses, DeleteProjectData, DeleteProjectErrors, DeleteProjectResponses, DeleteTaskData, DeleteTaskErrors, DeleteTaskResponses, DeleteWebhookData, DeleteWebhookErrors, DeleteWebhookResponses, DeleteWorkspaceData, DeleteWorkspaceErrors, DeleteWorkspaceResponses, ForgotPasswordData, ForgotPasswordErrors, ForgotPasswordResponses, GetApiKeyData, GetApiKeyErrors, GetApiKeyResponses, GetInvitationData, GetInvitationErrors, GetInvitationResponses, GetJwksData, GetJwksResponses, GetLivenessData, GetLivenessResponses, GetMeData, GetMeErrors, GetMeResponses, GetProjectData, GetProjectErrors, GetProjectResponses, GetReadinessData, GetReadinessErrors, GetReadinessResponses, GetTaskData, GetTaskErrors, GetTaskProtoData, GetTaskProtoResponses, GetTaskResponses, GetTaskV2Data, GetTaskV2Errors, GetTaskV2Responses, GetWebhookData, GetWebhookDeliveryData, GetWebhookDeliveryErrors, GetWebhookDeliveryResponses, GetWebhookErrors, GetWebhookResponses, GetWorkspaceData, GetWorkspaceErrors, GetWorkspaceResponses, ListApiKeysData, ListApiKeysErrors, ListApiKeysResponses, ListAuditLogData, ListAuditLogErrors, ListAuditLogResponses, ListCommentsData, ListCommentsErrors, ListCommentsResponses, ListInvitationsData, ListInvitationsErrors, ListInvitationsResponses, ListMembersData, ListMembersErrors, ListMembersResponses, ListProjectsData, ListProjectsErrors, ListProjectsResponses, ListSecurityEventsData, ListSecurityEventsErrors, ListSecurityEventsResponses, ListTasksData, ListTasksErrors, ListTasksResponses, ListTasksV2Data, ListTasksV2Errors, ListTasksV2Responses, ListWebhookDeliveriesData, ListWebhookDeliveriesErrors, ListWebhookDeliveriesResponses, ListWebhooksData, ListWebhooksErrors, ListWebhooksResponses, ListWorkspacesData, ListWorkspacesErrors, ListWorkspacesResponses, LoginData, LoginErrors, LoginResponses, LogoutData, LogoutErrors, LogoutResponses, OidcAuthorizeData, OidcAuthorizeErrors, OidcCallbackData, OidcCallbackErrors, OidcCallbackResponses, PingWebhookData, PingWebhookErrors, PingWebhookResponses, RedeliverWebhookDeliveryData, RedeliverWebhookDeliveryErrors, RedeliverWebhookDeliveryResponses, RefreshTokensData, RefreshTokensErrors, RefreshTokensResponses, RegisterData, RegisterErrors, RegisterResponses, RemoveMemberData, RemoveMemberErrors, RemoveMemberResponses, ReplaceTaskData, ReplaceTaskErrors, ReplaceTaskResponses, ResetPasswordData, ResetPasswordErrors, ResetPasswordResponses, RestoreTaskData, RestoreTaskErrors, RestoreTaskResponses, RevokeApiKeyData, RevokeApiKeyErrors, RevokeApiKeyResponses, RevokeInvitationData, RevokeInvitationErrors, RevokeInvitationResponses, RotateWebhookSecretData, RotateWebhookSecretErrors, RotateWebhookSecretResponses, StreamWorkspaceEventsData, StreamWorkspaceEventsErrors, StreamWorkspaceEventsResponse, StreamWorkspaceEventsResponses, TransferWorkspaceOwnershipData, TransferWorkspaceOwnershipErrors, TransferWorkspaceOwnershipResponses, UpdateCommentData, UpdateCommentErrors, UpdateCommentResponses, UpdateProjectData, UpdateProjectErrors, UpdateProjectResponses, UpdateTaskData, UpdateTaskErrors, UpdateTaskResponses, UpdateWebhookData, UpdateWebhookErrors, UpdateWebhookResponses, UpdateWorkspaceData, UpdateWorkspaceErrors, UpdateWorkspaceResponses, VerifyEmailData, VerifyEmailErrors, VerifyEmailResponses } from './types.gen.js';
+import type { AcceptInvitationData, AcceptInvitationErrors, AcceptInvitationResponses, ChangeMemberRoleData, ChangeMemberRoleErrors, ChangeMemberRoleResponses, CreateApiKeyData, CreateApiKeyErrors, CreateApiKeyResponses, CreateCommentData, CreateCommentErrors, CreateCommentResponses, CreateInvitationData, CreateInvitationErrors, CreateInvitationResponses, CreateProjectData, CreateProjectErrors, CreateProjectResponses, CreateTaskData, CreateTaskErrors, CreateTaskResponses, CreateWebhookData, CreateWebhookErrors, CreateWebhookResponses, CreateWorkspaceData, CreateWorkspaceErrors, CreateWorkspaceResponses, CreateWsTicketData, CreateWsTicketErrors, CreateWsTicketResponses, DeleteCommentData, DeleteCommentErrors, DeleteCommentResponses, DeleteFlagData, DeleteFlagErrors, DeleteFlagResponses, DeleteMeData, DeleteMeErrors, DeleteMeResponses, DeleteProjectData, DeleteProjectErrors, DeleteProjectResponses, DeleteTaskData, DeleteTaskErrors, DeleteTaskResponses, DeleteWebhookData, DeleteWebhookErrors, DeleteWebhookResponses, DeleteWorkspaceData, DeleteWorkspaceErrors, DeleteWorkspaceResponses, ForgotPasswordData, ForgotPasswordErrors, ForgotPasswordResponses, GetApiKeyData, GetApiKeyErrors, GetApiKeyResponses, GetInvitationData, GetInvitationErrors, GetInvitationResponses, GetJwksData, GetJwksResponses, GetLivenessData, GetLivenessResponses, GetMeData, GetMeErrors, GetMeResponses, GetProjectData, GetProjectErrors, GetProjectResponses, GetReadinessData, GetReadinessErrors, GetReadinessResponses, GetTaskData, GetTaskErrors, GetTaskProtoData, GetTaskProtoResponses, GetTaskResponses, GetTaskV2Data, GetTaskV2Errors, GetTaskV2Responses, GetWebhookData, GetWebhookDeliveryData, GetWebhookDeliveryErrors, GetWebhookDeliveryResponses, GetWebhookErrors, GetWebhookResponses, GetWorkspaceData, GetWorkspaceErrors, GetWorkspaceFlagsData, GetWorkspaceFlagsErrors, GetWorkspaceFlagsResponses, GetWorkspaceResponses, ListAdminAuditLogData, ListAdminAuditLogErrors, ListAdminAuditLogResponses, ListApiKeysData, ListApiKeysErrors, ListApiKeysResponses, ListAuditLogData, ListAuditLogErrors, ListAuditLogResponses, ListCommentsData, ListCommentsErrors, ListCommentsResponses, ListFlagsData, ListFlagsErrors, ListFlagsResponses, ListInvitationsData, ListInvitationsErrors, ListInvitationsResponses, ListMembersData, ListMembersErrors, ListMembersResponses, ListProjectsData, ListProjectsErrors, ListProjectsResponses, ListSecurityEventsData, ListSecurityEventsErrors, ListSecurityEventsResponses, ListTasksData, ListTasksErrors, ListTasksResponses, ListTasksV2Data, ListTasksV2Errors, ListTasksV2Responses, ListWebhookDeliveriesData, ListWebhookDeliveriesErrors, ListWebhookDeliveriesResponses, ListWebhooksData, ListWebhooksErrors, ListWebhooksResponses, ListWorkspacesData, ListWorkspacesErrors, ListWorkspacesResponses, LoginData, LoginErrors, LoginResponses, LogoutData, LogoutErrors, LogoutResponses, OidcAuthorizeData, OidcAuthorizeErrors, OidcCallbackData, OidcCallbackErrors, OidcCallbackResponses, PingWebhookData, PingWebhookErrors, PingWebhookResponses, PutFlagData, PutFlagErrors, PutFlagResponses, RedeliverWebhookDeliveryData, RedeliverWebhookDeliveryErrors, RedeliverWebhookDeliveryResponses, RefreshTokensData, RefreshTokensErrors, RefreshTokensResponses, RegisterData, RegisterErrors, RegisterResponses, RemoveMemberData, RemoveMemberErrors, RemoveMemberResponses, ReplaceTaskData, ReplaceTaskErrors, ReplaceTaskResponses, ResetPasswordData, ResetPasswordErrors, ResetPasswordResponses, RestoreTaskData, RestoreTaskErrors, RestoreTaskResponses, RevokeApiKeyData, RevokeApiKeyErrors, RevokeApiKeyResponses, RevokeInvitationData, RevokeInvitationErrors, RevokeInvitationResponses, RotateWebhookSecretData, RotateWebhookSecretErrors, RotateWebhookSecretResponses, StreamWorkspaceEventsData, StreamWorkspaceEventsErrors, StreamWorkspaceEventsResponse, StreamWorkspaceEventsResponses, TransferWorkspaceOwnershipData, TransferWorkspaceOwnershipErrors, TransferWorkspaceOwnershipResponses, UpdateCommentData, UpdateCommentErrors, UpdateCommentResponses, UpdateProjectData, UpdateProjectErrors, UpdateProjectResponses, UpdateTaskData, UpdateTaskErrors, UpdateTaskResponses, UpdateWebhookData, UpdateWebhookErrors, UpdateWebhookResponses, UpdateWorkspaceData, UpdateWorkspaceErrors, UpdateWorkspaceResponses, VerifyEmailData, VerifyEmailErrors, VerifyEmailResponses } from './types.gen.js';
 
 export type Options<TData extends TDataShape = TDataShape, ThrowOnError extends boolean = boolean, TResponse = unknown> = Options2<TData, ThrowOnError, TResponse> & {
     /**
@@ -662,5 +662,54 @@ export const streamWorkspaceEvents = <ThrowOnError extends boolean = false>(opti
 export const createWsTicket = <ThrowOnError extends boolean = false>(options?: Options<CreateWsTicketData, ThrowOnError>): RequestResult<CreateWsTicketResponses, CreateWsTicketErrors, ThrowOnError> => (options?.client ?? client).post<CreateWsTicketResponses, CreateWsTicketErrors, ThrowOnError>({
     security: [{ scheme: 'bearer', type: 'http' }],
     url: '/v1/ws/ticket',
+    ...options
+});
+
+/**
+ * Every feature flag as evaluated for this workspace
+ */
+export const getWorkspaceFlags = <ThrowOnError extends boolean = false>(options: Options<GetWorkspaceFlagsData, ThrowOnError>): RequestResult<GetWorkspaceFlagsResponses, GetWorkspaceFlagsErrors, ThrowOnError> => (options.client ?? client).get<GetWorkspaceFlagsResponses, GetWorkspaceFlagsErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/v1/workspaces/{workspaceId}/flags',
+    ...options
+});
+
+/**
+ * Every flag: the stored ones and every built-in flag
+ */
+export const listFlags = <ThrowOnError extends boolean = false>(options?: Options<ListFlagsData, ThrowOnError>): RequestResult<ListFlagsResponses, ListFlagsErrors, ThrowOnError> => (options?.client ?? client).get<ListFlagsResponses, ListFlagsErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/v1/admin/flags',
+    ...options
+});
+
+/**
+ * Delete a flag; a built-in flag returns to its built-in default
+ */
+export const deleteFlag = <ThrowOnError extends boolean = false>(options: Options<DeleteFlagData, ThrowOnError>): RequestResult<DeleteFlagResponses, DeleteFlagErrors, ThrowOnError> => (options.client ?? client).delete<DeleteFlagResponses, DeleteFlagErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/v1/admin/flags/{key}',
+    ...options
+});
+
+/**
+ * Create or replace a flag (every instance follows within a second; written to the admin audit log)
+ */
+export const putFlag = <ThrowOnError extends boolean = false>(options: Options<PutFlagData, ThrowOnError>): RequestResult<PutFlagResponses, PutFlagErrors, ThrowOnError> => (options.client ?? client).put<PutFlagResponses, PutFlagErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/v1/admin/flags/{key}',
+    ...options,
+    headers: {
+        'Content-Type': 'application/json',
+        ...options.headers
+    }
+});
+
+/**
+ * Changes made by platform administrators, newest first
+ */
+export const listAdminAuditLog = <ThrowOnError extends boolean = false>(options?: Options<ListAdminAuditLogData, ThrowOnError>): RequestResult<ListAdminAuditLogResponses, ListAdminAuditLogErrors, ThrowOnError> => (options?.client ?? client).get<ListAdminAuditLogResponses, ListAdminAuditLogErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/v1/admin/audit-log',
     ...options
 });

@@ -647,6 +647,69 @@ export type WsTicketDto = {
     expiresIn: number;
 };
 
+export type WorkspaceFlagsDto = {
+    /**
+     * Every flag as evaluated for the workspace: on/off, or a variant flag’s value (null when off).
+     */
+    flags: {
+        [key: string]: boolean | string | null;
+    };
+};
+
+export type FlagDto = {
+    key: string;
+    description: string | null;
+    enabled: boolean;
+    rolloutPercent: number | null;
+    workspaceIds: Array<string>;
+    variants: {
+        [key: string]: string;
+    } | null;
+    defaultVariant: string | null;
+    /**
+     * Declared in code: DELETE returns it to its built-in default.
+     */
+    builtIn: boolean;
+    /**
+     * Null: never changed (built-in default).
+     */
+    updatedAt: string | null;
+    /**
+     * The platform administrator who last changed it.
+     */
+    updatedBy: string | null;
+};
+
+export type FlagListDto = {
+    data: Array<FlagDto>;
+};
+
+export type PutFlagDto = {
+    description?: string | null;
+    /**
+     * Off: only the listed workspaces get the flag.
+     */
+    enabled: boolean;
+    /**
+     * On for the workspaces whose stable bucket (a hash of the key and the workspace id, mod 100) is below it. Absent: no rollout limit.
+     */
+    rolloutPercent?: number | null;
+    /**
+     * Workspaces that always get the flag on.
+     */
+    workspaceIds?: Array<string> | null;
+    /**
+     * A variant flag: `{name: value}`; it answers its `defaultVariant` value when on and null when off.
+     */
+    variants?: {
+        [key: string]: string;
+    } | null;
+    /**
+     * Names one of `variants` (required with them).
+     */
+    defaultVariant?: string | null;
+};
+
 export type FieldErrorDto = {
     field: string;
     message: string;
@@ -3635,3 +3698,208 @@ export type CreateWsTicketResponses = {
 };
 
 export type CreateWsTicketResponse = CreateWsTicketResponses[keyof CreateWsTicketResponses];
+
+export type GetWorkspaceFlagsData = {
+    body?: never;
+    path: {
+        workspaceId: string;
+    };
+    query?: never;
+    url: '/v1/workspaces/{workspaceId}/flags';
+};
+
+export type GetWorkspaceFlagsErrors = {
+    /**
+     * Missing or invalid credentials
+     */
+    401: ProblemDetailsDto;
+    /**
+     * Authenticated but not allowed
+     */
+    403: ProblemDetailsDto;
+    /**
+     * Not found (or not visible to the caller)
+     */
+    404: ProblemDetailsDto;
+    /**
+     * Rate limited: see Retry-After
+     */
+    429: ProblemDetailsDto;
+};
+
+export type GetWorkspaceFlagsError = GetWorkspaceFlagsErrors[keyof GetWorkspaceFlagsErrors];
+
+export type GetWorkspaceFlagsResponses = {
+    200: WorkspaceFlagsDto;
+};
+
+export type GetWorkspaceFlagsResponse = GetWorkspaceFlagsResponses[keyof GetWorkspaceFlagsResponses];
+
+export type ListFlagsData = {
+    body?: never;
+    path?: never;
+    query?: never;
+    url: '/v1/admin/flags';
+};
+
+export type ListFlagsErrors = {
+    /**
+     * Missing or invalid credentials
+     */
+    401: ProblemDetailsDto;
+    /**
+     * Authenticated but not allowed
+     */
+    403: ProblemDetailsDto;
+    /**
+     * Rate limited: see Retry-After
+     */
+    429: ProblemDetailsDto;
+    /**
+     * Temporarily unavailable: see Retry-After
+     */
+    503: ProblemDetailsDto;
+};
+
+export type ListFlagsError = ListFlagsErrors[keyof ListFlagsErrors];
+
+export type ListFlagsResponses = {
+    200: FlagListDto;
+};
+
+export type ListFlagsResponse = ListFlagsResponses[keyof ListFlagsResponses];
+
+export type DeleteFlagData = {
+    body?: never;
+    path: {
+        key: string;
+    };
+    query?: never;
+    url: '/v1/admin/flags/{key}';
+};
+
+export type DeleteFlagErrors = {
+    /**
+     * Missing or invalid credentials
+     */
+    401: ProblemDetailsDto;
+    /**
+     * Authenticated but not allowed
+     */
+    403: ProblemDetailsDto;
+    /**
+     * Not found (or not visible to the caller)
+     */
+    404: ProblemDetailsDto;
+    /**
+     * Rate limited: see Retry-After
+     */
+    429: ProblemDetailsDto;
+    /**
+     * Temporarily unavailable: see Retry-After
+     */
+    503: ProblemDetailsDto;
+};
+
+export type DeleteFlagError = DeleteFlagErrors[keyof DeleteFlagErrors];
+
+export type DeleteFlagResponses = {
+    /**
+     * Deleted, or back to its built-in default
+     */
+    204: void;
+};
+
+export type DeleteFlagResponse = DeleteFlagResponses[keyof DeleteFlagResponses];
+
+export type PutFlagData = {
+    body: PutFlagDto;
+    path: {
+        key: string;
+    };
+    query?: never;
+    url: '/v1/admin/flags/{key}';
+};
+
+export type PutFlagErrors = {
+    /**
+     * Malformed request (e.g. invalid JSON)
+     */
+    400: ProblemDetailsDto;
+    /**
+     * Missing or invalid credentials
+     */
+    401: ProblemDetailsDto;
+    /**
+     * Authenticated but not allowed
+     */
+    403: ProblemDetailsDto;
+    /**
+     * Unsupported Content-Type
+     */
+    415: ProblemDetailsDto;
+    /**
+     * Validation failed: see `errors`
+     */
+    422: ProblemDetailsDto;
+    /**
+     * Rate limited: see Retry-After
+     */
+    429: ProblemDetailsDto;
+    /**
+     * Temporarily unavailable: see Retry-After
+     */
+    503: ProblemDetailsDto;
+};
+
+export type PutFlagError = PutFlagErrors[keyof PutFlagErrors];
+
+export type PutFlagResponses = {
+    200: FlagDto;
+};
+
+export type PutFlagResponse = PutFlagResponses[keyof PutFlagResponses];
+
+export type ListAdminAuditLogData = {
+    body?: never;
+    path?: never;
+    query?: {
+        limit?: number;
+        /**
+         * Opaque cursor from `page.nextCursor` of the previous page.
+         */
+        cursor?: string;
+    };
+    url: '/v1/admin/audit-log';
+};
+
+export type ListAdminAuditLogErrors = {
+    /**
+     * Malformed request (e.g. invalid JSON)
+     */
+    400: ProblemDetailsDto;
+    /**
+     * Missing or invalid credentials
+     */
+    401: ProblemDetailsDto;
+    /**
+     * Authenticated but not allowed
+     */
+    403: ProblemDetailsDto;
+    /**
+     * Validation failed: see `errors`
+     */
+    422: ProblemDetailsDto;
+    /**
+     * Rate limited: see Retry-After
+     */
+    429: ProblemDetailsDto;
+};
+
+export type ListAdminAuditLogError = ListAdminAuditLogErrors[keyof ListAdminAuditLogErrors];
+
+export type ListAdminAuditLogResponses = {
+    200: AuditEventPageDto;
+};
+
+export type ListAdminAuditLogResponse = ListAdminAuditLogResponses[keyof ListAdminAuditLogResponses];

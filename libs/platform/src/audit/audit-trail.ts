@@ -6,7 +6,10 @@ import { newId } from '../ids/uuid.js';
 import { pageById } from '../pagination/id-page.js';
 import type { Page } from '../pagination/page.js';
 
-/** Every action the trail records: account events (for the account) and workspace events (for admins). */
+/**
+ * Every action the trail records: account events (for the account), workspace events (for the
+ * workspace's admins) and platform events (for platform administrators).
+ */
 export const AUDIT_ACTIONS = [
   'login.succeeded',
   'login.failed',
@@ -31,6 +34,8 @@ export const AUDIT_ACTIONS = [
   'webhook.deleted',
   'webhook.secret_rotated',
   'webhook.disabled',
+  'flag.updated',
+  'flag.deleted',
 ] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 
@@ -40,6 +45,8 @@ export interface AuditEntry {
   workspaceId?: string;
   /** Set for account events: the account the event concerns. */
   userId?: string;
+  /** Set for platform events (a platform administrator's act): the admin audit log. */
+  platform?: true;
   /** Who acted; defaults to the request's user. */
   actorId?: string | null;
   actorApiKeyId?: string;
@@ -77,6 +84,7 @@ export class AuditTrail {
         action: entry.action,
         workspaceId: entry.workspaceId,
         userId: entry.userId,
+        platform: entry.platform ?? false,
         actorId: entry.actorId === undefined ? (context?.userId ?? null) : entry.actorId,
         actorApiKeyId: entry.actorApiKeyId,
         ip: context?.client?.ip?.slice(0, 45),
@@ -89,7 +97,7 @@ export class AuditTrail {
 
   /** Newest first, through the platform's one pagination mechanism (ids are time-ordered). */
   async list(
-    subject: { workspaceId: string } | { userId: string },
+    subject: { workspaceId: string } | { userId: string } | { platform: true },
     limit: number,
     cursor?: string,
   ): Promise<Page<AuditRecord>> {

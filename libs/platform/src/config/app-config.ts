@@ -95,6 +95,9 @@ export class AppConfig {
     flushIntervalMs: number;
   };
   readonly oidc: OidcProviderConfig[];
+  /** Platform administrators: emails as given (compared after normalisation by identity). */
+  readonly platformAdmins: { emails: string[] };
+  readonly flags: { refreshIntervalMs: number };
 
   constructor(service: ServiceName, env: Environment, raw: RawEnvironment = {}) {
     this.service = service;
@@ -175,5 +178,11 @@ export class AppConfig {
       flushIntervalMs: env.REALTIME_FLUSH_INTERVAL_MS,
     };
     this.oidc = oidcProviders(raw);
+    this.platformAdmins = {
+      emails: env.PLATFORM_ADMIN_EMAILS.split(',')
+        .map((email) => email.trim())
+        .filter(Boolean),
+    };
+    this.flags = { refreshIntervalMs: env.FLAGS_REFRESH_INTERVAL_MS };
   }
 }

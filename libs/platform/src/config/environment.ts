@@ -354,4 +354,18 @@ export class Environment {
   @Min(0)
   @Max(1000)
   REALTIME_FLUSH_INTERVAL_MS = 20;
+
+  /** Comma-separated emails of platform administrators (feature flags, the admin audit log); verified accounts only. */
+  @IsString()
+  @MaxLength(100_000)
+  PLATFORM_ADMIN_EMAILS = '';
+
+  /**
+   * How often each instance reloads every feature flag from the database, whatever it heard on
+   * Redis: heals a change notice lost while its subscriber connection was down.
+   */
+  @Transform(toInt)
+  @IsInt()
+  @Min(100)
+  FLAGS_REFRESH_INTERVAL_MS = 30000;
 }

@@ -10,6 +10,8 @@ export interface RequestContextData {
   tracestate?: string;
   userId?: string;
   workspaceId?: string;
+  /** The caller's role in `workspaceId`, as the access guard found it (feature flag context). */
+  workspaceRole?: string;
   /** The client as the api saw it (audit trail): address (after TRUST_PROXY) and user agent. */
   client?: { ip?: string; userAgent?: string };
   /** Set inside worker jobs. */
@@ -40,6 +42,7 @@ class LazilyCancellableContext implements RequestContextData {
   tracestate?: string;
   userId?: string;
   workspaceId?: string;
+  workspaceRole?: string;
   client?: { ip?: string; userAgent?: string };
   private controller: AbortController | undefined;
   private cancelledWith: RequestCancelledError | undefined;

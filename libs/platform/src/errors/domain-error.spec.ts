@@ -8,6 +8,7 @@ describe('httpStatusOf', () => {
     ['invalid_token', 400],
     ['unauthenticated', 401],
     ['forbidden', 403],
+    ['feature_disabled', 403],
     ['not_found', 404],
     ['not_acceptable', 406],
     ['conflict', 409],

@@ -8,6 +8,8 @@ export type DomainErrorCode =
   | 'invalid_token'
   | 'unauthenticated'
   | 'forbidden'
+  /** A feature flag turned the feature off for this workspace (problem type `feature-disabled`). */
+  | 'feature_disabled'
   | 'not_found'
   | 'conflict'
   | 'precondition_failed'
@@ -63,6 +65,7 @@ export function httpStatusOf(code: DomainErrorCode): number {
     case 'unauthenticated':
       return 401;
     case 'forbidden':
+    case 'feature_disabled':
       return 403;
     case 'not_found':
       return 404;

@@ -1,6 +1,7 @@
 import { type CanActivate, type ExecutionContext, Injectable } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import { type CacheVersions, DomainError, RequestContext } from '@groundwork/platform';
+import { PlatformAdmins } from '@groundwork/identity';
 import { type Permission, roleAllows, WorkspaceAccess, type WorkspaceRole } from '@groundwork/workspaces';
 import { RequestCacheVersions } from '../cache/request-cache-versions.js';
 import { ACCESS_RULE, type AccessRule } from './access-rules.js';
@@ -17,6 +18,7 @@ export const ACCESS_DENIALS = {
   unauthenticated: 'Authentication is required.',
   notVisible: 'The workspace does not exist or you are not a member of it.',
   apiKeyOnUserRoute: 'This route is for people, not API keys.',
+  notPlatformAdmin: 'This route is for platform administrators.',
   roleLacks: (role: WorkspaceRole, permission: Permission) => `Your role (${role}) does not allow ${permission}.`,
 };
 
@@ -25,7 +27,7 @@ const notFound = () => new DomainError('not_found', ACCESS_DENIALS.notVisible);
 /**
  * The last guard: applies the route's access rule. Unauthenticated → 401; a workspace the
  * caller does not belong to → 404 (its existence is not revealed); a role without the
- * permission → 403. The caller's membership is resolved once here and kept on the request;
+ * permission → 403; anyone but a platform administrator on the platform's routes → 403. The caller's membership is resolved once here and kept on the request;
  * its version check goes through the request's loader of cache versions, which a cached read
  * of the same request shares.
  */
@@ -35,6 +37,7 @@ export class AccessGuard implements CanActivate {
     private readonly reflector: Reflector,
     private readonly workspaces: WorkspaceAccess,
     private readonly versions: RequestCacheVersions,
+    private readonly platformAdmins: PlatformAdmins,
   ) {}
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
@@ -54,6 +57,12 @@ export class AccessGuard implements CanActivate {
     switch (rule.kind) {
       case 'user':
         if (principal.kind !== 'user') throw new DomainError('forbidden', ACCESS_DENIALS.apiKeyOnUserRoute);
+        return true;
+      case 'platform_admin':
+        if (principal.kind !== 'user') throw new DomainError('forbidden', ACCESS_DENIALS.apiKeyOnUserRoute);
+        if (!(await this.platformAdmins.isPlatformAdmin(principal.userId))) {
+          throw new DomainError('forbidden', ACCESS_DENIALS.notPlatformAdmin);
+        }
         return true;
       case 'permission':
         await this.authorize(request, principal, rule.permission, this.versions.of(context));
@@ -79,7 +88,7 @@ export class AccessGuard implements CanActivate {
       throw new DomainError('forbidden', ACCESS_DENIALS.roleLacks(role, permission));
     }
     setWorkspaceAccess(request, { workspaceId, role });
-    RequestContext.assign({ workspaceId });
+    RequestContext.assign({ workspaceId, workspaceRole: role });
   }
 
   private async roleOf(

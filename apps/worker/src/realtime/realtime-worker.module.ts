@@ -6,4 +6,4 @@ import { RealtimeProcessor } from './realtime.processor.js';
   imports: [QueueModule.registerQueues(QUEUES.realtime)],
   providers: [RealtimeProcessor],
 })
-export class RealtimeModule {}
+export class RealtimeWorkerModule {}

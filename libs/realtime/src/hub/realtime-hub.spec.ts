@@ -1,12 +1,15 @@
 import { describe, expect, it } from '@jest/globals';
 import type { SessionsService } from '@groundwork/identity';
 import type { AppConfig, HttpDrainService, RedisService } from '@groundwork/platform';
-import type { RealtimeEvent } from '@groundwork/realtime';
 import type { WorkspaceAccess } from '@groundwork/workspaces';
-import type { Principal } from '../http/auth/principal.js';
-import { acceptsEventStream } from './events.controller.js';
-import { type EncodedEvent, RealtimeHub, type RevocationReason, type WorkspaceSubscriber } from './realtime-hub.js';
-import { bearerSubprotocolToken } from './upgrade-authenticator.js';
+import type { RealtimeEvent } from '../realtime-event.js';
+import {
+  type EncodedEvent,
+  RealtimeHub,
+  type RealtimeViewer,
+  type RevocationReason,
+  type WorkspaceSubscriber,
+} from './realtime-hub.js';
 
 const WORKSPACE = '01900000-0000-7000-8000-000000000001';
 const ALICE = '01900000-0000-7000-8000-00000000000a';
@@ -24,11 +27,11 @@ function hub(): RealtimeHub {
 
 class Recorder implements WorkspaceSubscriber {
   readonly workspaceId = WORKSPACE;
-  readonly principal: Principal;
+  readonly principal: RealtimeViewer;
   readonly log: string[] = [];
 
   constructor(userId: string) {
-    this.principal = { kind: 'user', userId, sessionId: userId, via: 'bearer' };
+    this.principal = { kind: 'user', userId, sessionId: userId };
   }
 
   deliver(events: readonly EncodedEvent[]): void {
@@ -103,32 +106,5 @@ describe('RealtimeHub', () => {
     realtime.receive('not json');
     await nextTurn();
     expect(alice.log).toEqual([]);
-  });
-});
-
-describe('acceptsEventStream', () => {
-  it.each([
-    ['text/event-stream', true],
-    ['application/json, text/event-stream;q=0.5', true],
-    ['TEXT/EVENT-STREAM', true],
-    ['text/event-stream;q=0', false],
-    ['*/*', false],
-    ['application/json', false],
-    [undefined, false],
-  ])('%s → %s', (accept, expected) => {
-    expect(acceptsEventStream(accept)).toBe(expected);
-  });
-});
-
-describe('bearerSubprotocolToken', () => {
-  it.each([
-    ['bearer, abc.def.ghi', 'abc.def.ghi'],
-    ['Bearer,abc', 'abc'],
-    ['chat, bearer, tok', 'tok'],
-    ['bearer', undefined],
-    ['chat', undefined],
-    [undefined, undefined],
-  ])('%s → %s', (header, expected) => {
-    expect(bearerSubprotocolToken(header)).toBe(expected);
   });
 });

@@ -1,9 +1,13 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { AppConfig, RedisService } from '@groundwork/platform';
-import type { UserPrincipal } from '../http/auth/principal.js';
 
-export type TicketBinding = Pick<UserPrincipal, 'userId' | 'sessionId' | 'via'>;
+/** The signed-in user and session a ticket is issued to, and how they authenticated. */
+export interface TicketBinding {
+  userId: string;
+  sessionId: string;
+  via: 'bearer' | 'cookie';
+}
 
 const hash = (ticket: string) => createHash('sha256').update(ticket).digest('base64url');
 
@@ -23,7 +27,7 @@ export class WsTicketsService {
     return this.config.realtime.ticketTtlSeconds;
   }
 
-  async issue(principal: UserPrincipal): Promise<string> {
+  async issue(principal: TicketBinding): Promise<string> {
     const ticket = `wst_${randomBytes(24).toString('base64url')}`;
     const binding = JSON.stringify({ userId: principal.userId, sessionId: principal.sessionId, via: principal.via });
     await this.redis.client.set(this.key(ticket), binding, 'EX', this.ttlSeconds);

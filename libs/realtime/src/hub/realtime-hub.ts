@@ -8,16 +8,19 @@ import {
 import type { Redis } from 'ioredis';
 import { Gauge } from 'prom-client';
 import { AppConfig, HttpDrainService, MetricsService, RedisService } from '@groundwork/platform';
-import {
-  type PublishedEvent,
-  parsePublishedEvent,
-  RealtimeEventLog,
-  RealtimeKeys,
-  type Resumption,
-} from '@groundwork/realtime';
 import { SessionsService } from '@groundwork/identity';
-import { roleAllows, WorkspaceAccess } from '@groundwork/workspaces';
-import type { Principal } from '../http/auth/principal.js';
+import { roleAllows, WorkspaceAccess, type WorkspaceRole } from '@groundwork/workspaces';
+import { type PublishedEvent, parsePublishedEvent } from '../realtime-event.js';
+import { RealtimeEventLog, type Resumption } from '../realtime-event-log.js';
+import { RealtimeKeys } from '../realtime-keys.js';
+
+/**
+ * Who receives events: a signed-in user (their session is checked again while connected) or a
+ * workspace API key with its role. The api's principals are of this shape.
+ */
+export type RealtimeViewer =
+  | { readonly kind: 'user'; readonly userId: string; readonly sessionId: string }
+  | { readonly kind: 'api_key'; readonly workspaceId: string; readonly role: WorkspaceRole };
 
 /** Why a subscription ended from the server's side. */
 export type RevocationReason = 'membership_ended' | 'workspace_deleted' | 'session_ended';
@@ -54,7 +57,7 @@ const ACCESS_CHANGES = new Set(['member.removed', 'member.role_changed', 'worksp
 /** A local consumer of one workspace's events: an SSE stream, or one WebSocket subscription. */
 export interface WorkspaceSubscriber {
   readonly workspaceId: string;
-  readonly principal: Principal;
+  readonly principal: RealtimeViewer;
   /** Events of this workspace, in publish order (several when they arrived together). */
   deliver(events: readonly EncodedEvent[]): void;
   /** The caller may no longer see the workspace: stop at once. */
@@ -63,7 +66,7 @@ export interface WorkspaceSubscriber {
 
 /** A long-lived connection the hub keeps alive (heartbeats, pings) and ends on drain. */
 export interface LiveConnection {
-  readonly principal: Principal;
+  readonly principal: RealtimeViewer;
   /** The caller's session ended (logout, password reset, token reuse): end the connection. */
   sessionEnded(): void;
   /** Called every heartbeat interval (SSE comment, WebSocket ping). */
@@ -184,7 +187,7 @@ export class RealtimeHub implements OnApplicationBootstrap, OnModuleDestroy, OnA
   }
 
   /** Whether the principal may (still) receive the workspace's events. */
-  async maySee(principal: Principal, workspaceId: string): Promise<boolean> {
+  async maySee(principal: RealtimeViewer, workspaceId: string): Promise<boolean> {
     const role =
       principal.kind === 'user'
         ? await this.access.roleOf(workspaceId, principal.userId)

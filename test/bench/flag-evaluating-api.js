@@ -1,0 +1,43 @@
+// @ts-check
+/**
+ * The built api as `npm run start:api` runs it, plus one thing for `npm run bench:flags`: a
+ * request carrying `X-Bench-Flag: 1` evaluates one feature flag (`attachments`, for the
+ * request's workspace and user) through `FeatureFlags` after the guards and before the
+ * handler — what a service gating its feature adds to a request. Requests without the header
+ * take the same path minus the evaluation, so one process serves both sides of the comparison.
+ */
+import '../../dist/api/runtime-flags.js';
+import 'reflect-metadata';
+import { Module } from '@nestjs/common';
+import { APP_INTERCEPTOR } from '@nestjs/core';
+import { FeatureFlags, FlagsModule } from '@groundwork/flags';
+import { exitGracefullyOnSignals, loadAppConfigOrExit } from '@groundwork/platform';
+import { from, mergeMap } from 'rxjs';
+import { createApiApp } from '../../dist/api/bootstrap.js';
+
+/** @param {FeatureFlags} flags @returns {import('@nestjs/common').NestInterceptor} */
+function evaluatingInterceptor(flags) {
+  return {
+    intercept(context, next) {
+      const request = context.switchToHttp().getRequest();
+      if (request.headers['x-bench-flag'] !== '1') return next.handle();
+      return from(flags.isEnabled('attachments')).pipe(
+        mergeMap((on) => {
+          if (!on) throw new Error('the bench expects attachments on');
+          return next.handle();
+        }),
+      );
+    },
+  };
+}
+
+class BenchFlagEvaluationModule {}
+Module({
+  imports: [FlagsModule],
+  providers: [{ provide: APP_INTERCEPTOR, useFactory: evaluatingInterceptor, inject: [FeatureFlags] }],
+})(BenchFlagEvaluationModule);
+
+const config = loadAppConfigOrExit('api');
+const app = await createApiApp(config, { imports: [BenchFlagEvaluationModule] });
+exitGracefullyOnSignals(app);
+await app.listen(config.http.port);
