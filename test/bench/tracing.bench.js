@@ -112,6 +112,8 @@ async function main() {
           logLevel: 'warn',
         }),
         RATE_LIMIT_PER_MINUTE: '100000000',
+        // One issuer for every start: the setup run's access token must stay valid.
+        PUBLIC_API_URL: 'http://127.0.0.1:3000',
         ...otel,
       },
       readyUrl: `http://127.0.0.1:${port}/health/ready`,
