@@ -19,6 +19,7 @@ const common = {
   extensionsToTreatAsEsm: ['.ts'],
   moduleNameMapper: {
     '^@groundwork/platform/queue$': '<rootDir>/libs/platform/src/queue/index.ts',
+    '^@groundwork/platform/tracing$': '<rootDir>/libs/platform/src/observability/tracing.ts',
     '^@groundwork/(.*)$': '<rootDir>/libs/$1/src/index.ts',
     '^(\\.{1,2}/.*)\\.js$': '$1',
   },

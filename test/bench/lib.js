@@ -250,6 +250,8 @@ export function productionEnv(options) {
     LOG_LEVEL: options.logLevel ?? 'info',
     PORT: String(options.port),
     WORKER_PORT: String(options.workerPort),
+    // The api's scrape port: any free one, so benchmarks never collide on the default.
+    METRICS_PORT: '0',
     DATABASE_URL: options.databaseUrl,
     REDIS_URL,
     REDIS_KEY_PREFIX: options.redisKeyPrefix,

@@ -108,6 +108,8 @@ export interface StartAuthOptions {
   mail?: boolean;
   /** More variables for both apps (they win over the defaults above). */
   env?: Record<string, string>;
+  /** How long each app may take to become ready (default: AppProcess's). */
+  startTimeoutMs?: number;
 }
 
 export async function startAuthEnvironment(options: StartAuthOptions): Promise<AuthEnvironment> {
@@ -117,6 +119,7 @@ export async function startAuthEnvironment(options: StartAuthOptions): Promise<A
     apis: 1,
     workers: options.mail ? 1 : 0,
     mail: options.mail ? 'smtp' : undefined,
+    startTimeoutMs: options.startTimeoutMs,
     env: {
       PUBLIC_API_URL,
       APP_WEB_URL: WEB_URL,

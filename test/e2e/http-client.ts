@@ -68,7 +68,7 @@ export async function newConnectionOutcome(url: string): Promise<'accepted' | 'r
 /** The readiness body (docs/http-api.md, health). */
 export interface ReadinessBody {
   status: 'ok' | 'degraded' | 'unavailable' | 'draining';
-  checks: Record<string, { status: 'up' | 'down'; message?: string }>;
+  checks: Record<string, { status: 'up' | 'down' }>;
 }
 
 export async function readiness(url: string): Promise<{ status: number; body: ReadinessBody }> {

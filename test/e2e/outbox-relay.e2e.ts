@@ -91,7 +91,7 @@ describe('outbox relay (worker processes)', () => {
   }
 
   async function relayedTotal(worker: AppProcess): Promise<number> {
-    const text = await (await fetch(`${worker.url}/metrics`)).text();
+    const text = await (await fetch(`${worker.metricsUrl}/metrics`)).text();
     return text
       .split('\n')
       .filter((line) => line.startsWith('outbox_events_relayed_total{'))

@@ -132,14 +132,14 @@ describe('rate limits of the api, behind a trusted proxy (TRUST_PROXY=loopback)'
     expect(parseRateLimit(refused[0]?.headers['ratelimit'])).toMatchObject({ policy: 'auth', r: 0 });
   });
 
-  it('never limits the health probes or /metrics, however often they are called', async () => {
+  it('never limits the health probes or the metrics port, however often they are called', async () => {
     const client = clientAddress();
     const answers: RawResponse[] = [];
     for (let i = 0; i < QUOTA * 3; i += 1) {
       answers.push(
         await get(`${api.url}/health/live`, client),
         await get(`${api.url}/health/ready`, client),
-        await get(`${api.url}/metrics`, client),
+        await get(`${api.metricsUrl}/metrics`, client),
       );
     }
 
@@ -147,7 +147,7 @@ describe('rate limits of the api, behind a trusted proxy (TRUST_PROXY=loopback)'
     expect(answers.filter((res) => res.headers['ratelimit'] !== undefined)).toEqual([]);
     // Probes did not use up the caller's quota either.
     expect((await get(`${api.url}${PROBE}`, client)).status).toBe(200);
-    expect(answers.at(-1)?.body).toContain('# TYPE rate_limit_fallback_decisions_total counter');
+    expect(answers.at(-1)?.body).toContain('# TYPE groundwork_rate_limit_decisions_total counter');
   });
 });
 
@@ -204,13 +204,24 @@ describe('rate limits of the api while Redis is down (docs/architecture.md, heal
 
     const admitted = await exhaust(`${api.url}${PROBE}`, client);
     const refused = await get(`${api.url}${PROBE}`, client);
-    const metrics = await get(`${api.url}/metrics`);
+    const metrics = await get(`${api.metricsUrl}/metrics`);
 
     expect(admitted.map((res) => res.status)).toEqual(Array(QUOTA).fill(200));
     expect(admitted.map((res) => parseRateLimit(res.headers['ratelimit']).r)).toEqual([4, 3, 2, 1, 0]);
     expect(refused.status).toBe(429);
     expect(refused.headers['retry-after']).toMatch(/^\d+$/);
-    expect(metrics.body).toMatch(/^rate_limit_fallback_decisions_total\{policy="default",service="api"\} 6$/m);
+    const fromMemory = (decision: string) =>
+      metrics.body.split('\n').find((line) => {
+        const series = line.split(' ')[0] ?? '';
+        return (
+          series.startsWith('groundwork_rate_limit_decisions_total{') &&
+          series.includes('policy="default"') &&
+          series.includes('store="memory"') &&
+          series.includes(`decision="${decision}"`)
+        );
+      });
+    expect(fromMemory('allowed')).toMatch(/ 5$/);
+    expect(fromMemory('limited')).toMatch(/ 1$/);
     const switches = api.logs
       .split('\n')
       .filter((line) => line.includes('rate limits fall back to per-instance memory'));

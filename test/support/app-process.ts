@@ -31,6 +31,8 @@ export class AppProcess {
     readonly name: AppName,
     readonly child: ChildProcess,
     readonly port: number,
+    /** Where /metrics is served: the api's METRICS_PORT, the worker's WORKER_PORT. */
+    readonly metricsPort: number,
   ) {
     child.stdout?.on('data', (chunk: Buffer) => (this.output += chunk.toString()));
     child.stderr?.on('data', (chunk: Buffer) => (this.output += chunk.toString()));
@@ -39,6 +41,11 @@ export class AppProcess {
 
   get url(): string {
     return `http://127.0.0.1:${this.port}`;
+  }
+
+  /** The base URL of the process's Prometheus endpoint (`${metricsUrl}/metrics`). */
+  get metricsUrl(): string {
+    return `http://127.0.0.1:${this.metricsPort}`;
   }
 
   /** Everything the process printed so far (its JSON log lines). */
@@ -77,6 +84,7 @@ export class AppProcess {
     const port = options.port ?? (await freePort());
     const portVariable = name === 'api' ? 'PORT' : 'WORKER_PORT';
     const otherPort = await freePort();
+    const metricsPort = name === 'api' ? Number(options.env?.METRICS_PORT ?? (await freePort())) : port;
     const script = options.script ?? path.resolve('dist', name, 'main.js');
     const child = spawn(process.execPath, [script], {
       env: {
@@ -85,12 +93,14 @@ export class AppProcess {
         LOG_LEVEL: 'info',
         SHUTDOWN_DRAIN_DELAY_MS: '0',
         [portVariable]: String(port),
-        ...(name === 'api' ? { WORKER_PORT: String(otherPort) } : { PORT: String(otherPort) }),
+        ...(name === 'api'
+          ? { WORKER_PORT: String(otherPort), METRICS_PORT: String(metricsPort) }
+          : { PORT: String(otherPort) }),
         ...options.env,
       },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
-    const app = new AppProcess(name, child, port);
+    const app = new AppProcess(name, child, port, metricsPort);
     const waitFor = options.waitFor ?? 'live';
     if (waitFor !== 'none')
       await app.waitUntil(waitFor === 'live' ? '/health/live' : '/health/ready', options.timeoutMs ?? 20_000);

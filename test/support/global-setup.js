@@ -14,4 +14,6 @@ export default async function globalSetup() {
   process.env.REDIS_URL ??= 'redis://127.0.0.1:6379';
   process.env.NODE_ENV = 'test';
   process.env.LOG_LEVEL ??= 'warn';
+  // Apis built in a test process scrape on any free port: several run at once.
+  process.env.METRICS_PORT ??= '0';
 }

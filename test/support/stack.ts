@@ -30,6 +30,8 @@ export interface StackOptions {
   env?: Env;
   /** What the apps started with the stack wait for (default: readiness). */
   waitFor?: StartOptions['waitFor'];
+  /** How long each of them may take to get there (default: AppProcess's). */
+  startTimeoutMs?: number;
 }
 
 /** Where a queue handle looks: the stack's Redis and prefix unless the test runs apps elsewhere. */
@@ -120,8 +122,14 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     };
     const waitFor = options.waitFor ?? 'ready';
     const [apis, workers] = await Promise.all([
-      Promise.all(Array.from({ length: options.apis ?? 0 }, () => start('api', { waitFor }))),
-      Promise.all(Array.from({ length: options.workers ?? 0 }, () => start('worker', { waitFor }))),
+      Promise.all(
+        Array.from({ length: options.apis ?? 0 }, () => start('api', { waitFor, timeoutMs: options.startTimeoutMs })),
+      ),
+      Promise.all(
+        Array.from({ length: options.workers ?? 0 }, () =>
+          start('worker', { waitFor, timeoutMs: options.startTimeoutMs }),
+        ),
+      ),
     ]);
     const connection = ({ prefix = redisKeyPrefix, redisUrl = REDIS_URL }: QueueLocation = {}) => ({
       connection: redisOptionsFromUrl(redisUrl),

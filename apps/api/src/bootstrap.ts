@@ -15,6 +15,7 @@ import {
   jsonBodyShapeMiddleware,
   MetricsService,
   requestContextMiddleware,
+  serverTimingMiddleware,
 } from '@groundwork/platform';
 import { ApiModule, type ApiModuleOptions } from './api.module.js';
 import { STREAMED_BODY_ROUTES } from './files/streamed-body-routes.js';
@@ -71,7 +72,8 @@ export async function createApiApp(config: AppConfig, options: ApiModuleOptions 
   // ETags come from resource versions (If-Match / If-None-Match), not from hashing every body.
   app.set('etag', false);
   app.use(requestContextMiddleware);
-  app.use(accessLogMiddleware(createAccessLogger(config)));
+  app.use(accessLogMiddleware(createAccessLogger(config), config.http.slowRequestMs));
+  if (config.env === 'development') app.use(serverTimingMiddleware);
   app.use(app.get(HttpDrainService).trackRequests);
   app.use(httpMetricsMiddleware(app.get(MetricsService)));
   app.use(

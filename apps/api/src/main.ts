@@ -1,8 +1,6 @@
-import 'reflect-metadata';
-import { exitGracefullyOnSignals, loadAppConfigOrExit } from '@groundwork/platform';
-import { createApiApp } from './bootstrap.js';
+import { startTracing } from '@groundwork/platform/tracing';
 
-const config = loadAppConfigOrExit('api');
-const app = await createApiApp(config);
-exitGracefullyOnSignals(app);
-await app.listen(config.http.port);
+// Tracing first (when configured): its instrumentations patch http, express, pg and ioredis as
+// they load, so the application is imported only once it runs.
+await startTracing('api');
+await import('./serve.js');

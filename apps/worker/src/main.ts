@@ -1,13 +1,6 @@
-import 'reflect-metadata';
-import { NestFactory } from '@nestjs/core';
-import { Logger } from 'nestjs-pino';
-import { exitGracefullyOnSignals, loadAppConfigOrExit } from '@groundwork/platform';
-import { WorkerModule } from './worker.module.js';
+import { startTracing } from '@groundwork/platform/tracing';
 
-loadAppConfigOrExit('worker');
-// An application context, not a web app: the worker's only HTTP is OpsHttpServer's probes.
-const app = await NestFactory.createApplicationContext(WorkerModule, { bufferLogs: true });
-app.useLogger(app.get(Logger));
-app.flushLogs();
-exitGracefullyOnSignals(app);
-await app.init();
+// Tracing first (when configured): its instrumentations patch http, pg and ioredis as they
+// load, so the worker is imported only once it runs.
+await startTracing('worker');
+await import('./serve.js');

@@ -16,6 +16,8 @@ import { EmailModule } from './email/email.module.js';
 import { FilesWorkerModule } from './files/files-worker.module.js';
 import { MaintenanceModule } from './maintenance/maintenance.module.js';
 import { OpsHttpServer } from './ops/ops-http.server.js';
+import { QueueDashboard } from './ops/queue-dashboard.js';
+import { WorkerMetrics } from './ops/worker-metrics.js';
 import { WebhooksWorkerModule } from './webhooks/webhooks-worker.module.js';
 import { RealtimeWorkerModule } from './realtime/realtime-worker.module.js';
 
@@ -38,6 +40,6 @@ import { RealtimeWorkerModule } from './realtime/realtime-worker.module.js';
     RealtimeWorkerModule,
     FilesWorkerModule,
   ],
-  providers: [OpsHttpServer],
+  providers: [OpsHttpServer, QueueDashboard, WorkerMetrics],
 })
 export class WorkerModule {}

@@ -21,6 +21,7 @@ import {
   cursorScope,
   DomainError,
   loadAppConfig,
+  MetricsService,
   type Page,
   PageQueryDto,
   Paginated,
@@ -421,9 +422,11 @@ describe('api HTTP edge', () => {
       expect((await get(`/v1/no-such-resource/${unknownId}`)).status).toBe(404);
 
       const metrics = await eventually(async () => {
-        const text = await (await get('/metrics')).text();
+        const text = await api.app.get(MetricsService).render();
         return text.includes('route="/v1/edge-test/widgets/:widgetId"') && text;
       });
+      // Not on the public port.
+      expect((await get('/metrics')).status).toBe(404);
 
       expect(metrics).toMatch(
         /^http_request_duration_seconds_count\{[^}]*method="GET",route="\/v1\/edge-test\/widgets\/:widgetId",status_code="404"\} [1-9]\d*$/m,

@@ -454,7 +454,7 @@ describe('k8s manifests', () => {
       expect(isSubset(selector, podTemplate(migrationJob(objects)).metadata?.labels)).toBe(false);
     });
 
-    it('routes the api Service (http and metrics) to the api container port', () => {
+    it('routes the api Service to the api container ports: http to PORT, metrics to METRICS_PORT', () => {
       const objects = render(overlay);
       const api = deploymentOf(objects, 'api');
       const services: IService[] = objects.filter(Service.is).filter((s) => component(s.metadata?.labels) === 'api');
@@ -465,9 +465,15 @@ describe('k8s manifests', () => {
       expect(ports.map((p) => p.name).sort()).toEqual(['http', 'metrics']);
       expect(ports.find((p) => p.name === 'http')?.port).toBe(80);
       const [container] = containersOf(api);
-      for (const port of ports) {
-        expect(containerPortNumber(container, port.targetPort)).toBe(numberSetting(settings(objects), 'PORT'));
-      }
+      const http = ports.find((p) => p.name === 'http');
+      const metrics = ports.find((p) => p.name === 'metrics');
+      expect(containerPortNumber(container, http?.targetPort)).toBe(numberSetting(settings(objects), 'PORT'));
+      expect(containerPortNumber(container, metrics?.targetPort)).toBe(
+        numberSetting(settings(objects), 'METRICS_PORT'),
+      );
+      expect(podTemplate(api).metadata?.annotations?.['prometheus.io/port']).toBe(
+        String(numberSetting(settings(objects), 'METRICS_PORT')),
+      );
     });
 
     it("runs each app with its start:* script's command line, node as PID 1", () => {

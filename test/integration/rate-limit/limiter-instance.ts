@@ -39,10 +39,12 @@ export async function limiterInstance(env: Record<string, string> = {}): Promise
   };
 }
 
-/** The instance's `rate_limit_fallback_decisions_total` for one policy. */
+/** How many of the instance's counter operations for one policy used per-instance memory (`store="memory"`). */
 export async function fallbackDecisions(instance: LimiterInstance, policy: string): Promise<number> {
-  const metric = instance.metrics.registry.getSingleMetric('rate_limit_fallback_decisions_total');
-  if (!metric) throw new Error('rate_limit_fallback_decisions_total is not registered');
+  const metric = instance.metrics.registry.getSingleMetric('groundwork_rate_limit_decisions_total');
+  if (!metric) throw new Error('groundwork_rate_limit_decisions_total is not registered');
   const { values } = await metric.get();
-  return values.find((value) => value.labels.policy === policy)?.value ?? 0;
+  return values
+    .filter((value) => value.labels.policy === policy && value.labels.store === 'memory')
+    .reduce((sum, value) => sum + value.value, 0);
 }

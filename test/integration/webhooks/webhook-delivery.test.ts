@@ -58,6 +58,7 @@ function taskCreated(workspaceId: string): EventEnvelope {
     data: { taskId: newId(), projectId: newId(), number: 1 },
     requestId: null,
     traceparent: null,
+    tracestate: null,
   };
 }
 

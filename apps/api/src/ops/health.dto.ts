@@ -1,4 +1,4 @@
-import { ApiExtraModels, ApiProperty, ApiPropertyOptional, getSchemaPath } from '@nestjs/swagger';
+import { ApiExtraModels, ApiProperty, getSchemaPath } from '@nestjs/swagger';
 
 export class LivenessDto {
   @ApiProperty({ enum: ['ok'] })
@@ -6,11 +6,8 @@ export class LivenessDto {
 }
 
 export class DependencyCheckDto {
-  @ApiProperty({ enum: ['up', 'down'] })
+  @ApiProperty({ enum: ['up', 'down'], description: "The dependency's state only: never an error, host or address" })
   status!: 'up' | 'down';
-
-  @ApiPropertyOptional()
-  message?: string;
 }
 
 /** ApiExtraModels: the map below only references DependencyCheckDto, which would otherwise be left out of the spec. */

@@ -1,8 +1,11 @@
 import { Module } from '@nestjs/common';
 import { HealthModule } from '@groundwork/platform';
 import { HealthController } from './health.controller.js';
-import { MetricsController } from './metrics.controller.js';
+import { MetricsHttpServer } from './metrics-http.server.js';
 
-/** The operators' routes: Kubernetes probes and the Prometheus scrape, unversioned and never rate limited. */
-@Module({ imports: [HealthModule], controllers: [HealthController, MetricsController] })
+/**
+ * The operators' surface: Kubernetes probes (unversioned, never rate limited, on PORT) and
+ * the Prometheus scrape on its own port (METRICS_PORT).
+ */
+@Module({ imports: [HealthModule], controllers: [HealthController], providers: [MetricsHttpServer] })
 export class OpsHttpModule {}

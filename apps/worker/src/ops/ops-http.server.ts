@@ -9,10 +9,12 @@ import {
   ReadinessService,
   resolveRequestId,
 } from '@groundwork/platform';
+import { QUEUE_DASHBOARD_PATH, QueueDashboard } from './queue-dashboard.js';
 
 /**
- * The worker's only HTTP surface, on WORKER_PORT: the probes and /metrics. A bare node:http
- * server, because the worker is an application context, not a web app.
+ * The worker's only HTTP surface, on WORKER_PORT: the probes, /metrics and, when configured,
+ * the queue dashboard under /queues. A bare node:http server, because the worker is an
+ * application context, not a web app.
  */
 @Injectable()
 export class OpsHttpServer implements OnApplicationBootstrap, OnApplicationShutdown {
@@ -23,6 +25,7 @@ export class OpsHttpServer implements OnApplicationBootstrap, OnApplicationShutd
     private readonly config: AppConfig,
     private readonly readiness: ReadinessService,
     private readonly metrics: MetricsService,
+    private readonly dashboard: QueueDashboard,
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
@@ -52,7 +55,11 @@ export class OpsHttpServer implements OnApplicationBootstrap, OnApplicationShutd
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     res.setHeader('X-Request-Id', resolveRequestId(req.headers['x-request-id']));
-    const path = (req.url ?? '/').split('?')[0];
+    const path = (req.url ?? '/').split('?')[0] ?? '/';
+    if (path === QUEUE_DASHBOARD_PATH || path.startsWith(`${QUEUE_DASHBOARD_PATH}/`)) {
+      this.dashboard.handle(req, res);
+      return;
+    }
     if (req.method !== 'GET' && req.method !== 'HEAD') {
       this.send(res, 405, PROBLEM_CONTENT_TYPE, this.problem(405, req, 'method-not-allowed'));
       return;

@@ -5,6 +5,14 @@ import { DrainingWorkerHost } from '@groundwork/platform/queue';
 import { type DeliveryOutcome, WebhookDeliveryRunner } from '@groundwork/webhooks';
 import { deliveryBackoff, RetryDeliveryError, type WebhookDeliveryJob } from './webhook-delivery.job.js';
 
+/** The `outcome` label of groundwork_webhook_deliveries_total for each attempt's outcome. */
+const METRIC_OUTCOME: Record<DeliveryOutcome['kind'], string> = {
+  succeeded: 'succeeded',
+  retry: 'retrying',
+  failed: 'failed',
+  skipped: 'skipped',
+};
+
 /**
  * Sends deliveries. A failed attempt with attempts left throws RetryDeliveryError, whose delay
  * BullMQ's backoff uses; every other outcome completes the job (its result says which).
@@ -20,6 +28,8 @@ export class WebhookDeliveryProcessor extends DrainingWorkerHost<WebhookDelivery
 
   protected async handle(job: Job<WebhookDeliveryJob>): Promise<DeliveryOutcome> {
     const outcome = await this.runner.attempt(job.data.deliveryId, job.data.mode);
+    this.metrics.webhookDeliveries.inc({ outcome: METRIC_OUTCOME[outcome.kind] });
+    if (outcome.kind === 'failed' && outcome.endpointDisabled) this.metrics.webhookEndpointsDisabled.inc();
     if (outcome.kind === 'retry') throw new RetryDeliveryError(outcome.delayMs, outcome.error);
     return outcome;
   }

@@ -1,6 +1,6 @@
 import { InjectQueue, Processor } from '@nestjs/bullmq';
 import type { Job, Queue } from 'bullmq';
-import { AppConfig, type EventJob, QUEUES, workerOptions } from '@groundwork/platform';
+import { AppConfig, currentTraceCarrier, type EventJob, QUEUES, workerOptions } from '@groundwork/platform';
 import { DrainingWorkerHost } from '@groundwork/platform/queue';
 import { WebhookDeliveriesService, WebhookDeliveryRunner, type WebhookQueueEvent } from '@groundwork/webhooks';
 import { deliveryJobOptions, type WebhookDeliveryJob } from './webhook-delivery.job.js';
@@ -22,7 +22,9 @@ export class WebhookFanOutProcessor extends DrainingWorkerHost<EventJob<WebhookQ
   }
 
   protected async handle(job: Job<EventJob<WebhookQueueEvent>>): Promise<{ enqueued: number }> {
-    const { event, context } = job.data;
+    const { event } = job.data;
+    // The deliveries keep the request id and continue this job's trace (its CONSUMER span).
+    const context = { requestId: job.data.context.requestId, ...currentTraceCarrier() };
     if (event.type === 'webhook.redelivery_requested') {
       const { deliveryId } = event.data;
       await this.queue.add(

@@ -9,8 +9,10 @@ export type LivenessDto = {
 };
 
 export type DependencyCheckDto = {
+    /**
+     * The dependency's state only: never an error, host or address
+     */
     status: 'up' | 'down';
-    message?: string;
 };
 
 export type ReadinessDto = {

@@ -50,8 +50,10 @@ export class AppConfig {
     bodyLimit: string;
     requestTimeoutMs: number;
     keepAliveTimeoutMs: number;
+    metricsPort: number;
+    slowRequestMs: number;
   };
-  readonly worker: { port: number };
+  readonly worker: { port: number; queueDashboard: { token: string; writable: boolean } };
   readonly database: {
     url: string;
     poolMax: number;
@@ -131,8 +133,13 @@ export class AppConfig {
       bodyLimit: env.BODY_LIMIT,
       requestTimeoutMs: env.REQUEST_TIMEOUT_MS,
       keepAliveTimeoutMs: env.HTTP_KEEP_ALIVE_TIMEOUT_MS,
+      metricsPort: env.METRICS_PORT,
+      slowRequestMs: env.SLOW_REQUEST_MS,
     };
-    this.worker = { port: env.WORKER_PORT };
+    this.worker = {
+      port: env.WORKER_PORT,
+      queueDashboard: { token: env.QUEUE_DASHBOARD_TOKEN, writable: env.QUEUE_DASHBOARD_WRITABLE },
+    };
     this.database = {
       url: env.DATABASE_URL,
       poolMax: env.DATABASE_POOL_MAX,

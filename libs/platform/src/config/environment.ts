@@ -96,6 +96,60 @@ export class Environment {
   @Max(65535)
   WORKER_PORT = 3001;
 
+  /** The api's Prometheus port (`/metrics` is not served on PORT). 0: any free port (several apis on one host). */
+  @Transform(toInt)
+  @IsInt()
+  @Min(0)
+  @Max(65535)
+  METRICS_PORT = 9464;
+
+  /** The worker's queue dashboard (Bull Board, on WORKER_PORT under /queues): off while empty. */
+  @IsString()
+  @Matches(/^$|^\S{24,}$/, { message: 'QUEUE_DASHBOARD_TOKEN must be empty (dashboard off) or at least 24 characters' })
+  QUEUE_DASHBOARD_TOKEN = '';
+
+  /** `true` lets the queue dashboard retry, promote and remove jobs; read-only otherwise. */
+  @Transform(toBool)
+  @IsBoolean()
+  QUEUE_DASHBOARD_WRITABLE = false;
+
+  /*
+   * OpenTelemetry, read by the SDK itself before this schema loads (tracing starts first);
+   * validated here so a typo fails the boot instead of silently exporting nothing.
+   */
+  @IsOptional()
+  @IsUrl({ require_tld: false, protocols: ['http', 'https'] })
+  OTEL_EXPORTER_OTLP_ENDPOINT?: string;
+
+  @IsOptional()
+  @IsIn(['http/protobuf', 'http/json', 'grpc'])
+  OTEL_EXPORTER_OTLP_PROTOCOL?: string;
+
+  @IsOptional()
+  @IsIn([
+    'always_on',
+    'always_off',
+    'traceidratio',
+    'parentbased_always_on',
+    'parentbased_always_off',
+    'parentbased_traceidratio',
+  ])
+  OTEL_TRACES_SAMPLER?: string;
+
+  @IsOptional()
+  @Matches(/^(0(\.\d+)?|1(\.0+)?)$/, { message: 'OTEL_TRACES_SAMPLER_ARG must be a ratio from 0 to 1' })
+  OTEL_TRACES_SAMPLER_ARG?: string;
+
+  @IsOptional()
+  @IsIn(['true', 'false', 'TRUE', 'FALSE', 'True', 'False', ''])
+  OTEL_SDK_DISABLED?: string;
+
+  /** Requests slower than this are logged (warn) with their request and trace ids. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  SLOW_REQUEST_MS = 1000;
+
   @IsUrl({ ...URL_OPTS, protocols: ['postgres', 'postgresql'] })
   DATABASE_URL = DEFAULT_DATABASE_URL;
 

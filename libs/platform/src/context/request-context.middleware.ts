@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { RequestCancelledError } from './request-cancellation.js';
 import { RequestContext } from './request-context.js';
-import { REQUEST_ID_HEADER, resolveRequestId, resolveTraceparent } from './request-id.js';
+import { REQUEST_ID_HEADER, resolveRequestId, resolveTraceparent, resolveTracestate } from './request-id.js';
 
 /** Express adds `ip` (honouring `trust proxy`); plain node:http requests fall back to the socket. */
 export type RequestWithId = IncomingMessage & { id?: string; ip?: string };
@@ -17,9 +17,11 @@ export function requestContextMiddleware(req: RequestWithId, res: ServerResponse
   res.setHeader('X-Request-Id', requestId);
   const userAgent = req.headers['user-agent']?.slice(0, 512);
   // Its signal is created only if someone asks for it; a disconnect before that is kept.
+  const traceparent = resolveTraceparent(req.headers.traceparent);
   const context = RequestContext.cancellable({
     requestId,
-    traceparent: resolveTraceparent(req.headers.traceparent),
+    traceparent,
+    tracestate: resolveTracestate(req.headers.tracestate, traceparent),
     client: { ip: req.ip ?? req.socket.remoteAddress, userAgent },
   });
   // The response's 'close' (not the request's, which fires once the body is read) is the one

@@ -6,6 +6,8 @@ export interface RequestContextData {
   requestId: string;
   /** W3C traceparent of the incoming request (or the job that carries it). */
   traceparent?: string;
+  /** W3C tracestate that came with the traceparent (vendor data, passed on untouched). */
+  tracestate?: string;
   userId?: string;
   workspaceId?: string;
   /** The caller's role in `workspaceId`, as the access guard found it (feature flag context). */
@@ -37,6 +39,7 @@ const controllers = new WeakMap<AbortSignal, AbortController>();
 class LazilyCancellableContext implements RequestContextData {
   requestId: string;
   traceparent?: string;
+  tracestate?: string;
   userId?: string;
   workspaceId?: string;
   workspaceRole?: string;
@@ -47,6 +50,7 @@ class LazilyCancellableContext implements RequestContextData {
   constructor(data: Omit<RequestContextData, 'signal'>) {
     this.requestId = data.requestId;
     this.traceparent = data.traceparent;
+    this.tracestate = data.tracestate;
     this.client = data.client;
   }
 

@@ -17,3 +17,15 @@ export function resolveTraceparent(incoming: string | string[] | undefined): str
   const candidate = Array.isArray(incoming) ? incoming[0] : incoming;
   return candidate !== undefined && TRACEPARENT.test(candidate) ? candidate : undefined;
 }
+
+/** W3C tracestate: list members of printable ASCII, at most 512 characters (the spec's limit). */
+const TRACESTATE = /^[\x20-\x7e]{1,512}$/;
+
+/** Kept only beside a valid traceparent, as the spec requires. */
+export function resolveTracestate(
+  incoming: string | string[] | undefined,
+  traceparent: string | undefined,
+): string | undefined {
+  const candidate = Array.isArray(incoming) ? incoming.join(',') : incoming;
+  return traceparent !== undefined && candidate !== undefined && TRACESTATE.test(candidate) ? candidate : undefined;
+}

@@ -1,8 +1,47 @@
-import { Injectable, Logger, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
+import { Injectable, Logger, type OnApplicationShutdown, type OnModuleInit, Optional } from '@nestjs/common';
 import { PrismaPg } from '@prisma/adapter-pg';
+import pg from 'pg';
+import { Gauge } from 'prom-client';
 import { AppConfig } from '../config/app-config.js';
+import { MetricsService } from '../observability/metrics.service.js';
 import { type CancellableOptions, QueryCanceller, runCancellableQuery } from './cancellable-query.js';
 import { type Prisma, PrismaClient } from './generated/client.js';
+
+type ConnectCallback = (
+  error: Error | undefined,
+  client: pg.PoolClient | undefined,
+  release: (release?: unknown) => void,
+) => void;
+
+/** A pg pool that reports how long each checkout waited for a connection. */
+class MeasuredPool extends pg.Pool {
+  onAcquired: (seconds: number) => void = () => undefined;
+
+  override connect(): Promise<pg.PoolClient>;
+  override connect(callback: ConnectCallback): void;
+  override connect(callback?: ConnectCallback): Promise<pg.PoolClient> | void {
+    const started = performance.now();
+    const acquired = () => this.onAcquired((performance.now() - started) / 1000);
+    if (callback === undefined) {
+      return super.connect().then((client) => {
+        acquired();
+        return client;
+      });
+    }
+    super.connect((error, client, release) => {
+      if (!error) acquired();
+      callback(error, client, release);
+    });
+  }
+}
+
+/** The `operation` label of a statement: its first keyword, from a fixed set. */
+const OPERATIONS = new Set(['select', 'insert', 'update', 'delete', 'with']);
+function operationOf(sql: string): string {
+  const keyword = /^\s*(\w+)/.exec(sql)?.[1]?.toLowerCase() ?? '';
+  if (keyword === 'with') return 'select';
+  return OPERATIONS.has(keyword) ? keyword : 'other';
+}
 
 type PrismaOptions = {
   adapter: PrismaPg;
@@ -21,21 +60,20 @@ export class PrismaService extends PrismaClient<PrismaOptions> implements OnModu
   private readonly canceller: QueryCanceller;
   private readonly statementTimeoutMs: number;
 
-  constructor(config: AppConfig) {
+  constructor(config: AppConfig, @Optional() metrics?: MetricsService) {
     const { url, poolMax, acquireTimeoutMs, statementTimeoutMs } = config.database;
     const logger = new Logger(PrismaService.name);
-    const adapter = new PrismaPg(
-      {
-        connectionString: url,
-        max: poolMax,
-        // pg-pool applies this both to opening a connection and to waiting for a free one.
-        connectionTimeoutMillis: acquireTimeoutMs,
-        idleTimeoutMillis: 30_000,
-        statement_timeout: statementTimeoutMs,
-        application_name: `groundwork-${config.service}`,
-      },
-      { onPoolError: (error) => logger.warn({ err: error }, 'idle database connection failed') },
-    );
+    const pool = new MeasuredPool({
+      connectionString: url,
+      max: poolMax,
+      // pg-pool applies this both to opening a connection and to waiting for a free one.
+      connectionTimeoutMillis: acquireTimeoutMs,
+      idleTimeoutMillis: 30_000,
+      statement_timeout: statementTimeoutMs,
+      application_name: `groundwork-${config.service}`,
+    });
+    pool.on('error', (error) => logger.warn({ err: error }, 'idle database connection failed'));
+    const adapter = new PrismaPg(pool);
     super({
       adapter,
       log: [{ emit: 'event' as const, level: 'query' as const }],
@@ -48,11 +86,29 @@ export class PrismaService extends PrismaClient<PrismaOptions> implements OnModu
       acquireTimeoutMs,
       applicationName: `groundwork-${config.service}-canceller`,
     });
+    if (metrics) PrismaService.measure(pool, metrics);
     const slowMs = config.database.slowQueryMs;
     this.$on('query', (event) => {
+      metrics?.dbQueryDuration.observe({ operation: operationOf(event.query) }, event.duration / 1000);
       if (event.duration >= slowMs) {
         logger.warn({ durationMs: event.duration, query: event.query.slice(0, 500) }, 'slow query');
       }
+    });
+  }
+
+  /** The pool's gauges (read when scraped) and its checkout wait times. */
+  private static measure(pool: MeasuredPool, metrics: MetricsService): void {
+    pool.onAcquired = (seconds) => metrics.dbPoolAcquire.observe(seconds);
+    new Gauge({
+      name: 'groundwork_db_pool_connections',
+      help: 'Database pool connections by state: in_use (checked out), idle, waiting (callers queued for one)',
+      labelNames: ['state'],
+      registers: [metrics.registry],
+      collect() {
+        this.set({ state: 'in_use' }, pool.totalCount - pool.idleCount);
+        this.set({ state: 'idle' }, pool.idleCount);
+        this.set({ state: 'waiting' }, pool.waitingCount);
+      },
     });
   }
 

@@ -50,7 +50,9 @@ export interface EventEnvelope<T extends EventType = EventType> {
   occurredAt: string;
   data: EventPayload<T>;
   requestId: string | null;
+  /** The W3C trace context of the unit of work that wrote the event. */
   traceparent: string | null;
+  tracestate: string | null;
 }
 
 /** The envelope of any of the given types, as a union a `switch (event.type)` narrows. */

@@ -7,6 +7,7 @@ import { Counter, Histogram } from 'prom-client';
 import { AppConfig } from '../config/app-config.js';
 import { PrismaService } from '../database/prisma.service.js';
 import { MetricsService } from '../observability/metrics.service.js';
+import { contextFromCarrier, startProducerSpan } from '../observability/trace-context.js';
 import { eventJobId, type QueueName } from '../queue/queue.catalogue.js';
 import { consumesEvent, eventConsumerQueues, type EventJob } from './event-consumers.js';
 import type { EventEnvelope, EventType } from './event-registry.js';
@@ -22,6 +23,7 @@ interface OutboxRow {
   data: unknown;
   request_id: string | null;
   traceparent: string | null;
+  tracestate: string | null;
 }
 
 const CHANNEL = 'outbox_events';
@@ -38,6 +40,7 @@ function toEnvelope(row: OutboxRow): EventEnvelope {
     data: row.data as EventEnvelope['data'],
     requestId: row.request_id,
     traceparent: row.traceparent,
+    tracestate: row.tracestate,
   };
 }
 
@@ -104,7 +107,7 @@ export class OutboxRelay implements OnApplicationBootstrap, BeforeApplicationShu
       async (tx) => {
         const rows = await tx.$queryRaw<OutboxRow[]>`
           SELECT id, type, version, visibility::text AS visibility, workspace_id, actor_id, occurred_at, data,
-                 request_id, traceparent
+                 request_id, traceparent, tracestate
           FROM outbox_events
           WHERE relayed_at IS NULL
           ORDER BY seq
@@ -127,15 +130,25 @@ export class OutboxRelay implements OnApplicationBootstrap, BeforeApplicationShu
     return relayed.length;
   }
 
+  /**
+   * Each job continues its event's trace: a PRODUCER span, child of the span that wrote the
+   * event, whose context the job carries to its consumer.
+   */
   private async enqueue(name: QueueName, queue: Queue, envelopes: EventEnvelope[]): Promise<void> {
-    const jobs = envelopes
+    const produced = envelopes
       .filter((event) => consumesEvent(name, event.type))
-      .map((event) => ({
-        name: event.type,
-        data: { event, context: { requestId: event.requestId, traceparent: event.traceparent } } as EventJob,
-        opts: { jobId: eventJobId(name, event.id) } satisfies JobsOptions,
-      }));
-    if (jobs.length > 0) await queue.addBulk(jobs);
+      .map((event) => ({ event, ...startProducerSpan(name, contextFromCarrier(event)) }));
+    if (produced.length === 0) return;
+    const jobs = produced.map(({ event, carrier }) => ({
+      name: event.type,
+      data: { event, context: { requestId: event.requestId, ...carrier } } as EventJob,
+      opts: { jobId: eventJobId(name, event.id) } satisfies JobsOptions,
+    }));
+    try {
+      await queue.addBulk(jobs);
+    } finally {
+      for (const { span } of produced) span.end();
+    }
   }
 
   private async run(): Promise<void> {

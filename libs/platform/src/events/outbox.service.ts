@@ -5,6 +5,7 @@ import { RequestContext } from '../context/request-context.js';
 import type { Prisma } from '../database/generated/client.js';
 import { toFieldErrors } from '../errors/request-validation.error.js';
 import { newId } from '../ids/uuid.js';
+import { currentTraceCarrier } from '../observability/trace-context.js';
 import { eventDefinition, type EventPayload, type EventType } from './event-registry.js';
 
 /** The Prisma transaction a domain change runs in: the event must commit with it, or not at all. */
@@ -35,7 +36,8 @@ export class InvalidEventPayloadError extends Error {
 
 /**
  * The transactional outbox (docs/events-and-jobs.md): `publish` writes the event envelope inside the
- * caller's transaction, with the request's id and trace taken from the request context.
+ * caller's transaction, with the request's id (request context) and its trace context (the
+ * active span's, through OpenTelemetry's W3C propagator; the caller's own without the SDK).
  */
 @Injectable()
 export class OutboxService {
@@ -51,6 +53,7 @@ export class OutboxService {
       );
     }
     const context = RequestContext.current();
+    const trace = currentTraceCarrier();
     const id = newId();
     await tx.outboxEvent.create({
       data: {
@@ -63,7 +66,8 @@ export class OutboxService {
         occurredAt: new Date(),
         data: { ...(event.data as object) },
         requestId: context?.requestId ?? null,
-        traceparent: context?.traceparent ?? null,
+        traceparent: trace.traceparent,
+        tracestate: trace.tracestate,
       },
     });
     return id;

@@ -4,14 +4,15 @@ import { AppConfig } from '../config/app-config.js';
 import { migrationsApplied } from '../database/migrations.check.js';
 import { PrismaService } from '../database/prisma.service.js';
 import { LifecycleState } from '../lifecycle/lifecycle.state.js';
+import { MetricsService } from '../observability/metrics.service.js';
 import { RedisService } from '../redis/redis.service.js';
 
 export type DependencyStatus = 'up' | 'down';
 export type ReadinessStatus = 'ok' | 'degraded' | 'unavailable' | 'draining';
 
+/** A dependency's state only: why it is down goes to the log, never into the probe's body. */
 export interface DependencyCheck {
   status: DependencyStatus;
-  message?: string;
 }
 
 export interface ReadinessReport {
@@ -38,6 +39,7 @@ function withTimeout<T>(work: Promise<T>, ms: number, what: string): Promise<T> 
 @Injectable()
 export class ReadinessService {
   private readonly logger = new Logger(ReadinessService.name);
+  private readonly lastLogged = new Map<string, number>();
   private schemaCurrent = false;
 
   constructor(
@@ -46,6 +48,7 @@ export class ReadinessService {
     private readonly redis: RedisService,
     private readonly lifecycle: LifecycleState,
     private readonly config: AppConfig,
+    private readonly metrics: MetricsService,
   ) {}
 
   async report(): Promise<ReadinessReport> {
@@ -56,7 +59,9 @@ export class ReadinessService {
     if (this.lifecycle.draining) status = 'draining';
     else if (database.status === 'down' || (redisRequired && redis.status === 'down')) status = 'unavailable';
     else status = redis.status === 'down' ? 'degraded' : 'ok';
-    return { status, checks };
+    const report = { status, checks };
+    this.metrics.ready.set(ReadinessService.isReady(report) ? 1 : 0);
+    return report;
   }
 
   static isReady(report: ReadinessReport): boolean {
@@ -69,26 +74,35 @@ export class ReadinessService {
       await withTimeout(this.prisma.$queryRaw`SELECT 1`, CHECK_TIMEOUT_MS, 'PostgreSQL');
       // Once the schema is current it stays current for this process's code.
       this.schemaCurrent ||= await withTimeout(migrationsApplied(this.prisma), CHECK_TIMEOUT_MS, 'PostgreSQL');
-      if (!this.schemaCurrent) return this.toCheck(indicator.down({ message: 'pending migrations' }));
+      if (!this.schemaCurrent) {
+        this.logDown('database', 'pending migrations');
+        return this.toCheck(indicator.down());
+      }
       return this.toCheck(indicator.up());
     } catch (error) {
-      // The probe is unauthenticated: its body says "unreachable", the reason (hosts, addresses,
-      // driver errors) goes to the server's log only.
-      this.logger.warn({ err: error }, 'readiness: PostgreSQL check failed');
-      return this.toCheck(indicator.down({ message: 'unreachable' }));
+      this.logDown('database', error);
+      return this.toCheck(indicator.down());
     }
   }
 
   private async checkRedis(): Promise<DependencyCheck> {
     const indicator = this.indicators.check('redis');
     const ok = await this.redis.ping(CHECK_TIMEOUT_MS);
-    return this.toCheck(ok ? indicator.up() : indicator.down({ message: 'unreachable' }));
+    if (!ok) this.logDown('redis', 'no answer to PING');
+    return this.toCheck(ok ? indicator.up() : indicator.down());
   }
 
-  private toCheck(result: Record<string, { status: string; message?: unknown }>): DependencyCheck {
+  /** The reason stays in the log (at most once per dependency every 30 s: probes come often). */
+  private logDown(dependency: string, reason: unknown): void {
+    const now = Date.now();
+    if ((this.lastLogged.get(dependency) ?? 0) > now - 30_000) return;
+    this.lastLogged.set(dependency, now);
+    if (reason instanceof Error) this.logger.warn({ dependency, err: reason }, 'readiness: dependency down');
+    else this.logger.warn({ dependency, reason }, 'readiness: dependency down');
+  }
+
+  private toCheck(result: Record<string, { status: string }>): DependencyCheck {
     const [entry] = Object.values(result);
-    const check: DependencyCheck = { status: entry?.status === 'up' ? 'up' : 'down' };
-    if (typeof entry?.message === 'string') check.message = entry.message;
-    return check;
+    return { status: entry?.status === 'up' ? 'up' : 'down' };
   }
 }

@@ -10,12 +10,14 @@ function drainState(app: INestApplicationContext): LifecycleState | undefined {
     return undefined;
   }
 }
+import { stopTracing } from '../observability/tracing.js';
 
 /**
  * SIGTERM/SIGINT → the graceful shutdown (Nest's hooks in the order docs/architecture.md gives) → exit 0.
  * Used instead of Nest's `enableShutdownHooks`, which re-raises the signal after closing so the
  * process dies with 143: an orchestrator would record a clean, drained stop as a failure.
- * A second signal while draining forces the exit.
+ * A second signal while draining forces the exit. Buffered trace spans are flushed last, for at
+ * most two seconds.
  */
 export function exitGracefullyOnSignals(app: INestApplicationContext): void {
   const logger = new Logger('Shutdown');
@@ -30,8 +32,9 @@ export function exitGracefullyOnSignals(app: INestApplicationContext): void {
     // Readiness turns to draining now, not when Nest reaches this module's destroy hook: other
     // modules' hooks run first and may take a while, and the proxy must stop sending at once.
     drainState(app)?.beginDrain();
+    // Spans still buffered are flushed last (bounded: a dead collector cannot hold the exit).
     app.close().then(
-      () => process.exit(0),
+      () => stopTracing().then(() => process.exit(0)),
       (error: unknown) => {
         logger.error({ err: error }, 'shutdown failed');
         process.exit(1);

@@ -6,6 +6,12 @@ import type { Options } from 'pino-http';
 import type { AppConfig } from '../config/app-config.js';
 import { RequestContext } from '../context/request-context.js';
 import { redactUrl } from './redact-url.js';
+import { traceLogFields } from '../observability/trace-context.js';
+
+/** What every log line of a request or job carries: its context, and its trace and span ids. */
+function contextLogFields(): Record<string, unknown> {
+  return { ...RequestContext.logFields(), ...traceLogFields() };
+}
 
 /** Keys whose values are never written to a log, at any of the first three levels of a line. */
 const SECRET_KEYS = [
@@ -76,7 +82,7 @@ export function createAccessLogger(config: AppConfig): Logger {
     level: config.log.level,
     name: `groundwork-${config.service}`,
     base: { service: config.service },
-    mixin: () => RequestContext.logFields(),
+    mixin: contextLogFields,
     transport: prettyTransport(config),
   });
 }
@@ -87,7 +93,7 @@ function pinoHttpOptions(config: AppConfig): Options {
     name: `groundwork-${config.service}`,
     base: { service: config.service },
     redact: { paths: REDACTED_PATHS, censor: '[redacted]' },
-    mixin: () => RequestContext.logFields(),
+    mixin: contextLogFields,
     genReqId: (req: IncomingMessage & { id?: unknown }) => String(req.id ?? ''),
     serializers: {
       req: (req: { id: unknown; method: string; url: string; headers: Record<string, unknown> }) => ({

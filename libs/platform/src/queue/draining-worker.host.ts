@@ -1,29 +1,59 @@
 import { OnWorkerEvent, WorkerHost } from '@nestjs/bullmq';
-import { type BeforeApplicationShutdown, Logger } from '@nestjs/common';
+import { type BeforeApplicationShutdown, Inject, Logger } from '@nestjs/common';
 import type { Job } from 'bullmq';
 import { RequestContext, type RequestContextData } from '../context/request-context.js';
+import { MetricsService } from '../observability/metrics.service.js';
+import { contextFromCarrier, inSpan, SpanKind } from '../observability/trace-context.js';
 
-/** What a producer puts beside a job's payload so the job's logs join its request's. */
+/**
+ * What a producer puts beside a job's payload so the job's logs join its request's and its
+ * span continues the producer's trace (W3C `traceparent`/`tracestate`).
+ */
 export interface JobContext {
   requestId?: string | null;
   traceparent?: string | null;
+  tracestate?: string | null;
 }
 
 type JobWithContext<T> = Job<T & { context?: JobContext }>;
 
 /**
  * Base of every processor. Each job runs inside its own request context (request id of the
- * request that caused it, queue, job id), so every log line of the job carries them. Final
+ * request that caused it, queue, job id), so every log line of the job carries them, and in a
+ * CONSUMER span whose parent is the producer's (the trace context in the job's data). Final
  * failures (dead letters) are logged as errors. On shutdown the worker stops taking jobs and
  * waits for those in flight, before the database and Redis connections close (docs/architecture.md, shutdown order).
  */
 export abstract class DrainingWorkerHost<T = unknown> extends WorkerHost implements BeforeApplicationShutdown {
   protected readonly jobLogger = new Logger(this.constructor.name);
+  // A property, not a constructor parameter: every processor's constructor stays its own.
+  @Inject(MetricsService) protected readonly metrics!: MetricsService;
 
   protected abstract handle(job: JobWithContext<T>): Promise<unknown>;
 
   async process(job: JobWithContext<T>): Promise<unknown> {
-    return RequestContext.run(this.contextOf(job), () => this.handle(job));
+    const stopTimer = this.metrics.jobDuration.startTimer({ queue: job.queueName, name: job.name });
+    const attributes = {
+      'messaging.system': 'bullmq',
+      'messaging.destination.name': job.queueName,
+      'messaging.operation.type': 'process',
+      'messaging.message.id': job.id ?? '',
+      'messaging.bullmq.job.name': job.name,
+      'messaging.bullmq.job.attempts': job.attemptsMade + 1,
+    };
+    try {
+      const result = await inSpan(
+        `process ${job.queueName}`,
+        { kind: SpanKind.CONSUMER, attributes },
+        contextFromCarrier(job.data?.context),
+        () => RequestContext.run(this.contextOf(job), () => this.handle(job)),
+      );
+      stopTimer({ outcome: 'completed' });
+      return result;
+    } catch (error) {
+      stopTimer({ outcome: 'failed' });
+      throw error;
+    }
   }
 
   @OnWorkerEvent('failed')
@@ -44,6 +74,7 @@ export abstract class DrainingWorkerHost<T = unknown> extends WorkerHost impleme
     return {
       requestId: context?.requestId ?? `job:${job.queueName}:${job.id ?? 'unknown'}`,
       traceparent: context?.traceparent ?? undefined,
+      tracestate: context?.tracestate ?? undefined,
       job: { queue: job.queueName, id: job.id ?? 'unknown', name: job.name },
     };
   }

@@ -1,5 +1,4 @@
 import { Injectable, Logger } from '@nestjs/common';
-import { Counter } from 'prom-client';
 import { MetricsService } from '../observability/metrics.service.js';
 import { RedisService } from '../redis/redis.service.js';
 import type { WindowCount } from './counter-store.js';
@@ -23,7 +22,7 @@ const REDIS_DECISION_TIMEOUT_MS = 500;
  * The counter store of every rate limit: Redis, shared by all api instances; while Redis is
  * unavailable, per-instance memory with the same semantics (docs/architecture.md, health: the api
  * degrades instead of failing or letting everything through). Each switch is logged once and
- * every decision taken from memory is counted in /metrics, so operators see that limits are,
+ * every decision is counted in /metrics by store (`groundwork_rate_limit_decisions_total`), so operators see that limits are,
  * for now, per instance (effectively quota × instances).
  */
 @Injectable()
@@ -31,25 +30,26 @@ export class RateLimitCounters {
   private readonly logger = new Logger('RateLimit');
   private readonly redisStore: RedisCounterStore;
   private readonly memory = new MemoryCounterStore();
-  private readonly fallbackDecisions: Counter<'policy'>;
   private onFallback = false;
 
   constructor(
     private readonly redis: RedisService,
-    metrics: MetricsService,
+    private readonly metrics: MetricsService,
   ) {
     this.redisStore = new RedisCounterStore(redis.client);
-    this.fallbackDecisions = new Counter({
-      name: 'rate_limit_fallback_decisions_total',
-      help: 'Rate-limit decisions taken from per-instance memory because Redis was unavailable, by policy',
-      labelNames: ['policy'],
-      registers: [metrics.registry],
-    });
   }
 
   /** Counts one hit on `key` unless its window already holds `limit` (0: only reads the window). */
   async increment(policy: string, key: string, windowMs: number, limit: number): Promise<CountedWindow> {
     // Commands fail fast while disconnected (no offline queue); checking first skips even that.
+    const counted = await this.count(key, windowMs, limit);
+    // A read (limit 0, the sign-in limiter's check) decides nothing itself: `checked`.
+    const decision = limit === 0 ? 'checked' : counted.added ? 'allowed' : 'limited';
+    this.metrics.rateLimitDecisions.inc({ policy, decision, store: counted.source });
+    return counted;
+  }
+
+  private async count(key: string, windowMs: number, limit: number): Promise<CountedWindow> {
     if (this.redis.client.status === 'ready') {
       try {
         const counted = await this.withTimeout(this.redisStore.increment(key, windowMs, limit));
@@ -61,7 +61,6 @@ export class RateLimitCounters {
     } else {
       this.enterFallback({ redisStatus: this.redis.client.status });
     }
-    this.fallbackDecisions.inc({ policy });
     return { ...this.memory.increment(key, windowMs, limit), source: 'memory' };
   }
 

@@ -6,7 +6,8 @@ import {
   type OnModuleDestroy,
 } from '@nestjs/common';
 import type { Redis } from 'ioredis';
-import { AppConfig, HttpDrainService, RedisService } from '@groundwork/platform';
+import { Gauge } from 'prom-client';
+import { AppConfig, HttpDrainService, MetricsService, RedisService } from '@groundwork/platform';
 import { SessionsService } from '@groundwork/identity';
 import { roleAllows, WorkspaceAccess, type WorkspaceRole } from '@groundwork/workspaces';
 import { type PublishedEvent, parsePublishedEvent } from '../realtime-event.js';
@@ -106,9 +107,28 @@ export class RealtimeHub implements OnApplicationBootstrap, OnModuleDestroy, OnA
     private readonly access: WorkspaceAccess,
     private readonly sessions: SessionsService,
     drain: HttpDrainService,
+    metrics?: MetricsService,
   ) {
     this.keys = new RealtimeKeys(config.redis.keyPrefix);
     drain.onDrain(() => this.shutdownConnections());
+    if (metrics) this.registerConnectionGauge(metrics);
+  }
+
+  /** groundwork_realtime_connections{transport}: counted when scraped, from the live set. */
+  private registerConnectionGauge(metrics: MetricsService): void {
+    const connections = this.connections;
+    new Gauge({
+      name: 'groundwork_realtime_connections',
+      help: 'Open real-time connections on this instance by transport (sse, websocket)',
+      labelNames: ['transport'],
+      registers: [metrics.registry],
+      collect() {
+        let sse = 0;
+        for (const kind of connections.values()) if (kind === 0) sse += 1;
+        this.set({ transport: 'sse' }, sse);
+        this.set({ transport: 'websocket' }, connections.size - sse);
+      },
+    });
   }
 
   onApplicationBootstrap(): void {

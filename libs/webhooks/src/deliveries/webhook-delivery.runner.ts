@@ -2,6 +2,7 @@ import { Injectable, Logger } from '@nestjs/common';
 import {
   AppConfig,
   AuditTrail,
+  currentTraceCarrier,
   newId,
   OutboundRequestError,
   OutboxService,
@@ -83,8 +84,13 @@ export class WebhookDeliveryRunner {
     const stored = delivery.payload as unknown as DeliveryBody;
     // Key order is fixed here (jsonb does not keep it): this exact string is signed and sent.
     const body = JSON.stringify({ type: delivery.eventType, timestamp: stored.timestamp, data: stored.data });
-    const headers = {
+    const trace = currentTraceCarrier();
+    const headers: Record<string, string> = {
       'content-type': 'application/json',
+      // The receiver can join the trace of the change it hears about. With tracing on, the
+      // HTTP client span overwrites these with its own (a child of this job's span).
+      ...(trace.traceparent ? { traceparent: trace.traceparent } : {}),
+      ...(trace.tracestate ? { tracestate: trace.tracestate } : {}),
       ...standardWebhookHeaders(
         this.liveSecrets(endpoint, now),
         delivery.eventId,
