@@ -63,14 +63,19 @@ export function clusterOverrides(peers) {
   };
 }
 
-/** The entry point `npm run start:<app>` runs (package.json: `node <file>`). @param {'api' | 'worker'} app */
+/**
+ * What `npm run start:<app>` runs (package.json: `node [--v8-flag …] <file>`), split so the
+ * instance is the node process itself (signals reach it, not a shell). @param {'api' | 'worker'} app
+ * @returns {{ script: string, nodeArgs: string[] }}
+ */
 export function startScript(app) {
   const scripts = JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8')).scripts;
   const command = String(scripts[`start:${app}`] ?? '');
-  const match = /^node (\S+)$/.exec(command.trim());
-  if (!match) throw new Error(`package.json start:${app} is not "node <file>": ${command}`);
-  if (!existsSync(path.join(ROOT, match[1]))) throw new Error(`missing ${match[1]}: run \`npm run build\` first`);
-  return match[1];
+  const match = /^node((?:\s+--\S+)*)\s+(\S+)$/.exec(command.trim());
+  if (!match) throw new Error(`package.json start:${app} is not "node [--flag …] <file>": ${command}`);
+  const [, flags, script] = match;
+  if (!existsSync(path.join(ROOT, script))) throw new Error(`missing ${script}: run \`npm run build\` first`);
+  return { script, nodeArgs: flags.trim().split(/\s+/).filter(Boolean) };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -481,7 +486,7 @@ export class Cluster {
     const instance = this.instance(name);
     const app = await startApp({
       name,
-      script: startScript(instance.kind),
+      ...startScript(instance.kind),
       env: { ...this.state.env, ...instance.env },
       readyUrl: this.readyUrl(instance),
       logFile: instance.logFile,
