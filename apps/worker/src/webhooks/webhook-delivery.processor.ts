@@ -29,6 +29,8 @@ export class WebhookDeliveryProcessor extends DrainingWorkerHost<WebhookDelivery
   protected async handle(job: Job<WebhookDeliveryJob>): Promise<DeliveryOutcome> {
     const outcome = await this.runner.attempt(job.data.deliveryId, job.data.mode);
     this.metrics.webhookDeliveries.inc({ outcome: METRIC_OUTCOME[outcome.kind] });
+    // One line per attempt, in the job's context: it carries the request id and trace of the write.
+    this.jobLogger.log({ deliveryId: job.data.deliveryId, outcome: outcome.kind }, 'webhook delivery attempted');
     if (outcome.kind === 'failed' && outcome.endpointDisabled) this.metrics.webhookEndpointsDisabled.inc();
     if (outcome.kind === 'retry') throw new RetryDeliveryError(outcome.delayMs, outcome.error);
     return outcome;
