@@ -2,7 +2,7 @@ export * from './comments/comments.service.js';
 export * from './events/work-events.js';
 export * from './mail/task-mails.js';
 export * from './projects/projects.service.js';
-export * from './shared/markdown.js';
+export * from './support/markdown.js';
 export * from './tasks/task-list.query.js';
 export * from './tasks/task-reads.service.js';
 export * from './tasks/task-view.js';

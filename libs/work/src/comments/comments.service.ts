@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { DomainError, isUuid, newId, OutboxService, type Page, pageById, PrismaService } from '@groundwork/platform';
 import { roleAtLeast, type WorkspaceActor } from '@groundwork/workspaces';
-import { sanitizeMarkdown } from '../shared/markdown.js';
+import { sanitizeMarkdown } from '../support/markdown.js';
 
 export interface CommentView {
   id: string;

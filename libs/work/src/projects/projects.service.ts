@@ -10,8 +10,8 @@ import {
   TwoLevelCache,
 } from '@groundwork/platform';
 import type { WorkspaceActor } from '@groundwork/workspaces';
-import { sanitizeMarkdown } from '../shared/markdown.js';
-import { isUniqueViolation, notFoundOrStale } from '../shared/work-errors.js';
+import { sanitizeMarkdown } from '../support/markdown.js';
+import { isUniqueViolation, notFoundOrStale } from '../support/work-errors.js';
 import { tasksCacheNamespace } from '../tasks/tasks-cache.js';
 
 export interface ProjectView {

@@ -10,8 +10,8 @@ import {
   TwoLevelCache,
 } from '@groundwork/platform';
 import { WorkspaceAccess, type WorkspaceActor } from '@groundwork/workspaces';
-import { sanitizeMarkdown } from '../shared/markdown.js';
-import { notFoundOrStale } from '../shared/work-errors.js';
+import { sanitizeMarkdown } from '../support/markdown.js';
+import { notFoundOrStale } from '../support/work-errors.js';
 import { tasksCacheNamespace } from './tasks-cache.js';
 import { TASK_VIEW, type TaskView } from './task-view.js';
 import { assertTransition, type TaskPriority, type TaskStatus } from './task-workflow.js';
