@@ -10,6 +10,7 @@ export * from './storage/object-key.js';
 export * from './storage/object-storage.factory.js';
 export * from './storage/s3-object-storage.js';
 export * from './storage/storage-errors.js';
+export { payloadTooLarge } from './uploads/content-meter.js';
 export * from './uploads/content-type-check.js';
 export * from './uploads/filename.js';
 export * from './uploads/uploaded-file.js';

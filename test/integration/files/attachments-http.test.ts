@@ -140,10 +140,20 @@ describe('attachments over HTTP (local disk)', () => {
     };
   }
 
-  async function upload(pathname: string, authorization: string, body: Buffer, contentType?: string) {
+  async function upload(
+    pathname: string,
+    authorization: string,
+    body: Buffer,
+    contentType?: string,
+    headers: Record<string, string> = {},
+  ) {
     const res = await fetch(`${url}${pathname}`, {
       method: 'POST',
-      headers: { authorization, 'content-type': contentType ?? `multipart/form-data; boundary=${BOUNDARY}` },
+      headers: {
+        authorization,
+        'content-type': contentType ?? `multipart/form-data; boundary=${BOUNDARY}`,
+        ...headers,
+      },
       body,
     });
     const text = await res.text();
@@ -438,6 +448,43 @@ describe('attachments over HTTP (local disk)', () => {
       { attachmentId: mine.body.id, taskId },
       { attachmentId: bobs.body.id, taskId },
     ]);
+  });
+
+  it('replays an upload repeated with its Idempotency-Key, and refuses the key for other bytes or another name (422)', async () => {
+    const { workspaceId, attachments, people } = await arrange();
+    const auth = people.member.authorization;
+    const bytes = randomBytes(64 * 1024);
+    const body = (filename: string, content: Buffer) =>
+      multipart([{ name: 'file', filename, type: 'application/octet-stream', body: content }]);
+    const key = { 'idempotency-key': `upload-${newId()}` };
+
+    const first = await upload(attachments, auth, body('report.bin', bytes), undefined, key);
+    const repeated = await upload(attachments, auth, body('report.bin', bytes), undefined, key);
+
+    expect(first.status).toBe(201);
+    expect(first.headers.get('idempotent-replayed')).toBeNull();
+    expect(repeated.status).toBe(201);
+    expect(repeated.headers.get('idempotent-replayed')).toBe('true');
+    expect(repeated.body).toEqual(first.body);
+    expect(repeated.headers.get('location')).toBe(first.headers.get('location'));
+    expect(await rowsOf(workspaceId)).toBe(1);
+
+    const otherBytes = await upload(attachments, auth, body('report.bin', randomBytes(64 * 1024)), undefined, key);
+    const otherName = await upload(attachments, auth, body('other.bin', bytes), undefined, key);
+    for (const refused of [otherBytes, otherName]) {
+      expect(refused.status).toBe(422);
+      expect(refused.body.errors).toEqual([
+        { field: 'Idempotency-Key', message: 'already used with a different request; use a new key' },
+      ]);
+    }
+    const tooLarge = await upload(attachments, auth, body('report.bin', randomBytes(MAX_BYTES + 1)), undefined, key);
+    expect(tooLarge.status).toBe(413);
+    expect(await rowsOf(workspaceId)).toBe(1);
+    expect(await filesOf(workspaceId)).toEqual([`${workspaceId}/${sha256(bytes)}`]);
+
+    // Without a key, the same upload is a new attachment.
+    expect((await upload(attachments, auth, body('report.bin', bytes))).status).toBe(201);
+    expect(await rowsOf(workspaceId)).toBe(2);
   });
 
   it('hides a deleted task’s attachments (404) and brings them back with the task', async () => {

@@ -21,12 +21,14 @@ import type { WorkspaceActor } from '@groundwork/workspaces';
 import { ApiProblemResponses } from '../http/api-problem-responses.decorator.js';
 import { RequirePermission } from '../http/auth/access-rules.js';
 import { Actor, WorkspaceId } from '../http/auth/caller.decorators.js';
+import { Idempotent } from '../http/idempotency/idempotent.decorator.js';
 import type { HeaderSettable } from '../http/header-settable.js';
 import { Timeout } from '../http/timeouts/timeout.decorator.js';
 import { ifNoneMatchHits, planRange } from './byte-range.js';
 import { attachmentDisposition } from './content-disposition.js';
 import { AttachmentDto, AttachmentPageDto } from './attachments.dto.js';
 import { MultipartFileReader } from './multipart-file.reader.js';
+import { UploadIdentity } from './upload-identity.js';
 
 const BINARY = { schema: { type: 'string', format: 'binary' } } as const;
 
@@ -45,6 +47,8 @@ export class AttachmentsController {
   // Streams take as long as the client's link needs; the body is bounded by ATTACHMENT_MAX_BYTES.
   @Timeout(false)
   @RequirePermission('attachments:write')
+  // The same bytes under the same filename with the same key: the first answer, replayed.
+  @Idempotent({ streamedBody: UploadIdentity })
   @ApiOperation({
     operationId: 'uploadAttachment',
     summary: 'Attach a file to a task (multipart/form-data, one part named `file`).',

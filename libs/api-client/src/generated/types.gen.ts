@@ -3294,6 +3294,12 @@ export type UploadAttachmentData = {
          */
         file: Blob | File;
     };
+    headers?: {
+        /**
+         * Makes the create safe to retry: 1–255 visible ASCII characters, unique per intended create (a UUID is a good choice), kept 24 h per caller and endpoint. A retry with the same key and body answers the original status and body with `Idempotent-Replayed: true`.
+         */
+        'Idempotency-Key'?: string;
+    };
     path: {
         workspaceId: string;
         taskId: string;
@@ -3321,6 +3327,8 @@ export type UploadAttachmentErrors = {
     404: ProblemDetailsDto;
     /**
      * Conflict with the current state
+     *
+     * Idempotency-Key: a request with the same key is still in flight; retry once it has finished
      */
     409: ProblemDetailsDto;
     /**
@@ -3333,6 +3341,8 @@ export type UploadAttachmentErrors = {
     415: ProblemDetailsDto;
     /**
      * Validation failed: see `errors`
+     *
+     * Idempotency-Key: malformed, or already used with a different request (`errors` names the header)
      */
     422: ProblemDetailsDto;
     /**

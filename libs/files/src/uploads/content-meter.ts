@@ -10,6 +10,9 @@ export interface MeterLimits {
   quotaLeftBytes: number;
 }
 
+export const payloadTooLarge = (maxBytes: number) =>
+  new DomainError('payload_too_large', `The file is larger than ${maxBytes} bytes.`, { extensions: { maxBytes } });
+
 export const quotaExceeded = () =>
   new DomainError('storage_quota_exceeded', 'This upload would take the workspace over its storage quota.');
 
@@ -40,13 +43,7 @@ export class ContentMeter extends Transform {
 
   override _transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback): void {
     this.size += chunk.length;
-    if (this.size > this.limits.maxBytes) {
-      return callback(
-        new DomainError('payload_too_large', `The file is larger than ${this.limits.maxBytes} bytes.`, {
-          extensions: { maxBytes: this.limits.maxBytes },
-        }),
-      );
-    }
+    if (this.size > this.limits.maxBytes) return callback(payloadTooLarge(this.limits.maxBytes));
     if (this.size > this.limits.quotaLeftBytes) return callback(quotaExceeded());
     try {
       this.typeCheck.chunk(chunk);

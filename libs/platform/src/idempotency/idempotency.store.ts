@@ -24,8 +24,12 @@ export interface StoredReply {
 export type BeginResult =
   /** The caller holds the key now: run the handler, then `complete` or `abandon` with this attempt. */
   | { outcome: 'started'; attemptId: string }
-  /** The key already holds a completed reply for the same request: send it again. */
-  | { outcome: 'replay'; reply: StoredReply }
+  /**
+   * The key already holds a completed reply for the same request: send it again. With a
+   * deferred fingerprint, whether it is the same request is the caller's to decide, from the
+   * `fingerprint` the reply was stored with.
+   */
+  | { outcome: 'replay'; reply: StoredReply; fingerprint: string }
   /** The first request with this key is still running (→ 409). */
   | { outcome: 'in_flight' }
   /** The key was used for a different request (→ 422). */
@@ -34,7 +38,16 @@ export type BeginResult =
 export interface CompleteOptions {
   /** Encrypt the stored body (replies that hold a shown-once secret). */
   seal?: boolean;
+  /** The request's fingerprint, for a key begun with `DEFERRED_FINGERPRINT`. */
+  fingerprint?: string;
 }
+
+/**
+ * For requests whose body is only known once the handler has streamed it (uploads): `begin`
+ * claims the key without comparing bodies, `complete` records the real fingerprint, and a
+ * replay hands the stored fingerprint back for the caller to compare. Never a hex digest.
+ */
+export const DEFERRED_FINGERPRINT = '-'.repeat(64);
 
 /**
  * SHA-256 of what identifies a request: method, path and the body as canonical JSON (keys
@@ -112,10 +125,11 @@ export class IdempotencyStore {
         await this.prisma.idempotencyKey.deleteMany({ where: { scope, key, expiresAt: { lte: now } } });
         continue;
       }
-      if (row.fingerprint !== fingerprint) return { outcome: 'mismatch' };
+      if (fingerprint !== DEFERRED_FINGERPRINT && row.fingerprint !== fingerprint) return { outcome: 'mismatch' };
       if (row.state === 'completed') {
         return {
           outcome: 'replay',
+          fingerprint: row.fingerprint,
           reply: {
             status: row.status ?? 200,
             headers: (row.headers ?? {}) as Record<string, string>,
@@ -150,7 +164,14 @@ export class IdempotencyStore {
     const body = seal && reply.body !== null ? this.box.seal(reply.body, sealContext(scope, key)) : reply.body;
     const updated = await this.prisma.idempotencyKey.updateMany({
       where: { scope, key, attemptId, state: 'in_flight' },
-      data: { state: 'completed', status: reply.status, headers: reply.headers, body, bodySealed: seal },
+      data: {
+        state: 'completed',
+        status: reply.status,
+        headers: reply.headers,
+        body,
+        bodySealed: seal,
+        ...(options.fingerprint === undefined ? {} : { fingerprint: options.fingerprint }),
+      },
     });
     return updated.count === 1;
   }

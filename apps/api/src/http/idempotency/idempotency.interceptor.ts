@@ -1,10 +1,17 @@
 import { type CallHandler, type ExecutionContext, Injectable, Logger, type NestInterceptor } from '@nestjs/common';
-import { HttpAdapterHost, Reflector } from '@nestjs/core';
+import type { IncomingMessage } from 'node:http';
+import { HttpAdapterHost, ModuleRef, Reflector } from '@nestjs/core';
 import { from, lastValueFrom, type Observable } from 'rxjs';
-import { DomainError, IdempotencyStore, requestFingerprint, type StoredReply } from '@groundwork/platform';
+import {
+  DEFERRED_FINGERPRINT,
+  DomainError,
+  IdempotencyStore,
+  requestFingerprint,
+  type StoredReply,
+} from '@groundwork/platform';
 import { callerKey } from '../auth/principal.js';
 import { requestPrincipal } from '../auth/request-auth.js';
-import { IDEMPOTENT, type IdempotentOptions } from './idempotent.decorator.js';
+import { IDEMPOTENT, type IdempotentOptions, type StreamedBodyIdentity } from './idempotent.decorator.js';
 
 export const IDEMPOTENCY_KEY_HEADER = 'idempotency-key';
 export const REPLAYED_HEADER = 'Idempotent-Replayed';
@@ -43,6 +50,7 @@ export class IdempotencyInterceptor implements NestInterceptor {
     private readonly reflector: Reflector,
     private readonly store: IdempotencyStore,
     private readonly adapterHost: HttpAdapterHost,
+    private readonly moduleRef: ModuleRef,
   ) {}
 
   intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
@@ -72,21 +80,26 @@ export class IdempotencyInterceptor implements NestInterceptor {
     const path = url.split('?')[0] ?? '/';
     const method = request.method.toUpperCase();
     const scope = `${caller} ${method} ${path.length > MAX_SCOPE_PATH ? `sha256:${requestFingerprint(method, path, undefined)}` : path}`;
-    const fingerprint = requestFingerprint(method, url, request.body);
+    const streamed = options.streamedBody
+      ? this.moduleRef.get<StreamedBodyIdentity>(options.streamedBody, { strict: false })
+      : undefined;
+    const fingerprint = streamed ? DEFERRED_FINGERPRINT : requestFingerprint(method, url, request.body);
     const response = context.switchToHttp().getResponse<object>();
 
     const begun = await this.store.begin(scope, key, fingerprint);
     switch (begun.outcome) {
       case 'mismatch':
-        throw new DomainError('validation_failed', 'This Idempotency-Key was already used with a different request.', {
-          errors: [{ field: 'Idempotency-Key', message: 'already used with a different request; use a new key' }],
-        });
+        throw keyReused();
       case 'in_flight':
         throw new DomainError(
           'conflict',
           'A request with this Idempotency-Key is still being processed; retry once it has finished.',
         );
       case 'replay':
+        if (streamed) {
+          const body = await streamed.ofRequest(context.switchToHttp().getRequest<IncomingMessage>());
+          if (requestFingerprint(method, url, body) !== begun.fingerprint) throw keyReused();
+        }
         return this.replay(response, begun.reply);
       case 'started':
         break;
@@ -112,7 +125,10 @@ export class IdempotencyInterceptor implements NestInterceptor {
       body: result === undefined || result === null ? null : JSON.stringify(result),
     };
     try {
-      await this.store.complete(scope, key, begun.attemptId, reply, { seal: options.sealReplay === true });
+      await this.store.complete(scope, key, begun.attemptId, reply, {
+        seal: options.sealReplay === true,
+        fingerprint: streamed ? requestFingerprint(method, url, streamed.ofResult(result)) : undefined,
+      });
     } catch (error) {
       // The create succeeded: its answer must reach the client. The key stays in flight until
       // its lease ends, then a retry runs again — logged, since that is the one duplicate window.
@@ -143,6 +159,11 @@ export class IdempotencyInterceptor implements NestInterceptor {
     return headers;
   }
 }
+
+const keyReused = () =>
+  new DomainError('validation_failed', 'This Idempotency-Key was already used with a different request.', {
+    errors: [{ field: 'Idempotency-Key', message: 'already used with a different request; use a new key' }],
+  });
 
 function validKey(header: string | string[]): string {
   const value = Array.isArray(header) ? undefined : header;

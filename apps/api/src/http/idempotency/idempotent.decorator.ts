@@ -1,4 +1,5 @@
-import { applyDecorators, SetMetadata } from '@nestjs/common';
+import type { IncomingMessage } from 'node:http';
+import { applyDecorators, SetMetadata, type Type } from '@nestjs/common';
 import { ApiHeader, ApiResponse, getSchemaPath } from '@nestjs/swagger';
 import { ProblemDetailsDto } from '../problem-details.dto.js';
 
@@ -10,6 +11,20 @@ export interface IdempotentOptions {
    * `ENCRYPTION_KEY`, so the table never holds the secret in clear.
    */
   sealReplay?: boolean;
+  /**
+   * The route streams its body itself (an upload), so nothing can fingerprint it before the
+   * handler runs: this provider names the body instead, from the created result on the first
+   * request and by reading the body of a repeated one. Resolved from the route's module.
+   */
+  streamedBody?: Type<StreamedBodyIdentity>;
+}
+
+/** Names a streamed request body: equal names mean the same request. */
+export interface StreamedBodyIdentity {
+  /** Reads the whole unread body of a repeated request (or fails as the route would) and names it. */
+  ofRequest(request: IncomingMessage): Promise<unknown>;
+  /** Names the body the route's successful `result` was created from. */
+  ofResult(result: unknown): unknown;
 }
 
 const problem = { 'application/problem+json': { schema: { $ref: getSchemaPath(ProblemDetailsDto) } } };
