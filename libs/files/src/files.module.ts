@@ -6,6 +6,7 @@ import { AttachmentsService } from './attachments/attachments.service.js';
 import { StoredObjects } from './attachments/stored-objects.js';
 import { ObjectStorage } from './ports/object-storage.js';
 import { createObjectStorage } from './storage/object-storage.factory.js';
+import { StorageProbe } from './storage/storage.probe.js';
 
 /**
  * The objects and their bookkeeping, behind the `ObjectStorage` port (local disk or S3, by
@@ -19,6 +20,7 @@ import { createObjectStorage } from './storage/object-storage.factory.js';
       useFactory: (config: AppConfig) => createObjectStorage(config.storage),
     },
     StoredObjects,
+    StorageProbe,
   ],
   exports: [ObjectStorage, StoredObjects],
 })

@@ -450,6 +450,16 @@ describe('attachments over HTTP (local disk)', () => {
     ]);
   });
 
+  it('reports the store in readiness: the local folder is up', async () => {
+    const res = await fetch(`${url}/health/ready`);
+
+    expect(res.status).toBe(200);
+    expect(await res.json()).toEqual({
+      status: 'ok',
+      checks: { database: { status: 'up' }, redis: { status: 'up' }, storage: { status: 'up' } },
+    });
+  });
+
   it('replays an upload repeated with its Idempotency-Key, and refuses the key for other bytes or another name (422)', async () => {
     const { workspaceId, attachments, people } = await arrange();
     const auth = people.member.authorization;
@@ -653,5 +663,15 @@ describe('attachments over HTTP when the store is away', () => {
     expect(await res.json()).toMatchObject({ type: 'https://groundwork.dev/problems/unavailable', status: 503 });
     expect(await prisma.attachment.count({ where: { workspaceId } })).toBe(0);
     expect(await prisma.outboxEvent.count({ where: { workspaceId, type: 'attachment.added' } })).toBe(0);
+  });
+
+  it('reports the store as down in readiness, which degrades the api but keeps it ready (200)', async () => {
+    const res = await fetch(`${url}/health/ready`);
+
+    expect(res.status).toBe(200);
+    expect(await res.json()).toEqual({
+      status: 'degraded',
+      checks: { database: { status: 'up' }, redis: { status: 'up' }, storage: { status: 'down' } },
+    });
   });
 });

@@ -165,6 +165,11 @@ describe.each([
     await expect(storage.read(missing)).rejects.toMatchObject({ code: 'not_found' });
   });
 
+  it('answers the readiness check when the store is there, and fails it when not', async () => {
+    await expect(storage.check(AbortSignal.timeout(5000))).resolves.toBeUndefined();
+    await expect(subject.broken().check(AbortSignal.timeout(5000))).rejects.toThrow();
+  });
+
   it('reports a store that is not there as unavailable (503 with Retry-After), writing nothing', async () => {
     const broken = subject.broken();
     const workspaceId = newId();

@@ -55,4 +55,7 @@ export abstract class ObjectStorage {
 
   /** Removes every object (and staged upload) of the workspace. */
   abstract removeWorkspace(workspaceId: string): Promise<void>;
+
+  /** Resolves when the store answers and can be written to (readiness); rejects with why not. */
+  abstract check(signal: AbortSignal): Promise<void>;
 }

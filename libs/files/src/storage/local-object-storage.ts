@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { createWriteStream } from 'node:fs';
-import { mkdir, open, rename, rm, stat } from 'node:fs/promises';
+import { constants, createWriteStream } from 'node:fs';
+import { access, mkdir, open, rename, rm, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -10,6 +10,9 @@ import { isSystemCallError, objectMissing, storageUnavailable } from './storage-
 
 /** Each workspace folder's subfolder for uploads still being written. */
 const STAGING = '.staging';
+
+/** Read in 1 MiB chunks: 16× fewer reads and socket writes per download than the 64 KiB default. */
+const READ_CHUNK_BYTES = 1024 * 1024;
 
 function storeFailure(error: unknown): unknown {
   return isSystemCallError(error) ? storageUnavailable(error) : error;
@@ -59,7 +62,7 @@ export class LocalObjectStorage extends ObjectStorage {
   async read(key: ObjectKey, range?: ByteRange): Promise<Readable> {
     try {
       const handle = await open(this.pathOf(key), 'r');
-      return handle.createReadStream(range ? { start: range.start, end: range.end } : {});
+      return handle.createReadStream({ highWaterMark: READ_CHUNK_BYTES, ...(range ?? {}) });
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code === 'ENOENT') throw objectMissing(error);
       throw storeFailure(error);
@@ -89,6 +92,11 @@ export class LocalObjectStorage extends ObjectStorage {
     } catch (error) {
       throw storeFailure(error);
     }
+  }
+
+  async check(): Promise<void> {
+    await mkdir(this.root, { recursive: true });
+    await access(this.root, constants.R_OK | constants.W_OK);
   }
 
   /** Re-validated: the key's parts are a UUID and a hex digest, whoever built it. */

@@ -5,6 +5,7 @@ import {
   DeleteObjectCommand,
   DeleteObjectsCommand,
   GetObjectCommand,
+  HeadBucketCommand,
   HeadObjectCommand,
   ListObjectsV2Command,
   S3Client,
@@ -132,6 +133,10 @@ export class S3ObjectStorage extends ObjectStorage {
     } catch (error) {
       throw storageUnavailable(error);
     }
+  }
+
+  async check(signal: AbortSignal): Promise<void> {
+    await this.client.send(new HeadBucketCommand({ Bucket: this.bucket }), { abortSignal: signal });
   }
 
   async removeWorkspace(workspaceId: string): Promise<void> {

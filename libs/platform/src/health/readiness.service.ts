@@ -1,4 +1,5 @@
-import { Injectable, Logger } from '@nestjs/common';
+import { Injectable, Logger, type OnModuleInit } from '@nestjs/common';
+import { DiscoveryService } from '@nestjs/core';
 import { HealthIndicatorService } from '@nestjs/terminus';
 import { AppConfig } from '../config/app-config.js';
 import { migrationsApplied } from '../database/migrations.check.js';
@@ -22,6 +23,22 @@ export interface ReadinessReport {
 
 const CHECK_TIMEOUT_MS = 2000;
 
+/**
+ * A dependency a context brings (object storage, say) that readiness reports on. Such a
+ * dependency only ever degrades an instance: the routes and jobs that need it fail on their
+ * own (503, retried jobs) while everything else keeps working, so it never takes the
+ * instance out of its load balancer.
+ */
+export interface DependencyProbe {
+  /** The key under `checks` in the readiness body. */
+  readonly dependency: string;
+  /** Resolves when the dependency answers; rejects (with the reason, for the log) when not. */
+  check(signal: AbortSignal): Promise<void>;
+}
+
+/** Marks a provider implementing `DependencyProbe`: readiness finds it through Nest's discovery. */
+export const ReadinessProbe = DiscoveryService.createDecorator<void>();
+
 function withTimeout<T>(work: Promise<T>, ms: number, what: string): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   return Promise.race([
@@ -34,13 +51,15 @@ function withTimeout<T>(work: Promise<T>, ms: number, what: string): Promise<T> 
 
 /**
  * Readiness as docs/architecture.md defines it. api: migrations applied, PostgreSQL answers, not
- * draining; Redis down only degrades it. worker: PostgreSQL and Redis both required.
+ * draining; Redis down only degrades it. worker: PostgreSQL and Redis both required. Either
+ * way, a context's `@ReadinessProbe()` dependency that is down degrades it.
  */
 @Injectable()
-export class ReadinessService {
+export class ReadinessService implements OnModuleInit {
   private readonly logger = new Logger(ReadinessService.name);
   private readonly lastLogged = new Map<string, number>();
   private schemaCurrent = false;
+  private probes: DependencyProbe[] = [];
 
   constructor(
     private readonly indicators: HealthIndicatorService,
@@ -49,16 +68,28 @@ export class ReadinessService {
     private readonly lifecycle: LifecycleState,
     private readonly config: AppConfig,
     private readonly metrics: MetricsService,
+    private readonly discovery: DiscoveryService,
   ) {}
 
+  onModuleInit(): void {
+    this.probes = this.discovery
+      .getProviders({ metadataKey: ReadinessProbe.KEY })
+      .map((wrapper) => wrapper.instance as DependencyProbe);
+  }
+
   async report(): Promise<ReadinessReport> {
-    const [database, redis] = await Promise.all([this.checkDatabase(), this.checkRedis()]);
-    const checks = { database, redis };
+    const [database, redis, ...contributed] = await Promise.all([
+      this.checkDatabase(),
+      this.checkRedis(),
+      ...this.probes.map((probe) => this.checkProbe(probe)),
+    ]);
+    const checks: Record<string, DependencyCheck> = { database, redis };
+    this.probes.forEach((probe, i) => (checks[probe.dependency] = contributed[i] ?? { status: 'down' }));
     const redisRequired = this.config.service !== 'api';
     let status: ReadinessStatus;
     if (this.lifecycle.draining) status = 'draining';
     else if (database.status === 'down' || (redisRequired && redis.status === 'down')) status = 'unavailable';
-    else status = redis.status === 'down' ? 'degraded' : 'ok';
+    else status = redis.status === 'down' || contributed.some((c) => c.status === 'down') ? 'degraded' : 'ok';
     const report = { status, checks };
     this.metrics.ready.set(ReadinessService.isReady(report) ? 1 : 0);
     return report;
@@ -90,6 +121,17 @@ export class ReadinessService {
     const ok = await this.redis.ping(CHECK_TIMEOUT_MS);
     if (!ok) this.logDown('redis', 'no answer to PING');
     return this.toCheck(ok ? indicator.up() : indicator.down());
+  }
+
+  private async checkProbe(probe: DependencyProbe): Promise<DependencyCheck> {
+    const indicator = this.indicators.check(probe.dependency);
+    try {
+      await withTimeout(probe.check(AbortSignal.timeout(CHECK_TIMEOUT_MS)), CHECK_TIMEOUT_MS, probe.dependency);
+      return this.toCheck(indicator.up());
+    } catch (error) {
+      this.logDown(probe.dependency, error);
+      return this.toCheck(indicator.down());
+    }
   }
 
   /** The reason stays in the log (at most once per dependency every 30 s: probes come often). */
