@@ -21,7 +21,8 @@ import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
 import { v7 as uuidv7 } from 'uuid';
-import { QUEUE_POLICIES, SecretBox } from '@groundwork/platform';
+import { SecretBox } from '@groundwork/platform';
+import { WEBHOOK_QUEUES } from '@groundwork/webhooks';
 import {
   assertBuilt,
   Cleanup,
@@ -228,7 +229,7 @@ async function main() {
   }
   await worker.stop();
 
-  const concurrency = QUEUE_POLICIES['webhook-deliveries'].concurrency;
+  const concurrency = WEBHOOK_QUEUES['webhook-deliveries'].concurrency;
   console.log(`\nwebhook deliveries, worker concurrency ${concurrency} (queue policy)`);
   console.log(formatTable(rows));
   console.log(

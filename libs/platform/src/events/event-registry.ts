@@ -8,19 +8,34 @@
 export type EventVisibility = 'public' | 'internal';
 
 /** One event type: its payload schema (a class-validator class, checked at publish time). */
-export interface EventDefinition<P extends object = object, V extends EventVisibility = EventVisibility> {
+export interface EventDefinition<
+  P extends object = object,
+  V extends EventVisibility = EventVisibility,
+  B extends boolean = boolean,
+> {
   version: number;
   /** `public` events may reach webhooks, SSE and WebSocket clients; `internal` ones stay in the worker. */
   visibility: V;
+  /**
+   * Whether a public event is broadcast to the real-time clients of its workspace: `false` for
+   * one addressed to a single recipient (a webhook endpoint's test ping), which no watcher wants.
+   */
+  broadcast: B;
   schema: new () => P;
 }
 
-export function defineEvent<V extends EventVisibility, P extends object>(
+export interface EventOptions<B extends boolean> {
+  /** Default true; see `EventDefinition.broadcast`. */
+  broadcast?: B;
+}
+
+export function defineEvent<V extends EventVisibility, P extends object, const B extends boolean = true>(
   visibility: V,
   schema: new () => P,
   version = 1,
-): EventDefinition<P, V> {
-  return { version, visibility, schema };
+  options: EventOptions<B> = {},
+): EventDefinition<P, V, B> {
+  return { version, visibility, broadcast: options.broadcast ?? (true as B), schema };
 }
 
 /**
@@ -36,6 +51,11 @@ export type EventType = keyof EventCatalogue & string;
 export type PublicEventType = {
   [K in EventType]: EventCatalogue[K] extends EventDefinition<object, 'public'> ? K : never;
 }[EventType];
+
+/** The public event types broadcast to real-time clients (`broadcast` not false). */
+export type BroadcastEventType = {
+  [K in PublicEventType]: EventCatalogue[K] extends EventDefinition<object, 'public', false> ? never : K;
+}[PublicEventType];
 
 export type EventPayload<T extends EventType> = EventCatalogue[T] extends EventDefinition<infer P> ? P : never;
 
