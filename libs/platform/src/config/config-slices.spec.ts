@@ -1,7 +1,5 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
+import { generateKeyPairSync, randomBytes } from 'node:crypto';
+import { describe, expect, it } from '@jest/globals';
 import { Transform } from 'class-transformer';
 import { IsInt, IsString, Min } from 'class-validator';
 import { ConfigValidationError } from './config.errors.js';
@@ -26,21 +24,17 @@ const THINGS_CONFIG = defineConfig({
   build: (env, { isProduction }) => ({ perPage: env.THINGS_PER_PAGE, label: env.THINGS_LABEL, isProduction }),
 });
 
+/** A development environment with its secrets given, so none are generated. */
+const SECRETS = {
+  JWT_SIGNING_KEYS: generateKeyPairSync('ec', { namedCurve: 'P-256' })
+    .privateKey.export({ type: 'pkcs8', format: 'pem' })
+    .toString(),
+  ENCRYPTION_KEY: randomBytes(32).toString('base64'),
+};
+
 describe('configuration slices', () => {
-  let dir: string;
-  let devSecretsFile: string;
-
-  beforeEach(() => {
-    dir = mkdtempSync(path.join(tmpdir(), 'gw-config-'));
-    devSecretsFile = path.join(dir, 'dev-secrets.json');
-  });
-
-  afterEach(() => {
-    rmSync(dir, { recursive: true, force: true });
-  });
-
   it('adds each registered slice to the configuration as its section, with its defaults', () => {
-    const config = loadAppConfig('api', { DEV_SECRETS_FILE: devSecretsFile, THINGS_PER_PAGE: '50' });
+    const config = loadAppConfig('api', { ...SECRETS, THINGS_PER_PAGE: '50' });
 
     expect((config as unknown as Record<string, unknown>).things).toEqual({
       perPage: 50,
@@ -52,7 +46,7 @@ describe('configuration slices', () => {
   it('reports a slice’s problems with the platform’s, in one ConfigValidationError', () => {
     let caught: unknown;
     try {
-      loadAppConfig('api', { DEV_SECRETS_FILE: devSecretsFile, PORT: '70000', THINGS_PER_PAGE: '0' });
+      loadAppConfig('api', { ...SECRETS, PORT: '70000', THINGS_PER_PAGE: '0' });
     } catch (error) {
       caught = error;
     }

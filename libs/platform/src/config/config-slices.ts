@@ -1,3 +1,4 @@
+import { NameRegistry } from '../registry/name-registry.js';
 import { Environment, type NodeEnv } from './environment.js';
 
 /**
@@ -35,7 +36,7 @@ export class DuplicateConfigError extends Error {
 }
 
 /** In registration order: the order the contexts' libraries load in. */
-const registered = new Map<string, ConfigSlice>();
+const registered = new NameRegistry<ConfigSlice>((key) => new DuplicateConfigError(`section ${key}`));
 
 /** The variables of a schema class (its properties, initialised or optional). */
 export function variablesOf(environment: new () => object): string[] {
@@ -46,19 +47,18 @@ export function variablesOf(environment: new () => object): string[] {
 export function defineConfig<const K extends string, E extends object, S>(
   slice: ConfigSlice<K, E, S>,
 ): ConfigSlice<K, E, S> {
-  const known = registered.get(slice.key);
-  if (known === (slice as unknown as ConfigSlice)) return slice;
-  if (known !== undefined) throw new DuplicateConfigError(`section ${slice.key}`);
-  const taken = new Set(
-    [Environment, ...[...registered.values()].map((other) => other.environment)].flatMap(variablesOf),
-  );
-  const twice = variablesOf(slice.environment).find((name) => taken.has(name));
-  if (twice !== undefined) throw new DuplicateConfigError(`variable ${twice}`);
-  registered.set(slice.key, slice as unknown as ConfigSlice);
+  const entry = slice as unknown as ConfigSlice;
+  if (registered.get(slice.key) !== entry) {
+    const others = registered.values().filter((other) => other.key !== slice.key);
+    const taken = new Set([Environment, ...others.map((other) => other.environment)].flatMap(variablesOf));
+    const twice = variablesOf(slice.environment).find((name) => taken.has(name));
+    if (twice !== undefined) throw new DuplicateConfigError(`variable ${twice}`);
+  }
+  registered.add(slice.key, entry);
   return slice;
 }
 
 /** Every registered slice, in registration order. */
 export function configSlices(): ConfigSlice[] {
-  return [...registered.values()];
+  return registered.values();
 }

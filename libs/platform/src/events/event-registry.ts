@@ -1,3 +1,5 @@
+import { NameRegistry } from '../registry/name-registry.js';
+
 /**
  * The mechanism of the event catalogue. The platform knows no event type: each bounded context
  * declares its own events with `defineEvents` (which registers them when the context's library
@@ -78,9 +80,6 @@ export interface EventEnvelope<T extends EventType = EventType> {
 /** The envelope of any of the given types, as a union a `switch (event.type)` narrows. */
 export type EventEnvelopeOf<T extends EventType> = { [K in T]: EventEnvelope<K> }[T];
 
-/** In registration order: the order the contexts' libraries load in, then declaration order. */
-const registered = new Map<string, EventDefinition>();
-
 /** Two contexts claiming one event type name: a wiring bug, reported when the second loads. */
 export class DuplicateEventTypeError extends Error {
   constructor(type: string) {
@@ -89,16 +88,15 @@ export class DuplicateEventTypeError extends Error {
   }
 }
 
+/** In registration order: the order the contexts' libraries load in, then declaration order. */
+const registered = new NameRegistry<EventDefinition>((type) => new DuplicateEventTypeError(type));
+
 /**
  * Registers a context's events (name → definition) and returns them as given, so the context
  * can derive its `EventCatalogue` entries from the same object: `typeof MY_EVENTS`.
  */
 export function defineEvents<const C extends Record<string, EventDefinition>>(events: C): C {
-  for (const [type, definition] of Object.entries(events)) {
-    const known = registered.get(type);
-    if (known !== undefined && known !== definition) throw new DuplicateEventTypeError(type);
-    registered.set(type, definition);
-  }
+  registered.addAll(events);
   return events;
 }
 
@@ -112,10 +110,13 @@ export function isEventType(value: string): value is EventType {
 
 /** Every registered event type, in registration order. */
 export function eventTypes(): EventType[] {
-  return [...registered.keys()] as EventType[];
+  return registered.names() as EventType[];
 }
 
 /** The registered event types that may leave the system, in registration order. */
 export function publicEventTypes(): PublicEventType[] {
-  return [...registered].filter(([, d]) => d.visibility === 'public').map(([type]) => type as PublicEventType);
+  return registered
+    .all()
+    .filter(([, d]) => d.visibility === 'public')
+    .map(([type]) => type as PublicEventType);
 }

@@ -1,5 +1,6 @@
 import type { JobsOptions } from 'bullmq';
 import type { AppConfig } from '../config/app-config.js';
+import { NameRegistry } from '../registry/name-registry.js';
 
 /**
  * The mechanism of the queue catalogue. The platform names no queue: each context declares the
@@ -28,9 +29,6 @@ export interface QueueCatalogue {}
 
 export type QueueName = keyof QueueCatalogue & string;
 
-/** In registration order: the order the contexts' libraries load in, then declaration order. */
-const registered = new Map<string, QueuePolicy>();
-
 /** Two declarations of one queue name: a wiring bug, reported when the second loads. */
 export class DuplicateQueueError extends Error {
   constructor(name: string) {
@@ -38,6 +36,9 @@ export class DuplicateQueueError extends Error {
     this.name = 'DuplicateQueueError';
   }
 }
+
+/** In registration order: the order the contexts' libraries load in, then declaration order. */
+const registered = new NameRegistry<QueuePolicy>((name) => new DuplicateQueueError(name));
 
 /** A queue no loaded context declares: the app does not load the context that owns it. */
 export class UnknownQueueError extends Error {
@@ -52,11 +53,7 @@ export class UnknownQueueError extends Error {
  * from config) and returns them as given, for its `QueueCatalogue` entries: `typeof MY_QUEUES`.
  */
 export function defineQueues<const C extends Record<string, QueuePolicy>>(queues: C): C {
-  for (const [name, policy] of Object.entries(queues)) {
-    const known = registered.get(name);
-    if (known !== undefined && known !== policy) throw new DuplicateQueueError(name);
-    registered.set(name, policy);
-  }
+  registered.addAll(queues);
   return queues;
 }
 
@@ -68,7 +65,7 @@ export function queuePolicy(queue: QueueName): QueuePolicy {
 
 /** Every registered queue, in registration order. */
 export function queueNames(): QueueName[] {
-  return [...registered.keys()] as QueueName[];
+  return registered.names() as QueueName[];
 }
 
 export function isQueueName(value: string): value is QueueName {

@@ -2,9 +2,17 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
-import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
+import { describe, expect, it } from '@jest/globals';
 import { type AppConfig, ConfigValidationError, loadAppConfig, type RawEnvironment } from '@groundwork/platform';
 import './webhooks-config.js';
+
+/** Given secrets: a development environment generates none. */
+const SECRETS = {
+  JWT_SIGNING_KEYS: generateKeyPairSync('ec', { namedCurve: 'P-256' })
+    .privateKey.export({ type: 'pkcs8', format: 'pem' })
+    .toString(),
+  ENCRYPTION_KEY: randomBytes(32).toString('base64'),
+};
 
 function production(extra: RawEnvironment = {}): RawEnvironment {
   return {
@@ -14,29 +22,13 @@ function production(extra: RawEnvironment = {}): RawEnvironment {
     SMTP_URL: 'smtp://smtp.internal:25',
     APP_WEB_URL: 'https://app.example.com',
     PUBLIC_API_URL: 'https://api.example.com',
-    JWT_SIGNING_KEYS: generateKeyPairSync('ec', { namedCurve: 'P-256' })
-      .privateKey.export({ type: 'pkcs8', format: 'pem' })
-      .toString(),
-    ENCRYPTION_KEY: randomBytes(32).toString('base64'),
     ...extra,
   };
 }
 
 describe('the webhooks configuration (config.webhooks)', () => {
-  let dir: string;
-  let devSecretsFile: string;
-
-  beforeEach(() => {
-    dir = mkdtempSync(path.join(tmpdir(), 'gw-config-'));
-    devSecretsFile = path.join(dir, 'dev-secrets.json');
-  });
-
-  afterEach(() => {
-    rmSync(dir, { recursive: true, force: true });
-  });
-
   function appConfig(raw: RawEnvironment): AppConfig {
-    return loadAppConfig('api', { DEV_SECRETS_FILE: devSecretsFile, ...raw });
+    return loadAppConfig('api', { ...SECRETS, ...raw });
   }
 
   it('applies the development default of every webhook variable when the environment is empty', () => {
@@ -94,9 +86,13 @@ describe('the webhooks configuration (config.webhooks)', () => {
   });
 
   it('reads a webhook variable from its X_FILE variable like any variable of the contract', () => {
-    const file = path.join(dir, 'timeout');
-    writeFileSync(file, '2500\n');
+    const dir = mkdtempSync(path.join(tmpdir(), 'gw-config-'));
+    try {
+      writeFileSync(path.join(dir, 'timeout'), '2500\n');
 
-    expect(appConfig({ WEBHOOK_TIMEOUT_MS_FILE: file }).webhooks.timeoutMs).toBe(2500);
+      expect(appConfig({ WEBHOOK_TIMEOUT_MS_FILE: path.join(dir, 'timeout') }).webhooks.timeoutMs).toBe(2500);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
