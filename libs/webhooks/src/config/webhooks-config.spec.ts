@@ -4,7 +4,7 @@ import path from 'node:path';
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { describe, expect, it } from '@jest/globals';
 import { type AppConfig, ConfigValidationError, loadAppConfig, type RawEnvironment } from '@groundwork/platform';
-import './webhooks-config.js';
+import { WEBHOOKS_CONFIG, WebhooksEnvironment } from './webhooks-config.js';
 
 /** Given secrets: a development environment generates none. */
 const SECRETS = {
@@ -14,17 +14,7 @@ const SECRETS = {
   ENCRYPTION_KEY: randomBytes(32).toString('base64'),
 };
 
-function production(extra: RawEnvironment = {}): RawEnvironment {
-  return {
-    NODE_ENV: 'production',
-    DATABASE_URL: 'postgresql://gw@db.internal:5432/groundwork',
-    REDIS_URL: 'redis://redis.internal:6379',
-    SMTP_URL: 'smtp://smtp.internal:25',
-    APP_WEB_URL: 'https://app.example.com',
-    PUBLIC_API_URL: 'https://api.example.com',
-    ...extra,
-  };
-}
+const PRODUCTION = { env: 'production', isProduction: true } as const;
 
 describe('the webhooks configuration (config.webhooks)', () => {
   function appConfig(raw: RawEnvironment): AppConfig {
@@ -71,11 +61,12 @@ describe('the webhooks configuration (config.webhooks)', () => {
   });
 
   it('refuses http:// webhook URLs by default in production', () => {
-    expect(appConfig(production()).webhooks.allowHttp).toBe(false);
+    expect(WEBHOOKS_CONFIG.build(new WebhooksEnvironment(), PRODUCTION).allowHttp).toBe(false);
   });
 
   it('lets WEBHOOK_ALLOW_HTTP override the default of the environment', () => {
-    expect(appConfig(production({ WEBHOOK_ALLOW_HTTP: 'true' })).webhooks.allowHttp).toBe(true);
+    const allowed = Object.assign(new WebhooksEnvironment(), { WEBHOOK_ALLOW_HTTP: true });
+    expect(WEBHOOKS_CONFIG.build(allowed, PRODUCTION).allowHttp).toBe(true);
     expect(appConfig({ WEBHOOK_ALLOW_HTTP: 'false' }).webhooks.allowHttp).toBe(false);
   });
 
