@@ -16,8 +16,6 @@
  */
 import { createServer } from 'node:http';
 import { performance } from 'node:perf_hooks';
-import { mkdtempSync, rmSync } from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
 import { v7 as uuidv7 } from 'uuid';
@@ -25,17 +23,15 @@ import { SecretBox } from '@groundwork/platform';
 import { WEBHOOK_QUEUES } from '@groundwork/webhooks';
 import {
   assertBuilt,
+  benchRun,
   Cleanup,
   cpuSeconds,
-  createBenchDatabase,
-  deleteRedisKeys,
   formatTable,
   freePort,
   generateSecrets,
   knob,
   productionEnv,
   progress,
-  randomRedisPrefix,
   round,
   sleep,
   startApp,
@@ -129,12 +125,7 @@ async function stageDelays(db, count) {
 
 async function main() {
   assertBuilt(['dist/worker/main.js']);
-  const workDir = mkdtempSync(path.join(os.tmpdir(), 'gw-bench-webhooks-'));
-  cleanup.add('remove logs', () => rmSync(workDir, { recursive: true, force: true }));
-  const redisKeyPrefix = randomRedisPrefix();
-  cleanup.add(`delete Redis keys ${redisKeyPrefix}:*`, () => deleteRedisKeys(redisKeyPrefix));
-  progress('creating and migrating the bench database');
-  const database = await createBenchDatabase(cleanup);
+  const { workDir, redisKeyPrefix, database } = await benchRun(cleanup, 'webhooks');
   const secrets = generateSecrets();
   const receiver = await startReceiver();
 
