@@ -1,7 +1,8 @@
-import { IsString, MaxLength } from 'class-validator';
-import { defineConfig } from '@groundwork/platform';
+import { Transform } from 'class-transformer';
+import { IsInt, IsString, MaxLength, Min } from 'class-validator';
+import { defineConfig, envInt } from '@groundwork/platform';
 
-/** The identity context's variables, with their development defaults. */
+/** The identity context's platform-administrator variable, with its development default. */
 export class IdentityEnvironment {
   /** Comma-separated emails of platform administrators (feature flags, the admin audit log); verified accounts only. */
   @IsString()
@@ -28,5 +29,31 @@ export const PLATFORM_ADMINS_CONFIG = defineConfig({
 declare module '@groundwork/platform' {
   interface AppConfig {
     readonly platformAdmins: PlatformAdminsConfig;
+  }
+}
+
+/** The identity context's password-hashing variable, with its development default. */
+export class PasswordsEnvironment {
+  /** argon2id hashes running at once per process; more wait up to 2 s, then 503. */
+  @Transform(envInt)
+  @IsInt()
+  @Min(1)
+  PASSWORD_HASH_CONCURRENCY = 4;
+}
+
+export interface PasswordsConfig {
+  hashConcurrency: number;
+}
+
+/** `config.passwords` (registered when the library loads). */
+export const PASSWORDS_CONFIG = defineConfig({
+  key: 'passwords',
+  environment: PasswordsEnvironment,
+  build: (env): PasswordsConfig => ({ hashConcurrency: env.PASSWORD_HASH_CONCURRENCY }),
+});
+
+declare module '@groundwork/platform' {
+  interface AppConfig {
+    readonly passwords: PasswordsConfig;
   }
 }

@@ -76,7 +76,6 @@ export class AppConfig {
     webhookDeliveryPurge: string;
   };
   readonly rateLimit: { perMinute: number };
-  readonly passwords: { hashConcurrency: number };
   readonly oidc: OidcProviderConfig[];
   /**
    * `slices`: the sections the contexts' configuration slices built (`defineConfig`), each
@@ -147,7 +146,6 @@ export class AppConfig {
       webhookDeliveryPurge: env.CRON_WEBHOOK_DELIVERY_PURGE,
     };
     this.rateLimit = { perMinute: env.RATE_LIMIT_PER_MINUTE };
-    this.passwords = { hashConcurrency: env.PASSWORD_HASH_CONCURRENCY };
     this.oidc = oidcProviders(raw);
     Object.assign(this, slices);
   }

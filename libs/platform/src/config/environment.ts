@@ -164,12 +164,6 @@ export class Environment {
   @Min(1)
   RATE_LIMIT_PER_MINUTE = 600;
 
-  /** argon2id hashes running at once per process; more wait up to 2 s, then 503. */
-  @Transform(envInt)
-  @IsInt()
-  @Min(1)
-  PASSWORD_HASH_CONCURRENCY = 4;
-
   /** Express `trust proxy` syntax: `loopback`, a CIDR list, a hop count; empty = trust none. */
   @IsString()
   TRUST_PROXY = '';
