@@ -1,6 +1,13 @@
 import { Transform } from 'class-transformer';
 import { IsBoolean, IsInt, IsOptional, IsString, Matches, Min } from 'class-validator';
-import { type AppConfig, defineConfig, envBool, envInt, type OutboundPolicy, parseDuration } from '@groundwork/platform';
+import {
+  type AppConfig,
+  defineConfig,
+  envBool,
+  envInt,
+  type OutboundPolicy,
+  parseDuration,
+} from '@groundwork/platform';
 
 /** The webhooks context's variables (docs/http-api.md, operator contract), with their development defaults. */
 export class WebhooksEnvironment {
