@@ -130,7 +130,7 @@ describe('IdempotencyInterceptor', () => {
 
   it('replays a stored reply without running the handler and marks it Idempotent-Replayed', async () => {
     const reply: StoredReply = { status: 201, headers: { location: '/v1/things/1' }, body: '{"id":1}' };
-    const interceptor = await interceptorWith(new FakeStore({ outcome: 'replay', reply }));
+    const interceptor = await interceptorWith(new FakeStore({ outcome: 'replay', reply, fingerprint: 'f'.repeat(64) }));
     let ran = false;
     const { host, response } = call('create', { 'idempotency-key': 'k' });
 
