@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { TestingModule } from '@nestjs/testing';
 import {
+  DEFERRED_FINGERPRINT,
   CryptoModule,
   IDEMPOTENCY_RETENTION_MS,
   IdempotencyModule,
@@ -77,7 +78,26 @@ describe('IdempotencyStore (PostgreSQL)', () => {
     if (first.outcome !== 'started') throw new Error(`expected started, got ${first.outcome}`);
     expect(await store.complete(scope, 'k', first.attemptId, reply({ id: 'w1', name: 'Acme' }))).toBe(true);
 
-    expect(await store.begin(scope, 'k', fp)).toEqual({ outcome: 'replay', reply: reply({ id: 'w1', name: 'Acme' }) });
+    expect(await store.begin(scope, 'k', fp)).toEqual({
+      outcome: 'replay',
+      fingerprint: fp,
+      reply: reply({ id: 'w1', name: 'Acme' }),
+    });
+  });
+
+  it('defers the fingerprint of a streamed body: recorded on completion, handed back on replay for the caller to compare', async () => {
+    const scope = newScope();
+    const fp = fingerprint({ filename: 'a.bin', sha256: 'ab'.repeat(32) });
+    const first = await store.begin(scope, 'k', DEFERRED_FINGERPRINT);
+    if (first.outcome !== 'started') throw new Error(`expected started, got ${first.outcome}`);
+    expect(await store.begin(scope, 'k', DEFERRED_FINGERPRINT)).toEqual({ outcome: 'in_flight' });
+    await store.complete(scope, 'k', first.attemptId, reply({ id: 'a1' }), { fingerprint: fp });
+
+    expect(await store.begin(scope, 'k', DEFERRED_FINGERPRINT)).toEqual({
+      outcome: 'replay',
+      fingerprint: fp,
+      reply: reply({ id: 'a1' }),
+    });
   });
 
   it('keeps keys per scope: the same key in another scope is a new request', async () => {
@@ -121,7 +141,11 @@ describe('IdempotencyStore (PostgreSQL)', () => {
     const winner = winners[0];
     if (winner?.outcome !== 'started') throw new Error('expected a winner');
     expect(await store.complete(scope, 'k', winner.attemptId, reply({ id: 'w2' }))).toBe(true);
-    expect(await store.begin(scope, 'k', fp, afterLease)).toEqual({ outcome: 'replay', reply: reply({ id: 'w2' }) });
+    expect(await store.begin(scope, 'k', fp, afterLease)).toEqual({
+      outcome: 'replay',
+      fingerprint: fp,
+      reply: reply({ id: 'w2' }),
+    });
   });
 
   it('treats a key past its 24 h as unused, even before the purge removed it', async () => {
@@ -188,7 +212,7 @@ describe('IdempotencyStore (PostgreSQL)', () => {
     expect(stored.bodySealed).toBe(true);
     expect(stored.body).toMatch(/^v1\./);
 
-    expect(await store.begin(scope, 'k', fp)).toEqual({ outcome: 'replay', reply: sealed });
+    expect(await store.begin(scope, 'k', fp)).toEqual({ outcome: 'replay', fingerprint: fp, reply: sealed });
 
     // A sealed body copied into another row does not open there: it is bound to its (scope, key).
     const other = newScope();
