@@ -39,7 +39,6 @@ export * from './pagination/cursor.js';
 export * from './pagination/id-page.js';
 export * from './pagination/keyset.js';
 export * from './pagination/page-link.interceptor.js';
-export * from './pagination/page-query.dto.js';
 export * from './pagination/page.js';
 export * from './pagination/sort.js';
 export * from './queue/queue.catalogue.js';
