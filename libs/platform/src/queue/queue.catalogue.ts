@@ -55,17 +55,24 @@ export const QUEUE_POLICIES: Record<QueueName, QueuePolicy> = {
   files: { concurrency: 2, attempts: 10, lockDurationMs: 60_000, stalledIntervalMs: 30_000 },
 };
 
-/** The `@Processor` worker options of a queue, from its policy. */
+/**
+ * The `@Processor` worker options of a queue, from its policy. Not started on creation
+ * (`autorun: false`): Nest creates the workers while the module graph initialises, before the
+ * app's logger is attached, and a job taken then would log outside its context; the worker's
+ * entry point starts them through `QueueWorkers` once its logger is in place.
+ */
 export function workerOptions(queue: QueueName): {
   concurrency: number;
   lockDuration: number;
   stalledInterval: number;
+  autorun: false;
 } {
   const policy = QUEUE_POLICIES[queue];
   return {
     concurrency: policy.concurrency,
     lockDuration: policy.lockDurationMs,
     stalledInterval: policy.stalledIntervalMs,
+    autorun: false,
   };
 }
 
