@@ -65,6 +65,7 @@ export * from './rate-limit/rate-limiter.module.js';
 export * from './http/body-media-type.middleware.js';
 export * from './http/json-body-shape.middleware.js';
 export * from './http/client-error.js';
+export * from './http/middleware-chain.js';
 export * from './crypto/crypto.module.js';
 export * from './crypto/secret-box.js';
 export * from './idempotency/idempotency.module.js';
