@@ -5,7 +5,7 @@ import { ModuleRef } from '@nestjs/core';
 import { getQueueToken } from '@nestjs/bullmq';
 import type { Queue } from 'bullmq';
 import type { Express, Router } from 'express';
-import { AppConfig, QUEUES } from '@groundwork/platform';
+import { AppConfig, queueNames } from '@groundwork/platform';
 
 export const QUEUE_DASHBOARD_PATH = '/queues';
 
@@ -58,7 +58,7 @@ export class QueueDashboard {
       import('express'),
     ]);
     const { writable } = this.config.worker.queueDashboard;
-    const queues = Object.values(QUEUES).flatMap((name) => {
+    const queues = queueNames().flatMap((name) => {
       const queue = this.moduleRef.get<Queue>(getQueueToken(name), { strict: false });
       return queue ? [new BullMQAdapter(queue, { readOnlyMode: !writable, allowRetries: writable })] : [];
     });
