@@ -13,6 +13,13 @@ const queueImport = {
   message: "Queues are the worker's: the api and the context libraries never load BullMQ.",
 };
 
+// OpenAPI decorators describe HTTP, which only the api speaks; in a library they would load
+// @nestjs/swagger (~5 MiB) into the worker too.
+const swaggerImport = {
+  group: ['@nestjs/swagger', '@nestjs/swagger/*'],
+  message: 'Swagger decorators are HTTP: they live in apps/api, never in a library.',
+};
+
 export default tseslint.config(
   {
     ignores: [
@@ -56,7 +63,7 @@ export default tseslint.config(
   // The dependency rule, checked in CI: apps → context libs → platform.
   {
     files: ['libs/**/*.ts'],
-    rules: { 'no-restricted-imports': ['error', { patterns: [appsImport, queueImport] }] },
+    rules: { 'no-restricted-imports': ['error', { patterns: [appsImport, queueImport, swaggerImport] }] },
   },
   {
     files: ['libs/platform/**/*.ts'],
@@ -66,6 +73,7 @@ export default tseslint.config(
         {
           patterns: [
             appsImport,
+            swaggerImport,
             {
               group: ['@groundwork/*', '!@groundwork/platform', '!@groundwork/platform/queue'],
               message: 'The platform is the innermost layer: it imports no bounded context.',

@@ -20,6 +20,7 @@ const common = {
   moduleNameMapper: {
     '^@groundwork/platform/queue$': '<rootDir>/libs/platform/src/queue/index.ts',
     '^@groundwork/platform/tracing$': '<rootDir>/libs/platform/src/observability/tracing.ts',
+    '^@groundwork/files/s3$': '<rootDir>/libs/files/src/s3.ts',
     '^@groundwork/(.*)$': '<rootDir>/libs/$1/src/index.ts',
     '^(\\.{1,2}/.*)\\.js$': '$1',
   },

@@ -7,8 +7,9 @@
 //    @nestjs/swagger → typescript), though only development needs them — the Prisma CLI with
 //    its Studio and local-database tooling, TypeScript. Native binaries a production package
 //    needs (@node-rs/argon2's) are plain `optional`, not `devOptional`, and stay.
-// 2. The Prisma query compilers of databases other than the schema's provider: @prisma/client
-//    ships one WebAssembly build per database, and the generated client loads only its own.
+// 2. The Prisma query compilers the generated client never loads: @prisma/client ships a
+//    WebAssembly build per database and per `compilerBuild` (fast, small); the client loads
+//    only the schema's provider in the schema's build.
 //
 // Prints what it removed and the MB freed. Usage: node scripts/prune-runtime-modules.cjs [dir]
 'use strict';
@@ -20,6 +21,7 @@ const lock = JSON.parse(fs.readFileSync(path.join(root, 'package-lock.json'), 'u
 const schema = fs.readFileSync(path.join(root, 'prisma/schema.prisma'), 'utf8');
 const provider = /datasource\s+\w+\s*\{[^}]*provider\s*=\s*"(\w+)"/.exec(schema)?.[1];
 if (!provider) throw new Error('prisma/schema.prisma names no datasource provider');
+const compilerBuild = /generator\s+\w+\s*\{[^}]*compilerBuild\s*=\s*"(\w+)"/.exec(schema)?.[1] ?? 'fast';
 
 /** Bytes under a path (files only; symlinks not followed). */
 function size(target) {
@@ -52,13 +54,13 @@ if (fs.existsSync(bin)) {
 const runtime = path.join(root, 'node_modules/@prisma/client/runtime');
 if (fs.existsSync(runtime)) {
   for (const file of fs.readdirSync(runtime)) {
-    const match = /^query_compiler_\w+?_bg\.(\w+)\./.exec(file);
-    if (match && match[1] !== provider) remove(path.join(runtime, file));
+    const match = /^query_compiler_(\w+?)_bg\.(\w+)\./.exec(file);
+    if (match && (match[1] !== compilerBuild || match[2] !== provider)) remove(path.join(runtime, file));
   }
 }
 
 const packages = removed.filter((p) => !p.includes('@prisma/client/runtime/')).length;
 console.log(
   `pruned ${packages} development-only packages and ${removed.length - packages} Prisma query compilers ` +
-    `of other databases than ${provider}: ${(freed / 1e6).toFixed(1)} MB`,
+    `other than the ${compilerBuild} build for ${provider}: ${(freed / 1e6).toFixed(1)} MB`,
 );

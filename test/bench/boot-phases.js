@@ -163,9 +163,10 @@ async function main() {
     const { WorkerModule } = await import(`${ROOT}dist/worker/worker.module.js`);
     mark('worker code');
     const worker = await NestFactory.createApplicationContext(WorkerModule, { logger: false });
-    mark('module graph: instances, DB + Redis connected');
-    await worker.init();
-    mark('init: BullMQ workers, relay, schedules, probes');
+    mark('module graph, init: DB + Redis, relay, schedules, probes');
+    const { QueueWorkers } = await import('@groundwork/platform/queue');
+    worker.get(QueueWorkers).start();
+    mark('BullMQ workers started');
     app = worker;
   }
   await new Promise((resolve) => setTimeout(resolve, 2000));

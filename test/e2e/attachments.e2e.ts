@@ -9,7 +9,7 @@ import {
   listAttachments,
   uploadAttachment,
 } from '@groundwork/api-client';
-import { createS3Client } from '@groundwork/files';
+import { createS3Client } from '@groundwork/files/s3';
 import { SseClient } from '../support/sse-client.js';
 import { S3RVER_CREDENTIALS, S3TestServer } from '../support/s3-server.js';
 import { eventually } from '../support/wait.js';

@@ -10,7 +10,6 @@ export * from './ports/object-storage.js';
 export * from './storage/local-object-storage.js';
 export * from './storage/object-key.js';
 export * from './storage/object-storage.factory.js';
-export * from './storage/s3-object-storage.js';
 export * from './storage/storage-errors.js';
 export { payloadTooLarge } from './uploads/content-meter.js';
 export * from './uploads/content-type-check.js';

@@ -23,10 +23,10 @@ import {
   loadAppConfig,
   MetricsService,
   type Page,
-  PageQueryDto,
   Paginated,
   toPage,
 } from '@groundwork/platform';
+import { PageQueryDto } from '../../../apps/api/src/http/page-query.dto.js';
 import { Public } from '../../../apps/api/src/http/auth/access-rules.js';
 import { createApiApp } from '../../../apps/api/src/bootstrap.js';
 import { eventually } from '../../support/wait.js';

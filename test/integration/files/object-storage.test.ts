@@ -6,7 +6,8 @@ import { Readable } from 'node:stream';
 import { text } from 'node:stream/consumers';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
-import { createS3Client, LocalObjectStorage, objectKey, type ObjectStorage, S3ObjectStorage } from '@groundwork/files';
+import { LocalObjectStorage, objectKey, type ObjectStorage } from '@groundwork/files';
+import { createS3Client, S3ObjectStorage } from '@groundwork/files/s3';
 import { DomainError, newId } from '@groundwork/platform';
 import { S3RVER_CREDENTIALS, S3TestServer } from '../../support/s3-server.js';
 

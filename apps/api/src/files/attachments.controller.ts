@@ -16,7 +16,8 @@ import {
   ApiTags,
 } from '@nestjs/swagger';
 import { AttachmentsService } from '@groundwork/files';
-import { AppConfig, DomainError, type Page, Paginated, PageQueryDto } from '@groundwork/platform';
+import { AppConfig, DomainError, type Page, Paginated } from '@groundwork/platform';
+import { PageQueryDto } from '../http/page-query.dto.js';
 import type { WorkspaceActor } from '@groundwork/workspaces';
 import { ApiProblemResponses } from '../http/api-problem-responses.decorator.js';
 import { RequirePermission } from '../http/auth/access-rules.js';

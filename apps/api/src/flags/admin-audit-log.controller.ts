@@ -1,7 +1,8 @@
 import { Controller, Get, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiCookieAuth, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { FlagsAdminService } from '@groundwork/flags';
-import { type Page, Paginated, PageQueryDto } from '@groundwork/platform';
+import { type Page, Paginated } from '@groundwork/platform';
+import { PageQueryDto } from '../http/page-query.dto.js';
 import { ApiProblemResponses } from '../http/api-problem-responses.decorator.js';
 import { AuditEventDto, AuditEventPageDto } from '../http/audit-event.dto.js';
 import { PlatformAdminOnly } from '../http/auth/access-rules.js';

@@ -8,7 +8,8 @@ import {
   ApiTags,
 } from '@nestjs/swagger';
 import { AccountService } from '@groundwork/identity';
-import { AuditTrail, type Page, Paginated, PageQueryDto } from '@groundwork/platform';
+import { AuditTrail, type Page, Paginated } from '@groundwork/platform';
+import { PageQueryDto } from '../http/page-query.dto.js';
 import { Authenticated } from '../http/auth/access-rules.js';
 import { CurrentUser } from '../http/auth/caller.decorators.js';
 import type { UserPrincipal } from '../http/auth/principal.js';

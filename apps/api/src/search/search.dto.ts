@@ -1,7 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
 import { IsArray, IsIn, IsOptional, IsString, IsUUID, Matches } from 'class-validator';
-import { PageQueryDto } from '@groundwork/platform';
+import { PageQueryDto } from '../http/page-query.dto.js';
 import { MAX_QUERY_CHARACTERS, type SearchHit, SEARCH_TYPES, type SearchType } from '@groundwork/search';
 import { PageDto } from '../http/page.dto.js';
 

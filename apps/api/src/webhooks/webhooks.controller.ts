@@ -9,7 +9,8 @@ import {
   ApiOperation,
   ApiTags,
 } from '@nestjs/swagger';
-import { AppConfig, type Page, Paginated, PageQueryDto } from '@groundwork/platform';
+import { AppConfig, type Page, Paginated } from '@groundwork/platform';
+import { PageQueryDto } from '../http/page-query.dto.js';
 import { WebhooksService } from '@groundwork/webhooks';
 import type { WorkspaceActor } from '@groundwork/workspaces';
 import { RequirePermission } from '../http/auth/access-rules.js';

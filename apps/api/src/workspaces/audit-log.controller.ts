@@ -1,6 +1,7 @@
 import { Controller, Get, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiCookieAuth, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { AuditTrail, type Page, Paginated, PageQueryDto } from '@groundwork/platform';
+import { AuditTrail, type Page, Paginated } from '@groundwork/platform';
+import { PageQueryDto } from '../http/page-query.dto.js';
 import { RequirePermission } from '../http/auth/access-rules.js';
 import { WorkspaceId } from '../http/auth/caller.decorators.js';
 import { ApiProblemResponses } from '../http/api-problem-responses.decorator.js';

@@ -8,7 +8,8 @@ import {
   ApiOperation,
   ApiTags,
 } from '@nestjs/swagger';
-import { AppConfig, type Page, Paginated, PageQueryDto } from '@groundwork/platform';
+import { AppConfig, type Page, Paginated } from '@groundwork/platform';
+import { PageQueryDto } from '../http/page-query.dto.js';
 import { InvitationsService, type WorkspaceActor } from '@groundwork/workspaces';
 import { Authenticated, RequirePermission } from '../http/auth/access-rules.js';
 import { Actor, CurrentUser, WorkspaceId } from '../http/auth/caller.decorators.js';

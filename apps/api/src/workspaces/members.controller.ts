@@ -7,7 +7,8 @@ import {
   ApiOperation,
   ApiTags,
 } from '@nestjs/swagger';
-import { type Page, Paginated, PageQueryDto } from '@groundwork/platform';
+import { type Page, Paginated } from '@groundwork/platform';
+import { PageQueryDto } from '../http/page-query.dto.js';
 import { MembersService, type WorkspaceActor } from '@groundwork/workspaces';
 import { RequirePermission } from '../http/auth/access-rules.js';
 import { Actor, WorkspaceId } from '../http/auth/caller.decorators.js';

@@ -29,6 +29,7 @@ export class OpsHttpServer implements OnApplicationBootstrap, OnApplicationShutd
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
+    await this.dashboard.start();
     const server = createServer((req, res) => {
       this.handle(req, res).catch((error: unknown) => {
         this.logger.error({ err: error }, 'ops request failed');

@@ -1,13 +1,10 @@
 import { timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common';
+import { Injectable, Logger } from '@nestjs/common';
 import { ModuleRef } from '@nestjs/core';
 import { getQueueToken } from '@nestjs/bullmq';
-import { createBullBoard } from '@bull-board/api';
-import { BullMQAdapter } from '@bull-board/api/bullMQAdapter';
-import { ExpressAdapter } from '@bull-board/express';
 import type { Queue } from 'bullmq';
-import express from 'express';
+import type { Express, Router } from 'express';
 import { AppConfig, queueNames } from '@groundwork/platform';
 
 export const QUEUE_DASHBOARD_PATH = '/queues';
@@ -34,12 +31,13 @@ function sameToken(presented: string | undefined, expected: string): boolean {
  * Bull Board over every queue, on the worker's internal port under /queues: off unless
  * QUEUE_DASHBOARD_TOKEN is set, and behind that token. Read-only (no retry, promote, clean or
  * remove: the UI hides them, the API refuses them, and only GET passes here) unless
- * QUEUE_DASHBOARD_WRITABLE is true.
+ * QUEUE_DASHBOARD_WRITABLE is true. Bull Board and Express are imported only when the token is
+ * set: a worker without the dashboard does not carry them in memory.
  */
 @Injectable()
-export class QueueDashboard implements OnApplicationBootstrap {
+export class QueueDashboard {
   private readonly logger = new Logger(QueueDashboard.name);
-  private handler: express.Express | undefined;
+  private handler: Express | undefined;
 
   constructor(
     private readonly config: AppConfig,
@@ -50,8 +48,15 @@ export class QueueDashboard implements OnApplicationBootstrap {
     return this.config.worker.queueDashboard.token !== '';
   }
 
-  onApplicationBootstrap(): void {
+  /** Builds the dashboard when configured; OpsHttpServer calls it before it listens. */
+  async start(): Promise<void> {
     if (!this.enabled) return;
+    const [{ createBullBoard }, { BullMQAdapter }, { ExpressAdapter }, { default: express }] = await Promise.all([
+      import('@bull-board/api'),
+      import('@bull-board/api/bullMQAdapter'),
+      import('@bull-board/express'),
+      import('express'),
+    ]);
     const { writable } = this.config.worker.queueDashboard;
     const queues = queueNames().flatMap((name) => {
       const queue = this.moduleRef.get<Queue>(getQueueToken(name), { strict: false });
@@ -62,7 +67,7 @@ export class QueueDashboard implements OnApplicationBootstrap {
     createBullBoard({ queues, serverAdapter: adapter, options: { uiConfig: { boardTitle: 'Groundwork queues' } } });
     const app = express();
     app.disable('x-powered-by');
-    app.use(QUEUE_DASHBOARD_PATH, adapter.getRouter() as express.Router);
+    app.use(QUEUE_DASHBOARD_PATH, adapter.getRouter() as Router);
     this.handler = app;
     this.logger.log({ path: QUEUE_DASHBOARD_PATH, writable }, 'queue dashboard enabled');
   }

@@ -67,8 +67,11 @@ export function loggerOptions(config: AppConfig): Params {
   return {
     // The api writes its access log itself, as its second middleware (accessLogMiddleware), so
     // requests refused before Nest's middleware (body parser: 400, 413) are logged too;
-    // nestjs-pino adds no pino-http of its own and logs through the root logger.
+    // nestjs-pino adds no pino-http of its own and logs through the root logger. Nor its
+    // per-request middleware (no routes): with no request logger to bind, it would only run
+    // every request through one more router layer and AsyncLocalStorage scope for nothing.
     useExisting: true,
+    forRoutes: [],
     pinoHttp: options,
   };
 }

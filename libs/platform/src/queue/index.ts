@@ -6,5 +6,6 @@
 // options) stays in `@groundwork/platform`: the contexts name their consumer queues with it.
 export * from './draining-worker.host.js';
 export * from './queue.module.js';
+export * from './queue-workers.js';
 export * from '../events/outbox-relay.js';
 export * from '../events/outbox-relay.module.js';

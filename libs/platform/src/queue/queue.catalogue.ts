@@ -72,17 +72,24 @@ export function isQueueName(value: string): value is QueueName {
   return registered.has(value);
 }
 
-/** The `@Processor` worker options of a queue, from its policy. */
+/**
+ * The `@Processor` worker options of a queue, from its policy. Not started on creation
+ * (`autorun: false`): Nest creates the workers while the module graph initialises, before the
+ * app's logger is attached, and a job taken then would log outside its context; the worker's
+ * entry point starts them through `QueueWorkers` once its logger is in place.
+ */
 export function workerOptions(queue: QueueName): {
   concurrency: number;
   lockDuration: number;
   stalledInterval: number;
+  autorun: false;
 } {
   const policy = queuePolicy(queue);
   return {
     concurrency: policy.concurrency,
     lockDuration: policy.lockDurationMs,
     stalledInterval: policy.stalledIntervalMs,
+    autorun: false,
   };
 }
 

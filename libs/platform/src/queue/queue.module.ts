@@ -1,16 +1,22 @@
 import { BullModule } from '@nestjs/bullmq';
 import { type DynamicModule, Module } from '@nestjs/common';
+import { DiscoveryModule } from '@nestjs/core';
 import { AppConfig } from '../config/app-config.js';
 import { defaultJobOptions, type QueueName } from './queue.catalogue.js';
+import { QueueWorkers } from './queue-workers.js';
 import { redisOptionsFromUrl } from './redis-connection.js';
 
-/** BullMQ wiring from config: one Redis connection setup and key prefix for every queue. */
+/**
+ * BullMQ wiring from config: one Redis connection setup and key prefix for every queue, and
+ * `QueueWorkers`, which starts the processors.
+ */
 @Module({})
 export class QueueModule {
   static forRoot(): DynamicModule {
     return {
       module: QueueModule,
       imports: [
+        DiscoveryModule,
         BullModule.forRootAsync({
           inject: [AppConfig],
           useFactory: (config: AppConfig) => ({
@@ -24,7 +30,8 @@ export class QueueModule {
           }),
         }),
       ],
-      exports: [BullModule],
+      providers: [QueueWorkers],
+      exports: [BullModule, QueueWorkers],
     };
   }
 

@@ -8,7 +8,8 @@ import {
   ApiOperation,
   ApiTags,
 } from '@nestjs/swagger';
-import { AppConfig, type Page, Paginated, PageQueryDto } from '@groundwork/platform';
+import { AppConfig, type Page, Paginated } from '@groundwork/platform';
+import { PageQueryDto } from '../../http/page-query.dto.js';
 import { CommentsService } from '@groundwork/work';
 import type { WorkspaceActor } from '@groundwork/workspaces';
 import { RequirePermission } from '../../http/auth/access-rules.js';

@@ -1,6 +1,7 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Query, Res } from '@nestjs/common';
 import { ApiBearerAuth, ApiCookieAuth, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { AppConfig, type Page, Paginated, PageQueryDto } from '@groundwork/platform';
+import { AppConfig, type Page, Paginated } from '@groundwork/platform';
+import { PageQueryDto } from '../../http/page-query.dto.js';
 import { ProjectsService } from '@groundwork/work';
 import type { WorkspaceActor } from '@groundwork/workspaces';
 import { RequirePermission } from '../../http/auth/access-rules.js';

@@ -14,7 +14,7 @@ import {
   MinLength,
   ValidateIf,
 } from 'class-validator';
-import { PageQueryDto } from '@groundwork/platform';
+import { PageQueryDto } from '../../http/page-query.dto.js';
 import {
   TASK_PRIORITIES,
   TASK_SORT_FIELDS,

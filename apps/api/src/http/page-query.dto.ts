@@ -1,7 +1,7 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { IsInt, IsOptional, IsString, Max, MaxLength, Min } from 'class-validator';
-import { DEFAULT_PAGE_LIMIT, MAX_PAGE_LIMIT } from './page.js';
+import { DEFAULT_PAGE_LIMIT, MAX_PAGE_LIMIT } from '@groundwork/platform';
 
 /** The query of every list route; list DTOs extend it with their filters and sort. */
 export class PageQueryDto {
