@@ -33,7 +33,7 @@ import {
 } from '@groundwork/platform';
 import { OutboxRelay } from '@groundwork/platform/queue';
 // The worker's contexts register the events and their consumer queues the relay dispatches by.
-import '../../dist/worker/event-catalogue.js';
+import '../../dist/worker/contexts.js';
 import { freePort } from '../support/ports.js';
 import { createMigratedDatabase, dropDatabase, randomDatabaseName } from '../support/test-database.js';
 
