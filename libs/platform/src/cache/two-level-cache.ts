@@ -28,26 +28,38 @@ export const TWO_LEVEL_CACHE_DEFAULTS: TwoLevelCacheOptions = {
 export const TWO_LEVEL_CACHE_OPTIONS = Symbol('TWO_LEVEL_CACHE_OPTIONS');
 
 /**
- * Reads the version of every namespace in one round trip. A missing version key starts at the
- * current time in ms, not at 0: if Redis loses its keys (restart without persistence, flush),
- * a version number is never handed out twice, so an in-process entry stored under an old
- * number can never pass for current.
+ * How long a version key lives in Redis. Every key the cache writes expires, so namespaces
+ * nobody uses any more (a deleted workspace's) do not stay in Redis for ever. A version key
+ * that expires while in use reads as missing, which starts it again at the current time in
+ * ms — above any number it handed out unless it was bumped more than once per ms since its
+ * creation — so expiry costs one miss per entry and never revives an old one.
+ */
+export const CACHE_VERSION_TTL_SECONDS = 7 * 24 * 3600;
+
+/** A version read from a missing key: `~<now ms>`, never equal to a stored version. */
+const UNSTORED = '~';
+
+/**
+ * Reads the version of every namespace in one round trip, writing nothing: a missing version
+ * key is answered as `~<now ms>` and only created (`adoptVersions`) once a caller stores
+ * something under it — so a lookup that finds nothing (a workspace the caller does not belong
+ * to, an id that does not exist) leaves no key behind. The `~` form is never a stored
+ * version, so what was remembered under it can never pass for current once the key exists;
+ * and because a created key starts at the current time in ms, not at 0, a version number is
+ * never handed out twice if Redis loses its keys (restart without persistence, flush).
  */
 const VERSIONS_SCRIPT = `
 local out = {}
 for i, key in ipairs(KEYS) do
   local v = redis.call('GET', key)
-  if not v then
-    v = ARGV[1]
-    redis.call('SET', key, v)
-  end
+  if not v then v = '${UNSTORED}' .. ARGV[1] end
   out[i] = v
 end
 return out`;
 
-/** Bumps one namespace's version, starting from the current time like the read does. */
+/** Bumps one namespace's version, starting from the current time like a created key does. */
 const BUMP_SCRIPT = `
-if redis.call('EXISTS', KEYS[1]) == 0 then redis.call('SET', KEYS[1], ARGV[1]) end
+if redis.call('EXISTS', KEYS[1]) == 0 then redis.call('SET', KEYS[1], ARGV[1], 'EX', ARGV[2]) end
 return redis.call('INCR', KEYS[1])`;
 
 const VERSIONS_SHA = createHash('sha1').update(VERSIONS_SCRIPT).digest('hex');
@@ -145,7 +157,10 @@ export class TwoLevelCache implements CacheVersions {
       }
     }
     const dataKey = `cache:d:${namespaces[0] ?? 'none'}:${createHash('sha256').update(fullKey).digest('base64url')}`;
-    const load = this.loadAndStore(cache, fullKey, dataKey, loader);
+    const load = this.loadAndStore(cache, fullKey, dataKey, loader).then(async (json) => {
+      await this.adoptVersions(namespaces, versions);
+      return json;
+    });
     this.inFlight.set(fullKey, load);
     try {
       return JSON.parse(await load) as T;
@@ -178,8 +193,37 @@ export class TwoLevelCache implements CacheVersions {
 
   private async bump(namespace: string): Promise<void> {
     this.assertReady();
-    await this.redis.client.eval(BUMP_SCRIPT, 1, versionKey(namespace), String(Date.now()));
+    await this.redis.client.eval(
+      BUMP_SCRIPT,
+      1,
+      versionKey(namespace),
+      String(Date.now()),
+      String(CACHE_VERSION_TTL_SECONDS),
+    );
     this.redisRecovered();
+  }
+
+  /**
+   * Creates the version keys that `currentVersions` read as missing (`~<ms>`), with the value
+   * read: call it after storing something under those versions. A key created meanwhile by
+   * anyone else wins (NX), which orphans what was stored — never the reverse. Never throws.
+   */
+  async adoptVersions(namespaces: readonly string[], versions: readonly string[]): Promise<void> {
+    const missing = namespaces.flatMap((namespace, i) => {
+      const version = versions[i];
+      return version?.startsWith(UNSTORED) ? [[namespace, version.slice(UNSTORED.length)] as const] : [];
+    });
+    if (missing.length === 0) return;
+    try {
+      this.assertReady();
+      const batch = this.redis.client.multi();
+      for (const [namespace, version] of missing) {
+        batch.set(versionKey(namespace), version, 'EX', CACHE_VERSION_TTL_SECONDS, 'NX');
+      }
+      await batch.exec();
+    } catch (error) {
+      this.redisFailed(error);
+    }
   }
 
   /**
