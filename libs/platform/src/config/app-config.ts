@@ -95,6 +95,8 @@ export class AppConfig {
     ticketTtlSeconds: number;
     maxBufferedBytes: number;
     flushIntervalMs: number;
+    /** Open SSE + WebSocket connections per user or API key, deployment-wide. */
+    maxConnectionsPerPrincipal: number;
   };
   readonly search: {
     driver: SearchDriver;
@@ -198,6 +200,7 @@ export class AppConfig {
       ticketTtlSeconds: env.REALTIME_TICKET_TTL_SECONDS,
       maxBufferedBytes: env.REALTIME_MAX_BUFFERED_BYTES,
       flushIntervalMs: env.REALTIME_FLUSH_INTERVAL_MS,
+      maxConnectionsPerPrincipal: env.REALTIME_MAX_CONNECTIONS_PER_PRINCIPAL,
     };
     this.search = {
       driver: env.SEARCH_DRIVER,

@@ -430,6 +430,12 @@ export class Environment {
   @Max(1000)
   REALTIME_FLUSH_INTERVAL_MS = 20;
 
+  /** Open SSE streams and WebSockets one user or API key may hold across the deployment; the next is refused with 429. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  REALTIME_MAX_CONNECTIONS_PER_PRINCIPAL = 20;
+
   /** Where attachments are kept: `local` (a folder, STORAGE_DIR) or `s3` (any S3-compatible store). */
   @IsIn(STORAGE_DRIVERS)
   STORAGE_DRIVER: StorageDriver = 'local';

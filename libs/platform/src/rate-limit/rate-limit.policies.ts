@@ -1,7 +1,10 @@
 import type { AppConfig } from '../config/app-config.js';
 
-/** The request policies a route can name (`@RateLimit('auth')`); routes that name none use `default`. */
-export type RateLimitPolicyName = 'default' | 'auth';
+/**
+ * The request policies: a route can name one (`@RateLimit('auth')`), routes that name none use
+ * `default`; the WebSocket upgrade, which no route handles, counts under the `realtime-*` ones.
+ */
+export type RateLimitPolicyName = 'default' | 'auth' | 'realtime-upgrade' | 'realtime-upgrade-refused';
 
 export interface RateLimitPolicy {
   name: RateLimitPolicyName;
@@ -29,6 +32,13 @@ export interface AttemptLimit {
 export const AUTH_REQUESTS_PER_MINUTE = 300;
 
 /**
+ * WebSocket upgrades per minute: of one principal (a client reconnecting in a loop), and from
+ * one address without valid credentials (ticket or token guessing). Fixed in code like the auth
+ * limits; open connections are bounded by REALTIME_MAX_CONNECTIONS_PER_PRINCIPAL besides.
+ */
+export const REALTIME_UPGRADES_PER_MINUTE = 60;
+
+/**
  * Every rate-limit policy of the product, in one place. Only the general quota is an
  * operator setting (RATE_LIMIT_PER_MINUTE); the auth limits are part of the security design
  * and fixed in code, so a misconfiguration cannot open the door to credential stuffing.
@@ -38,6 +48,18 @@ export function rateLimitPolicies(config: AppConfig): Readonly<Record<RateLimitP
     default: { name: 'default', limit: config.rateLimit.perMinute, windowSeconds: 60, keyedBy: 'caller' },
     // Auth routes are reached before there is a principal, and are what attackers hammer.
     auth: { name: 'auth', limit: AUTH_REQUESTS_PER_MINUTE, windowSeconds: 60, keyedBy: 'ip' },
+    'realtime-upgrade': {
+      name: 'realtime-upgrade',
+      limit: REALTIME_UPGRADES_PER_MINUTE,
+      windowSeconds: 60,
+      keyedBy: 'caller',
+    },
+    'realtime-upgrade-refused': {
+      name: 'realtime-upgrade-refused',
+      limit: REALTIME_UPGRADES_PER_MINUTE,
+      windowSeconds: 60,
+      keyedBy: 'ip',
+    },
   };
 }
 
