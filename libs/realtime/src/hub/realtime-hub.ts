@@ -190,6 +190,8 @@ export class RealtimeHub implements OnApplicationBootstrap, OnModuleDestroy, OnA
     this.timers.push(setInterval(() => this.beat('sse'), heartbeatMs).unref());
     this.timers.push(setInterval(() => this.beat('ws'), wsPingMs).unref());
     this.timers.push(setInterval(() => void this.checkConnections(), sessionCheckMs).unref());
+    // On its own timer: a check round held up by an unreachable database must not let leases lapse.
+    this.timers.push(setInterval(() => void this.slots.renew(), sessionCheckMs).unref());
   }
 
   /** Registers a local subscriber; returns how to remove it. */
@@ -373,7 +375,6 @@ export class RealtimeHub implements OnApplicationBootstrap, OnModuleDestroy, OnA
     if (this.checking) return;
     this.checking = true;
     try {
-      await this.slots.renew();
       const lookups = new Map<string, Promise<unknown>>();
       const once = <T>(key: string, lookup: () => Promise<T>): Promise<T> => {
         let pending = lookups.get(key) as Promise<T> | undefined;
