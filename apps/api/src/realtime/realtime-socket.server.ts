@@ -31,7 +31,7 @@ export const MESSAGE_BURST = 40;
  * `/v1/ws`: a plain RFC 6455 WebSocket endpoint (the `ws` library, no socket.io framing). The
  * upgrade is checked before the handshake, in this order — a browser `Origin` outside
  * CORS_ORIGINS (403), the credential (401; from one address at most 60 a minute, then 429), the
- * principal's upgrade rate (429) and its open connections (429) — and a refused one is
+ * principal's request quota (429) and its open connections (429) — and a refused one is
  * answered with an HTTP problem document and never becomes a WebSocket. It listens to the HTTP server's `upgrade`
  * event itself rather than through a Nest gateway: gateways authenticate only after the
  * handshake, and the protocol here is not Nest's `{event, data}` framing.
@@ -108,8 +108,9 @@ export class RealtimeSocketServer implements OnApplicationBootstrap, OnApplicati
         'A valid ticket (?ticket=) or access token (subprotocol "bearer, <token>") is required.',
       );
     }
-    const rate = await this.limiter.consume('realtime-upgrade', callerKey(principal));
-    if (!rate.allowed) return refuse(socket, 429, 'Too many WebSocket upgrades; slow down.', rate.resetSeconds);
+    // An upgrade is one request of its principal, counted under the general per-caller quota.
+    const rate = await this.limiter.consume('default', callerKey(principal));
+    if (!rate.allowed) return refuse(socket, 429, 'Rate limit of the "default" policy exceeded.', rate.resetSeconds);
     const release = await this.hub.reserveConnection(principal);
     const { maxConnectionsPerPrincipal } = this.config.realtime;
     if (!release) {

@@ -2,9 +2,10 @@ import type { AppConfig } from '../config/app-config.js';
 
 /**
  * The request policies: a route can name one (`@RateLimit('auth')`), routes that name none use
- * `default`; the WebSocket upgrade, which no route handles, counts under the `realtime-*` ones.
+ * `default`. A WebSocket upgrade, which no route handles, counts as a request of its principal
+ * under `default`, and one without valid credentials under `realtime-upgrade-refused`.
  */
-export type RateLimitPolicyName = 'default' | 'auth' | 'realtime-upgrade' | 'realtime-upgrade-refused';
+export type RateLimitPolicyName = 'default' | 'auth' | 'realtime-upgrade-refused';
 
 export interface RateLimitPolicy {
   name: RateLimitPolicyName;
@@ -32,11 +33,10 @@ export interface AttemptLimit {
 export const AUTH_REQUESTS_PER_MINUTE = 300;
 
 /**
- * WebSocket upgrades per minute: of one principal (a client reconnecting in a loop), and from
- * one address without valid credentials (ticket or token guessing). Fixed in code like the auth
- * limits; open connections are bounded by REALTIME_MAX_CONNECTIONS_PER_PRINCIPAL besides.
+ * WebSocket upgrades without valid credentials per minute from one address (ticket or token
+ * guessing). Fixed in code like the auth limits.
  */
-export const REALTIME_UPGRADES_PER_MINUTE = 60;
+export const REFUSED_UPGRADES_PER_MINUTE = 60;
 
 /**
  * Every rate-limit policy of the product, in one place. Only the general quota is an
@@ -48,15 +48,9 @@ export function rateLimitPolicies(config: AppConfig): Readonly<Record<RateLimitP
     default: { name: 'default', limit: config.rateLimit.perMinute, windowSeconds: 60, keyedBy: 'caller' },
     // Auth routes are reached before there is a principal, and are what attackers hammer.
     auth: { name: 'auth', limit: AUTH_REQUESTS_PER_MINUTE, windowSeconds: 60, keyedBy: 'ip' },
-    'realtime-upgrade': {
-      name: 'realtime-upgrade',
-      limit: REALTIME_UPGRADES_PER_MINUTE,
-      windowSeconds: 60,
-      keyedBy: 'caller',
-    },
     'realtime-upgrade-refused': {
       name: 'realtime-upgrade-refused',
-      limit: REALTIME_UPGRADES_PER_MINUTE,
+      limit: REFUSED_UPGRADES_PER_MINUTE,
       windowSeconds: 60,
       keyedBy: 'ip',
     },
