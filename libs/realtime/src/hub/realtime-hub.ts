@@ -381,6 +381,8 @@ export class RealtimeHub implements OnApplicationBootstrap, OnModuleDestroy, OnA
         if (!pending) lookups.set(key, (pending = lookup()));
         return pending;
       };
+      let ended = 0;
+      let lastError: unknown;
       await Promise.all(
         [...this.connections.keys()].map(async (connection) => {
           try {
@@ -393,14 +395,19 @@ export class RealtimeHub implements OnApplicationBootstrap, OnModuleDestroy, OnA
               return;
             }
             this.failedChecks.delete(connection);
-            this.logger.warn(
-              { err: error, failures },
-              'ended a real-time connection whose access could not be checked',
-            );
+            ended += 1;
+            lastError = error;
             connection.unverifiable();
           }
         }),
       );
+      // One line per round, not one per connection: an outage would otherwise log thousands.
+      if (ended > 0) {
+        this.logger.warn(
+          { err: lastError, connections: ended },
+          `ended real-time connections whose access failed ${MAX_FAILED_CHECKS} checks in a row`,
+        );
+      }
     } finally {
       this.checking = false;
     }
