@@ -36,30 +36,50 @@ export const TWO_LEVEL_CACHE_OPTIONS = Symbol('TWO_LEVEL_CACHE_OPTIONS');
  */
 export const CACHE_VERSION_TTL_SECONDS = 7 * 24 * 3600;
 
-/** A version read from a missing key: `~<now ms>`, never equal to a stored version. */
+/** A version read from a missing key: `~<now ms>`, not (yet) stored. */
 const UNSTORED = '~';
+
+/**
+ * The version as it goes into keys: an unstored `~<ms>` counts as the `<ms>` that
+ * `adoptVersions` stores. Safe because both scripts take the time from Redis's clock: a bump
+ * after the read creates a larger number, so what was stored under the read's number can
+ * only be current if nothing was bumped in between.
+ */
+export function storedVersion(version: string): string {
+  return version.startsWith(UNSTORED) ? version.slice(UNSTORED.length) : version;
+}
+
+/** Lua: Redis's clock in ms, as an integer string (one clock for every instance). */
+const NOW_MS_FUNCTION = `
+local function now_ms()
+  local t = redis.call('TIME')
+  return string.format('%d', t[1] * 1000 + math.floor(t[2] / 1000))
+end`;
 
 /**
  * Reads the version of every namespace in one round trip, writing nothing: a missing version
  * key is answered as `~<now ms>` and only created (`adoptVersions`) once a caller stores
  * something under it — so a lookup that finds nothing (a workspace the caller does not belong
- * to, an id that does not exist) leaves no key behind. The `~` form is never a stored
- * version, so what was remembered under it can never pass for current once the key exists;
- * and because a created key starts at the current time in ms, not at 0, a version number is
- * never handed out twice if Redis loses its keys (restart without persistence, flush).
+ * to, an id that does not exist) leaves no key behind. A created key starts at the current
+ * time in ms, not at 0: if Redis loses its keys (restart without persistence, flush), a
+ * version number is never handed out twice.
  */
-const VERSIONS_SCRIPT = `
+const VERSIONS_SCRIPT = `${NOW_MS_FUNCTION}
 local out = {}
+local now
 for i, key in ipairs(KEYS) do
   local v = redis.call('GET', key)
-  if not v then v = '${UNSTORED}' .. ARGV[1] end
+  if not v then
+    now = now or now_ms()
+    v = '${UNSTORED}' .. now
+  end
   out[i] = v
 end
 return out`;
 
 /** Bumps one namespace's version, starting from the current time like a created key does. */
-const BUMP_SCRIPT = `
-if redis.call('EXISTS', KEYS[1]) == 0 then redis.call('SET', KEYS[1], ARGV[1], 'EX', ARGV[2]) end
+const BUMP_SCRIPT = `${NOW_MS_FUNCTION}
+if redis.call('EXISTS', KEYS[1]) == 0 then redis.call('SET', KEYS[1], now_ms(), 'EX', ARGV[1]) end
 return redis.call('INCR', KEYS[1])`;
 
 const VERSIONS_SHA = createHash('sha1').update(VERSIONS_SCRIPT).digest('hex');
@@ -138,7 +158,7 @@ export class TwoLevelCache implements CacheVersions {
       this.metrics.cacheLookups.inc({ cache, result: 'bypass' });
       return loader();
     }
-    const fullKey = `${namespaces.map((namespace, i) => `${namespace}@${versions[i] ?? ''}`).join('|')}#${key}`;
+    const fullKey = `${namespaces.map((namespace, i) => `${namespace}@${storedVersion(versions[i] ?? '')}`).join('|')}#${key}`;
     const local = this.l1.get(fullKey);
     if (local !== undefined) {
       this.metrics.cacheLookups.inc({ cache, result: 'l1_hit' });
@@ -193,13 +213,7 @@ export class TwoLevelCache implements CacheVersions {
 
   private async bump(namespace: string): Promise<void> {
     this.assertReady();
-    await this.redis.client.eval(
-      BUMP_SCRIPT,
-      1,
-      versionKey(namespace),
-      String(Date.now()),
-      String(CACHE_VERSION_TTL_SECONDS),
-    );
+    await this.redis.client.eval(BUMP_SCRIPT, 1, versionKey(namespace), String(CACHE_VERSION_TTL_SECONDS));
     this.redisRecovered();
   }
 
@@ -251,7 +265,7 @@ export class TwoLevelCache implements CacheVersions {
 
   /** EVALSHA sends 40 bytes instead of the script; Redis forgets scripts on restart (NOSCRIPT). */
   private async readVersions(namespaces: readonly string[]): Promise<unknown> {
-    const args = [...namespaces.map(versionKey), String(Date.now())];
+    const args = namespaces.map(versionKey);
     try {
       return await this.redis.client.evalsha(VERSIONS_SHA, namespaces.length, ...args);
     } catch (error) {

@@ -1,6 +1,13 @@
 import { Injectable } from '@nestjs/common';
 import { ACCOUNTS_CACHE_NAMESPACE } from '@groundwork/identity';
-import { type CacheVersions, ExpiringLru, isUuid, PrismaService, TwoLevelCache } from '@groundwork/platform';
+import {
+  type CacheVersions,
+  ExpiringLru,
+  isUuid,
+  PrismaService,
+  storedVersion,
+  TwoLevelCache,
+} from '@groundwork/platform';
 import type { WorkspaceRole } from './permissions.js';
 
 /**
@@ -51,7 +58,7 @@ export class WorkspaceAccess {
     if (!isUuid(workspaceId)) return undefined;
     const namespaces = [membersCacheNamespace(workspaceId), ACCOUNTS_CACHE_NAMESPACE];
     const current = await versions.currentVersions(namespaces);
-    const key = current === undefined ? undefined : `${workspaceId}@${current.join('@')}|${userId}`;
+    const key = current === undefined ? undefined : `${workspaceId}@${current.map(storedVersion).join('@')}|${userId}`;
     const known = key === undefined ? undefined : this.roles.get(key);
     if (known !== undefined) return known as WorkspaceRole;
     const membership = await this.prisma.membership.findUnique({
