@@ -153,7 +153,14 @@ export class TwoLevelCache implements CacheVersions {
     source: CacheVersions = this,
   ): Promise<T> {
     const cache = cacheLabel(namespaces);
-    const versions = await source.currentVersions(namespaces);
+    let versions = await source.currentVersions(namespaces);
+    if (versions?.some((version) => version !== storedVersion(version))) {
+      // A namespace without a stored version: store one first and read again, so concurrent
+      // readers (each of which read its own `~<ms>`) all meet on the same version and share
+      // one loader. Only data the caller may read gets here, so storing is never for nothing.
+      await this.adoptVersions(namespaces, versions);
+      versions = await this.currentVersions(namespaces);
+    }
     if (versions === undefined) {
       this.metrics.cacheLookups.inc({ cache, result: 'bypass' });
       return loader();
@@ -177,10 +184,7 @@ export class TwoLevelCache implements CacheVersions {
       }
     }
     const dataKey = `cache:d:${namespaces[0] ?? 'none'}:${createHash('sha256').update(fullKey).digest('base64url')}`;
-    const load = this.loadAndStore(cache, fullKey, dataKey, loader).then(async (json) => {
-      await this.adoptVersions(namespaces, versions);
-      return json;
-    });
+    const load = this.loadAndStore(cache, fullKey, dataKey, loader);
     this.inFlight.set(fullKey, load);
     try {
       return JSON.parse(await load) as T;
