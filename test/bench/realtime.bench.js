@@ -108,6 +108,8 @@ async function main() {
       logLevel: 'warn',
     }),
     RATE_LIMIT_PER_MINUTE: '100000000',
+    // Every connection is the one bench user's.
+    REALTIME_MAX_CONNECTIONS_PER_PRINCIPAL: '100000000',
     // The byte-counting WebSocket clients do not parse frames, so they never answer a ping:
     // the first ping falls after a phase ends.
     REALTIME_WS_PING_MS: '120000',

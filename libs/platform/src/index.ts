@@ -57,6 +57,7 @@ export * from './events/outbox-purge.js';
 export * from './lifecycle/shutdown-signals.js';
 export * from './audit/audit-trail.js';
 export * from './audit/audit.module.js';
+export * from './rate-limit/client-address.js';
 export * from './rate-limit/counter-store.js';
 export * from './rate-limit/login-attempt-limiter.js';
 export * from './rate-limit/memory-counter-store.js';

@@ -21,4 +21,9 @@ export class RealtimeKeys {
   published(workspaceId: string, eventId: string): string {
     return `${this.prefix}:realtime:{${workspaceId}}:event:${eventId}`;
   }
+
+  /** The open real-time connections of one principal (`user:<id>`, `key:<id>`), leases by expiry. */
+  connections(principalKey: string): string {
+    return `${this.prefix}:realtime:connections:${principalKey}`;
+  }
 }

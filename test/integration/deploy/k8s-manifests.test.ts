@@ -516,6 +516,15 @@ describe('k8s manifests', () => {
       expect(config.APP_WEB_URL).toMatch(/^https?:\/\//);
       expect(config.PUBLIC_API_URL).toMatch(/^https?:\/\//);
     });
+
+    it('trusts X-Forwarded-For from the ingress controller’s range only, never whole private networks', () => {
+      const ranges = (settings(render(overlay)).TRUST_PROXY ?? '').split(',').map((range) => range.trim());
+      expect(ranges.filter(Boolean).length).toBeGreaterThan(0);
+      for (const range of ranges) {
+        // A /24 is one node's pod range at most; anything wider lets other workloads spoof clients.
+        expect(range).toMatch(/^\d+\.\d+\.\d+\.\d+\/(2[4-9]|3[0-2])$/);
+      }
+    });
   });
 
   describe('prod overlay', () => {

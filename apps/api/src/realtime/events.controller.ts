@@ -34,6 +34,15 @@ export function acceptsEventStream(accept: string | undefined): boolean {
   });
 }
 
+/** The answer (429) to a stream or upgrade over the principal's connection cap. */
+export function tooManyConnections(max: number): DomainError {
+  return new DomainError(
+    'rate_limited',
+    `At most ${max} real-time connections (SSE and WebSocket together) per user or API key; close one first.`,
+    { retryAfterSeconds: 5 },
+  );
+}
+
 /** `GET /v1/workspaces/{workspaceId}/events`: the workspace's public events as Server-Sent Events. */
 @ApiTags('events')
 @ApiBearerAuth()
@@ -86,6 +95,8 @@ export class EventsController {
       });
     }
     if (this.hub.isDraining) throw new DomainError('unavailable', 'The instance is shutting down.');
+    const release = await this.hub.reserveConnection(caller);
+    if (!release) throw tooManyConnections(this.config.realtime.maxConnectionsPerPrincipal);
     const resumeAfter = lastEventId?.trim();
     const stream = new SseStream(this.hub, request, response, {
       workspaceId,
@@ -93,6 +104,7 @@ export class EventsController {
       lastEventId: resumeAfter === '' ? undefined : resumeAfter,
       retryMs: this.config.realtime.retryMs,
       maxBufferedBytes: this.config.realtime.maxBufferedBytes,
+      release,
     });
     await stream.open();
   }

@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { RateLimiterModule } from '@groundwork/platform';
 import { RealtimeModule } from '@groundwork/realtime';
 import { AuthModule } from '../http/auth/auth.module.js';
 import { EventsController } from './events.controller.js';
@@ -12,7 +13,7 @@ import { WsTicketController } from './ws-ticket.controller.js';
  * who may see what and the ticket store are the real-time context's (RealtimeModule).
  */
 @Module({
-  imports: [AuthModule, RealtimeModule],
+  imports: [AuthModule, RealtimeModule, RateLimiterModule],
   controllers: [EventsController, WsTicketController],
   providers: [RealtimeSocketServer, UpgradeAuthenticator],
 })

@@ -4,6 +4,7 @@ import { type RawData, WebSocket } from 'ws';
 import { isUuid } from '@groundwork/platform';
 import {
   compareStreamIds,
+  type CredentialEnd,
   type EncodedEvent,
   type LiveConnection,
   type PublishedEvent,
@@ -26,8 +27,12 @@ export interface SocketLimits {
   maxBufferedBytes: number;
   /** Workspaces one connection may follow at once. */
   maxSubscriptions: number;
-  /** Invalid messages tolerated per minute; one more and the connection is closed (1008). */
+  /** Invalid messages per minute at which the connection is closed (1008); the last one closes it. */
   maxInvalidPerMinute: number;
+  /** Messages a client may send per second, sustained… */
+  messagesPerSecond: number;
+  /** …and at once. A message beyond them is refused (`rate_limited`) and counts as invalid. */
+  messageBurst: number;
 }
 
 type ClientMessage = {
@@ -126,12 +131,15 @@ class SocketSubscription implements WorkspaceSubscriber {
 /**
  * One WebSocket client: its JSON protocol (subscribe / unsubscribe; subscribed, unsubscribed,
  * event, error), its subscriptions, liveness (ping, terminate on a missing pong), and the
- * limits that keep one client from hurting the process: bounded send buffer, bounded
+ * limits that keep one client from hurting the process: bounded send buffer, bounded message rate, bounded
  * subscriptions, and a disconnect for a client that keeps sending invalid messages.
  */
 export class SocketSession implements LiveConnection {
   private readonly subscriptions = new Map<string, SocketSubscription>();
   private readonly invalidAt: number[] = [];
+  /** Token bucket of the message rate: tokens left, and when they were last topped up. */
+  private tokens: number;
+  private toppedUpAt = Date.now();
   private alive = true;
   private closed = false;
   private untrack: () => void = () => undefined;
@@ -144,12 +152,16 @@ export class SocketSession implements LiveConnection {
     private readonly hub: RealtimeHub,
     private readonly limits: SocketLimits,
     private readonly logger: Logger,
-  ) {}
+    /** Gives back the principal's connection slot; called once, when the socket closes. */
+    private readonly release: () => void,
+  ) {
+    this.tokens = limits.messageBurst;
+  }
 
   start(): void {
     const untrack = this.hub.track(this, 'ws');
     if (!untrack) {
-      this.socket.close(CLOSE.serviceRestart, 'server restarting');
+      this.closeNow(CLOSE.serviceRestart, 'server restarting');
       return;
     }
     this.untrack = untrack;
@@ -193,8 +205,17 @@ export class SocketSession implements LiveConnection {
     this.send(JSON.stringify({ type: 'unsubscribed', workspaceId: subscription.workspaceId, reason }));
   }
 
-  sessionEnded(): void {
-    this.closeNow(CLOSE.policyViolation, 'session ended');
+  subscribers(): readonly SocketSubscription[] {
+    return [...this.subscriptions.values()];
+  }
+
+  credentialEnded(reason: CredentialEnd): void {
+    this.closeNow(CLOSE.policyViolation, reason === 'session_ended' ? 'session ended' : 'api key revoked or expired');
+  }
+
+  /** 1013: the client reconnects later and is checked afresh. */
+  unverifiable(): void {
+    this.closeNow(CLOSE.tryAgainLater, 'access could not be checked');
   }
 
   heartbeat(): void {
@@ -211,6 +232,10 @@ export class SocketSession implements LiveConnection {
   }
 
   private async onMessage(data: RawData, isBinary: boolean): Promise<void> {
+    if (this.closed) return;
+    if (!this.takeToken()) {
+      return this.invalid('rate_limited', `At most ${this.limits.messagesPerSecond} messages a second.`);
+    }
     if (isBinary) return this.invalid('invalid_message', 'Messages are JSON text frames.');
     let message: unknown;
     try {
@@ -265,7 +290,8 @@ export class SocketSession implements LiveConnection {
       return this.error('too_many_subscriptions', `At most ${this.limits.maxSubscriptions} workspaces per connection.`);
     }
     if (!(await this.hub.maySee(this.principal, workspaceId))) {
-      return this.error('not_found', 'The workspace does not exist or you are not a member of it.', { workspaceId });
+      // Counted like any invalid message: probing for workspaces ends the connection.
+      return this.invalid('not_found', 'The workspace does not exist or you are not a member of it.', { workspaceId });
     }
     if (this.closed) return;
     let subscription = this.subscriptions.get(workspaceId);
@@ -295,11 +321,23 @@ export class SocketSession implements LiveConnection {
     this.send(JSON.stringify({ type: 'unsubscribed', workspaceId, ...(projectId === undefined ? {} : { projectId }) }));
   }
 
-  private invalid(code: string, message: string): void {
+  /** One message of the client's rate: false when there is none left (the bucket refills continuously). */
+  private takeToken(): boolean {
+    const now = Date.now();
+    const { messagesPerSecond, messageBurst } = this.limits;
+    this.tokens = Math.min(messageBurst, this.tokens + ((now - this.toppedUpAt) / 1000) * messagesPerSecond);
+    this.toppedUpAt = now;
+    if (this.tokens < 1) return false;
+    this.tokens -= 1;
+    return true;
+  }
+
+  private invalid(code: string, message: string, extra: Record<string, unknown> = {}): void {
+    if (this.closed) return;
     const now = Date.now();
     while (this.invalidAt.length > 0 && (this.invalidAt[0] ?? 0) <= now - 60_000) this.invalidAt.shift();
     this.invalidAt.push(now);
-    this.error(code, message);
+    this.error(code, message, extra);
     if (this.invalidAt.length >= this.limits.maxInvalidPerMinute) {
       this.closeNow(CLOSE.policyViolation, 'too many invalid messages');
     }
@@ -320,6 +358,7 @@ export class SocketSession implements LiveConnection {
     if (this.closed) return;
     this.closed = true;
     this.untrack();
+    this.release();
     for (const subscription of this.subscriptions.values()) subscription.remove();
     this.subscriptions.clear();
   }

@@ -2,6 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { isUuid } from '@groundwork/platform';
 import {
   compareStreamIds,
+  type CredentialEnd,
   type EncodedEvent,
   type LiveConnection,
   type RealtimeHub,
@@ -19,6 +20,8 @@ export interface SseStreamOptions {
   retryMs: number;
   /** Unsent bytes beyond which the client is a slow consumer and is cut (it resumes later). */
   maxBufferedBytes: number;
+  /** Gives back the principal's connection slot; called once, when the stream ends. */
+  release: () => void;
 }
 
 /**
@@ -44,6 +47,7 @@ export class SseStream implements WorkspaceSubscriber, LiveConnection {
   ) {
     this.workspaceId = options.workspaceId;
     this.principal = options.principal;
+    this.cleanup.push(options.release);
   }
 
   async open(): Promise<void> {
@@ -58,7 +62,7 @@ export class SseStream implements WorkspaceSubscriber, LiveConnection {
     this.request.socket.setKeepAlive(true);
     const untrack = this.hub.track(this, 'sse');
     if (!untrack) {
-      this.response.end();
+      this.end();
       return;
     }
     this.cleanup.push(untrack);
@@ -129,8 +133,17 @@ export class SseStream implements WorkspaceSubscriber, LiveConnection {
     this.end();
   }
 
-  sessionEnded(): void {
-    this.revoke('session_ended');
+  subscribers(): readonly WorkspaceSubscriber[] {
+    return this.closed ? [] : [this];
+  }
+
+  credentialEnded(reason: CredentialEnd): void {
+    this.revoke(reason);
+  }
+
+  /** Ended without `revoked`: the client reconnects (after `retry`) and is checked afresh. */
+  unverifiable(): void {
+    this.end();
   }
 
   heartbeat(): void {

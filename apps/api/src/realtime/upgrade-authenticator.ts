@@ -49,9 +49,12 @@ export class UpgradeAuthenticator {
   private async fromToken(token: string): Promise<Principal | undefined> {
     const request = { method: 'GET', headers: { authorization: `Bearer ${token}` } };
     // The guard reads only the request; this context says it is not an HTTP exchange, so the
-    // guard does not try to set response headers.
+    // guard does not try to set response headers. The handler is this upgrade's, which carries
+    // no route metadata (an API key's role lookup asked for it and failed without one).
     const context = {
       getType: () => 'ws',
+      getHandler: () => UpgradeAuthenticator.prototype.authenticate,
+      getClass: () => UpgradeAuthenticator,
       switchToHttp: () => ({ getRequest: () => request, getResponse: () => undefined, getNext: () => undefined }),
     } as unknown as ExecutionContext;
     await this.authentication.canActivate(context);

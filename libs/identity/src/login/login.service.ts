@@ -1,6 +1,13 @@
 import { createHash } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
-import { AuditTrail, DomainError, LoginAttemptLimiter, PrismaService, RequestContext } from '@groundwork/platform';
+import {
+  AuditTrail,
+  DomainError,
+  LoginAttemptLimiter,
+  PrismaService,
+  rateLimitAddress,
+  RequestContext,
+} from '@groundwork/platform';
 import { PasswordHasher } from '../passwords/password-hasher.js';
 import { normalizeEmail } from '../users/normalize-email.js';
 import { type OpenedSession, SessionsService } from '../sessions/sessions.service.js';
@@ -34,7 +41,10 @@ export class LoginService {
 
   async login(request: PasswordLogin): Promise<OpenedSession> {
     const email = normalizeEmail(request.email);
-    const attempt = { account: accountKey(email), ip: RequestContext.current()?.client?.ip ?? 'unknown' };
+    const attempt = {
+      account: accountKey(email),
+      ip: rateLimitAddress(RequestContext.current()?.client?.ip ?? 'unknown'),
+    };
     // Reserved before anything else: of a burst, only the account's limit gets past this line.
     await this.limiter.reserve(attempt);
     const user = await this.prisma.user.findUnique({

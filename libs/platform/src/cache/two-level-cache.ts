@@ -28,26 +28,58 @@ export const TWO_LEVEL_CACHE_DEFAULTS: TwoLevelCacheOptions = {
 export const TWO_LEVEL_CACHE_OPTIONS = Symbol('TWO_LEVEL_CACHE_OPTIONS');
 
 /**
- * Reads the version of every namespace in one round trip. A missing version key starts at the
- * current time in ms, not at 0: if Redis loses its keys (restart without persistence, flush),
- * a version number is never handed out twice, so an in-process entry stored under an old
- * number can never pass for current.
+ * How long a version key lives in Redis. Every key the cache writes expires, so namespaces
+ * nobody uses any more (a deleted workspace's) do not stay in Redis for ever. A version key
+ * that expires while in use reads as missing, which starts it again at the current time in
+ * ms — above any number it handed out unless it was bumped more than once per ms since its
+ * creation — so expiry costs one miss per entry and never revives an old one.
  */
-const VERSIONS_SCRIPT = `
+export const CACHE_VERSION_TTL_SECONDS = 7 * 24 * 3600;
+
+/** A version read from a missing key: `~<now ms>`, not (yet) stored. */
+const UNSTORED = '~';
+
+/**
+ * The version as it goes into keys: an unstored `~<ms>` counts as the `<ms>` that
+ * `adoptVersions` stores. Safe because both scripts take the time from Redis's clock: a bump
+ * after the read creates a larger number, so what was stored under the read's number can
+ * only be current if nothing was bumped in between.
+ */
+export function storedVersion(version: string): string {
+  return version.startsWith(UNSTORED) ? version.slice(UNSTORED.length) : version;
+}
+
+/** Lua: Redis's clock in ms, as an integer string (one clock for every instance). */
+const NOW_MS_FUNCTION = `
+local function now_ms()
+  local t = redis.call('TIME')
+  return string.format('%d', t[1] * 1000 + math.floor(t[2] / 1000))
+end`;
+
+/**
+ * Reads the version of every namespace in one round trip, writing nothing: a missing version
+ * key is answered as `~<now ms>` and only created (`adoptVersions`) once a caller stores
+ * something under it — so a lookup that finds nothing (a workspace the caller does not belong
+ * to, an id that does not exist) leaves no key behind. A created key starts at the current
+ * time in ms, not at 0: if Redis loses its keys (restart without persistence, flush), a
+ * version number is never handed out twice.
+ */
+const VERSIONS_SCRIPT = `${NOW_MS_FUNCTION}
 local out = {}
+local now
 for i, key in ipairs(KEYS) do
   local v = redis.call('GET', key)
   if not v then
-    v = ARGV[1]
-    redis.call('SET', key, v)
+    now = now or now_ms()
+    v = '${UNSTORED}' .. now
   end
   out[i] = v
 end
 return out`;
 
-/** Bumps one namespace's version, starting from the current time like the read does. */
-const BUMP_SCRIPT = `
-if redis.call('EXISTS', KEYS[1]) == 0 then redis.call('SET', KEYS[1], ARGV[1]) end
+/** Bumps one namespace's version, starting from the current time like a created key does. */
+const BUMP_SCRIPT = `${NOW_MS_FUNCTION}
+if redis.call('EXISTS', KEYS[1]) == 0 then redis.call('SET', KEYS[1], now_ms(), 'EX', ARGV[1]) end
 return redis.call('INCR', KEYS[1])`;
 
 const VERSIONS_SHA = createHash('sha1').update(VERSIONS_SCRIPT).digest('hex');
@@ -121,12 +153,19 @@ export class TwoLevelCache implements CacheVersions {
     source: CacheVersions = this,
   ): Promise<T> {
     const cache = cacheLabel(namespaces);
-    const versions = await source.currentVersions(namespaces);
+    let versions = await source.currentVersions(namespaces);
+    if (versions?.some((version) => version !== storedVersion(version))) {
+      // A namespace without a stored version: store one first and read again, so concurrent
+      // readers (each of which read its own `~<ms>`) all meet on the same version and share
+      // one loader. Only data the caller may read gets here, so storing is never for nothing.
+      await this.adoptVersions(namespaces, versions);
+      versions = await this.currentVersions(namespaces);
+    }
     if (versions === undefined) {
       this.metrics.cacheLookups.inc({ cache, result: 'bypass' });
       return loader();
     }
-    const fullKey = `${namespaces.map((namespace, i) => `${namespace}@${versions[i] ?? ''}`).join('|')}#${key}`;
+    const fullKey = `${namespaces.map((namespace, i) => `${namespace}@${storedVersion(versions[i] ?? '')}`).join('|')}#${key}`;
     const local = this.l1.get(fullKey);
     if (local !== undefined) {
       this.metrics.cacheLookups.inc({ cache, result: 'l1_hit' });
@@ -178,8 +217,31 @@ export class TwoLevelCache implements CacheVersions {
 
   private async bump(namespace: string): Promise<void> {
     this.assertReady();
-    await this.redis.client.eval(BUMP_SCRIPT, 1, versionKey(namespace), String(Date.now()));
+    await this.redis.client.eval(BUMP_SCRIPT, 1, versionKey(namespace), String(CACHE_VERSION_TTL_SECONDS));
     this.redisRecovered();
+  }
+
+  /**
+   * Creates the version keys that `currentVersions` read as missing (`~<ms>`), with the value
+   * read: call it after storing something under those versions. A key created meanwhile by
+   * anyone else wins (NX), which orphans what was stored — never the reverse. Never throws.
+   */
+  async adoptVersions(namespaces: readonly string[], versions: readonly string[]): Promise<void> {
+    const missing = namespaces.flatMap((namespace, i) => {
+      const version = versions[i];
+      return version?.startsWith(UNSTORED) ? [[namespace, version.slice(UNSTORED.length)] as const] : [];
+    });
+    if (missing.length === 0) return;
+    try {
+      this.assertReady();
+      const batch = this.redis.client.multi();
+      for (const [namespace, version] of missing) {
+        batch.set(versionKey(namespace), version, 'EX', CACHE_VERSION_TTL_SECONDS, 'NX');
+      }
+      await batch.exec();
+    } catch (error) {
+      this.redisFailed(error);
+    }
   }
 
   /**
@@ -207,7 +269,7 @@ export class TwoLevelCache implements CacheVersions {
 
   /** EVALSHA sends 40 bytes instead of the script; Redis forgets scripts on restart (NOSCRIPT). */
   private async readVersions(namespaces: readonly string[]): Promise<unknown> {
-    const args = [...namespaces.map(versionKey), String(Date.now())];
+    const args = namespaces.map(versionKey);
     try {
       return await this.redis.client.evalsha(VERSIONS_SHA, namespaces.length, ...args);
     } catch (error) {

@@ -1,7 +1,11 @@
 import type { AppConfig } from '../config/app-config.js';
 
-/** The request policies a route can name (`@RateLimit('auth')`); routes that name none use `default`. */
-export type RateLimitPolicyName = 'default' | 'auth';
+/**
+ * The request policies: a route can name one (`@RateLimit('auth')`), routes that name none use
+ * `default`. A WebSocket upgrade, which no route handles, counts as a request of its principal
+ * under `default`, and one without valid credentials under `realtime-upgrade-refused`.
+ */
+export type RateLimitPolicyName = 'default' | 'auth' | 'realtime-upgrade-refused';
 
 export interface RateLimitPolicy {
   name: RateLimitPolicyName;
@@ -29,6 +33,12 @@ export interface AttemptLimit {
 export const AUTH_REQUESTS_PER_MINUTE = 300;
 
 /**
+ * WebSocket upgrades without valid credentials per minute from one address (ticket or token
+ * guessing). Fixed in code like the auth limits.
+ */
+export const REFUSED_UPGRADES_PER_MINUTE = 60;
+
+/**
  * Every rate-limit policy of the product, in one place. Only the general quota is an
  * operator setting (RATE_LIMIT_PER_MINUTE); the auth limits are part of the security design
  * and fixed in code, so a misconfiguration cannot open the door to credential stuffing.
@@ -38,6 +48,12 @@ export function rateLimitPolicies(config: AppConfig): Readonly<Record<RateLimitP
     default: { name: 'default', limit: config.rateLimit.perMinute, windowSeconds: 60, keyedBy: 'caller' },
     // Auth routes are reached before there is a principal, and are what attackers hammer.
     auth: { name: 'auth', limit: AUTH_REQUESTS_PER_MINUTE, windowSeconds: 60, keyedBy: 'ip' },
+    'realtime-upgrade-refused': {
+      name: 'realtime-upgrade-refused',
+      limit: REFUSED_UPGRADES_PER_MINUTE,
+      windowSeconds: 60,
+      keyedBy: 'ip',
+    },
   };
 }
 

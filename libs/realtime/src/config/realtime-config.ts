@@ -34,7 +34,7 @@ export class RealtimeEnvironment {
   @Min(1)
   REALTIME_LOG_RETENTION_HOURS = 24;
 
-  /** How often open SSE and WebSocket connections re-check that their session is still live (logout, reset). */
+  /** How often open SSE and WebSocket connections re-check their session or API key and memberships. */
   @Transform(envInt)
   @IsInt()
   @Min(100)
@@ -62,6 +62,12 @@ export class RealtimeEnvironment {
   @Min(0)
   @Max(1000)
   REALTIME_FLUSH_INTERVAL_MS = 20;
+
+  /** Open SSE streams and WebSockets one user or API key may hold across the deployment; the next is refused with 429. */
+  @Transform(envInt)
+  @IsInt()
+  @Min(1)
+  REALTIME_MAX_CONNECTIONS_PER_PRINCIPAL = 20;
 }
 
 export interface RealtimeConfig {
@@ -74,6 +80,8 @@ export interface RealtimeConfig {
   ticketTtlSeconds: number;
   maxBufferedBytes: number;
   flushIntervalMs: number;
+  /** Open SSE + WebSocket connections per user or API key, deployment-wide. */
+  maxConnectionsPerPrincipal: number;
 }
 
 /** `config.realtime` (registered when the library loads). */
@@ -90,6 +98,7 @@ export const REALTIME_CONFIG = defineConfig({
     ticketTtlSeconds: env.REALTIME_TICKET_TTL_SECONDS,
     maxBufferedBytes: env.REALTIME_MAX_BUFFERED_BYTES,
     flushIntervalMs: env.REALTIME_FLUSH_INTERVAL_MS,
+    maxConnectionsPerPrincipal: env.REALTIME_MAX_CONNECTIONS_PER_PRINCIPAL,
   }),
 });
 

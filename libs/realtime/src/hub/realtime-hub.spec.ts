@@ -1,7 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 import type { SessionsService } from '@groundwork/identity';
 import type { AppConfig, HttpDrainService, RedisService } from '@groundwork/platform';
-import type { WorkspaceAccess } from '@groundwork/workspaces';
+import type { ApiKeyAuthenticator, WorkspaceAccess } from '@groundwork/workspaces';
 import type { RealtimeEvent } from '../realtime-event.js';
 import {
   type EncodedEvent,
@@ -18,11 +18,18 @@ const BOB = '01900000-0000-7000-8000-00000000000b';
 function hub(): RealtimeHub {
   const config = {
     redis: { keyPrefix: 'test' },
-    realtime: { flushIntervalMs: 0 },
+    realtime: { flushIntervalMs: 0, sessionCheckMs: 5000, maxConnectionsPerPrincipal: 20 },
     service: 'api',
   } as unknown as AppConfig;
   const drain = { onDrain: () => undefined } as unknown as HttpDrainService;
-  return new RealtimeHub({} as RedisService, config, {} as WorkspaceAccess, {} as SessionsService, drain);
+  return new RealtimeHub(
+    {} as RedisService,
+    config,
+    {} as WorkspaceAccess,
+    {} as SessionsService,
+    {} as ApiKeyAuthenticator,
+    drain,
+  );
 }
 
 class Recorder implements WorkspaceSubscriber {

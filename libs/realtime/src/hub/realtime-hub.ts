@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import {
   Injectable,
   Logger,
@@ -9,21 +10,33 @@ import type { Redis } from 'ioredis';
 import { Gauge } from 'prom-client';
 import { AppConfig, HttpDrainService, MetricsService, RedisService } from '@groundwork/platform';
 import { SessionsService } from '@groundwork/identity';
-import { roleAllows, WorkspaceAccess, type WorkspaceRole } from '@groundwork/workspaces';
+import { ApiKeyAuthenticator, roleAllows, WorkspaceAccess, type WorkspaceRole } from '@groundwork/workspaces';
 import { type PublishedEvent, parsePublishedEvent } from '../realtime-event.js';
 import { RealtimeEventLog, type Resumption } from '../realtime-event-log.js';
 import { RealtimeKeys } from '../realtime-keys.js';
+import { ConnectionSlots } from './connection-slots.js';
 
 /**
- * Who receives events: a signed-in user (their session is checked again while connected) or a
- * workspace API key with its role. The api's principals are of this shape.
+ * Who receives events: a signed-in user or a workspace API key with its role (both checked
+ * again while connected). The api's principals are of this shape.
  */
 export type RealtimeViewer =
   | { readonly kind: 'user'; readonly userId: string; readonly sessionId: string }
-  | { readonly kind: 'api_key'; readonly workspaceId: string; readonly role: WorkspaceRole };
+  | { readonly kind: 'api_key'; readonly apiKeyId: string; readonly workspaceId: string; readonly role: WorkspaceRole };
+
+/** The credential behind a connection stopped being valid. */
+export type CredentialEnd = 'session_ended' | 'api_key_ended';
 
 /** Why a subscription ended from the server's side. */
-export type RevocationReason = 'membership_ended' | 'workspace_deleted' | 'session_ended';
+export type RevocationReason = 'membership_ended' | 'workspace_deleted' | CredentialEnd;
+
+/** Consecutive failed re-checks (database unreachable, say) after which a connection is ended. */
+export const MAX_FAILED_CHECKS = 3;
+
+/** The key that names a principal in the connection cap (and in rate limits). */
+export function viewerKey(viewer: RealtimeViewer): string {
+  return viewer.kind === 'user' ? `user:${viewer.userId}` : `key:${viewer.apiKeyId}`;
+}
 
 /**
  * One event, encoded once per instance for every connection that receives it: the frames are
@@ -64,11 +77,18 @@ export interface WorkspaceSubscriber {
   revoke(reason: RevocationReason): void;
 }
 
-/** A long-lived connection the hub keeps alive (heartbeats, pings) and ends on drain. */
+/** A long-lived connection the hub keeps alive (heartbeats, pings), re-checks, and ends on drain. */
 export interface LiveConnection {
   readonly principal: RealtimeViewer;
-  /** The caller's session ended (logout, password reset, token reuse): end the connection. */
-  sessionEnded(): void;
+  /** The workspaces it follows now (re-checked for membership). */
+  subscribers(): readonly WorkspaceSubscriber[];
+  /**
+   * The caller's credential ended (logout, password reset, token reuse; a revoked or expired
+   * API key, or one whose creator left): end the connection.
+   */
+  credentialEnded(reason: CredentialEnd): void;
+  /** Its credential could not be checked several times in a row: end it; the client reconnects. */
+  unverifiable(): void;
   /** Called every heartbeat interval (SSE comment, WebSocket ping). */
   heartbeat(): void;
   /** The process is shutting down: end with a reconnect hint. */
@@ -95,8 +115,11 @@ export class RealtimeHub implements OnApplicationBootstrap, OnModuleDestroy, OnA
   private subscriber?: Redis;
   private reader?: Redis;
   private log?: RealtimeEventLog;
+  private readonly slots: ConnectionSlots;
+  /** Connections whose last re-checks failed, and how many in a row. */
+  private readonly failedChecks = new Map<LiveConnection, number>();
   private draining = false;
-  private checkingSessions = false;
+  private checking = false;
   /** Events received in this turn of the event loop, delivered together on the next. */
   private batch: PublishedEvent[] = [];
   private flushScheduled = false;
@@ -106,10 +129,15 @@ export class RealtimeHub implements OnApplicationBootstrap, OnModuleDestroy, OnA
     private readonly config: AppConfig,
     private readonly access: WorkspaceAccess,
     private readonly sessions: SessionsService,
+    private readonly apiKeys: ApiKeyAuthenticator,
     drain: HttpDrainService,
     metrics?: MetricsService,
   ) {
     this.keys = new RealtimeKeys(config.redis.keyPrefix);
+    const { maxConnectionsPerPrincipal, sessionCheckMs } = config.realtime;
+    // A lease outlives several renewals, so a slow check never frees a live connection's slot.
+    const leaseMs = Math.max(30_000, sessionCheckMs * 6);
+    this.slots = new ConnectionSlots(() => this.reader, this.keys, maxConnectionsPerPrincipal, leaseMs);
     drain.onDrain(() => this.shutdownConnections());
     if (metrics) this.registerConnectionGauge(metrics);
   }
@@ -161,7 +189,9 @@ export class RealtimeHub implements OnApplicationBootstrap, OnModuleDestroy, OnA
     const { heartbeatMs, wsPingMs, sessionCheckMs } = this.config.realtime;
     this.timers.push(setInterval(() => this.beat('sse'), heartbeatMs).unref());
     this.timers.push(setInterval(() => this.beat('ws'), wsPingMs).unref());
-    this.timers.push(setInterval(() => void this.checkSessions(), sessionCheckMs).unref());
+    this.timers.push(setInterval(() => void this.checkConnections(), sessionCheckMs).unref());
+    // On its own timer: a check round held up by an unreachable database must not let leases lapse.
+    this.timers.push(setInterval(() => void this.slots.renew(), sessionCheckMs).unref());
   }
 
   /** Registers a local subscriber; returns how to remove it. */
@@ -183,7 +213,26 @@ export class RealtimeHub implements OnApplicationBootstrap, OnModuleDestroy, OnA
   track(connection: LiveConnection, kind: 'sse' | 'ws'): (() => void) | false {
     if (this.draining) return false;
     this.connections.set(connection, kind === 'sse' ? 0 : 1);
-    return () => void this.connections.delete(connection);
+    return () => {
+      this.connections.delete(connection);
+      this.failedChecks.delete(connection);
+    };
+  }
+
+  /**
+   * Takes one of the principal's connection slots (`REALTIME_MAX_CONNECTIONS_PER_PRINCIPAL`,
+   * SSE and WebSocket together, across the deployment): how to give it back, or undefined when
+   * the principal holds them all.
+   */
+  async reserveConnection(principal: RealtimeViewer): Promise<(() => void) | undefined> {
+    const slotId = randomUUID();
+    if ((await this.slots.acquire(viewerKey(principal), slotId)) === 'full') return undefined;
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      this.slots.release(slotId);
+    };
   }
 
   get isDraining(): boolean {
@@ -207,11 +256,11 @@ export class RealtimeHub implements OnApplicationBootstrap, OnModuleDestroy, OnA
     return role !== undefined && roleAllows(role, 'events:read');
   }
 
-  /** Counts for logs and the benchmark: local connections and subscriptions. */
-  stats(): { connections: number; subscriptions: number } {
+  /** Counts for logs, tests and the benchmark: local connections, subscriptions, connections whose last check failed. */
+  stats(): { connections: number; subscriptions: number; failingConnections: number } {
     let subscriptions = 0;
     for (const set of this.subscribers.values()) subscriptions += set.size;
-    return { connections: this.connections.size, subscriptions };
+    return { connections: this.connections.size, subscriptions, failingConnections: this.failedChecks.size };
   }
 
   /** A message of the real-time channel: queued for delivery at the end of the flush window. */
@@ -313,30 +362,77 @@ export class RealtimeHub implements OnApplicationBootstrap, OnModuleDestroy, OnA
   }
 
   /**
-   * A request's credential is checked on every request; a stream's only at its start. So the
-   * sessions behind open connections are looked at again (each distinct session once, through
-   * the sessions service's short cache), and the connections of ended ones are closed.
+   * A request's credential is checked on every request; a stream's only at its start, and the
+   * events that announce a lost membership can be lost themselves. So every
+   * `REALTIME_SESSION_CHECK_MS` each open connection is checked again — its session or API key
+   * (revoked, expired, creator gone), and its membership of every workspace it follows — and
+   * what no longer holds is ended. Each distinct session, key and membership is looked up once
+   * per round. A lookup that fails is not an answer: after `MAX_FAILED_CHECKS` failed rounds
+   * in a row the connection is ended (the client reconnects and is checked afresh), so one
+   * blip drops nothing but an outage does not leave streams running unchecked.
    */
-  private async checkSessions(): Promise<void> {
-    if (this.checkingSessions) return;
-    this.checkingSessions = true;
+  private async checkConnections(): Promise<void> {
+    if (this.checking) return;
+    this.checking = true;
     try {
-      const bySession = new Map<string, LiveConnection[]>();
-      for (const connection of this.connections.keys()) {
-        const { principal } = connection;
-        if (principal.kind !== 'user') continue;
-        const key = `${principal.sessionId} ${principal.userId}`;
-        const list = bySession.get(key);
-        if (list) list.push(connection);
-        else bySession.set(key, [connection]);
-      }
-      for (const [key, connections] of bySession) {
-        const [sessionId = '', userId = ''] = key.split(' ');
-        const active = await this.sessions.isActiveFor(sessionId, userId).catch(() => true);
-        if (!active) for (const connection of connections) connection.sessionEnded();
+      const lookups = new Map<string, Promise<unknown>>();
+      const once = <T>(key: string, lookup: () => Promise<T>): Promise<T> => {
+        let pending = lookups.get(key) as Promise<T> | undefined;
+        if (!pending) lookups.set(key, (pending = lookup()));
+        return pending;
+      };
+      let ended = 0;
+      let lastError: unknown;
+      await Promise.all(
+        [...this.connections.keys()].map(async (connection) => {
+          try {
+            await this.check(connection, once);
+            this.failedChecks.delete(connection);
+          } catch (error) {
+            const failures = (this.failedChecks.get(connection) ?? 0) + 1;
+            if (failures < MAX_FAILED_CHECKS) {
+              this.failedChecks.set(connection, failures);
+              return;
+            }
+            this.failedChecks.delete(connection);
+            ended += 1;
+            lastError = error;
+            connection.unverifiable();
+          }
+        }),
+      );
+      // One line per round, not one per connection: an outage would otherwise log thousands.
+      if (ended > 0) {
+        this.logger.warn(
+          { err: lastError, connections: ended },
+          `ended real-time connections whose access failed ${MAX_FAILED_CHECKS} checks in a row`,
+        );
       }
     } finally {
-      this.checkingSessions = false;
+      this.checking = false;
+    }
+  }
+
+  private async check(
+    connection: LiveConnection,
+    once: <T>(key: string, lookup: () => Promise<T>) => Promise<T>,
+  ): Promise<void> {
+    const { principal } = connection;
+    if (principal.kind === 'api_key') {
+      const role = await once(`key ${principal.apiKeyId}`, () => this.apiKeys.currentRole(principal.apiKeyId));
+      if (role === undefined) return connection.credentialEnded('api_key_ended');
+      if (!roleAllows(role, 'events:read'))
+        for (const subscriber of connection.subscribers()) subscriber.revoke('membership_ended');
+      return;
+    }
+    const { sessionId, userId } = principal;
+    if (!(await once(`session ${sessionId} ${userId}`, () => this.sessions.isActiveFor(sessionId, userId)))) {
+      return connection.credentialEnded('session_ended');
+    }
+    for (const subscriber of connection.subscribers()) {
+      const { workspaceId } = subscriber;
+      const allowed = await once(`member ${workspaceId} ${userId}`, () => this.maySee(principal, workspaceId));
+      if (!allowed) subscriber.revoke('membership_ended');
     }
   }
 
@@ -356,6 +452,7 @@ export class RealtimeHub implements OnApplicationBootstrap, OnModuleDestroy, OnA
       }
     }
     this.connections.clear();
+    this.failedChecks.clear();
     if (count > 0) this.logger.log({ connections: count }, reason);
   }
 

@@ -1,6 +1,13 @@
 import { Injectable } from '@nestjs/common';
 import { ACCOUNTS_CACHE_NAMESPACE } from '@groundwork/identity';
-import { type CacheVersions, ExpiringLru, isUuid, PrismaService, TwoLevelCache } from '@groundwork/platform';
+import {
+  type CacheVersions,
+  ExpiringLru,
+  isUuid,
+  PrismaService,
+  storedVersion,
+  TwoLevelCache,
+} from '@groundwork/platform';
 import type { WorkspaceRole } from './permissions.js';
 
 /**
@@ -28,6 +35,7 @@ export const ROLE_CACHE_TTL_MS = 5_000;
  * instance. Only memberships are remembered, never their absence: a membership created by
  * any means (an accepted invitation, a fixture's INSERT) counts on the next request. With
  * Redis unavailable, or a bump of this instance still pending, every call reads the database.
+ * A lookup that finds no membership leaves nothing behind, in process or in Redis.
  */
 @Injectable()
 export class WorkspaceAccess {
@@ -48,8 +56,9 @@ export class WorkspaceAccess {
     versions: CacheVersions = this.cache,
   ): Promise<WorkspaceRole | undefined> {
     if (!isUuid(workspaceId)) return undefined;
-    const current = await versions.currentVersions([membersCacheNamespace(workspaceId), ACCOUNTS_CACHE_NAMESPACE]);
-    const key = current === undefined ? undefined : `${workspaceId}@${current.join('@')}|${userId}`;
+    const namespaces = [membersCacheNamespace(workspaceId), ACCOUNTS_CACHE_NAMESPACE];
+    const current = await versions.currentVersions(namespaces);
+    const key = current === undefined ? undefined : `${workspaceId}@${current.map(storedVersion).join('@')}|${userId}`;
     const known = key === undefined ? undefined : this.roles.get(key);
     if (known !== undefined) return known as WorkspaceRole;
     const membership = await this.prisma.membership.findUnique({
@@ -58,7 +67,12 @@ export class WorkspaceAccess {
     });
     // Stored under the versions read before the query: a change committed meanwhile has
     // already moved them on, so this entry is born orphaned rather than stale.
-    if (membership && key !== undefined) this.roles.set(key, membership.role);
+    if (membership && current !== undefined && key !== undefined) {
+      this.roles.set(key, membership.role);
+      // Version keys are created only for a membership found: asking about a workspace one
+      // does not belong to (or that does not exist) writes nothing to Redis.
+      await this.cache.adoptVersions(namespaces, current);
+    }
     return membership?.role;
   }
 

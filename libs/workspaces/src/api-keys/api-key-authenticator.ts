@@ -51,4 +51,19 @@ export class ApiKeyAuthenticator {
       createdById: key.createdById,
     };
   }
+
+  /**
+   * The role a key authenticated earlier still acts with — undefined once it is revoked,
+   * expired, or its creator left — for connections that outlive the request that opened them.
+   * A database error is thrown, never taken for an answer.
+   */
+  async currentRole(apiKeyId: string, now = new Date()): Promise<WorkspaceRole | undefined> {
+    const key = await this.prisma.apiKey.findUnique({
+      where: { id: apiKeyId },
+      select: { workspaceId: true, createdById: true, role: true, revokedAt: true, expiresAt: true },
+    });
+    if (!key || key.revokedAt !== null || (key.expiresAt !== null && key.expiresAt <= now)) return undefined;
+    const creatorRole = await this.access.roleOf(key.workspaceId, key.createdById);
+    return creatorRole === undefined ? undefined : lowerRole(key.role, creatorRole);
+  }
 }

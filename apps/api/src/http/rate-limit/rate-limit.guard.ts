@@ -1,6 +1,6 @@
 import { type CanActivate, type ExecutionContext, Injectable } from '@nestjs/common';
 import { HttpAdapterHost, Reflector } from '@nestjs/core';
-import { DomainError, RateLimiter, type RateLimitPolicyName } from '@groundwork/platform';
+import { DomainError, RateLimiter, type RateLimitPolicyName, rateLimitAddress } from '@groundwork/platform';
 import { callerKey } from '../auth/principal.js';
 import { requestPrincipal } from '../auth/request-auth.js';
 import {
@@ -43,7 +43,7 @@ export class RateLimitGuard implements CanActivate {
     const request = http.getRequest<ClientAddressed>();
     const principal = policy.keyedBy === 'caller' ? requestPrincipal(request) : undefined;
     // No address only when the socket is already gone; those few share one bucket.
-    const key = principal ? callerKey(principal) : `ip:${request.ip ?? 'unknown'}`;
+    const key = principal ? callerKey(principal) : `ip:${rateLimitAddress(request.ip ?? 'unknown')}`;
     const decision = await this.limiter.consume(name, key);
 
     const response = http.getResponse<unknown>();
