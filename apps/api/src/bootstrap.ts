@@ -4,6 +4,7 @@ import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { SwaggerModule } from '@nestjs/swagger';
 import { Logger } from 'nestjs-pino';
+import { tracingStarted } from '@groundwork/platform/tracing';
 import {
   accessLogMiddleware,
   answerClientError,
@@ -15,6 +16,7 @@ import {
   jsonBodyShapeMiddleware,
   MetricsService,
   requestContextMiddleware,
+  serverSpanMiddleware,
   serverTimingMiddleware,
 } from '@groundwork/platform';
 import { ApiModule, type ApiModuleOptions } from './api.module.js';
@@ -72,6 +74,8 @@ export async function createApiApp(config: AppConfig, options: ApiModuleOptions 
   // ETags come from resource versions (If-Match / If-None-Match), not from hashing every body.
   app.set('etag', false);
   app.use(requestContextMiddleware);
+  // Only when exporting traces: without the SDK a request pays nothing for them.
+  if (tracingStarted()) app.use(serverSpanMiddleware);
   app.use(accessLogMiddleware(createAccessLogger(config), config.http.slowRequestMs));
   if (config.env === 'development') app.use(serverTimingMiddleware);
   app.use(app.get(HttpDrainService).trackRequests);
