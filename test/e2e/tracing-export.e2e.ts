@@ -51,6 +51,8 @@ describe('trace export (OTLP/protobuf, slow-operation logs, an unreachable colle
           // Nothing listens there.
           OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${await freePort()}`,
           OTEL_BSP_MAX_QUEUE_SIZE: '16',
+          // Each export gives up (after its retries) within 2 s.
+          OTEL_EXPORTER_OTLP_TIMEOUT: '2000',
           RATE_LIMIT_PER_MINUTE: '100000',
           OTEL_BSP_SCHEDULE_DELAY: '50',
         },
@@ -152,6 +154,13 @@ describe('trace export (OTLP/protobuf, slow-operation logs, an unreachable colle
       return full + failed >= 200 - 2 * 16 && { full, failed };
     }, 30_000);
     expect(dropped.full).toBeGreaterThan(0);
+    // The batch being tried is counted too, once the exporter gives up on it.
+    await eventually(async () => {
+      const scrape = (await rawRequest(`${stranded.metricsUrl}/metrics`)).body;
+      return (
+        (sample(scrape, /^groundwork_tracing_spans_dropped_total\{reason="export_failed",service="api"\} /) ?? 0) >= 16
+      );
+    }, 20_000);
     const exportingScrape = (await rawRequest(`${exporting.metricsUrl}/metrics`)).body;
     expect(
       sample(exportingScrape, /^groundwork_tracing_spans_dropped_total\{reason="queue_full",service="api"\} /),
