@@ -2,7 +2,7 @@ import type { Counter, Meter, MeterProvider, MetricOptions } from '@opentelemetr
 
 /**
  * OpenTelemetry tracing, started by each app's entry point before anything else is imported
- * (instrumentations patch `http`, `express`, `pg` and `ioredis` as they load, so the app's own
+ * (instrumentations patch `http`, `pg`, `ioredis` and `undici` as they load, so the app's own
  * code is imported only after this has run). Off — nothing loaded, nothing patched — unless an
  * OTLP endpoint is configured (`OTEL_EXPORTER_OTLP_ENDPOINT` or `OTEL_EXPORTER_OTLP_TRACES_ENDPOINT`)
  * and `OTEL_SDK_DISABLED` is not `true`. Everything else (sampler, batch sizes, timeouts,
