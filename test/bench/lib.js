@@ -626,7 +626,8 @@ function tail(file, bytes) {
  * Redis prefix, with the rate limit raised so wrk is not answered 429; resolves once it is
  * ready. Its log goes to `<workDir>/<logName>.log`.
  * @param {{ workDir: string, redisKeyPrefix: string, database: { url: string } }} run
- * @param {{ name?: string, script?: string, port?: number, secrets: { JWT_SIGNING_KEYS: string, ENCRYPTION_KEY: string },
+ * @param {{ name?: string, script?: string, nodeArgs?: string[], port?: number,
+ *   secrets: { JWT_SIGNING_KEYS: string, ENCRYPTION_KEY: string },
  *   env?: Record<string, string>, logName?: string, timeoutMs?: number, cleanup: Cleanup }} options
  * @returns {Promise<{ app: AppProcess, base: string, port: number, env: Record<string, string> }>}
  */
@@ -647,6 +648,7 @@ export async function startBenchApi(run, options) {
   const app = await startApp({
     name: options.name ?? 'api',
     script: options.script ?? 'dist/api/main.js',
+    nodeArgs: options.nodeArgs ?? [],
     env,
     readyUrl: `http://127.0.0.1:${port}/health/ready`,
     logFile: path.join(run.workDir, `${options.logName ?? 'api'}.log`),

@@ -11,10 +11,14 @@
  *   - `sampled 1.0`: the same with every trace sampled;
  *   - `unreachable`: sampling 1.0 towards a port nothing listens on.
  * Target (issue 16): at sampling 0.1 each target loses at most 10 % of its req/s against `none`.
+ * Each run also reads the api's CPU time from /proc: the CPU µs per request and the share of
+ * req/s a CPU-bound api loses to the extra time (1 − cpu(none)/cpu(config)), which a change in
+ * the machine's load between runs disturbs far less than the throughputs.
  * Also printed: the api's RSS after each run, and how many export requests/bytes the receiver
  * got. Production mode, RATE_LIMIT_PER_MINUTE raised, own database and Redis prefix, removed at
  * the end. Needs `npm run build` and wrk. Knobs: BENCH_DURATION (10 s), BENCH_WARMUP (3 s),
- * BENCH_CONNECTIONS (32).
+ * BENCH_CONNECTIONS (32), BENCH_CONFIGURATIONS (comma-separated names, all by default; `none` is
+ * always measured), BENCH_CPU_PROF_DIR (each measured api writes a V8 CPU profile there).
  */
 import { createServer } from 'node:http';
 import os from 'node:os';
@@ -23,6 +27,7 @@ import {
   assertWrkInstalled,
   benchRun,
   Cleanup,
+  cpuSeconds,
   createBenchTask,
   formatTable,
   freePort,
@@ -41,6 +46,8 @@ const LOAD = {
   durationSec: knob('BENCH_DURATION', 10),
   warmupSec: knob('BENCH_WARMUP', 3),
 };
+const CPU_PROF_DIR = process.env.BENCH_CPU_PROF_DIR;
+const ONLY = process.env.BENCH_CONFIGURATIONS?.split(',').map((name) => name.trim());
 const USER = { email: 'tracing-bench@example.com', password: 'correct horse battery staple', name: 'Bench' };
 
 const cleanup = new Cleanup();
@@ -77,6 +84,7 @@ async function main() {
     startBenchApi(run, {
       name: `api (${name})`,
       secrets,
+      nodeArgs: name !== 'setup' && CPU_PROF_DIR ? ['--cpu-prof', `--cpu-prof-dir=${CPU_PROF_DIR}`] : [],
       env: {
         // One issuer for every start: the setup run's access token must stay valid.
         PUBLIC_API_URL: 'http://127.0.0.1:3000',
@@ -114,13 +122,13 @@ async function main() {
       name: 'unreachable',
       env: { ...exporting, OTEL_EXPORTER_OTLP_ENDPOINT: unreachable, OTEL_TRACES_SAMPLER: 'parentbased_always_on' },
     },
-  ];
+  ].filter((c) => c.name === 'none' || !ONLY || ONLY.includes(c.name));
   /** @type {{ name: string, path: string, headers: Record<string, string> }[]} */
   const targets = [
     { name: 'GET /health/live', path: '/health/live', headers: {} },
     { name: 'GET one task (cached)', path: taskPath, headers: { authorization: `Bearer ${token}` } },
   ];
-  /** @type {Record<string, Record<string, { rps: number, p99: number }>>} */
+  /** @type {Record<string, Record<string, { rps: number, p99: number, cpuUs: number }>>} */
   const results = {};
   /** @type {Record<string, { rssMiB: number, readyMs: number, exports: number, exportedKiB: number, load: string }>} */
   const facts = {};
@@ -137,9 +145,15 @@ async function main() {
       };
       progress(`${configuration.name}, ${target.name}: warm-up ${LOAD.warmupSec} s, then ${LOAD.durationSec} s`);
       await runWrk({ ...options, durationSec: LOAD.warmupSec });
+      const cpuBefore = cpuSeconds(app.pid);
       const result = await runWrk({ ...options, durationSec: LOAD.durationSec });
+      const cpuUs = ((cpuSeconds(app.pid) - cpuBefore) / result.requests) * 1e6;
       if (result.non2xx3xx > 0) throw new Error(`${target.name}: ${result.non2xx3xx} answers were not 2xx`);
-      results[configuration.name][target.name] = { rps: round(result.requestsPerSec), p99: result.latencyMs.p99 };
+      results[configuration.name][target.name] = {
+        rps: round(result.requestsPerSec),
+        p99: result.latencyMs.p99,
+        cpuUs: round(cpuUs, 1),
+      };
     }
     facts[configuration.name] = {
       rssMiB: round(rssMiB(app.pid), 1),
@@ -158,12 +172,19 @@ async function main() {
     const reference = results.none?.[target]?.rps ?? 0;
     return reference === 0 ? 0 : round((1 - (results[name]?.[target]?.rps ?? 0) / reference) * 100, 1);
   };
+  // The req/s a CPU-bound api loses to the extra CPU time per request: 1 − cpu(none) / cpu(config).
+  // Far steadier than two throughputs on a machine whose load changes between runs.
+  const cpuLoss = (/** @type {string} */ name, /** @type {string} */ target) => {
+    const reference = results.none?.[target]?.cpuUs ?? 0;
+    const measured = results[name]?.[target]?.cpuUs ?? 0;
+    return measured === 0 ? 0 : round((1 - reference / measured) * 100, 1);
+  };
   console.log(`\nwrk ${wrkVersion} -t1 -c${LOAD.connections} -d${LOAD.durationSec}s`);
   console.log(
     formatTable([
       [
         'configuration',
-        ...targets.flatMap((t) => [`${t.name} req/s`, 'p99 ms', 'loss %']),
+        ...targets.flatMap((t) => [`${t.name} req/s`, 'p99 ms', 'loss %', 'CPU µs/req', 'CPU loss %']),
         'ready ms',
         'RSS MiB',
         'exports',
@@ -175,6 +196,8 @@ async function main() {
           results[c.name]?.[t.name]?.rps ?? 0,
           results[c.name]?.[t.name]?.p99 ?? 0,
           loss(c.name, t.name),
+          results[c.name]?.[t.name]?.cpuUs ?? 0,
+          cpuLoss(c.name, t.name),
         ]),
         facts[c.name]?.readyMs ?? 0,
         facts[c.name]?.rssMiB ?? 0,
@@ -184,7 +207,11 @@ async function main() {
     ]),
   );
   const worst = Math.max(...targets.map((t) => loss('sampled 0.1', t.name)));
-  console.log(`\nsampling 0.1 loses at most ${worst} % of req/s against no tracing (target ≤ 10 %)`);
+  const worstCpu = Math.max(...targets.map((t) => cpuLoss('sampled 0.1', t.name)));
+  console.log(
+    `\nsampling 0.1 loses at most ${worst} % of req/s against no tracing, ${worstCpu} % by CPU time per ` +
+      `request (target ≤ 10 %)`,
+  );
   console.log(JSON.stringify({ results, facts }));
 }
 

@@ -222,3 +222,24 @@ describe('observability of the worker (WORKER_PORT)', () => {
     expect(String(res.headers['x-request-id'])).toMatch(UUID);
   });
 });
+
+describe('the queue dashboard without QUEUE_DASHBOARD_TOKEN', () => {
+  let worker: AppProcess;
+
+  beforeAll(async () => {
+    worker = await AppProcess.start('worker', { env: { QUEUE_DASHBOARD_TOKEN: '' }, timeoutMs: 120_000 });
+  }, 150_000);
+
+  afterAll(async () => {
+    await worker?.kill();
+  });
+
+  it('is off: /queues and its API answer 404, with or without credentials', async () => {
+    const bearer = { Authorization: `Bearer ${DASHBOARD_TOKEN}` };
+
+    expect((await rawRequest(`${worker.url}/queues`)).status).toBe(404);
+    expect((await rawRequest(`${worker.url}/queues`, { headers: bearer })).status).toBe(404);
+    expect((await rawRequest(`${worker.url}/queues/api/queues`, { headers: bearer })).status).toBe(404);
+    expect((await rawRequest(`${worker.url}/health/live`)).status).toBe(200);
+  });
+});

@@ -5,6 +5,7 @@ import { json, raw } from 'express';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { SwaggerModule } from '@nestjs/swagger';
 import { Logger } from 'nestjs-pino';
+import { tracingStarted } from '@groundwork/platform/tracing';
 import {
   accessLogMiddleware,
   answerClientError,
@@ -18,6 +19,7 @@ import {
   MetricsService,
   middlewareChain,
   requestContextMiddleware,
+  serverSpanMiddleware,
   serverTimingMiddleware,
 } from '@groundwork/platform';
 import { ApiModule, type ApiModuleOptions } from './api.module.js';
@@ -79,6 +81,8 @@ export async function createApiApp(config: AppConfig, options: ApiModuleOptions 
   app.use(
     middlewareChain(
       requestContextMiddleware,
+      // Only when exporting traces: without the SDK a request pays nothing for them.
+      ...(tracingStarted() ? [serverSpanMiddleware] : []),
       accessLogMiddleware(createAccessLogger(config), config.http.slowRequestMs),
       ...(config.env === 'development' ? [serverTimingMiddleware] : []),
       app.get(HttpDrainService).trackRequests,

@@ -36,6 +36,7 @@ export * from './logging/redact-url.js';
 export * from './observability/http-metrics.middleware.js';
 export * from './observability/metrics.module.js';
 export * from './observability/metrics.service.js';
+export * from './observability/server-span.middleware.js';
 export * from './observability/trace-context.js';
 export * from './pagination/cursor.js';
 export * from './pagination/id-page.js';

@@ -292,6 +292,32 @@ describe('feature flags', () => {
     expect((await deleteFlag({ client, path: { key: clientKey } })).response?.status).toBe(204);
   });
 
+  it('answers repeated evaluations alike until the catalogue changes, counting every one', async () => {
+    const repeatedKey = key('repeated');
+    await call(first.url, 'PUT', `/v1/admin/flags/${repeatedKey}`, admin, { enabled: true });
+    const flags = first.app.get(FeatureFlags);
+    const counted = async (result: string) => {
+      const metrics = await first.app.get(MetricsService).render();
+      const line = metrics
+        .split('\n')
+        .find(
+          (l) =>
+            l.startsWith('feature_flag_evaluations_total{') &&
+            l.includes(`flag="${repeatedKey}"`) &&
+            l.includes(`result="${result}"`),
+        );
+      return line === undefined ? 0 : Number(line.split(' ').at(-1));
+    };
+    for (let i = 0; i < 5; i += 1) expect(await flags.booleanValue(repeatedKey, false, { workspaceId })).toBe(true);
+    expect(await counted('on')).toBe(5);
+
+    // The writer reloads its own write before answering: the very next evaluation sees it.
+    await call(first.url, 'PUT', `/v1/admin/flags/${repeatedKey}`, admin, { enabled: false });
+    for (let i = 0; i < 3; i += 1) expect(await flags.booleanValue(repeatedKey, true, { workspaceId })).toBe(false);
+    expect(await counted('off')).toBe(3);
+    expect(await counted('on')).toBe(5);
+  });
+
   it('counts evaluations by flag and result, with no ids in the labels', async () => {
     const metrics = await first.app.get(MetricsService).render();
     const lines = metrics.split('\n').filter((line) => line.startsWith('feature_flag_evaluations_total{'));

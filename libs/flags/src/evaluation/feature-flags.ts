@@ -1,5 +1,12 @@
 import { Injectable, type OnApplicationShutdown } from '@nestjs/common';
-import { type Client, type EvaluationContext, NOOP_PROVIDER, OpenFeature } from '@openfeature/server-sdk';
+import {
+  type Client,
+  type EvaluationContext,
+  type EvaluationDetails,
+  type FlagValue,
+  NOOP_PROVIDER,
+  OpenFeature,
+} from '@openfeature/server-sdk';
 import { newId, RequestContext } from '@groundwork/platform';
 import { BUILT_IN_FLAGS, type BuiltInFlagKey } from '../definitions/built-in-flags.js';
 import { FlagCatalogue } from '../store/flag-catalogue.js';
@@ -21,6 +28,12 @@ export interface FlagContext {
 /** What a client sees of a flag for one workspace: on/off, a variant flag's value, or null when off. */
 export type FlagValueForClient = boolean | string | null;
 
+/** At most this many remembered evaluations; past it they are all forgotten at once. */
+const REMEMBERED_EVALUATIONS_LIMIT = 10_000;
+
+/** The evaluations OpenFeature resolved for one value type, by flag, default value and whom. */
+type Remembered<T extends FlagValue> = Map<string, EvaluationDetails<T>>;
+
 /**
  * The one way code consults a feature flag — in services, never in controllers:
  *
@@ -31,15 +44,25 @@ export type FlagValueForClient = boolean | string | null;
  * logging every evaluation) with the project's provider over the in-memory catalogue: no I/O.
  * Each app instance registers its provider under its own OpenFeature domain, so several
  * instances in one process (tests) never share one.
+ *
+ * One pass through the SDK costs tens of microseconds of CPU (its hook chain is a series of
+ * promises and object copies), far more than the provider's lookup; `npm run bench:flags`
+ * measures it. So an evaluation OpenFeature resolved without error is remembered for the same
+ * flag, default value, workspace, user and role until the catalogue next loads — the provider
+ * reads nothing else, and the app sets no global OpenFeature context or hooks — and the next
+ * identical evaluation answers it again, counted and logged by the same hook (`record`).
  */
 @Injectable()
 export class FeatureFlags implements OnApplicationShutdown {
   private readonly domain = `groundwork-${newId()}`;
   private readonly client: Client;
+  private readonly booleans: Remembered<boolean> = new Map();
+  private readonly strings: Remembered<string> = new Map();
+  private rememberedGeneration = -1;
 
   constructor(
     private readonly catalogue: FlagCatalogue,
-    hook: FlagEvaluationHook,
+    private readonly hook: FlagEvaluationHook,
   ) {
     OpenFeature.setProvider(this.domain, new GroundworkFlagProvider(catalogue));
     this.client = OpenFeature.getClient(this.domain);
@@ -49,11 +72,12 @@ export class FeatureFlags implements OnApplicationShutdown {
   onApplicationShutdown(): void {
     // Releases the provider (and the catalogue it holds): the global API keeps every domain.
     OpenFeature.setProvider(this.domain, NOOP_PROVIDER);
+    this.forget();
   }
 
   /** Whether a built-in flag is on; its built-in default when evaluation fails. */
-  isEnabled(flag: BuiltInFlagKey, context?: FlagContext): Promise<boolean> {
-    return this.client.getBooleanValue(flag, BUILT_IN_FLAGS[flag].enabled, this.evaluationContext(context));
+  async isEnabled(flag: BuiltInFlagKey, context?: FlagContext): Promise<boolean> {
+    return (await this.booleanDetails(flag, BUILT_IN_FLAGS[flag].enabled, context)).value;
   }
 
   /** Throws `FeatureDisabledError` (403 problem `feature-disabled`) unless the flag is on. */
@@ -62,43 +86,89 @@ export class FeatureFlags implements OnApplicationShutdown {
   }
 
   /** Any flag as a boolean (on/off); `defaultValue` when no such flag is declared. */
-  booleanValue(key: string, defaultValue: boolean, context?: FlagContext): Promise<boolean> {
-    return this.client.getBooleanValue(key, defaultValue, this.evaluationContext(context));
+  async booleanValue(key: string, defaultValue: boolean, context?: FlagContext): Promise<boolean> {
+    return (await this.booleanDetails(key, defaultValue, context)).value;
   }
 
   /**
    * A variant flag's value (its `defaultVariant`'s) when on; `defaultValue` when it is off,
    * undeclared, or not a variant flag.
    */
-  stringValue(key: string, defaultValue: string, context?: FlagContext): Promise<string> {
-    return this.client.getStringValue(key, defaultValue, this.evaluationContext(context));
+  async stringValue(key: string, defaultValue: string, context?: FlagContext): Promise<string> {
+    return (await this.stringDetails(key, defaultValue, context)).value;
   }
 
   /** Every flag as evaluated for the workspace: booleans, and a variant flag's value or null when off. */
   async evaluateAll(context: FlagContext & { workspaceId: string }): Promise<Record<string, FlagValueForClient>> {
-    const evaluation = this.evaluationContext(context);
     const values: Record<string, FlagValueForClient> = {};
     for (const flag of this.catalogue.all()) {
       if (flag.variants === null) {
-        values[flag.key] = await this.client.getBooleanValue(flag.key, false, evaluation);
+        values[flag.key] = (await this.booleanDetails(flag.key, false, context)).value;
       } else {
-        const details = await this.client.getStringDetails(flag.key, '', evaluation);
+        const details = await this.stringDetails(flag.key, '', context);
         values[flag.key] = details.errorCode !== undefined || details.reason === 'DISABLED' ? null : details.value;
       }
     }
     return values;
   }
 
-  /** The OpenFeature context: the workspace is the targeting key (rollouts bucket workspaces). */
-  private evaluationContext(context: FlagContext = {}): EvaluationContext {
+  private booleanDetails(key: string, defaultValue: boolean, context?: FlagContext) {
+    return this.evaluate(this.booleans, key, defaultValue, context, (evaluation) =>
+      this.client.getBooleanDetails(key, defaultValue, evaluation),
+    );
+  }
+
+  private stringDetails(key: string, defaultValue: string, context?: FlagContext) {
+    return this.evaluate(this.strings, key, defaultValue, context, (evaluation) =>
+      this.client.getStringDetails(key, defaultValue, evaluation),
+    );
+  }
+
+  /** What OpenFeature resolved for this very evaluation since the catalogue last loaded, or resolves now. */
+  private async evaluate<T extends boolean | string>(
+    remembered: Remembered<T>,
+    key: string,
+    defaultValue: T,
+    context: FlagContext | undefined,
+    resolve: (evaluation: EvaluationContext) => Promise<EvaluationDetails<T>>,
+  ): Promise<EvaluationDetails<T>> {
+    const generation = this.catalogue.generation;
+    if (generation !== this.rememberedGeneration) {
+      this.forget();
+      this.rememberedGeneration = generation;
+    }
+    const { workspaceId, userId, role } = this.whom(context);
+    const memo = `${key}\u0000${String(defaultValue)}\u0000${workspaceId ?? ''}\u0000${userId ?? ''}\u0000${role ?? ''}`;
+    const known = remembered.get(memo);
+    if (known !== undefined) {
+      this.hook.record(key, known);
+      return known;
+    }
+    const details = await resolve({
+      ...(workspaceId === undefined ? {} : { targetingKey: workspaceId, [WORKSPACE_ATTRIBUTE]: workspaceId }),
+      ...(userId === undefined ? {} : { userId }),
+      ...(role === undefined ? {} : { role }),
+    });
+    // An error (undeclared flag, wrong type) goes through OpenFeature every time, and so does
+    // an evaluation the catalogue changed under.
+    if (details.errorCode === undefined && this.catalogue.generation === generation) {
+      if (remembered.size >= REMEMBERED_EVALUATIONS_LIMIT) remembered.clear();
+      remembered.set(memo, details);
+    }
+    return details;
+  }
+
+  private forget(): void {
+    this.booleans.clear();
+    this.strings.clear();
+  }
+
+  /** Whom to evaluate for: what is not given comes from the current request. */
+  private whom(context: FlagContext = {}): FlagContext {
     const request = RequestContext.current();
     const workspaceId = context.workspaceId ?? request?.workspaceId;
     const userId = context.userId ?? request?.userId;
     const role = context.role ?? (workspaceId === request?.workspaceId ? request?.workspaceRole : undefined);
-    return {
-      ...(workspaceId === undefined ? {} : { targetingKey: workspaceId, [WORKSPACE_ATTRIBUTE]: workspaceId }),
-      ...(userId === undefined ? {} : { userId }),
-      ...(role === undefined ? {} : { role }),
-    };
+    return { workspaceId, userId, role };
   }
 }

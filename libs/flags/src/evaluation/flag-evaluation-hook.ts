@@ -17,11 +17,15 @@ export function resultOf(details: EvaluationDetails<FlagValue>): FlagResult {
  * (`feature_flag_evaluations_total`; the flag keys are few and chosen by people, ids never
  * appear) and logs it at debug level — with the error at warn level, once per flag and error,
  * when an evaluation fell back to the code's default (an undeclared flag, a type mismatch).
+ * `FeatureFlags` calls `record` itself for an evaluation it answers from what OpenFeature
+ * resolved earlier, so the count covers every evaluation either way.
  */
 @Injectable()
 export class FlagEvaluationHook implements Hook {
   private readonly logger = new Logger('FeatureFlags');
   private readonly evaluations: Counter<'flag' | 'result'>;
+  /** One counter child per flag and result: `inc` with a labels object hashes them every time. */
+  private readonly counters = new Map<string, Counter.Internal>();
   private readonly reported = new Set<string>();
 
   constructor(metrics: MetricsService) {
@@ -34,20 +38,31 @@ export class FlagEvaluationHook implements Hook {
   }
 
   finally(hookContext: Readonly<HookContext>, details: EvaluationDetails<FlagValue>): void {
+    this.record(hookContext.flagKey, details);
+  }
+
+  /** Counts and logs one evaluation of `flagKey` that answered `details`. */
+  record(flagKey: string, details: EvaluationDetails<FlagValue>): void {
     const result = resultOf(details);
-    this.evaluations.inc({ flag: hookContext.flagKey, result });
+    const series = `${flagKey}\u0000${result}`;
+    let counter = this.counters.get(series);
+    if (counter === undefined) {
+      counter = this.evaluations.labels(flagKey, result);
+      this.counters.set(series, counter);
+    }
+    counter.inc();
     if (details.errorCode !== undefined) {
-      const report = `${hookContext.flagKey}:${details.errorCode}`;
+      const report = `${flagKey}:${details.errorCode}`;
       if (!this.reported.has(report)) {
         this.reported.add(report);
         this.logger.warn(
-          { flag: hookContext.flagKey, errorCode: details.errorCode, error: details.errorMessage },
+          { flag: flagKey, errorCode: details.errorCode, error: details.errorMessage },
           'feature flag answered the code default',
         );
       }
     }
     this.logger.debug(
-      { flag: hookContext.flagKey, result, reason: details.reason, variant: details.variant },
+      { flag: flagKey, result, reason: details.reason, variant: details.variant },
       'feature flag evaluated',
     );
   }

@@ -24,6 +24,7 @@ export class FlagCatalogue implements OnApplicationBootstrap, OnApplicationShutd
   private readonly channel: string;
   private definitions: ReadonlyMap<string, FlagDefinition> = builtInDefinitions();
   private currentSource: FlagSource = 'built-in defaults';
+  private currentGeneration = 0;
   private storageFailing = false;
   private subscriber?: Redis;
   private timer?: NodeJS.Timeout;
@@ -75,6 +76,11 @@ export class FlagCatalogue implements OnApplicationBootstrap, OnApplicationShutd
 
   get source(): FlagSource {
     return this.currentSource;
+  }
+
+  /** Changes with every load: what evaluation remembers stays valid while it does not. */
+  get generation(): number {
+    return this.currentGeneration;
   }
 
   /** Called after every reload, successful or not (tests, benchmarks). */
@@ -137,6 +143,7 @@ export class FlagCatalogue implements OnApplicationBootstrap, OnApplicationShutd
     }
     this.definitions = next;
     this.currentSource = source;
+    this.currentGeneration += 1;
     for (const listener of this.listeners) listener();
   }
 }

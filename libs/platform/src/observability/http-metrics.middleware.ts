@@ -1,7 +1,6 @@
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { ServerResponse } from 'node:http';
 import type { MetricsService } from './metrics.service.js';
-
-type RoutedRequest = IncomingMessage & { route?: { path?: string }; baseUrl?: string };
+import { type RoutedRequest, routeTemplate } from './route-template.js';
 
 /** The `method` label: the methods the api routes, anything else (WebDAV, PURGE…) as `other`. */
 const METHODS = new Set(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS']);
@@ -17,8 +16,7 @@ export function httpMetricsMiddleware(metrics: MetricsService) {
     metrics.httpInFlight.inc();
     res.once('close', () => metrics.httpInFlight.dec());
     res.once('finish', () => {
-      const template = req.route?.path;
-      const route = template === undefined ? 'unmatched' : `${req.baseUrl ?? ''}${template}`;
+      const route = routeTemplate(req) ?? 'unmatched';
       const method = req.method !== undefined && METHODS.has(req.method) ? req.method : 'other';
       end({ method, route, status_code: String(res.statusCode) });
     });

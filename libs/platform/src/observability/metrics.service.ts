@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import { AppConfig } from '../config/app-config.js';
+import { droppedSpans, type SpanDropReason } from './tracing.js';
 
 /**
  * The process's Prometheus registry: process metrics (CPU, memory, event-loop lag, GC) plus
@@ -91,6 +92,21 @@ export class MetricsService {
       help: 'Cache namespace version bumps by cache and outcome (bumped, deferred: Redis unavailable)',
       labelNames: ['cache', 'outcome'],
       registers: [this.registry],
+    });
+    const reported: Record<SpanDropReason, number> = { queue_full: 0, export_failed: 0 };
+    new Counter({
+      name: 'groundwork_tracing_spans_dropped_total',
+      help: 'Spans never exported, by reason (queue_full: the bounded export queue was full; export_failed: the collector did not take the batch)',
+      labelNames: ['reason'],
+      registers: [this.registry],
+      collect() {
+        // The SDK counts; each scrape adds what it dropped since the last one.
+        const now = droppedSpans();
+        for (const reason of ['queue_full', 'export_failed'] as const) {
+          this.inc({ reason }, now[reason] - reported[reason]);
+          reported[reason] = now[reason];
+        }
+      },
     });
   }
 

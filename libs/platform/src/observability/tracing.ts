@@ -1,12 +1,23 @@
-import type { IncomingMessage } from 'node:http';
+import type { Counter, Meter, MeterProvider, MetricOptions } from '@opentelemetry/api';
 
 /**
  * OpenTelemetry tracing, started by each app's entry point before anything else is imported
- * (instrumentations patch `http`, `express`, `pg` and `ioredis` as they load, so the app's own
+ * (instrumentations patch `http`, `pg`, `ioredis` and `undici` as they load, so the app's own
  * code is imported only after this has run). Off — nothing loaded, nothing patched — unless an
  * OTLP endpoint is configured (`OTEL_EXPORTER_OTLP_ENDPOINT` or `OTEL_EXPORTER_OTLP_TRACES_ENDPOINT`)
- * and `OTEL_SDK_DISABLED` is not `true`. Everything else (protocol, sampler, batch sizes,
- * timeouts) is the SDK's reading of the standard `OTEL_*` variables.
+ * and `OTEL_SDK_DISABLED` is not `true`. Everything else (sampler, batch sizes, timeouts,
+ * headers) is the SDK's reading of the standard `OTEL_*` variables.
+ *
+ * What tracing costs a request that is not sampled is kept small: incoming requests get their
+ * SERVER span from the api's own middleware (`serverSpanMiddleware`: probes and scrapes never
+ * reach the SDK, the span is named by route template without Express's per-layer
+ * instrumentation), and the database, Redis and outgoing HTTP instrumentations act only inside
+ * a traced unit of work.
+ *
+ * Spans wait for export in one bounded queue (`OTEL_BSP_MAX_QUEUE_SIZE`, 2048 by default): a
+ * slow or unreachable collector costs at most that many spans of memory, and every span dropped
+ * (queue full, or a batch the collector did not take) is counted (`droppedSpans`, exported as
+ * `groundwork_tracing_spans_dropped_total`).
  *
  * This file imports nothing from the platform: it runs before any of it may load.
  */
@@ -23,10 +34,47 @@ let sdk: Shutdownable | undefined;
  * The ES modules the instrumentations patch when imported (CommonJS ones are patched on
  * `require` anyway). Hooking only these keeps the start-up cost of the loader hook small.
  */
-const ESM_INSTRUMENTED = ['http', 'https', 'node:http', 'node:https', 'express', 'pg', 'pg-pool', 'ioredis', 'undici'];
+const ESM_INSTRUMENTED = ['http', 'https', 'node:http', 'node:https', 'pg', 'pg-pool', 'ioredis', 'undici'];
 
 /** Paths never traced: probes and scrapes would drown every trace store in noise. */
-const UNTRACED_PATHS = ['/health/', '/metrics'];
+export const UNTRACED_PATHS = ['/health/', '/metrics'];
+
+/** Why a span never reached the collector. */
+export type SpanDropReason = 'queue_full' | 'export_failed';
+
+const dropped: Record<SpanDropReason, number> = { queue_full: 0, export_failed: 0 };
+
+/** Spans dropped since the process started, by reason. */
+export function droppedSpans(): Readonly<Record<SpanDropReason, number>> {
+  return dropped;
+}
+
+/** Whether this process exports traces (`startTracing` started the SDK). */
+export function tracingStarted(): boolean {
+  return sdk !== undefined;
+}
+
+/** The SDK's own measure of its span processor (OpenTelemetry semantic conventions). */
+const PROCESSED_SPANS = 'otel.sdk.processor.span.processed';
+
+/**
+ * What the batch span processor reports about itself (`selfObsMeterProvider`), reduced to the
+ * spans it dropped: `error.type` is `queue_full` when its queue was full, the export error's
+ * name when the collector did not take a batch. Every other instrument is a no-op.
+ */
+function droppedSpansMeterProvider(noopMeter: Meter): MeterProvider {
+  const processed: Counter = {
+    add(value, attributes) {
+      const errorType = attributes?.['error.type'];
+      if (errorType === undefined) return;
+      dropped[errorType === 'queue_full' ? 'queue_full' : 'export_failed'] += value;
+    },
+  };
+  const meter = Object.create(noopMeter) as Meter;
+  meter.createCounter = (name: string, options?: MetricOptions) =>
+    name === PROCESSED_SPANS ? processed : noopMeter.createCounter(name, options);
+  return { getMeter: () => meter };
+}
 
 export function tracingRequested(env: NodeJS.ProcessEnv = process.env): boolean {
   if (env.OTEL_SDK_DISABLED?.trim().toLowerCase() === 'true') return false;
@@ -41,27 +89,42 @@ export async function startTracing(service: TracedService, env: NodeJS.ProcessEn
   // only CommonJS, and the app imports node:http, pg and ioredis as ES modules.
   const { register } = await import('import-in-the-middle/register-hooks.mjs');
   register({ include: ESM_INSTRUMENTED });
-  const [{ NodeSDK }, { HttpInstrumentation }, { ExpressInstrumentation, ExpressLayerType }, pg, ioredis, undici] =
-    await Promise.all([
-      import('@opentelemetry/sdk-node'),
-      import('@opentelemetry/instrumentation-http'),
-      import('@opentelemetry/instrumentation-express'),
-      import('@opentelemetry/instrumentation-pg'),
-      import('@opentelemetry/instrumentation-ioredis'),
-      import('@opentelemetry/instrumentation-undici'),
-    ]);
+  const [
+    { NodeSDK },
+    { createNoopMeter },
+    { BatchSpanProcessor },
+    { HttpInstrumentation },
+    pg,
+    ioredis,
+    undici,
+    { OTLPTraceExporter },
+  ] = await Promise.all([
+    import('@opentelemetry/sdk-node'),
+    import('@opentelemetry/api'),
+    import('@opentelemetry/sdk-trace-base'),
+    import('@opentelemetry/instrumentation-http'),
+    import('@opentelemetry/instrumentation-pg'),
+    import('@opentelemetry/instrumentation-ioredis'),
+    import('@opentelemetry/instrumentation-undici'),
+    // OTLP over HTTP: JSON when asked for, protobuf (the specification's default) otherwise.
+    (env.OTEL_EXPORTER_OTLP_TRACES_PROTOCOL ?? env.OTEL_EXPORTER_OTLP_PROTOCOL)?.trim() === 'http/json'
+      ? import('@opentelemetry/exporter-trace-otlp-http')
+      : import('@opentelemetry/exporter-trace-otlp-proto'),
+  ]);
+  // The batch sizes, delay and timeout from the OTEL_BSP_* variables (the processor's own
+  // reading); the SDK reports to `selfObsMeterProvider`, which its options type leaves out.
+  const selfObservation: object = { selfObsMeterProvider: droppedSpansMeterProvider(createNoopMeter()) };
+  const processor = new BatchSpanProcessor(new OTLPTraceExporter(), selfObservation);
   const started = new NodeSDK({
     serviceName: `groundwork-${service}`,
+    spanProcessors: [processor],
     // Metrics are Prometheus's (prom-client, /metrics); logs are pino's on stdout.
     metricReaders: [],
     logRecordProcessors: [],
     instrumentations: [
-      new HttpInstrumentation({
-        ignoreIncomingRequestHook: (req: IncomingMessage) =>
-          UNTRACED_PATHS.some((path) => (req.url ?? '').startsWith(path)),
-      }),
-      // One span per route handler; the request's ~10 middlewares would add a span each.
-      new ExpressInstrumentation({ ignoreLayersType: [ExpressLayerType.MIDDLEWARE, ExpressLayerType.ROUTER] }),
+      // Outgoing requests only (webhooks, OIDC, S3), and only inside a traced unit of work; the
+      // api's SERVER spans come from its own middleware.
+      new HttpInstrumentation({ disableIncomingRequestInstrumentation: true, requireParentforOutgoingSpans: true }),
       // Only statements inside a traced unit of work: the relay's idle polling starts no trace.
       new pg.PgInstrumentation({ requireParentSpan: true, enhancedDatabaseReporting: false }),
       new ioredis.IORedisInstrumentation({ requireParentSpan: true }),
