@@ -7,3 +7,4 @@ import '@groundwork/work';
 import '@groundwork/webhooks';
 import '@groundwork/realtime';
 import '@groundwork/files';
+import '@groundwork/search';

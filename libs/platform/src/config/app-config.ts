@@ -99,6 +99,12 @@ export class AppConfig {
   readonly search: {
     driver: SearchDriver;
     language: SearchLanguage;
+    elasticsearch: {
+      url: string;
+      apiKey: string | undefined;
+      /** The alias search reads and the indexer writes through: `<prefix>-<NODE_ENV>`. */
+      alias: string;
+    };
   };
   readonly oidc: OidcProviderConfig[];
   readonly storage: {
@@ -202,6 +208,11 @@ export class AppConfig {
     this.search = {
       driver: env.SEARCH_DRIVER,
       language: env.SEARCH_LANGUAGE,
+      elasticsearch: {
+        url: env.ELASTICSEARCH_URL,
+        apiKey: env.ELASTICSEARCH_API_KEY,
+        alias: `${env.ELASTICSEARCH_INDEX_PREFIX}-${env.NODE_ENV}`,
+      },
     };
     this.oidc = oidcProviders(raw);
     this.storage = {

@@ -19,8 +19,8 @@ export type NodeEnv = (typeof NODE_ENVS)[number];
 
 export const STORAGE_DRIVERS = ['local', 's3'] as const;
 export type StorageDriver = (typeof STORAGE_DRIVERS)[number];
-/** The search engines this build has (the Elasticsearch adapter is not built yet). */
-export const SEARCH_DRIVERS = ['postgres'] as const;
+/** The search engines: PostgreSQL full-text search (default) and Elasticsearch (the scale-out engine). */
+export const SEARCH_DRIVERS = ['postgres', 'elasticsearch'] as const;
 export type SearchDriver = (typeof SEARCH_DRIVERS)[number];
 
 /** PostgreSQL's Snowball stemmers (`<language>_stem`) and `simple` (no stemming). */
@@ -269,9 +269,26 @@ export class Environment {
   @Min(1)
   WEBHOOK_DISABLE_AFTER = 5;
 
-  /** The search engine: PostgreSQL full-text search (nothing to install). */
+  /** The search engine: `postgres` (full-text search in the database, nothing to install) or `elasticsearch`. */
   @IsIn(SEARCH_DRIVERS)
   SEARCH_DRIVER: SearchDriver = 'postgres';
+
+  /** The Elasticsearch driver's server (read only when SEARCH_DRIVER=elasticsearch). */
+  @IsUrl({ ...URL_OPTS, protocols: ['http', 'https'] })
+  ELASTICSEARCH_URL = 'http://127.0.0.1:9200';
+
+  /** An Elasticsearch API key (the encoded form); unset → no authentication (a local server). */
+  @IsOptional()
+  @IsString()
+  @MinLength(1)
+  ELASTICSEARCH_API_KEY?: string;
+
+  /** The alias is `<prefix>-<NODE_ENV>`, its indices `<alias>-<timestamp>`: one per environment on a shared cluster. */
+  @IsString()
+  @Matches(/^[a-z0-9][a-z0-9_-]{0,63}$/, {
+    message: 'ELASTICSEARCH_INDEX_PREFIX must be lower-case letters, digits, - and _ (at most 64)',
+  })
+  ELASTICSEARCH_INDEX_PREFIX = 'groundwork';
 
   /** The language of stemming; changing it takes effect with `npm run search:reindex`. */
   @IsIn(SEARCH_LANGUAGES)

@@ -17,6 +17,11 @@ export const QUEUES = {
   realtime: 'realtime',
   /** Stored objects no attachment uses any more, and the objects of deleted workspaces, are removed. */
   files: 'files',
+  /**
+   * One job per task, comment, project or workspace event: brings the Elasticsearch documents
+   * it concerns up to date (a no-op with the PostgreSQL engine, whose vectors are written with the rows).
+   */
+  searchIndex: 'search-index',
 } as const;
 
 export type QueueName = (typeof QUEUES)[keyof typeof QUEUES];
@@ -53,6 +58,9 @@ export const QUEUE_POLICIES: Record<QueueName, QueuePolicy> = {
   realtime: { concurrency: 1, attempts: 10, lockDurationMs: 15_000, stalledIntervalMs: 10_000 },
   // A store that is away is retried with backoff for several minutes; removals are idempotent.
   files: { concurrency: 2, attempts: 10, lockDurationMs: 60_000, stalledIntervalMs: 30_000 },
+  // Order between concurrent jobs is kept by each document's version (external versioning), so
+  // jobs may run in parallel; an engine that is away is retried with backoff.
+  'search-index': { concurrency: 5, attempts: 10, lockDurationMs: 30_000, stalledIntervalMs: 15_000 },
 };
 
 /** The `@Processor` worker options of a queue, from its policy. */
