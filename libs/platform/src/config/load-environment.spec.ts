@@ -429,6 +429,66 @@ describe('AppConfig from the environment', () => {
     expect(config.oidc).toEqual([]);
   });
 
+  it('uses PostgreSQL search by default, with the Elasticsearch driver’s settings ready for SEARCH_DRIVER=elasticsearch', () => {
+    const config = appConfig({ DEV_SECRETS_FILE: devSecretsFile });
+
+    expect(config.search).toEqual({
+      driver: 'postgres',
+      language: 'english',
+      elasticsearch: { url: 'http://127.0.0.1:9200', apiKey: undefined, alias: 'groundwork-development' },
+    });
+  });
+
+  it('names the Elasticsearch alias after ELASTICSEARCH_INDEX_PREFIX and the environment, one per environment', () => {
+    const config = appConfig(
+      production({
+        SEARCH_DRIVER: 'elasticsearch',
+        ELASTICSEARCH_URL: 'https://search.internal:9243',
+        ELASTICSEARCH_API_KEY: 'a2V5OnNlY3JldA==',
+        ELASTICSEARCH_INDEX_PREFIX: 'acme',
+      }),
+    );
+
+    expect(config.search.driver).toBe('elasticsearch');
+    expect(config.search.elasticsearch).toEqual({
+      url: 'https://search.internal:9243',
+      apiKey: 'a2V5OnNlY3JldA==',
+      alias: 'acme-production',
+    });
+  });
+
+  it('refuses an unknown SEARCH_DRIVER, a non-http ELASTICSEARCH_URL and an index prefix Elasticsearch would refuse', () => {
+    expect(() =>
+      appConfig({
+        DEV_SECRETS_FILE: devSecretsFile,
+        SEARCH_DRIVER: 'solr',
+        ELASTICSEARCH_URL: 'ftp://search.internal',
+        ELASTICSEARCH_INDEX_PREFIX: 'Upper*Case',
+      }),
+    ).toThrow(
+      expect.objectContaining({
+        problems: expect.arrayContaining([
+          expect.stringMatching(/^SEARCH_DRIVER: /),
+          expect.stringMatching(/^ELASTICSEARCH_URL: /),
+          expect.stringMatching(/^ELASTICSEARCH_INDEX_PREFIX: /),
+        ]),
+      }),
+    );
+  });
+
+  it('reads ELASTICSEARCH_API_KEY from its X_FILE variable (loadAppConfig)', () => {
+    const keyPath = path.join(dir, 'es-api-key');
+    writeFileSync(keyPath, 'a2V5OnNlY3JldA==\n');
+
+    const config = loadAppConfig('api', {
+      SEARCH_DRIVER: 'elasticsearch',
+      ELASTICSEARCH_API_KEY_FILE: keyPath,
+      DEV_SECRETS_FILE: devSecretsFile,
+    });
+
+    expect(config.search.elasticsearch.apiKey).toBe('a2V5OnNlY3JldA==');
+  });
+
   it('reads an OIDC client secret from its X_FILE variable (loadAppConfig)', () => {
     const secretPath = path.join(dir, 'oidc-secret');
     writeFileSync(secretPath, 'secret-from-file\n');

@@ -1,4 +1,4 @@
-import { type Client, errors, type estypes } from '@elastic/elasticsearch';
+import type { Client, estypes } from '@elastic/elasticsearch';
 import { DomainError } from '@groundwork/platform';
 import { SearchEngine, type SearchHit, type SearchRequest, type SearchType } from '../ports/search-engine.js';
 import { renderSnippet, withoutSentinels } from '../query/snippet.js';
@@ -60,16 +60,21 @@ export function toSearchHit(hit: estypes.SearchHit<HitSource>): SearchHit {
   };
 }
 
+/** The client's errors that mean "not now": the server is unreachable, timing out or has no live node. */
+const TRANSIENT_ERRORS = new Set(['ConnectionError', 'TimeoutError', 'NoLivingConnectionsError']);
+
 /**
  * An engine that cannot answer now (unreachable, timing out, overloaded, or without its index
  * yet) is a 503 with Retry-After; anything else (a request it refused) stays a server error.
+ * Errors are told apart by name: the client's CommonJS and ES module builds each have their own
+ * error classes, so `instanceof` depends on which build threw.
  */
 export function asUnavailable(error: unknown): unknown {
+  if (!(error instanceof Error)) return error;
+  const status = (error as { statusCode?: unknown }).statusCode;
   const transient =
-    error instanceof errors.ConnectionError ||
-    error instanceof errors.TimeoutError ||
-    error instanceof errors.NoLivingConnectionsError ||
-    (error instanceof errors.ResponseError && [404, 429, 502, 503, 504].includes(error.statusCode ?? 0));
+    TRANSIENT_ERRORS.has(error.name) ||
+    (error.name === 'ResponseError' && typeof status === 'number' && [404, 429, 502, 503, 504].includes(status));
   return transient
     ? new DomainError('unavailable', 'The search engine is unavailable; retry shortly.', {
         retryAfterSeconds: 5,
