@@ -1,10 +1,24 @@
 import { createRequire } from 'node:module';
-import { Client } from '@elastic/elasticsearch';
-import Mock from '@elastic/elasticsearch-mock';
+import { Client, type ClientOptions } from '@elastic/elasticsearch';
 
-// The mock builds its answers with the client's CommonJS error classes (the ES module build has
-// its own copies), so errors handed to it come from there.
+// The mock is CommonJS and builds its answers with the client's CommonJS error classes (the ES
+// module build has its own copies): both are loaded with require, errors handed to it included.
 const require = createRequire(import.meta.url);
+const Mock = require('@elastic/elasticsearch-mock') as new () => ClientMock;
+
+/** The part of `@elastic/elasticsearch-mock`'s ClientMock used here (its typings assume a CommonJS importer). */
+interface ClientMock {
+  add(
+    pattern: { method: string | string[]; path: string | string[] },
+    resolver: (params: {
+      method: string;
+      path: string;
+      querystring?: Record<string, string>;
+      body?: unknown;
+    }) => unknown,
+  ): unknown;
+  getConnection(): ClientOptions['Connection'];
+}
 const { errors } = require('@elastic/elasticsearch') as typeof import('@elastic/elasticsearch');
 
 /** One request the client sent, as Elasticsearch would receive it (a `_bulk` body as its lines). */
@@ -34,11 +48,11 @@ export class RecordingElasticsearch {
       const request: RecordedRequest = {
         method: params.method,
         path: params.path,
-        querystring: { ...(params.querystring as Record<string, unknown>) },
+        querystring: { ...params.querystring },
         body: params.body ?? null,
       };
       this.requests.push(request);
-      return respond(request) as never;
+      return respond(request);
     });
   }
 

@@ -74,7 +74,7 @@ describe('search reindex on Elasticsearch', () => {
       `GET /_alias/${ALIAS}-building`,
       `PUT /${NEW}`,
       ...Array.from({ length: bulks }, () => 'POST /_bulk'),
-      `POST /${NEW}/_refresh`,
+      `GET /${NEW}/_refresh`,
       `GET /_alias/${ALIAS}`,
       'POST /_aliases',
       `DELETE /${OLD}`,
