@@ -1,4 +1,5 @@
 // The public surface of @groundwork/search.
+export * from './config/search-config.js';
 export * from './ports/search-engine.js';
 export * from './postgres/postgres-search.engine.js';
 export * from './elasticsearch/elasticsearch-connection.js';
@@ -10,6 +11,7 @@ export * from './elasticsearch/index-definition.js';
 export * from './elasticsearch/search-documents.js';
 export * from './elasticsearch/search-request.js';
 export * from './events/search-index-events.js';
+export * from './events/search-queues.js';
 export * from './query/search-text.js';
 export * from './query/snippet.js';
 export * from './search.module.js';

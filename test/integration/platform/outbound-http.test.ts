@@ -24,6 +24,7 @@ import {
   type OutboundPolicy,
   type Resolver,
 } from '@groundwork/platform';
+import { webhookOutboundPolicy } from '@groundwork/webhooks';
 import { freePort } from '../../support/ports.js';
 
 const strict: OutboundPolicy = { allowPrivateNetworks: false, allowHttp: false };
@@ -243,7 +244,10 @@ describe('SafeHttpClient', () => {
       const clientFor = async (allow: string): Promise<SafeHttpClient> => {
         const env = { ...process.env, WEBHOOK_ALLOW_PRIVATE_NETWORKS: allow, WEBHOOK_ALLOW_HTTP: 'true' };
         const moduleRef = await Test.createTestingModule({
-          imports: [PlatformConfigModule.forRoot('worker', loadAppConfig('worker', env)), OutboundHttpModule],
+          imports: [
+            PlatformConfigModule.forRoot('worker', loadAppConfig('worker', env)),
+            OutboundHttpModule.forPolicy(webhookOutboundPolicy),
+          ],
         }).compile();
         modules.push(moduleRef);
         return moduleRef.get(SafeHttpClient);

@@ -11,6 +11,7 @@ import {
   SearchDocuments,
   SearchReindexer,
 } from '@groundwork/search';
+import '../contexts.js'; // every context's queues and configuration, validated like the worker's
 
 /**
  * `npm run search:reindex`: rebuilds the search index from the database, printing progress

@@ -1,6 +1,6 @@
 import { Processor } from '@nestjs/bullmq';
 import type { Job } from 'bullmq';
-import { type EventJob, QUEUES, workerOptions } from '@groundwork/platform';
+import { type EventJob, workerOptions } from '@groundwork/platform';
 import { DrainingWorkerHost } from '@groundwork/platform/queue';
 import { type SearchIndexEvent, SearchIndexing } from '@groundwork/search';
 
@@ -9,7 +9,7 @@ import { type SearchIndexEvent, SearchIndexing } from '@groundwork/search';
  * PostgreSQL). An engine that is away fails the job, which BullMQ retries with backoff; every
  * write is idempotent and ordered by the document's version.
  */
-@Processor(QUEUES.searchIndex, workerOptions(QUEUES.searchIndex))
+@Processor('search-index', workerOptions('search-index'))
 export class SearchIndexProcessor extends DrainingWorkerHost<EventJob<SearchIndexEvent>> {
   constructor(private readonly indexing: SearchIndexing) {
     super();

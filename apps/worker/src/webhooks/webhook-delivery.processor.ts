@@ -1,6 +1,6 @@
 import { Processor } from '@nestjs/bullmq';
 import type { Job } from 'bullmq';
-import { QUEUES, workerOptions } from '@groundwork/platform';
+import { workerOptions } from '@groundwork/platform';
 import { DrainingWorkerHost } from '@groundwork/platform/queue';
 import { type DeliveryOutcome, WebhookDeliveryRunner } from '@groundwork/webhooks';
 import { deliveryBackoff, RetryDeliveryError, type WebhookDeliveryJob } from './webhook-delivery.job.js';
@@ -17,8 +17,8 @@ const METRIC_OUTCOME: Record<DeliveryOutcome['kind'], string> = {
  * Sends deliveries. A failed attempt with attempts left throws RetryDeliveryError, whose delay
  * BullMQ's backoff uses; every other outcome completes the job (its result says which).
  */
-@Processor(QUEUES.webhookDeliveries, {
-  ...workerOptions(QUEUES.webhookDeliveries),
+@Processor('webhook-deliveries', {
+  ...workerOptions('webhook-deliveries'),
   settings: { backoffStrategy: deliveryBackoff },
 })
 export class WebhookDeliveryProcessor extends DrainingWorkerHost<WebhookDeliveryJob> {

@@ -80,15 +80,11 @@ describe('loadEnvironment', () => {
         LOG_LEVEL: 'info',
         RATE_LIMIT_PER_MINUTE: 600,
         TRUST_PROXY: '',
-        WEBHOOK_RETRY_DELAYS: '5s,5m,30m,2h,5h,10h,14h,20h,24h',
-        WEBHOOK_TIMEOUT_MS: 10000,
-        WEBHOOK_ALLOW_PRIVATE_NETWORKS: false,
         SHUTDOWN_DRAIN_DELAY_MS: 5000,
         SHUTDOWN_TIMEOUT_MS: 20000,
         BODY_LIMIT: '1mb',
       });
       expect(env.SMTP_URL).toBeUndefined();
-      expect(env.WEBHOOK_ALLOW_HTTP).toBeUndefined();
     });
 
     it('generates the development secrets into DEV_SECRETS_FILE and uses them', () => {
@@ -120,14 +116,12 @@ describe('loadEnvironment', () => {
     it('converts numbers and booleans from their text form', () => {
       const env = loadEnvironment({
         PORT: '8080',
-        WEBHOOK_ALLOW_PRIVATE_NETWORKS: 'yes',
-        WEBHOOK_ALLOW_HTTP: 'false',
+        QUEUE_DASHBOARD_WRITABLE: 'yes',
         DEV_SECRETS_FILE: devSecretsFile,
       });
 
       expect(env.PORT).toBe(8080);
-      expect(env.WEBHOOK_ALLOW_PRIVATE_NETWORKS).toBe(true);
-      expect(env.WEBHOOK_ALLOW_HTTP).toBe(false);
+      expect(env.QUEUE_DASHBOARD_WRITABLE).toBe(true);
     });
   });
 
@@ -138,12 +132,11 @@ describe('loadEnvironment', () => {
         LOG_LEVEL: 'loud',
         DATABASE_URL: 'mysql://db.internal/groundwork',
         CORS_ORIGINS: 'ftp://files.example.com',
-        WEBHOOK_RETRY_DELAYS: '5 seconds',
         DEV_SECRETS_FILE: devSecretsFile,
       });
 
       const variables = new Set(problems.map((problem) => problem.split(':')[0]));
-      expect(variables).toEqual(new Set(['PORT', 'LOG_LEVEL', 'DATABASE_URL', 'CORS_ORIGINS', 'WEBHOOK_RETRY_DELAYS']));
+      expect(variables).toEqual(new Set(['PORT', 'LOG_LEVEL', 'DATABASE_URL', 'CORS_ORIGINS']));
     });
 
     it('names every problem in the error message', () => {
@@ -365,37 +358,6 @@ describe('AppConfig from the environment', () => {
     };
   }
 
-  it('allows http:// webhook URLs by default in development', () => {
-    const config = appConfig({ DEV_SECRETS_FILE: devSecretsFile });
-
-    expect(config.webhooks.allowHttp).toBe(true);
-  });
-
-  it('refuses http:// webhook URLs by default in production', () => {
-    const config = appConfig(production());
-
-    expect(config.webhooks.allowHttp).toBe(false);
-  });
-
-  it('lets WEBHOOK_ALLOW_HTTP override the default of the environment', () => {
-    expect(appConfig(production({ WEBHOOK_ALLOW_HTTP: 'true' })).webhooks.allowHttp).toBe(true);
-    expect(appConfig({ WEBHOOK_ALLOW_HTTP: 'false', DEV_SECRETS_FILE: devSecretsFile }).webhooks.allowHttp).toBe(false);
-  });
-
-  it('parses WEBHOOK_RETRY_DELAYS into milliseconds', () => {
-    const config = appConfig({ WEBHOOK_RETRY_DELAYS: '200ms, 5s,5m ,2h', DEV_SECRETS_FILE: devSecretsFile });
-
-    expect(config.webhooks.retryDelaysMs).toEqual([200, 5_000, 300_000, 7_200_000]);
-  });
-
-  it('parses the default WEBHOOK_RETRY_DELAYS into nine delays, from 5 s to 24 h', () => {
-    const config = appConfig({ DEV_SECRETS_FILE: devSecretsFile });
-
-    expect(config.webhooks.retryDelaysMs).toEqual([
-      5_000, 300_000, 1_800_000, 7_200_000, 18_000_000, 36_000_000, 50_400_000, 72_000_000, 86_400_000,
-    ]);
-  });
-
   it('reads one OIDC provider per OIDC_<NAME>_ISSUER, named in lower case', () => {
     const config = appConfig({
       OIDC_GOOGLE_ISSUER: 'https://accounts.google.com',
@@ -427,66 +389,6 @@ describe('AppConfig from the environment', () => {
     const config = appConfig({ OIDC_GOOGLE_CLIENT_ID: 'orphan', DEV_SECRETS_FILE: devSecretsFile });
 
     expect(config.oidc).toEqual([]);
-  });
-
-  it('uses PostgreSQL search by default, with the Elasticsearch driver’s settings ready for SEARCH_DRIVER=elasticsearch', () => {
-    const config = appConfig({ DEV_SECRETS_FILE: devSecretsFile });
-
-    expect(config.search).toEqual({
-      driver: 'postgres',
-      language: 'english',
-      elasticsearch: { url: 'http://127.0.0.1:9200', apiKey: undefined, alias: 'groundwork-development' },
-    });
-  });
-
-  it('names the Elasticsearch alias after ELASTICSEARCH_INDEX_PREFIX and the environment, one per environment', () => {
-    const config = appConfig(
-      production({
-        SEARCH_DRIVER: 'elasticsearch',
-        ELASTICSEARCH_URL: 'https://search.internal:9243',
-        ELASTICSEARCH_API_KEY: 'a2V5OnNlY3JldA==',
-        ELASTICSEARCH_INDEX_PREFIX: 'acme',
-      }),
-    );
-
-    expect(config.search.driver).toBe('elasticsearch');
-    expect(config.search.elasticsearch).toEqual({
-      url: 'https://search.internal:9243',
-      apiKey: 'a2V5OnNlY3JldA==',
-      alias: 'acme-production',
-    });
-  });
-
-  it('refuses an unknown SEARCH_DRIVER, a non-http ELASTICSEARCH_URL and an index prefix Elasticsearch would refuse', () => {
-    expect(() =>
-      appConfig({
-        DEV_SECRETS_FILE: devSecretsFile,
-        SEARCH_DRIVER: 'solr',
-        ELASTICSEARCH_URL: 'ftp://search.internal',
-        ELASTICSEARCH_INDEX_PREFIX: 'Upper*Case',
-      }),
-    ).toThrow(
-      expect.objectContaining({
-        problems: expect.arrayContaining([
-          expect.stringMatching(/^SEARCH_DRIVER: /),
-          expect.stringMatching(/^ELASTICSEARCH_URL: /),
-          expect.stringMatching(/^ELASTICSEARCH_INDEX_PREFIX: /),
-        ]),
-      }),
-    );
-  });
-
-  it('reads ELASTICSEARCH_API_KEY from its X_FILE variable (loadAppConfig)', () => {
-    const keyPath = path.join(dir, 'es-api-key');
-    writeFileSync(keyPath, 'a2V5OnNlY3JldA==\n');
-
-    const config = loadAppConfig('api', {
-      SEARCH_DRIVER: 'elasticsearch',
-      ELASTICSEARCH_API_KEY_FILE: keyPath,
-      DEV_SECRETS_FILE: devSecretsFile,
-    });
-
-    expect(config.search.elasticsearch.apiKey).toBe('a2V5OnNlY3JldA==');
   });
 
   it('reads an OIDC client secret from its X_FILE variable (loadAppConfig)', () => {

@@ -1,12 +1,13 @@
 import { Injectable, type OnApplicationShutdown } from '@nestjs/common';
 import { Client, type ClientOptions } from '@elastic/elasticsearch';
 import { AppConfig } from '@groundwork/platform';
+import type { SearchConfig } from '../config/search-config.js';
 
 /** Per request: a search answers or fails within this; the client retries a failed node twice. */
 const REQUEST_TIMEOUT_MS = 5_000;
 
 /** The client options of the configured server (ELASTICSEARCH_URL, ELASTICSEARCH_API_KEY). */
-export function elasticsearchClientOptions(config: AppConfig['search']['elasticsearch']): ClientOptions {
+export function elasticsearchClientOptions(config: SearchConfig['elasticsearch']): ClientOptions {
   return {
     node: config.url,
     ...(config.apiKey === undefined ? {} : { auth: { apiKey: config.apiKey } }),

@@ -1,4 +1,5 @@
-import type { EventEnvelopeOf, SearchLanguage } from '@groundwork/platform';
+import type { EventEnvelopeOf } from '@groundwork/platform';
+import type { SearchLanguage } from '../config/search-config.js';
 import type { SearchIndexEvent } from '../events/search-index-events.js';
 import type { BulkOutcome, DocumentWrite, ElasticsearchIndexes } from './elasticsearch-indexes.js';
 import { documentId, FIRST_ID, type SearchDocuments } from './search-documents.js';

@@ -1,5 +1,6 @@
 import type { Client, estypes } from '@elastic/elasticsearch';
-import type { DistributedLock, SearchLanguage } from '@groundwork/platform';
+import type { DistributedLock } from '@groundwork/platform';
+import type { SearchLanguage } from '../config/search-config.js';
 import { REINDEX_LOCK } from '../reindex/search-reindexer.js';
 import { buildingAlias, indexDefinition, newIndexName } from './index-definition.js';
 import type { DocumentSource, SearchDocument } from './search-documents.js';

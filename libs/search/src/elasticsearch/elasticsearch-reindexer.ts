@@ -1,5 +1,6 @@
 import type { Client } from '@elastic/elasticsearch';
-import type { DistributedLock, LockHandle, SearchLanguage } from '@groundwork/platform';
+import type { DistributedLock, LockHandle } from '@groundwork/platform';
+import type { SearchLanguage } from '../config/search-config.js';
 import { REINDEX_LOCK, type ReindexOutcome, type ReindexProgress } from '../reindex/search-reindexer.js';
 import type { ElasticsearchIndexes } from './elasticsearch-indexes.js';
 import { buildingAlias, newIndexName } from './index-definition.js';

@@ -1,5 +1,5 @@
 import type { estypes } from '@elastic/elasticsearch';
-import type { SearchLanguage } from '@groundwork/platform';
+import type { SearchLanguage } from '../config/search-config.js';
 
 /**
  * Elasticsearch's `stemmer` token filter languages among SEARCH_LANGUAGE's values. Nepali, Tamil

@@ -1,7 +1,8 @@
 // Type-only: the work and workspaces contexts' events, for their names (no runtime dependency).
 import type {} from '@groundwork/work';
 import type {} from '@groundwork/workspaces';
-import { QUEUES, registerEventConsumer } from '@groundwork/platform';
+import { registerEventConsumer } from '@groundwork/platform';
+import './search-queues.js';
 
 /**
  * The events that change what a search document holds: every task event (their `updated_at`
@@ -25,4 +26,4 @@ export const SEARCH_INDEX_EVENTS = [
 
 export type SearchIndexEvent = (typeof SEARCH_INDEX_EVENTS)[number];
 
-registerEventConsumer(QUEUES.searchIndex, SEARCH_INDEX_EVENTS);
+registerEventConsumer('search-index', SEARCH_INDEX_EVENTS);
