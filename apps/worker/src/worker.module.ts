@@ -20,6 +20,7 @@ import { QueueDashboard } from './ops/queue-dashboard.js';
 import { WorkerMetrics } from './ops/worker-metrics.js';
 import { WebhooksWorkerModule } from './webhooks/webhooks-worker.module.js';
 import { RealtimeWorkerModule } from './realtime/realtime-worker.module.js';
+import { SearchWorkerModule } from './search/search-worker.module.js';
 
 @Module({
   imports: [
@@ -39,6 +40,7 @@ import { RealtimeWorkerModule } from './realtime/realtime-worker.module.js';
     WebhooksWorkerModule,
     RealtimeWorkerModule,
     FilesWorkerModule,
+    SearchWorkerModule,
   ],
   providers: [OpsHttpServer, QueueDashboard, WorkerMetrics],
 })

@@ -23,6 +23,7 @@ interface ComposeService {
   healthcheck?: { test?: string[] };
   read_only?: boolean;
   ports?: string[];
+  profiles?: string[];
 }
 
 interface ComposeFile {
@@ -114,6 +115,26 @@ describe('docker-compose.yml', () => {
           set: true,
         });
       }
+    }
+  });
+
+  it('runs Elasticsearch only under the elasticsearch profile: a pinned official image, one node, security off, on the loopback address', () => {
+    const { elasticsearch, api, worker } = services;
+    expect(elasticsearch.profiles).toEqual(['elasticsearch']);
+    expect(elasticsearch.image).toMatch(/^docker\.elastic\.co\/elasticsearch\/elasticsearch:\d+\.\d+\.\d+$/);
+    expect(elasticsearch.environment).toMatchObject({
+      'discovery.type': 'single-node',
+      'xpack.security.enabled': 'false',
+    });
+    expect(elasticsearch.ports).toEqual(['127.0.0.1:${ELASTICSEARCH_PORT:-9200}:9200']);
+    expect(elasticsearch.healthcheck?.test).toBeDefined();
+    for (const app of [api, worker]) {
+      // PostgreSQL search unless SEARCH_DRIVER is set when compose starts; the apps never wait for Elasticsearch.
+      expect(app.environment).toMatchObject({
+        SEARCH_DRIVER: '${SEARCH_DRIVER:-postgres}',
+        ELASTICSEARCH_URL: 'http://elasticsearch:9200',
+      });
+      expect(Object.keys(app.depends_on ?? {})).not.toContain('elasticsearch');
     }
   });
 });

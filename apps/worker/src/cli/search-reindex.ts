@@ -1,13 +1,23 @@
 import 'reflect-metadata';
 import { Redis } from 'ioredis';
 import { DistributedLock, loadAppConfigOrExit, PrismaService, RedisService } from '@groundwork/platform';
-import { SearchReindexer } from '@groundwork/search';
+import { Client } from '@elastic/elasticsearch';
+import {
+  elasticsearchClientOptions,
+  ElasticsearchIndexes,
+  ElasticsearchReindexer,
+  type ReindexOutcome,
+  type ReindexProgress,
+  SearchDocuments,
+  SearchReindexer,
+} from '@groundwork/search';
 import '../contexts.js'; // every context's queues and configuration, validated like the worker's
 
 /**
- * `npm run search:reindex`: rebuilds the search index from the database (PostgreSQL: the
- * vectors, with the stemming of SEARCH_LANGUAGE), printing progress. Search keeps answering
- * while it runs. One run at a time across all replicas: a second one exits 1.
+ * `npm run search:reindex`: rebuilds the search index from the database, printing progress
+ * (PostgreSQL: the vectors, with the stemming of SEARCH_LANGUAGE; Elasticsearch: a new index,
+ * then the alias swapped to it). Search keeps answering while it runs. One run at a time
+ * across all replicas: a second one exits 1.
  */
 const config = loadAppConfigOrExit('cli');
 const prisma = new PrismaService(config);
@@ -19,17 +29,31 @@ const redis = new Redis(config.redis.url, {
 });
 const started = Date.now();
 let lastLine = 0;
+const lock = new DistributedLock(redis);
+const elasticsearch =
+  config.search.driver === 'elasticsearch'
+    ? new Client(elasticsearchClientOptions(config.search.elasticsearch))
+    : undefined;
+
+function reindex(onProgress: (progress: ReindexProgress) => void): Promise<ReindexOutcome> {
+  if (elasticsearch === undefined) return new SearchReindexer(prisma, lock).run(config.search.language, onProgress);
+  const alias = config.search.elasticsearch.alias;
+  return new ElasticsearchReindexer(
+    elasticsearch,
+    new ElasticsearchIndexes(elasticsearch, alias, lock),
+    new SearchDocuments(prisma),
+    lock,
+  ).run(config.search.language, onProgress);
+}
+
 try {
-  const outcome = await new SearchReindexer(prisma, new DistributedLock(redis)).run(
-    config.search.language,
-    ({ table, done, total }) => {
-      // One line per table start/end and at most one a second between.
-      if (done !== 0 && done < total && Date.now() - lastLine < 1000) return;
-      lastLine = Date.now();
-      const percent = total === 0 ? 100 : Math.floor((done / total) * 100);
-      process.stdout.write(`search:reindex ${table}: ${done}/${total} (${percent} %)\n`);
-    },
-  );
+  const outcome = await reindex(({ table, done, total }) => {
+    // One line per table start/end and at most one a second between.
+    if (done !== 0 && done < total && Date.now() - lastLine < 1000) return;
+    lastLine = Date.now();
+    const percent = total === 0 ? 100 : Math.floor((done / total) * 100);
+    process.stdout.write(`search:reindex ${table}: ${done}/${total} (${percent} %)\n`);
+  });
   switch (outcome.kind) {
     case 'done':
       process.stdout.write(
@@ -47,5 +71,6 @@ try {
   process.exitCode = 1;
 } finally {
   await prisma.$disconnect();
+  await elasticsearch?.close();
   redis.disconnect();
 }

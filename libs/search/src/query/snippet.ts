@@ -31,7 +31,16 @@ const ESCAPES: Record<string, string> = {
   '\uE000': '',
 };
 
-/** Text with sentinels in place of markup characters (the form handed to the engine). */
+/**
+ * Text without any sentinel character, as Elasticsearch stores it: its highlighter adds only
+ * the two mark sentinels and `renderSnippet` escapes markup itself, so no stored character can
+ * pass for a mark.
+ */
+export function withoutSentinels(text: string): string {
+  return text.replace(/[\uE000-\uE005]/g, '');
+}
+
+/** Text with sentinels in place of markup characters (the form handed to PostgreSQL's ts_headline). */
 export function withSentinels(text: string): string {
   return text
     .replace(/[\uE000-\uE005]/g, '')

@@ -89,7 +89,7 @@ export class CommentsService {
     return this.prisma.$transaction(async (tx) => {
       const { count } = await tx.taskComment.updateMany({
         where: { id: commentId, authorId: actor.userId },
-        data: { body: sanitizeMarkdown(body), editedAt: new Date() },
+        data: { body: sanitizeMarkdown(body), editedAt: new Date(), version: { increment: 1 } },
       });
       if (count === 0) throw commentNotFound();
       await this.outbox.publish(tx, {

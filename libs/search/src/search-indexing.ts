@@ -1,0 +1,37 @@
+import { Injectable } from '@nestjs/common';
+import { AppConfig, DistributedLock, type EventEnvelopeOf, PrismaService, RedisService } from '@groundwork/platform';
+import { ElasticsearchConnection } from './elasticsearch/elasticsearch-connection.js';
+import { ElasticsearchIndexer } from './elasticsearch/elasticsearch-indexer.js';
+import { ElasticsearchIndexes } from './elasticsearch/elasticsearch-indexes.js';
+import { SearchDocuments } from './elasticsearch/search-documents.js';
+import type { SearchIndexEvent } from './events/search-index-events.js';
+
+/**
+ * The search context's outbox consumer (queue `search-index`). With Elasticsearch it brings the
+ * event's documents up to date; with PostgreSQL there is nothing to do — the vectors are written
+ * by triggers in the transaction that writes the row, so they are current at commit.
+ */
+@Injectable()
+export class SearchIndexing {
+  private readonly indexer: ElasticsearchIndexer | undefined;
+
+  constructor(config: AppConfig, prisma: PrismaService, redis: RedisService, connection: ElasticsearchConnection) {
+    switch (config.search.driver) {
+      case 'postgres':
+        this.indexer = undefined;
+        break;
+      case 'elasticsearch':
+        this.indexer = new ElasticsearchIndexer(
+          new SearchDocuments(prisma),
+          new ElasticsearchIndexes(connection.client, connection.alias, new DistributedLock(redis.client)),
+          config.search.language,
+        );
+        break;
+    }
+  }
+
+  async handle(event: EventEnvelopeOf<SearchIndexEvent>): Promise<string> {
+    if (this.indexer === undefined) return 'skipped: PostgreSQL keeps its vectors in the writing transaction';
+    return this.indexer.apply(event);
+  }
+}
