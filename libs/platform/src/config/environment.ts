@@ -189,6 +189,14 @@ export class Environment {
   @IsUrl({ ...URL_OPTS, protocols: ['smtp', 'smtps'] })
   SMTP_URL?: string;
 
+  /**
+   * In production, mail to an SMTP host that is not loopback must go over TLS (STARTTLS or
+   * smtps://); `false` lets it go in the clear. Ignored outside production.
+   */
+  @Transform(toBool)
+  @IsBoolean()
+  SMTP_REQUIRE_TLS = true;
+
   /** Sender of every mail. */
   @IsString()
   @Matches(/^[^<>\n]*<[^@\s<>]+@[^@\s<>]+>$|^[^@\s<>]+@[^@\s<>]+$/, {
@@ -268,6 +276,19 @@ export class Environment {
   @IsInt()
   @Min(1)
   WEBHOOK_DISABLE_AFTER = 5;
+
+  /** Ports webhook URLs may name (any when WEBHOOK_ALLOW_PRIVATE_NETWORKS is true). */
+  @IsString()
+  @Matches(/^\s*\d{1,5}\s*(,\s*\d{1,5}\s*)*$/, {
+    message: 'WEBHOOK_ALLOWED_PORTS must be a comma-separated list of port numbers',
+  })
+  WEBHOOK_ALLOWED_PORTS = '80,443,8080,8443';
+
+  /** Delivery slots one workspace may hold at once on one worker: its slow receivers cannot take them all. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  WEBHOOK_WORKSPACE_CONCURRENCY = 5;
 
   /** The search engine: PostgreSQL full-text search (nothing to install). */
   @IsIn(SEARCH_DRIVERS)

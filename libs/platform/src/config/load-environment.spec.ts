@@ -382,6 +382,32 @@ describe('AppConfig from the environment', () => {
     expect(appConfig({ WEBHOOK_ALLOW_HTTP: 'false', DEV_SECRETS_FILE: devSecretsFile }).webhooks.allowHttp).toBe(false);
   });
 
+  it('requires TLS for mail to a remote SMTP host in production, and boots with a plain smtp:// URL', () => {
+    expect(appConfig(production()).mail.requireTls).toBe(true);
+    expect(appConfig(production({ SMTP_REQUIRE_TLS: 'false' })).mail.requireTls).toBe(false);
+  });
+
+  it('exempts loopback SMTP hosts, smtps:// and development from SMTP_REQUIRE_TLS', () => {
+    for (const SMTP_URL of ['smtp://127.0.0.1:1025', 'smtp://localhost:25', 'smtp://[::1]:25', 'smtp://127.0.1.1:25']) {
+      expect(appConfig(production({ SMTP_URL })).mail.requireTls).toBe(false);
+    }
+    // Implicit TLS from the first byte: nothing left to require.
+    expect(appConfig(production({ SMTP_URL: 'smtps://smtp.internal:465' })).mail.requireTls).toBe(false);
+    const development = appConfig({ SMTP_URL: 'smtp://smtp.internal:25', DEV_SECRETS_FILE: devSecretsFile });
+    expect(development.mail.requireTls).toBe(false);
+  });
+
+  it('reads WEBHOOK_ALLOWED_PORTS (default 80, 443, 8080, 8443) and WEBHOOK_WORKSPACE_CONCURRENCY (default 5)', () => {
+    const defaults = appConfig({ DEV_SECRETS_FILE: devSecretsFile });
+    expect(defaults.webhooks).toMatchObject({ allowedPorts: [80, 443, 8080, 8443], workspaceConcurrency: 5 });
+    const set = appConfig({
+      WEBHOOK_ALLOWED_PORTS: '443, 9443',
+      WEBHOOK_WORKSPACE_CONCURRENCY: '2',
+      DEV_SECRETS_FILE: devSecretsFile,
+    });
+    expect(set.webhooks).toMatchObject({ allowedPorts: [443, 9443], workspaceConcurrency: 2 });
+  });
+
   it('parses WEBHOOK_RETRY_DELAYS into milliseconds', () => {
     const config = appConfig({ WEBHOOK_RETRY_DELAYS: '200ms, 5s,5m ,2h', DEV_SECRETS_FILE: devSecretsFile });
 

@@ -11,6 +11,7 @@ import { SafeHttpClient } from './safe-http-client.js';
         new SafeHttpClient({
           allowPrivateNetworks: config.webhooks.allowPrivateNetworks,
           allowHttp: config.webhooks.allowHttp,
+          allowedPorts: config.webhooks.allowedPorts,
         }),
       inject: [AppConfig],
     },
