@@ -1,4 +1,5 @@
 // The public surface of @groundwork/platform: cross-cutting infrastructure for both apps.
+export * from './concurrency/background-tasks.js';
 export * from './concurrency/concurrency-gate.js';
 export * from './concurrency/keyed-slots.js';
 // What loads BullMQ (queue module, processor base, outbox relay) is a separate entry point,

@@ -1,6 +1,13 @@
 import { createHash } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
-import { AuditTrail, DomainError, LoginAttemptLimiter, PrismaService, RequestContext } from '@groundwork/platform';
+import {
+  AuditTrail,
+  BackgroundTasks,
+  DomainError,
+  LoginAttemptLimiter,
+  PrismaService,
+  RequestContext,
+} from '@groundwork/platform';
 import { PasswordHasher } from '../passwords/password-hasher.js';
 import { normalizeEmail } from '../users/normalize-email.js';
 import { type OpenedSession, SessionsService } from '../sessions/sessions.service.js';
@@ -30,6 +37,7 @@ export class LoginService {
     private readonly sessions: SessionsService,
     private readonly limiter: LoginAttemptLimiter,
     private readonly audit: AuditTrail,
+    private readonly background: BackgroundTasks,
   ) {}
 
   async login(request: PasswordLogin): Promise<OpenedSession> {
@@ -48,12 +56,16 @@ export class LoginService {
         : await this.hasher.verify(hash, request.password);
     if (!valid || !user) {
       if (user && user.deletedAt === null) {
-        await this.audit.record({
-          action: 'login.failed',
-          userId: user.id,
-          actorId: null,
-          details: { method: 'password' },
-        });
+        // Written after the answer: an unknown email has nothing to record, and the two must
+        // take the same time.
+        this.background.run('failed-login audit', () =>
+          this.audit.record({
+            action: 'login.failed',
+            userId: user.id,
+            actorId: null,
+            details: { method: 'password' },
+          }),
+        );
       }
       throw invalidCredentials();
     }
