@@ -86,7 +86,7 @@ export class WebhookDeliveriesService {
 
   /**
    * Creates the deliveries of one event — for every enabled endpoint of its workspace
-   * subscribed to its type that existed when the event occurred, or, for `webhook.ping`, for the one endpoint it addresses — and
+   * subscribed to its type that existed when the event occurred, or, for `webhook.ping`, for the one endpoint it addresses if still enabled — and
    * returns the ids of those still pending (all of them, on a replayed event, so their jobs
    * are enqueued again; job ids make that harmless).
    */
