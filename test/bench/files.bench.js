@@ -15,30 +15,28 @@
  */
 import { spawnSync } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
-import { createReadStream, createWriteStream, mkdirSync, mkdtempSync, rmSync, statSync } from 'node:fs';
+import { createReadStream, createWriteStream, mkdirSync, rmSync, statSync } from 'node:fs';
 import { request } from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { pipeline } from 'node:stream/promises';
-import pg from 'pg';
 import S3rver from 's3rver';
 import {
+  api,
   assertBuilt,
+  benchRun,
   Cleanup,
-  createBenchDatabase,
-  deleteRedisKeys,
+  createBenchTask,
   formatTable,
-  freePort,
   generateSecrets,
   knob,
   median,
-  productionEnv,
   progress,
-  randomRedisPrefix,
   round,
   rssMiB,
-  startApp,
+  signUpVerified,
+  startBenchApi,
 } from './lib.js';
 
 const FILE_MB = knob('BENCH_FILE_MB', 200);
@@ -75,24 +73,6 @@ function rssSampler(pid) {
       return peak;
     },
   };
-}
-
-/**
- * @param {string} url @param {{ method?: string, token?: string, body?: unknown }} init
- * @returns {Promise<any>}
- */
-async function api(url, init = {}) {
-  const res = await fetch(url, {
-    method: init.method ?? 'GET',
-    headers: {
-      'content-type': 'application/json',
-      ...(init.token ? { authorization: `Bearer ${init.token}` } : {}),
-    },
-    body: init.body === undefined ? undefined : JSON.stringify(init.body),
-  });
-  const text = await res.text();
-  if (res.status >= 400) throw new Error(`${init.method ?? 'GET'} ${url} answered ${res.status}: ${text}`);
-  return text ? JSON.parse(text) : undefined;
 }
 
 /**
@@ -193,76 +173,47 @@ async function makeFile(file, mb) {
 
 async function main() {
   assertBuilt(['dist/api/main.js']);
-  const workDir = mkdtempSync(path.join(os.tmpdir(), 'gw-bench-files-'));
-  cleanup.add('remove the bench folder', () => rmSync(workDir, { recursive: true, force: true }));
-  const redisKeyPrefix = randomRedisPrefix();
-  cleanup.add(`delete Redis keys ${redisKeyPrefix}:*`, () => deleteRedisKeys(redisKeyPrefix));
-  progress('creating and migrating the bench database');
-  const database = await createBenchDatabase(cleanup);
+  const run = await benchRun(cleanup, 'files', {
+    folderLabel: 'remove the bench folder',
+  });
+  const { workDir, database } = run;
   const secrets = generateSecrets();
   const bigFile = path.join(workDir, 'big.bin');
   progress(`writing a ${FILE_MB} MB file`);
   const bigSha = await makeFile(bigFile, FILE_MB);
 
   /** @param {Record<string, string>} storageEnv @param {string} label */
-  const startApi = async (storageEnv, label) => {
-    const port = await freePort();
-    const app = await startApp({
+  const startApi = async (storageEnv, label) =>
+    startBenchApi(run, {
       name: `api (${label})`,
-      script: 'dist/api/main.js',
+      secrets,
       env: {
-        ...productionEnv({
-          databaseUrl: database.url,
-          redisKeyPrefix,
-          port,
-          workerPort: await freePort(),
-          secrets,
-          logLevel: 'warn',
-        }),
-        RATE_LIMIT_PER_MINUTE: '100000000',
         ATTACHMENT_MAX_BYTES: String((FILE_MB + 1) * MB),
         WORKSPACE_STORAGE_QUOTA_BYTES: String(100 * FILE_MB * MB),
         ...storageEnv,
       },
-      readyUrl: `http://127.0.0.1:${port}/health/ready`,
-      logFile: path.join(workDir, `api-${label}.log`),
+      logName: `api-${label}`,
       // A busy machine boots slowly; the measurement starts only once the api is ready.
       timeoutMs: 120_000,
       cleanup,
     });
-    return { app, base: `http://127.0.0.1:${port}` };
-  };
 
   const storageDir = path.join(workDir, 'storage');
   mkdirSync(storageDir);
   let { app, base } = await startApi({ STORAGE_DRIVER: 'local', STORAGE_DIR: storageDir }, 'local');
 
-  await api(`${base}/v1/auth/register`, { method: 'POST', body: USER });
-  const db = new pg.Client({ connectionString: database.url });
-  await db.connect();
-  await db.query('UPDATE users SET email_verified_at = now() WHERE email = $1', [USER.email]);
-  await db.end();
+  let token = await signUpVerified(base, database.url, USER);
   /** A token of the api at `at` (each api is its own token issuer: its PUBLIC_API_URL). @param {string} at */
   const signIn = async (at) =>
-    /** @type {string} */ (
-      (await api(`${at}/v1/auth/login`, { method: 'POST', body: { email: USER.email, password: USER.password } }))
-        .accessToken
-    );
-  let token = await signIn(base);
-  const workspace = await api(`${base}/v1/workspaces`, {
-    method: 'POST',
-    token,
-    body: { name: 'Bench', slug: 'bench' },
-  });
-  const project = await api(`${base}/v1/workspaces/${workspace.id}/projects`, {
-    method: 'POST',
-    token,
-    body: { name: 'Files', key: 'FIL' },
-  });
-  const task = await api(`${base}/v1/workspaces/${workspace.id}/tasks`, {
-    method: 'POST',
-    token,
-    body: { projectId: project.id, title: 'Big files' },
+    /** @type {{ accessToken: string }} */ (
+      await api(`${at}/v1/auth/login`, {
+        method: 'POST',
+        body: JSON.stringify({ email: USER.email, password: USER.password }),
+      })
+    ).accessToken;
+  const { workspace, task } = await createBenchTask(base, token, {
+    project: { name: 'Files', key: 'FIL' },
+    title: 'Big files',
   });
   const attachmentsPath = `/v1/workspaces/${workspace.id}/tasks/${task.id}/attachments`;
 

@@ -27,32 +27,28 @@
  * Knobs: BENCH_DURATION (5 s per round), BENCH_ROUNDS (3 per side), BENCH_WARMUP (3 s),
  * BENCH_CONNECTIONS (32), BENCH_CHANGES (50).
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import os from 'node:os';
 import { performance } from 'node:perf_hooks';
-import path from 'node:path';
 import 'reflect-metadata';
 import { Logger } from '@nestjs/common';
 import { OpenFeature } from '@openfeature/server-sdk';
-import pg from 'pg';
 import { Registry } from 'prom-client';
 import {
+  api,
   assertBuilt,
   assertWrkInstalled,
+  benchRun,
   Cleanup,
   cpuSeconds,
-  createBenchDatabase,
-  deleteRedisKeys,
+  createBenchTask,
   formatTable,
   freePort,
   generateSecrets,
   knob,
-  productionEnv,
   progress,
-  randomRedisPrefix,
   round,
   runWrk,
-  startApp,
+  signUpVerified,
+  startBenchApi,
 } from './lib.js';
 
 const LOAD = {
@@ -68,28 +64,6 @@ const FLAG = 'bench.propagation';
 const cleanup = new Cleanup();
 const interrupted = new AbortController();
 cleanup.handleSignals(() => interrupted.abort());
-
-/**
- * One JSON request; throws on an error status.
- * @template T
- * @param {string} url @param {RequestInit & { token?: string }} init
- * @returns {Promise<T>}
- */
-async function api(url, init = {}) {
-  const { token, ...rest } = init;
-  const res = await fetch(url, {
-    ...rest,
-    headers: {
-      'content-type': 'application/json',
-      ...(token ? { authorization: `Bearer ${token}` } : {}),
-      ...(rest.headers ?? {}),
-    },
-    signal: AbortSignal.timeout(30_000),
-  });
-  const text = await res.text();
-  if (res.status >= 400) throw new Error(`${rest.method ?? 'GET'} ${url} answered ${res.status}: ${text}`);
-  return /** @type {T} */ (text ? JSON.parse(text) : undefined);
-}
 
 /**
  * CPU nanoseconds per evaluation of `attachments` for a workspace: the api's provider over the
@@ -134,68 +108,32 @@ function quantile(values, q) {
 async function main() {
   const wrkVersion = assertWrkInstalled();
   assertBuilt(['dist/api/main.js', 'libs/flags/dist/index.js']);
-  const workDir = mkdtempSync(path.join(os.tmpdir(), 'gw-bench-flags-'));
-  cleanup.add('remove logs', () => rmSync(workDir, { recursive: true, force: true }));
-  const redisKeyPrefix = randomRedisPrefix();
-  cleanup.add(`delete Redis keys ${redisKeyPrefix}:*`, () => deleteRedisKeys(redisKeyPrefix));
-  progress('creating and migrating the bench database');
-  const database = await createBenchDatabase(cleanup);
+  const run = await benchRun(cleanup, 'flags');
+  const { database } = run;
   const secrets = generateSecrets();
   const ports = [await freePort(), await freePort()];
   /** @param {string} name @param {string} script @param {number} port */
-  const start = async (name, script, port) => {
-    const app = await startApp({
+  const start = async (name, script, port) =>
+    startBenchApi(run, {
       name,
       script,
+      port,
+      secrets,
       env: {
-        ...productionEnv({
-          databaseUrl: database.url,
-          redisKeyPrefix,
-          port,
-          workerPort: await freePort(),
-          secrets,
-          logLevel: 'warn',
-        }),
         // One deployment behind one public URL: the token issuer is the same for both instances.
         PUBLIC_API_URL: `http://127.0.0.1:${ports[0]}`,
-        RATE_LIMIT_PER_MINUTE: '100000000',
         PLATFORM_ADMIN_EMAILS: ADMIN.email,
         FLAGS_REFRESH_INTERVAL_MS: '3600000',
       },
-      readyUrl: `http://127.0.0.1:${port}/health/ready`,
-      logFile: path.join(workDir, `${name}.log`),
+      logName: name,
       cleanup,
     });
-    return { app, base: `http://127.0.0.1:${port}` };
-  };
   const first = await start('api-1', 'test/bench/flag-evaluating-api.js', ports[0]);
   const second = await start('api-2', 'dist/api/main.js', ports[1]);
 
-  await api(`${first.base}/v1/auth/register`, { method: 'POST', body: JSON.stringify(ADMIN) });
-  const db = new pg.Client({ connectionString: database.url });
-  await db.connect();
-  await db.query('UPDATE users SET email_verified_at = now() WHERE email = $1', [ADMIN.email]);
-  await db.end();
-  const { accessToken: token } = /** @type {{ accessToken: string }} */ (
-    await api(`${first.base}/v1/auth/login`, {
-      method: 'POST',
-      body: JSON.stringify({ email: ADMIN.email, password: ADMIN.password }),
-    })
-  );
-  const workspace = /** @type {{ id: string }} */ (
-    await api(`${first.base}/v1/workspaces`, { method: 'POST', token, body: '{"name":"Bench","slug":"bench"}' })
-  );
+  const token = await signUpVerified(first.base, database.url, ADMIN);
+  const { workspace, task } = await createBenchTask(first.base, token);
   const ws = `/v1/workspaces/${workspace.id}`;
-  const project = /** @type {{ id: string }} */ (
-    await api(`${first.base}${ws}/projects`, { method: 'POST', token, body: '{"name":"Bench","key":"BEN"}' })
-  );
-  const task = /** @type {{ id: string }} */ (
-    await api(`${first.base}${ws}/tasks`, {
-      method: 'POST',
-      token,
-      body: JSON.stringify({ projectId: project.id, title: 'Read me' }),
-    })
-  );
 
   // 1. The cached read, without and with one evaluation, in alternating rounds.
   const auth = { authorization: `Bearer ${token}` };

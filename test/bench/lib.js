@@ -9,11 +9,24 @@
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
-import { closeSync, existsSync, openSync, readdirSync, readFileSync, readlinkSync, readSync, statSync } from 'node:fs';
+import {
+  closeSync,
+  existsSync,
+  mkdtempSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  readlinkSync,
+  readSync,
+  rmSync,
+  statSync,
+} from 'node:fs';
 import { request } from 'node:http';
+import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
+import pg from 'pg';
 import { freePort } from '../support/ports.js';
 import { createDatabase, databaseUrl, dropDatabase, randomDatabaseName } from '../support/test-database.js';
 import { deleteRedisKeys as deleteKeysMatching } from '../support/test-redis.js';
@@ -222,6 +235,116 @@ export function randomRedisPrefix(prefix = 'gwbench') {
 export async function deleteRedisKeys(prefix, url = REDIS_URL) {
   if (!/^[A-Za-z0-9_-]+$/.test(prefix)) throw new Error(`refusing to delete keys of prefix ${JSON.stringify(prefix)}`);
   return deleteKeysMatching(url, `${prefix}:*`);
+}
+
+/**
+ * One run's own folder (logs, files), Redis key prefix and migrated database, each removed by
+ * `cleanup` at the end (the folder is kept, and named, with `keep`).
+ * @param {Cleanup} cleanup @param {string} name the folder is `gw-bench-<name>-…` in the temp dir
+ * @param {{ folderLabel?: string, keep?: boolean }} [options] folderLabel: how the folder's
+ *   removal is named in cleanup messages
+ * @returns {Promise<{ workDir: string, redisKeyPrefix: string, database: { name: string, url: string } }>}
+ */
+export async function benchRun(cleanup, name, options = {}) {
+  const { folderLabel = 'remove logs', keep = false } = options;
+  const workDir = mkdtempSync(path.join(os.tmpdir(), `gw-bench-${name}-`));
+  if (keep) progress(`logs kept in ${workDir}`);
+  else cleanup.add(folderLabel, () => rmSync(workDir, { recursive: true, force: true }));
+  const redisKeyPrefix = randomRedisPrefix();
+  cleanup.add(`delete Redis keys ${redisKeyPrefix}:*`, () => deleteRedisKeys(redisKeyPrefix));
+  progress('creating and migrating the bench database');
+  const database = await createBenchDatabase(cleanup);
+  return { workDir, redisKeyPrefix, database };
+}
+
+// ---------------------------------------------------------------------------------------------
+// The api as the benchmarks' user sees it
+
+/**
+ * One JSON request to the api: its status and parsed body, whatever the status.
+ * @template T
+ * @param {string} url @param {RequestInit & { token?: string }} [init]
+ * @returns {Promise<{ status: number, body: T, text: string }>}
+ */
+export async function callApi(url, init = {}) {
+  const { token, ...rest } = init;
+  const res = await fetch(url, {
+    ...rest,
+    headers: {
+      'content-type': 'application/json',
+      ...(token ? { authorization: `Bearer ${token}` } : {}),
+      ...(rest.headers ?? {}),
+    },
+    signal: AbortSignal.timeout(30_000),
+  });
+  const text = await res.text();
+  return { status: res.status, body: /** @type {T} */ (text ? JSON.parse(text) : undefined), text };
+}
+
+/**
+ * One JSON request to the api; throws on an error status. The caller names the answer's shape.
+ * @template T
+ * @param {string} url @param {RequestInit & { token?: string }} [init]
+ * @returns {Promise<T>}
+ */
+export async function api(url, init = {}) {
+  const { status, body, text } = await callApi(url, init);
+  if (status >= 400) throw new Error(`${init.method ?? 'GET'} ${url} answered ${status}: ${text}`);
+  return /** @type {T} */ (body);
+}
+
+/**
+ * Registers `user` through the api, marks the address verified in the database (no mail is
+ * read in a benchmark) and signs in.
+ * @param {string} base @param {string} databaseUrl
+ * @param {{ email: string, password: string, name: string }} user
+ * @returns {Promise<string>} the access token
+ */
+export async function signUpVerified(base, databaseUrl, user) {
+  await api(`${base}/v1/auth/register`, { method: 'POST', body: JSON.stringify(user) });
+  const db = new pg.Client({ connectionString: databaseUrl });
+  await db.connect();
+  try {
+    await db.query('UPDATE users SET email_verified_at = now() WHERE email = $1', [user.email]);
+  } finally {
+    await db.end();
+  }
+  const { accessToken } = /** @type {{ accessToken: string }} */ (
+    await api(`${base}/v1/auth/login`, {
+      method: 'POST',
+      body: JSON.stringify({ email: user.email, password: user.password }),
+    })
+  );
+  return accessToken;
+}
+
+/**
+ * A workspace (`Bench`, slug `bench`), one project and one task in it, created through the api.
+ * @param {string} base @param {string} token
+ * @param {{ project?: { name: string, key: string }, title?: string }} [names]
+ * @returns {Promise<{ workspace: { id: string }, project: { id: string }, task: { id: string } }>}
+ */
+export async function createBenchTask(base, token, names = {}) {
+  const { project: projectNames = { name: 'Bench', key: 'BEN' }, title = 'Read me' } = names;
+  /** @type {{ id: string }} */
+  const workspace = await api(`${base}/v1/workspaces`, {
+    method: 'POST',
+    token,
+    body: JSON.stringify({ name: 'Bench', slug: 'bench' }),
+  });
+  /** @type {{ id: string }} */
+  const project = await api(`${base}/v1/workspaces/${workspace.id}/projects`, {
+    method: 'POST',
+    token,
+    body: JSON.stringify(projectNames),
+  });
+  /** @type {{ id: string }} */
+  const task = await api(`${base}/v1/workspaces/${workspace.id}/tasks`, {
+    method: 'POST',
+    token,
+    body: JSON.stringify({ projectId: project.id, title }),
+  });
+  return { workspace, project, task };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -497,6 +620,41 @@ function tail(file, bytes) {
 
 // ---------------------------------------------------------------------------------------------
 // wrk
+
+/**
+ * The built api (or `script` embedding it) in production mode against one run's database and
+ * Redis prefix, with the rate limit raised so wrk is not answered 429; resolves once it is
+ * ready. Its log goes to `<workDir>/<logName>.log`.
+ * @param {{ workDir: string, redisKeyPrefix: string, database: { url: string } }} run
+ * @param {{ name?: string, script?: string, port?: number, secrets: { JWT_SIGNING_KEYS: string, ENCRYPTION_KEY: string },
+ *   env?: Record<string, string>, logName?: string, timeoutMs?: number, cleanup: Cleanup }} options
+ * @returns {Promise<{ app: AppProcess, base: string, port: number, env: Record<string, string> }>}
+ */
+export async function startBenchApi(run, options) {
+  const port = options.port ?? (await freePort());
+  const env = {
+    ...productionEnv({
+      databaseUrl: run.database.url,
+      redisKeyPrefix: run.redisKeyPrefix,
+      port,
+      workerPort: await freePort(),
+      secrets: options.secrets,
+      logLevel: 'warn',
+    }),
+    RATE_LIMIT_PER_MINUTE: '100000000',
+    ...options.env,
+  };
+  const app = await startApp({
+    name: options.name ?? 'api',
+    script: options.script ?? 'dist/api/main.js',
+    env,
+    readyUrl: `http://127.0.0.1:${port}/health/ready`,
+    logFile: path.join(run.workDir, `${options.logName ?? 'api'}.log`),
+    ...(options.timeoutMs === undefined ? {} : { timeoutMs: options.timeoutMs }),
+    cleanup: options.cleanup,
+  });
+  return { app, base: `http://127.0.0.1:${port}`, port, env };
+}
 
 /** Fails with how to install it when `wrk` is not on the PATH. */
 export function assertWrkInstalled() {

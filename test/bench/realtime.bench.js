@@ -22,7 +22,6 @@
  * REALTIME_FLUSH_INTERVAL_MS (passed to the api), BENCH_CPU_PROF_DIR (CPU profiles of api and worker).
  */
 import { fork } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -30,22 +29,21 @@ import { Queue } from 'bullmq';
 import pg from 'pg';
 import { v7 as uuidv7 } from 'uuid';
 import {
+  api,
   assertBuilt,
+  benchRun,
   Cleanup,
-  createBenchDatabase,
   cpuSeconds,
-  deleteRedisKeys,
   formatTable,
   freePort,
-  httpGet,
   generateSecrets,
+  httpGet,
   knob,
   productionEnv,
   progress,
-  randomRedisPrefix,
+  ROOT,
   round,
   rssMiB,
-  ROOT,
   sleep,
   startApp,
 } from './lib.js';
@@ -62,24 +60,6 @@ const USER = { email: 'realtime-bench@example.com', password: 'correct horse bat
 const cleanup = new Cleanup();
 let stopping = false;
 cleanup.handleSignals(() => (stopping = true));
-
-/**
- * One JSON request to the api; throws on an error status.
- * @template T
- * @param {string} url @param {RequestInit & { token?: string }} init
- * @returns {Promise<T>}
- */
-async function api(url, init = {}) {
-  const { token, ...rest } = init;
-  const res = await fetch(url, {
-    ...rest,
-    headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
-    signal: AbortSignal.timeout(30_000),
-  });
-  const text = await res.text();
-  if (res.status >= 400) throw new Error(`${rest.method ?? 'GET'} ${url} answered ${res.status}: ${text}`);
-  return /** @type {T} */ (text ? JSON.parse(text) : undefined);
-}
 
 /**
  * Waits for the next IPC message of `type` from the child.
@@ -116,12 +96,7 @@ function relayDelay(metrics) {
 
 async function main() {
   assertBuilt(['dist/api/main.js', 'dist/worker/main.js']);
-  const workDir = mkdtempSync(path.join(os.tmpdir(), 'gw-bench-realtime-'));
-  cleanup.add('remove logs', () => rmSync(workDir, { recursive: true, force: true }));
-  const redisKeyPrefix = randomRedisPrefix();
-  cleanup.add(`delete Redis keys ${redisKeyPrefix}:*`, () => deleteRedisKeys(redisKeyPrefix));
-  progress('creating and migrating the bench database');
-  const database = await createBenchDatabase(cleanup);
+  const { workDir, redisKeyPrefix, database } = await benchRun(cleanup, 'realtime');
   const [port, workerPort] = [await freePort(), await freePort()];
   const env = {
     ...productionEnv({

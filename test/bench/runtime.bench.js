@@ -31,18 +31,18 @@
  * BENCH_NODE_OPTIONS (NODE_OPTIONS for the api and worker, to try V8 flags without editing the
  * start scripts).
  */
-import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { statSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
-import pg from 'pg';
 import {
+  api,
   assertBuilt,
   assertWrkInstalled,
+  benchRun,
   Cleanup,
   cpuSeconds,
-  createBenchDatabase,
-  deleteRedisKeys,
+  createBenchTask,
   formatTable,
   freePort,
   generateSecrets,
@@ -53,11 +53,11 @@ import {
   packageScript,
   productionEnv,
   progress,
-  randomRedisPrefix,
   ROOT,
   round,
   rssMiB,
   runWrk,
+  signUpVerified,
   sleep,
   startApp,
 } from './lib.js';
@@ -188,24 +188,6 @@ async function measureBoot(run, runtimes) {
 }
 
 /**
- * One JSON request; throws on an error status. The caller names the answer's shape.
- * @template T
- * @param {string} url @param {RequestInit & { token?: string }} [init]
- * @returns {Promise<T>}
- */
-async function api(url, init = {}) {
-  const { token, ...rest } = init;
-  const res = await fetch(url, {
-    ...rest,
-    headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
-    signal: AbortSignal.timeout(30_000),
-  });
-  const text = await res.text();
-  if (res.status >= 400) throw new Error(`${rest.method ?? 'GET'} ${url} answered ${res.status}: ${text}`);
-  return /** @type {T} */ (text ? JSON.parse(text) : undefined);
-}
-
-/**
  * An access token from one api (its issuer is that api's PUBLIC_API_URL, so each api gets its
  * own); valid 15 minutes, longer than the load phase.
  * @param {string} base
@@ -225,37 +207,9 @@ async function login(base) {
  * @param {string} base @param {string} databaseUrl
  */
 async function seed(base, databaseUrl) {
-  await api(`${base}/v1/auth/register`, { method: 'POST', body: JSON.stringify(USER) });
   // No worker runs during the load phase to send the verification mail: verified directly.
-  const db = new pg.Client({ connectionString: databaseUrl });
-  await db.connect();
-  try {
-    await db.query('UPDATE users SET email_verified_at = now() WHERE email = $1', [USER.email]);
-  } finally {
-    await db.end();
-  }
-  const token = await login(base);
-  const workspace = /** @type {{ id: string }} */ (
-    await api(`${base}/v1/workspaces`, {
-      method: 'POST',
-      token,
-      body: JSON.stringify({ name: 'Bench', slug: 'bench' }),
-    })
-  );
-  const project = /** @type {{ id: string }} */ (
-    await api(`${base}/v1/workspaces/${workspace.id}/projects`, {
-      method: 'POST',
-      token,
-      body: JSON.stringify({ name: 'Bench', key: 'BEN' }),
-    })
-  );
-  const task = /** @type {{ id: string }} */ (
-    await api(`${base}/v1/workspaces/${workspace.id}/tasks`, {
-      method: 'POST',
-      token,
-      body: JSON.stringify({ projectId: project.id, title: 'Read under load' }),
-    })
-  );
+  const token = await signUpVerified(base, databaseUrl, USER);
+  const { workspace, task } = await createBenchTask(base, token, { title: 'Read under load' });
   return `/v1/workspaces/${workspace.id}/tasks/${task.id}`;
 }
 
@@ -374,13 +328,11 @@ async function main() {
   const wrkVersion = assertWrkInstalled();
   assertBuilt(['dist/api/main.js', 'dist/worker/main.js']);
   const runtimes = nodesFromArguments();
-  const logDir = mkdtempSync(path.join(os.tmpdir(), 'gw-bench-runtime-'));
-  if (process.env.BENCH_KEEP_LOGS === '1') progress(`logs kept in ${logDir}`);
-  else cleanup.add('remove logs', () => rmSync(logDir, { recursive: true, force: true }));
-  const redisKeyPrefix = randomRedisPrefix();
-  cleanup.add(`delete Redis keys ${redisKeyPrefix}:*`, () => deleteRedisKeys(redisKeyPrefix));
-  progress('creating and migrating the bench database');
-  const database = await createBenchDatabase(cleanup);
+  const {
+    workDir: logDir,
+    redisKeyPrefix,
+    database,
+  } = await benchRun(cleanup, 'runtime', { keep: process.env.BENCH_KEEP_LOGS === '1' });
   /** @type {Run} */
   const run = { databaseUrl: database.url, redisKeyPrefix, secrets: generateSecrets(), logDir };
   const loadBefore = os.loadavg();

@@ -19,26 +19,23 @@
  */
 import os from 'node:os';
 import { performance } from 'node:perf_hooks';
-import { mkdtempSync, rmSync } from 'node:fs';
-import path from 'node:path';
 import pg from 'pg';
 import { SEED_COMMENTS, SEED_TASKS } from './search-seed.js';
 import {
+  api,
   assertBuilt,
+  benchRun,
+  callApi,
   Cleanup,
-  createBenchDatabase,
-  deleteRedisKeys,
   formatTable,
-  freePort,
   generateSecrets,
   knob,
-  productionEnv,
   progress,
-  randomRedisPrefix,
   round,
   runCommand,
+  signUpVerified,
   sleep,
-  startApp,
+  startBenchApi,
 } from './lib.js';
 
 const LOAD = {
@@ -64,29 +61,6 @@ const load = () =>
     .loadavg()
     .map((l) => l.toFixed(1))
     .join(' ');
-
-/**
- * @template T
- * @param {string} url @param {RequestInit & { token?: string }} init
- * @returns {Promise<{ status: number, body: T }>}
- */
-async function call(url, init = {}) {
-  const { token, ...rest } = init;
-  const res = await fetch(url, {
-    ...rest,
-    headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
-    signal: AbortSignal.timeout(30_000),
-  });
-  const text = await res.text();
-  return { status: res.status, body: /** @type {T} */ (text ? JSON.parse(text) : undefined) };
-}
-
-/** @template T @param {string} url @param {RequestInit & { token?: string }} [init] @returns {Promise<T>} */
-async function api(url, init = {}) {
-  const { status, body } = await call(url, init);
-  if (status >= 400) throw new Error(`${init.method ?? 'GET'} ${url} answered ${status}: ${JSON.stringify(body)}`);
-  return /** @type {T} */ (body);
-}
 
 /** @param {number[]} values @param {number} q */
 function quantile(values, q) {
@@ -125,46 +99,18 @@ async function measure(
 async function main() {
   assertBuilt(['dist/api/main.js', 'dist/worker/cli/search-reindex.js']);
   progress(`load average at start: ${load()}`);
-  const workDir = mkdtempSync(path.join(os.tmpdir(), 'gw-bench-search-'));
-  cleanup.add('remove logs', () => rmSync(workDir, { recursive: true, force: true }));
-  const redisKeyPrefix = randomRedisPrefix();
-  cleanup.add(`delete Redis keys ${redisKeyPrefix}:*`, () => deleteRedisKeys(redisKeyPrefix));
-  progress('creating and migrating the bench database');
-  const database = await createBenchDatabase(cleanup);
-  const port = await freePort();
-  const env = {
-    ...productionEnv({
-      databaseUrl: database.url,
-      redisKeyPrefix,
-      port,
-      workerPort: await freePort(),
-      secrets: generateSecrets(),
-      logLevel: 'warn',
-    }),
-    RATE_LIMIT_PER_MINUTE: '100000000',
-  };
-  const app = await startApp({
-    name: 'api',
-    script: 'dist/api/main.js',
-    env,
-    readyUrl: `http://127.0.0.1:${port}/health/ready`,
-    logFile: path.join(workDir, 'api.log'),
+  const run = await benchRun(cleanup, 'search');
+  const { database } = run;
+  const { app, base, env } = await startBenchApi(run, {
+    secrets: generateSecrets(),
     // The machine may be busy: give the boot two minutes rather than the default 30 s.
     timeoutMs: 120_000,
     cleanup,
   });
-  const base = `http://127.0.0.1:${port}`;
-  await api(`${base}/v1/auth/register`, { method: 'POST', body: JSON.stringify(USER) });
+  const token = await signUpVerified(base, database.url, USER);
   const db = new pg.Client({ connectionString: database.url });
   await db.connect();
   cleanup.add('close the bench connection', () => db.end());
-  await db.query('UPDATE users SET email_verified_at = now() WHERE email = $1', [USER.email]);
-  const { accessToken: token } = /** @type {{ accessToken: string }} */ (
-    await api(`${base}/v1/auth/login`, {
-      method: 'POST',
-      body: JSON.stringify({ email: USER.email, password: USER.password }),
-    })
-  );
   const me = /** @type {{ id: string }} */ (await api(`${base}/v1/me`, { token }));
   /** @type {{ id: string, projectId: string }[]} */
   const workspaces = [];
@@ -204,7 +150,7 @@ async function main() {
   for (const shape of SHAPES) {
     const first = /** @type {{ data: unknown[] }} */ (await api(searchUrl(shape.q), { token }));
     const request = async () => {
-      const { status } = await call(searchUrl(shape.q), { token });
+      const { status } = await callApi(searchUrl(shape.q), { token });
       if (status !== 200) throw new Error(`${shape.q}: ${status}`);
     };
     progress(`${shape.name}: warm-up, then ${LOAD.requests} requests at 1 and at 16 clients`);
@@ -259,7 +205,7 @@ async function main() {
     const word = `lagword${i.toString(36)}q`;
     inFlight.push(
       (async () => {
-        const created = await call(`${base}/v1/workspaces/${ws.id}/tasks`, {
+        const created = await callApi(`${base}/v1/workspaces/${ws.id}/tasks`, {
           method: 'POST',
           token,
           body: JSON.stringify({ projectId: ws.projectId, title: `Written under load ${word}` }),
@@ -271,7 +217,7 @@ async function main() {
         const committed = performance.now();
         for (;;) {
           const found = /** @type {{ status: number, body: { data: unknown[] } }} */ (
-            await call(`${searchUrl(`${word} `)}&type=task`, { token })
+            await callApi(`${searchUrl(`${word} `)}&type=task`, { token })
           );
           if (found.status === 200 && found.body.data.length > 0) break;
           if (performance.now() - committed > 10_000) {

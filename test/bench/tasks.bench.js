@@ -19,27 +19,23 @@
  * Redis prefix, removed at the end. Needs `npm run build` and wrk.
  * Knobs: BENCH_DURATION (10 s), BENCH_WARMUP (3 s), BENCH_CONNECTIONS (32), BENCH_TASKS (100000).
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
+import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import pg from 'pg';
 import { pacedLoad } from './paced-load.js';
 import {
+  api,
   assertBuilt,
   assertWrkInstalled,
+  benchRun,
   Cleanup,
-  createBenchDatabase,
-  deleteRedisKeys,
   formatTable,
-  freePort,
   generateSecrets,
-  productionEnv,
-  randomRedisPrefix,
-  round,
-  runWrk,
-  startApp,
   knob,
   progress,
+  round,
+  runWrk,
+  startBenchApi,
 } from './lib.js';
 
 const LOAD = {
@@ -61,28 +57,6 @@ cleanup.handleSignals(() => interrupted.abort());
  * @typedef {{ accessToken: string }} Tokens
  */
 
-/**
- * One JSON request to the api; throws on an error status. The caller names the answer's shape.
- * @template T
- * @param {string} url @param {RequestInit & { token?: string }} init
- * @returns {Promise<T>}
- */
-async function api(url, init = {}) {
-  const { token, ...rest } = init;
-  const res = await fetch(url, {
-    ...rest,
-    headers: {
-      'content-type': 'application/json',
-      ...(token ? { authorization: `Bearer ${token}` } : {}),
-      ...(rest.headers ?? {}),
-    },
-    signal: AbortSignal.timeout(30_000),
-  });
-  const text = await res.text();
-  if (res.status >= 400) throw new Error(`${rest.method ?? 'GET'} ${url} answered ${res.status}: ${text}`);
-  return /** @type {T} */ (text ? JSON.parse(text) : undefined);
-}
-
 /** @param {string} databaseUrl @param {(client: pg.Client) => Promise<void>} fn */
 async function withDb(databaseUrl, fn) {
   const client = new pg.Client({ connectionString: databaseUrl });
@@ -97,32 +71,9 @@ async function withDb(databaseUrl, fn) {
 async function main() {
   const wrkVersion = assertWrkInstalled();
   assertBuilt(['dist/api/main.js']);
-  const workDir = mkdtempSync(path.join(os.tmpdir(), 'gw-bench-tasks-'));
-  cleanup.add('remove logs', () => rmSync(workDir, { recursive: true, force: true }));
-  const redisKeyPrefix = randomRedisPrefix();
-  cleanup.add(`delete Redis keys ${redisKeyPrefix}:*`, () => deleteRedisKeys(redisKeyPrefix));
-  progress('creating and migrating the bench database');
-  const database = await createBenchDatabase(cleanup);
-  const port = await freePort();
-  const app = await startApp({
-    name: 'api',
-    script: 'dist/api/main.js',
-    env: {
-      ...productionEnv({
-        databaseUrl: database.url,
-        redisKeyPrefix,
-        port,
-        workerPort: await freePort(),
-        secrets: generateSecrets(),
-        logLevel: 'warn',
-      }),
-      RATE_LIMIT_PER_MINUTE: '100000000',
-    },
-    readyUrl: `http://127.0.0.1:${port}/health/ready`,
-    logFile: path.join(workDir, 'api.log'),
-    cleanup,
-  });
-  const base = `http://127.0.0.1:${port}`;
+  const run = await benchRun(cleanup, 'tasks');
+  const { workDir, database } = run;
+  const { app, base } = await startBenchApi(run, { secrets: generateSecrets(), cleanup });
 
   await api(`${base}/v1/auth/register`, { method: 'POST', body: JSON.stringify(USER) });
   await withDb(database.url, (db) =>

@@ -17,27 +17,23 @@
  * BENCH_CONNECTIONS (32).
  */
 import { createServer } from 'node:http';
-import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
-import path from 'node:path';
-import pg from 'pg';
 import {
   assertBuilt,
   assertWrkInstalled,
+  benchRun,
   Cleanup,
-  createBenchDatabase,
-  deleteRedisKeys,
+  createBenchTask,
   formatTable,
   freePort,
   generateSecrets,
   knob,
-  productionEnv,
   progress,
-  randomRedisPrefix,
   round,
   rssMiB,
   runWrk,
-  startApp,
+  signUpVerified,
+  startBenchApi,
 } from './lib.js';
 
 const LOAD = {
@@ -67,89 +63,34 @@ async function countingReceiver() {
   return { url: `http://127.0.0.1:${address.port}`, counts };
 }
 
-/**
- * One JSON request; throws on an error status.
- * @param {string} url @param {RequestInit & { token?: string }} init @returns {Promise<any>}
- */
-async function api(url, init = {}) {
-  const { token, ...rest } = init;
-  const res = await fetch(url, {
-    ...rest,
-    headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
-    signal: AbortSignal.timeout(30_000),
-  });
-  const text = await res.text();
-  if (res.status >= 400) throw new Error(`${rest.method ?? 'GET'} ${url} answered ${res.status}: ${text}`);
-  return text ? JSON.parse(text) : undefined;
-}
-
 async function main() {
   const wrkVersion = assertWrkInstalled();
   assertBuilt(['dist/api/main.js']);
-  const workDir = mkdtempSync(path.join(os.tmpdir(), 'gw-bench-tracing-'));
-  cleanup.add('remove logs', () => rmSync(workDir, { recursive: true, force: true }));
-  const redisKeyPrefix = randomRedisPrefix();
-  cleanup.add(`delete Redis keys ${redisKeyPrefix}:*`, () => deleteRedisKeys(redisKeyPrefix));
-  progress('creating and migrating the bench database');
-  const database = await createBenchDatabase(cleanup);
+  const run = await benchRun(cleanup, 'tracing');
+  const { database } = run;
   const receiver = await countingReceiver();
   const unreachable = `http://127.0.0.1:${await freePort()}`;
   const secrets = generateSecrets();
 
   /** @param {string} name @param {Record<string, string>} otel */
-  const start = async (name, otel) => {
-    const port = await freePort();
-    const app = await startApp({
+  const start = async (name, otel) =>
+    startBenchApi(run, {
       name: `api (${name})`,
-      script: 'dist/api/main.js',
+      secrets,
       env: {
-        ...productionEnv({
-          databaseUrl: database.url,
-          redisKeyPrefix,
-          port,
-          workerPort: await freePort(),
-          secrets,
-          logLevel: 'warn',
-        }),
-        RATE_LIMIT_PER_MINUTE: '100000000',
         // One issuer for every start: the setup run's access token must stay valid.
         PUBLIC_API_URL: 'http://127.0.0.1:3000',
         ...otel,
       },
-      readyUrl: `http://127.0.0.1:${port}/health/ready`,
-      logFile: path.join(workDir, `api-${name.replaceAll(' ', '-')}.log`),
+      logName: `api-${name.replaceAll(' ', '-')}`,
       timeoutMs: 180_000,
       cleanup,
     });
-    return { app, base: `http://127.0.0.1:${port}` };
-  };
 
   progress('setting up a user, a workspace, a project and a task');
   const setup = await start('setup', {});
-  await api(`${setup.base}/v1/auth/register`, { method: 'POST', body: JSON.stringify(USER) });
-  const db = new pg.Client({ connectionString: database.url });
-  await db.connect();
-  await db.query('UPDATE users SET email_verified_at = now() WHERE email = $1', [USER.email]);
-  await db.end();
-  const { accessToken: token } = await api(`${setup.base}/v1/auth/login`, {
-    method: 'POST',
-    body: JSON.stringify({ email: USER.email, password: USER.password }),
-  });
-  const workspace = await api(`${setup.base}/v1/workspaces`, {
-    method: 'POST',
-    token,
-    body: JSON.stringify({ name: 'Bench', slug: 'bench' }),
-  });
-  const project = await api(`${setup.base}/v1/workspaces/${workspace.id}/projects`, {
-    method: 'POST',
-    token,
-    body: JSON.stringify({ name: 'Bench', key: 'BEN' }),
-  });
-  const task = await api(`${setup.base}/v1/workspaces/${workspace.id}/tasks`, {
-    method: 'POST',
-    token,
-    body: JSON.stringify({ projectId: project.id, title: 'Read me' }),
-  });
+  const token = await signUpVerified(setup.base, database.url, USER);
+  const { workspace, task } = await createBenchTask(setup.base, token);
   await setup.app.stop();
   const taskPath = `/v1/workspaces/${workspace.id}/tasks/${task.id}`;
 

@@ -16,25 +16,22 @@
  */
 import { createServer } from 'node:http';
 import { performance } from 'node:perf_hooks';
-import { mkdtempSync, rmSync } from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
 import { v7 as uuidv7 } from 'uuid';
-import { QUEUE_POLICIES, SecretBox } from '@groundwork/platform';
+import { SecretBox } from '@groundwork/platform';
+import { WEBHOOK_QUEUES } from '@groundwork/webhooks';
 import {
   assertBuilt,
+  benchRun,
   Cleanup,
   cpuSeconds,
-  createBenchDatabase,
-  deleteRedisKeys,
   formatTable,
   freePort,
   generateSecrets,
   knob,
   productionEnv,
   progress,
-  randomRedisPrefix,
   round,
   sleep,
   startApp,
@@ -128,12 +125,7 @@ async function stageDelays(db, count) {
 
 async function main() {
   assertBuilt(['dist/worker/main.js']);
-  const workDir = mkdtempSync(path.join(os.tmpdir(), 'gw-bench-webhooks-'));
-  cleanup.add('remove logs', () => rmSync(workDir, { recursive: true, force: true }));
-  const redisKeyPrefix = randomRedisPrefix();
-  cleanup.add(`delete Redis keys ${redisKeyPrefix}:*`, () => deleteRedisKeys(redisKeyPrefix));
-  progress('creating and migrating the bench database');
-  const database = await createBenchDatabase(cleanup);
+  const { workDir, redisKeyPrefix, database } = await benchRun(cleanup, 'webhooks');
   const secrets = generateSecrets();
   const receiver = await startReceiver();
 
@@ -228,7 +220,7 @@ async function main() {
   }
   await worker.stop();
 
-  const concurrency = QUEUE_POLICIES['webhook-deliveries'].concurrency;
+  const concurrency = WEBHOOK_QUEUES['webhook-deliveries'].concurrency;
   console.log(`\nwebhook deliveries, worker concurrency ${concurrency} (queue policy)`);
   console.log(formatTable(rows));
   console.log(

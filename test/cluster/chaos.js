@@ -16,8 +16,8 @@
  * duplicates; exit 0 when no event was lost.
  */
 import { knob } from '../bench/lib.js';
-import { call, Cleanup, clusterForScript, progress, provisionTenant, sleep } from './lib.js';
-import { LoadGenerator, outboxPosition, RealtimeClient, settleEvents, startWebhookReceiver } from './traffic.js';
+import { Cleanup, clusterForScript, runScript, sleep, step } from './lib.js';
+import { LoadGenerator, outboxPosition, settleEvents, watchedTenant } from './traffic.js';
 
 const ALL_FAULTS = /** @type {const} */ (['api-kill', 'worker-kill', 'postgres-restart', 'redis-restart']);
 /** @typedef {(typeof ALL_FAULTS)[number]} Fault */
@@ -40,29 +40,19 @@ const BACKLOG = knob('CHAOS_BACKLOG', 150, 0);
 const cleanup = new Cleanup();
 cleanup.handleSignals();
 
-/** @param {string} message */
-const step = (message) => progress(`${new Date().toISOString().slice(11, 19)} ${message}`);
-
 /** @param {Map<string, number>[]} maps */
 const duplicatesIn = (maps) => maps.reduce((sum, map) => sum + [...map.values()].reduce((s, n) => s + n - 1, 0), 0);
 
 async function main() {
   const cluster = await clusterForScript(cleanup);
-  const tenant = await provisionTenant(cluster, 'chaos');
-  const receiver = await startWebhookReceiver();
-  cleanup.add('close the webhook receiver', () => receiver.close());
-  const hook = await call(`${cluster.url}/v1/workspaces/${tenant.workspaceId}/webhooks`, {
-    method: 'POST',
-    token: tenant.token,
-    body: { url: receiver.url, events: ['*'], description: 'chaos' },
+  const { tenant, receiver, clients } = await watchedTenant(cluster, cleanup, {
+    label: 'chaos',
+    description: 'chaos',
+    clients: [
+      { kind: 'sse', name: 'sse' },
+      { kind: 'ws', name: 'ws' },
+    ],
   });
-  if (hook.status !== 201) throw new Error(`webhook: ${hook.status} ${JSON.stringify(hook.body)}`);
-  const clients = [
-    new RealtimeClient({ kind: 'sse', name: 'sse', baseUrl: cluster.url, tenant }),
-    new RealtimeClient({ kind: 'ws', name: 'ws', baseUrl: cluster.url, tenant }),
-  ];
-  await Promise.all(clients.map((client) => client.start()));
-  cleanup.add('stop the real-time clients', () => clients.forEach((client) => client.stop()));
   const consumers = [{ name: 'webhook', received: receiver.received }, ...clients];
 
   /** @type {{ fault: Fault, requests: number, failed: number, statuses: string, recoveryMs: number, faultMs: number, settledMs: number, lost: number, duplicates: number, events: number }[]} */
@@ -168,12 +158,4 @@ async function inject(fault, cluster, load) {
   return Date.now() - started;
 }
 
-let code = 1;
-try {
-  code = await main();
-} catch (error) {
-  console.error(error instanceof Error ? (error.stack ?? error.message) : String(error));
-} finally {
-  await cleanup.run();
-}
-process.exit(code);
+await runScript(main, cleanup);

@@ -786,6 +786,26 @@ export async function clusterForScript(cleanup) {
   return (await attachedCluster(port)) ?? (await startCluster({ port, cleanup })).cluster;
 }
 
+/** A progress line with the time of day (the scripts' steps line up with the apps' logs). @param {string} message */
+export const step = (message) => progress(`${new Date().toISOString().slice(11, 19)} ${message}`);
+
+/**
+ * Runs a script's `main` (resolving with its exit code), prints what it threw, always runs
+ * `cleanup`, and exits with the code (1 when it threw).
+ * @param {() => Promise<number>} main @param {Cleanup} cleanup
+ */
+export async function runScript(main, cleanup) {
+  let code = 1;
+  try {
+    code = await main();
+  } catch (error) {
+    console.error(error instanceof Error ? (error.stack ?? error.message) : String(error));
+  } finally {
+    await cleanup.run();
+  }
+  process.exit(code);
+}
+
 /** A random suffix for names (emails, slugs) of one run. */
 export function runId() {
   return randomBytes(4).toString('hex');

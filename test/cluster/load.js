@@ -14,7 +14,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import path from 'node:path';
 import { knob, cpuSeconds, rssMiB } from '../bench/lib.js';
-import { call, Cleanup, clusterForScript, progress, provisionTenant, sleep } from './lib.js';
+import { call, Cleanup, clusterForScript, progress, provisionTenant, runScript, sleep } from './lib.js';
 import { LoadGenerator } from './traffic.js';
 
 const USERS = knob('LOAD_USERS', 16);
@@ -163,12 +163,4 @@ async function main() {
   return proxied.failed + alone.failed === 0 ? 0 : 1;
 }
 
-let code = 1;
-try {
-  code = await main();
-} catch (error) {
-  console.error(error instanceof Error ? (error.stack ?? error.message) : String(error));
-} finally {
-  await cleanup.run();
-}
-process.exit(code);
+await runScript(main, cleanup);

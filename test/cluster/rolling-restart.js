@@ -17,15 +17,8 @@
  * once before a worker stops, 150), ROLLING_SETTLE_MS (load between restarts, 3000).
  */
 import { knob } from '../bench/lib.js';
-import { call, Cleanup, clusterForScript, progress, provisionTenant, sleep } from './lib.js';
-import {
-  isFailure,
-  LoadGenerator,
-  outboxPosition,
-  RealtimeClient,
-  settleEvents,
-  startWebhookReceiver,
-} from './traffic.js';
+import { Cleanup, clusterForScript, runScript, sleep, step } from './lib.js';
+import { isFailure, LoadGenerator, outboxPosition, settleEvents, watchedTenant } from './traffic.js';
 
 const USERS = knob('ROLLING_USERS', 6);
 const PAUSE_MS = knob('ROLLING_PAUSE_MS', 40, 0);
@@ -37,29 +30,20 @@ const SETTLE_MS = knob('ROLLING_SETTLE_MS', 3000, 0);
 const cleanup = new Cleanup();
 cleanup.handleSignals();
 
-/** @param {string} message */
-const step = (message) => progress(`${new Date().toISOString().slice(11, 19)} ${message}`);
-
 async function main() {
   const cluster = await clusterForScript(cleanup);
-  const tenant = await provisionTenant(cluster, 'rolling');
-  const receiver = await startWebhookReceiver();
-  cleanup.add('close the webhook receiver', () => receiver.close());
-  const hook = await call(`${cluster.url}/v1/workspaces/${tenant.workspaceId}/webhooks`, {
-    method: 'POST',
-    token: tenant.token,
-    body: { url: receiver.url, events: ['*'], description: 'rolling restart' },
+  let afterSeq = '';
+  const { tenant, receiver, clients } = await watchedTenant(cluster, cleanup, {
+    label: 'rolling',
+    description: 'rolling restart',
+    clients: [
+      ...Array.from({ length: SSE_CLIENTS }, (_, i) => ({ kind: /** @type {const} */ ('sse'), name: `sse${i + 1}` })),
+      ...Array.from({ length: WS_CLIENTS }, (_, i) => ({ kind: /** @type {const} */ ('ws'), name: `ws${i + 1}` })),
+    ],
+    beforeClients: async () => {
+      afterSeq = await outboxPosition(cluster);
+    },
   });
-  if (hook.status !== 201) throw new Error(`webhook: ${hook.status} ${JSON.stringify(hook.body)}`);
-  const afterSeq = await outboxPosition(cluster);
-
-  /** @type {RealtimeClient[]} */
-  const clients = [
-    ...Array.from({ length: SSE_CLIENTS }, (_, i) => ({ kind: /** @type {const} */ ('sse'), name: `sse${i + 1}` })),
-    ...Array.from({ length: WS_CLIENTS }, (_, i) => ({ kind: /** @type {const} */ ('ws'), name: `ws${i + 1}` })),
-  ].map((c) => new RealtimeClient({ ...c, baseUrl: cluster.url, tenant }));
-  await Promise.all(clients.map((client) => client.start()));
-  cleanup.add('stop the real-time clients', () => clients.forEach((client) => client.stop()));
   step(`${clients.length} real-time clients connected`);
 
   const load = new LoadGenerator({ baseUrl: cluster.url, tenant, users: USERS, pauseMs: PAUSE_MS });
@@ -135,12 +119,4 @@ async function main() {
   return ok ? 0 : 1;
 }
 
-let code = 1;
-try {
-  code = await main();
-} catch (error) {
-  console.error(error instanceof Error ? (error.stack ?? error.message) : String(error));
-} finally {
-  await cleanup.run();
-}
-process.exit(code);
+await runScript(main, cleanup);

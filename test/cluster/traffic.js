@@ -9,7 +9,7 @@ import { randomUUID } from 'node:crypto';
 import http from 'node:http';
 import { performance } from 'node:perf_hooks';
 import WebSocket from 'ws';
-import { call, query, sleep } from './lib.js';
+import { call, provisionTenant, query, sleep } from './lib.js';
 
 /** A failure for these scripts: a 5xx, a 429, or no answer at all (reset, refused, timeout). */
 export function isFailure(/** @type {number} */ status) {
@@ -325,6 +325,31 @@ export async function startWebhookReceiver() {
     received,
     close: () => new Promise((resolve) => server.close(() => resolve(undefined))),
   };
+}
+
+/**
+ * A new tenant watched the ways the fault scripts check delivery: a webhook receiver
+ * subscribed to every event and the given real-time clients (SSE or WebSocket), connected;
+ * `cleanup` closes them.
+ * @param {import('./lib.js').Cluster} cluster @param {import('../bench/lib.js').Cleanup} cleanup
+ * @param {{ label: string, description: string, clients: { kind: 'sse' | 'ws', name: string }[],
+ *   beforeClients?: () => Promise<void> }} options beforeClients: run once the webhook exists
+ */
+export async function watchedTenant(cluster, cleanup, options) {
+  const tenant = await provisionTenant(cluster, options.label);
+  const receiver = await startWebhookReceiver();
+  cleanup.add('close the webhook receiver', () => receiver.close());
+  const hook = await call(`${cluster.url}/v1/workspaces/${tenant.workspaceId}/webhooks`, {
+    method: 'POST',
+    token: tenant.token,
+    body: { url: receiver.url, events: ['*'], description: options.description },
+  });
+  if (hook.status !== 201) throw new Error(`webhook: ${hook.status} ${JSON.stringify(hook.body)}`);
+  await options.beforeClients?.();
+  const clients = options.clients.map((c) => new RealtimeClient({ ...c, baseUrl: cluster.url, tenant }));
+  await Promise.all(clients.map((client) => client.start()));
+  cleanup.add('stop the real-time clients', () => clients.forEach((client) => client.stop()));
+  return { tenant, receiver, clients };
 }
 
 /**

@@ -3,7 +3,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/glob
 import type { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import type pg from 'pg';
-import { QUEUE_POLICIES } from '@groundwork/platform';
+import { NOTIFICATION_QUEUES } from '@groundwork/notifications';
 import type { AppProcess } from '../support/app-process.js';
 import { RedisServer } from '../support/redis-server.js';
 import type { SmtpTestServer } from '../support/smtp-test-server.js';
@@ -187,7 +187,7 @@ describe('mail delivery under failure (api, worker, SMTP)', () => {
     );
     expect(counts.filter((n) => n === 0)).toEqual([]);
     expect(stalled).toBe(activeAtKill);
-    expect(duplicates).toBeLessThanOrEqual(QUEUE_POLICIES.email.concurrency);
+    expect(duplicates).toBeLessThanOrEqual(NOTIFICATION_QUEUES.email.concurrency);
     expect(duplicates).toBeLessThanOrEqual(activeAtKill);
     // A repeated message is the same message: same Message-ID, so clients can collapse it.
     for (const email of emails.filter((e) => smtp.received(e) > 1)) {

@@ -1,7 +1,6 @@
 import { once } from 'node:events';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
 import type { Job } from 'bullmq';
-import { QUEUES } from '@groundwork/platform';
 import type { AppProcess } from '../support/app-process.js';
 import { type Stack, startStack } from '../support/stack.js';
 import { eventually } from '../support/wait.js';
@@ -48,7 +47,7 @@ describe('scheduled jobs with two worker processes', () => {
   });
 
   it('fires the outbox purge once per 2 s tick: one completed job per tick and one log line per job', async () => {
-    const events = await stack.queueEvents(QUEUES.maintenance);
+    const events = await stack.queueEvents('maintenance');
     const completed = new Set<string>();
     events.on('completed', ({ jobId }) => {
       if (SCHEDULER_JOB.test(jobId)) completed.add(jobId);
@@ -64,7 +63,7 @@ describe('scheduled jobs with two worker processes', () => {
     const stoppedAt = Date.now();
     await Promise.all([outputRead(first), outputRead(second)]);
 
-    const queue = stack.queue(QUEUES.maintenance);
+    const queue = stack.queue('maintenance');
     const jobs: Job[] = (await queue.getJobs(['completed'], 0, -1)).filter((j) => j.name === 'outbox.purge');
     const ticks = jobs.map((j) => Number(SCHEDULER_JOB.exec(j.id ?? '')?.[1])).sort((a, b) => a - b);
 

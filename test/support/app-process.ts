@@ -102,8 +102,15 @@ export class AppProcess {
     });
     const app = new AppProcess(name, child, port, metricsPort);
     const waitFor = options.waitFor ?? 'live';
-    if (waitFor !== 'none')
+    if (waitFor === 'none') return app;
+    try {
       await app.waitUntil(waitFor === 'live' ? '/health/live' : '/health/ready', options.timeoutMs ?? 20_000);
+    } catch (error) {
+      // The caller never gets the process to clean up: a boot that timed out must not outlive
+      // the test (holding its ports, database and Redis connections) as an orphan.
+      await app.kill();
+      throw error;
+    }
     return app;
   }
 

@@ -14,7 +14,7 @@ import {
   RedisModule,
   requestValidationError,
 } from '@groundwork/platform';
-import './event-catalogue.js';
+import './contexts.js';
 import { AccessGuard } from './http/auth/access.guard.js';
 import { AuthenticationGuard } from './http/auth/authentication.guard.js';
 import { AuthModule } from './http/auth/auth.module.js';

@@ -11,7 +11,7 @@ import {
   RedisModule,
 } from '@groundwork/platform';
 import { OutboxRelayModule, QueueModule } from '@groundwork/platform/queue';
-import './event-catalogue.js';
+import './contexts.js';
 import { EmailModule } from './email/email.module.js';
 import { FilesWorkerModule } from './files/files-worker.module.js';
 import { MaintenanceModule } from './maintenance/maintenance.module.js';

@@ -1,8 +1,10 @@
 // The public surface of @groundwork/files.
+export * from './config/files-config.js';
 export * from './attachments/attachment-view.js';
 export * from './attachments/attachments.service.js';
 export * from './attachments/stored-objects.js';
 export * from './events/files-events.js';
+export * from './events/files-queues.js';
 export * from './files.module.js';
 export * from './ports/object-storage.js';
 export * from './storage/local-object-storage.js';

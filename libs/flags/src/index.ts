@@ -1,4 +1,5 @@
 // The public surface of @groundwork/flags.
+export * from './config/flags-config.js';
 export * from './admin/flags-admin.service.js';
 export * from './definitions/built-in-flags.js';
 export * from './definitions/flag-definition.js';

@@ -1,3 +1,4 @@
+export * from './config/identity-config.js';
 export * from './account/account-deletion.js';
 export * from './events/identity-events.js';
 export * from './account/account.service.js';

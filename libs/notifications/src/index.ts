@@ -1,4 +1,5 @@
 export * from './mailer/mailer.service.js';
+export * from './mailer/email-queue.js';
 export * from './mailer/event-mails.js';
 export * from './notifications.module.js';
 export * from './templates/template-catalogue.js';

@@ -7,6 +7,8 @@ export * from './concurrency/keyed-slots.js';
 export * from './config/app-config.js';
 export * from './config/config.errors.js';
 export * from './config/config.module.js';
+export * from './config/config-slices.js';
+export * from './config/env-transforms.js';
 export * from './config/environment.js';
 export * from './config/load-app-config.js';
 export * from './config/load-environment.js';

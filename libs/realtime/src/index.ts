@@ -1,3 +1,4 @@
+export * from './config/realtime-config.js';
 export * from './hub/realtime-hub.js';
 export * from './realtime-consumer.js';
 export * from './realtime-event.js';

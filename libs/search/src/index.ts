@@ -1,4 +1,5 @@
 // The public surface of @groundwork/search.
+export * from './config/search-config.js';
 export * from './ports/search-engine.js';
 export * from './postgres/postgres-search.engine.js';
 export * from './query/search-text.js';

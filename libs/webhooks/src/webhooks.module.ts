@@ -3,6 +3,7 @@ import { OutboundHttpModule, RateLimiterModule } from '@groundwork/platform';
 import { WorkspacesModule } from '@groundwork/workspaces';
 import { WebhookDeliveriesService } from './deliveries/webhook-deliveries.service.js';
 import { WebhookDeliveryRunner } from './deliveries/webhook-delivery.runner.js';
+import { webhookOutboundPolicy } from './config/webhooks-config.js';
 import { WebhooksService } from './endpoints/webhooks.service.js';
 import { WebhookMails } from './mail/webhook-mails.js';
 
@@ -14,7 +15,7 @@ const SERVICES = [WebhooksService, WebhookDeliveriesService, WebhookDeliveryRunn
  * SSRF-safe client under the operator's WEBHOOK_ALLOW_* policy.
  */
 @Module({
-  imports: [OutboundHttpModule, RateLimiterModule, WorkspacesModule],
+  imports: [OutboundHttpModule.forPolicy(webhookOutboundPolicy), RateLimiterModule, WorkspacesModule],
   providers: SERVICES,
   exports: SERVICES,
 })

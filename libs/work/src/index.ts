@@ -1,5 +1,6 @@
 export * from './comments/comments.service.js';
 export * from './events/work-events.js';
+export * from './mail/daily-digest-mails.js';
 export * from './mail/task-mails.js';
 export * from './projects/projects.service.js';
 export * from './support/markdown.js';

@@ -24,6 +24,7 @@ import {
   type OutboundPolicy,
   type Resolver,
 } from '@groundwork/platform';
+import { webhookOutboundPolicy } from '@groundwork/webhooks';
 import { freePort } from '../../support/ports.js';
 
 const strict: OutboundPolicy = { allowPrivateNetworks: false, allowHttp: false };
@@ -248,7 +249,10 @@ describe('SafeHttpClient', () => {
           WEBHOOK_ALLOWED_PORTS: ports,
         };
         const moduleRef = await Test.createTestingModule({
-          imports: [PlatformConfigModule.forRoot('worker', loadAppConfig('worker', env)), OutboundHttpModule],
+          imports: [
+            PlatformConfigModule.forRoot('worker', loadAppConfig('worker', env)),
+            OutboundHttpModule.forPolicy(webhookOutboundPolicy),
+          ],
         }).compile();
         modules.push(moduleRef);
         return moduleRef.get(SafeHttpClient);

@@ -14,7 +14,6 @@ import {
   newId,
   PlatformConfigModule,
   PrismaService,
-  QUEUES,
   RedisModule,
 } from '@groundwork/platform';
 import { QueueModule } from '@groundwork/platform/queue';
@@ -81,7 +80,7 @@ describe('webhook delivery fairness between workspaces (worker, real Redis and P
     }).compile();
     await moduleRef.init();
     prisma = moduleRef.get(PrismaService);
-    queue = moduleRef.get(getQueueToken(QUEUES.webhookDeliveries));
+    queue = moduleRef.get(getQueueToken('webhook-deliveries'));
   });
 
   afterAll(async () => {

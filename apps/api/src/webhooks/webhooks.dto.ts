@@ -17,7 +17,7 @@ import type {
   DeliveryView,
   WebhookView,
 } from '@groundwork/webhooks';
-import { publicEventTypes } from '../event-catalogue.js';
+import { publicEventTypes } from '../contexts.js';
 import { PageDto } from '../http/page.dto.js';
 import { unlessAbsent } from '../http/validation.js';
 

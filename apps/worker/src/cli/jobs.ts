@@ -1,16 +1,23 @@
 import 'reflect-metadata';
 import { Queue } from 'bullmq';
-import { loadAppConfigOrExit, QUEUES, type QueueName, redisOptionsFromUrl } from '@groundwork/platform';
+import {
+  isQueueName,
+  loadAppConfigOrExit,
+  type QueueName,
+  queueNames,
+  redisOptionsFromUrl,
+} from '@groundwork/platform';
+import '../contexts.js'; // every context's queues and configuration, validated like the worker's
 
 /**
  * Dead-letter tooling: `npm run jobs -- failed <queue>` lists the jobs that exhausted their
  * attempts, with their last error; `npm run jobs -- retry <queue> [jobId]` retries them.
  */
 const USAGE = `usage: npm run jobs -- failed <queue> | retry <queue> [jobId]
-queues: ${Object.values(QUEUES).join(', ')}`;
+queues: ${queueNames().join(', ')}`;
 
 const [command, queueName, jobId] = process.argv.slice(2);
-if ((command !== 'failed' && command !== 'retry') || !Object.values<string>(QUEUES).includes(queueName ?? '')) {
+if ((command !== 'failed' && command !== 'retry') || !isQueueName(queueName ?? '')) {
   process.stderr.write(`${USAGE}\n`);
   process.exit(2);
 }

@@ -2,6 +2,7 @@ import 'reflect-metadata';
 import { Redis } from 'ioredis';
 import { DistributedLock, loadAppConfigOrExit, PrismaService, RedisService } from '@groundwork/platform';
 import { SearchReindexer } from '@groundwork/search';
+import '../contexts.js'; // every context's queues and configuration, validated like the worker's
 
 /**
  * `npm run search:reindex`: rebuilds the search index from the database (PostgreSQL: the

@@ -1,6 +1,7 @@
 import 'reflect-metadata';
 import { PasswordHasher } from '@groundwork/identity';
 import { loadAppConfigOrExit, PrismaService } from '@groundwork/platform';
+import '../contexts.js'; // every context's queues and configuration, validated like the worker's
 
 /**
  * `npm run db:seed`: development data, idempotent (fixed ids, upserts): run it as often as you

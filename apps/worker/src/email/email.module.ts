@@ -1,29 +1,18 @@
 import { Module } from '@nestjs/common';
-import { IdentityMails, IdentityModule } from '@groundwork/identity';
 import { type EventMailPlanner, NotificationsModule } from '@groundwork/notifications';
-import { QUEUES } from '@groundwork/platform';
 import { QueueModule } from '@groundwork/platform/queue';
-import { WebhookMails, WebhooksModule } from '@groundwork/webhooks';
-import { TaskMails, WorkModule } from '@groundwork/work';
-import { InvitationMails, WorkspacesModule } from '@groundwork/workspaces';
+import { MAIL_PLANNERS } from '../contexts.js';
 import { EmailProcessor, EVENT_MAIL_PLANNERS } from './email.processor.js';
 
-/** The email queue: each context's mail planner, and the processor that sends what they plan. */
+/** The email queue: each context's mail planner (listed in contexts.ts), and the processor that sends what they plan. */
 @Module({
-  imports: [
-    QueueModule.registerQueues(QUEUES.email),
-    IdentityModule,
-    NotificationsModule,
-    WorkspacesModule,
-    WorkModule,
-    WebhooksModule,
-  ],
+  imports: [QueueModule.registerQueues('email'), NotificationsModule, ...MAIL_PLANNERS.map(({ module }) => module)],
   providers: [
     EmailProcessor,
     {
       provide: EVENT_MAIL_PLANNERS,
       useFactory: (...planners: EventMailPlanner[]): EventMailPlanner[] => planners,
-      inject: [IdentityMails, InvitationMails, TaskMails, WebhookMails],
+      inject: MAIL_PLANNERS.map(({ planner }) => planner),
     },
   ],
 })

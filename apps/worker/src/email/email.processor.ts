@@ -7,7 +7,6 @@ import {
   type EventEnvelopeOf,
   type EventJob,
   type EventType,
-  QUEUES,
   workerOptions,
 } from '@groundwork/platform';
 import { DrainingWorkerHost } from '@groundwork/platform/queue';
@@ -22,7 +21,7 @@ export const EVENT_MAIL_PLANNERS = Symbol('EVENT_MAIL_PLANNERS');
  * mail's data (and any token in it) is composed. SMTP 5xx fails the job for good (a dead
  * letter); 4xx and network errors are retried with backoff.
  */
-@Processor(QUEUES.email, workerOptions(QUEUES.email))
+@Processor('email', workerOptions('email'))
 export class EmailProcessor extends DrainingWorkerHost<EventJob> implements OnModuleInit {
   private readonly planners = new Map<string, EventMailPlanner>();
 
@@ -36,7 +35,7 @@ export class EmailProcessor extends DrainingWorkerHost<EventJob> implements OnMo
 
   /** Every event a context subscribed the email queue to has its planner: checked at start. */
   onModuleInit(): void {
-    const unplanned = consumedEventTypes(QUEUES.email).filter((type) => !this.planners.has(type));
+    const unplanned = consumedEventTypes('email').filter((type) => !this.planners.has(type));
     if (unplanned.length > 0) throw new Error(`no mail planner for ${unplanned.join(', ')} (email.module.ts)`);
   }
 

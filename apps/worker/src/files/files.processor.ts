@@ -1,7 +1,7 @@
 import { Processor } from '@nestjs/bullmq';
 import type { Job } from 'bullmq';
 import { type FilesQueueEvent, StoredObjects } from '@groundwork/files';
-import { type EventJob, QUEUES, workerOptions } from '@groundwork/platform';
+import { type EventJob, workerOptions } from '@groundwork/platform';
 import { DrainingWorkerHost } from '@groundwork/platform/queue';
 
 /**
@@ -10,7 +10,7 @@ import { DrainingWorkerHost } from '@groundwork/platform/queue';
  * workspace's deletion, all its objects. A store that is away fails the job, which BullMQ
  * retries with backoff; every step is idempotent.
  */
-@Processor(QUEUES.files, workerOptions(QUEUES.files))
+@Processor('files', workerOptions('files'))
 export class FilesProcessor extends DrainingWorkerHost<EventJob<FilesQueueEvent>> {
   constructor(private readonly objects: StoredObjects) {
     super();

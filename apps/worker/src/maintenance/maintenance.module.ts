@@ -1,21 +1,19 @@
 import { Module } from '@nestjs/common';
 import { IdentityModule } from '@groundwork/identity';
 import { NotificationsModule } from '@groundwork/notifications';
-import { IdempotencyModule, QUEUES } from '@groundwork/platform';
+import { IdempotencyModule } from '@groundwork/platform';
 import { QueueModule } from '@groundwork/platform/queue';
 import { WebhooksModule } from '@groundwork/webhooks';
 import { WorkModule } from '@groundwork/work';
-import { WorkspacesModule } from '@groundwork/workspaces';
 import { DailyDigestService } from './daily-digest.service.js';
 import { MaintenanceProcessor } from './maintenance.processor.js';
 
 @Module({
   imports: [
-    QueueModule.registerQueues(QUEUES.maintenance),
+    QueueModule.registerQueues('maintenance'),
     IdentityModule,
     IdempotencyModule,
     NotificationsModule,
-    WorkspacesModule,
     WorkModule,
     WebhooksModule,
   ],

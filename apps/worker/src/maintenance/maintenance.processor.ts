@@ -2,17 +2,12 @@ import { InjectQueue, Processor } from '@nestjs/bullmq';
 import { Logger, type OnApplicationBootstrap } from '@nestjs/common';
 import { ErrorCode, type Job, type Queue } from 'bullmq';
 import { EmailVerificationService, PasswordResetService } from '@groundwork/identity';
-import {
-  AppConfig,
-  IdempotencyStore,
-  type MaintenanceJobName,
-  OutboxPurgeService,
-  QUEUES,
-  workerOptions,
-} from '@groundwork/platform';
+import { AppConfig, IdempotencyStore, OutboxPurgeService, workerOptions } from '@groundwork/platform';
 import { DrainingWorkerHost } from '@groundwork/platform/queue';
 import { WebhookDeliveriesService } from '@groundwork/webhooks';
 import { DailyDigestService } from './daily-digest.service.js';
+import type { MaintenanceJobName } from './maintenance.queue.js';
+import './maintenance.queue.js'; // registers the queue before @Processor reads its policy
 
 /**
  * Upserts one job scheduler. Two replicas booting in the same instant can both try to create
@@ -36,12 +31,12 @@ export async function upsertSchedule(
  * Scheduled housekeeping. BullMQ job schedulers fire each schedule once per tick, however many
  * worker replicas run (the scheduler's next job has a deterministic id).
  */
-@Processor(QUEUES.maintenance, workerOptions(QUEUES.maintenance))
+@Processor('maintenance', workerOptions('maintenance'))
 export class MaintenanceProcessor extends DrainingWorkerHost implements OnApplicationBootstrap {
   private readonly logger = new Logger(MaintenanceProcessor.name);
 
   constructor(
-    @InjectQueue(QUEUES.maintenance) private readonly queue: Queue,
+    @InjectQueue('maintenance') private readonly queue: Queue,
     private readonly outboxPurge: OutboxPurgeService,
     private readonly verification: EmailVerificationService,
     private readonly passwordReset: PasswordResetService,

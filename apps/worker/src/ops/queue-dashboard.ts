@@ -8,7 +8,7 @@ import { BullMQAdapter } from '@bull-board/api/bullMQAdapter';
 import { ExpressAdapter } from '@bull-board/express';
 import type { Queue } from 'bullmq';
 import express from 'express';
-import { AppConfig, QUEUES } from '@groundwork/platform';
+import { AppConfig, queueNames } from '@groundwork/platform';
 
 export const QUEUE_DASHBOARD_PATH = '/queues';
 
@@ -53,7 +53,7 @@ export class QueueDashboard implements OnApplicationBootstrap {
   onApplicationBootstrap(): void {
     if (!this.enabled) return;
     const { writable } = this.config.worker.queueDashboard;
-    const queues = Object.values(QUEUES).flatMap((name) => {
+    const queues = queueNames().flatMap((name) => {
       const queue = this.moduleRef.get<Queue>(getQueueToken(name), { strict: false });
       return queue ? [new BullMQAdapter(queue, { readOnlyMode: !writable, allowRetries: writable })] : [];
     });

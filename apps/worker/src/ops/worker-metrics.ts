@@ -3,7 +3,7 @@ import { ModuleRef } from '@nestjs/core';
 import { getQueueToken } from '@nestjs/bullmq';
 import type { Queue } from 'bullmq';
 import { Gauge } from 'prom-client';
-import { MetricsService, PrismaService, QUEUES } from '@groundwork/platform';
+import { MetricsService, PrismaService, queueNames } from '@groundwork/platform';
 
 /** The job states groundwork_queue_jobs reports (BullMQ's `prioritized` counts as waiting). */
 const STATES = ['waiting', 'active', 'delayed', 'failed', 'completed'] as const;
@@ -35,7 +35,7 @@ export class WorkerMetrics implements OnApplicationBootstrap {
   ) {}
 
   onApplicationBootstrap(): void {
-    const queues = Object.values(QUEUES).flatMap((name) => {
+    const queues = queueNames().flatMap((name) => {
       const queue = this.moduleRef.get<Queue>(getQueueToken(name), { strict: false });
       return queue ? [queue] : [];
     });

@@ -2,7 +2,7 @@ import { Processor } from '@nestjs/bullmq';
 import type { OnApplicationShutdown } from '@nestjs/common';
 import type { Job } from 'bullmq';
 import type { Redis } from 'ioredis';
-import { AppConfig, type EventJob, QUEUES, RedisService, workerOptions } from '@groundwork/platform';
+import { AppConfig, type EventJob, RedisService, workerOptions } from '@groundwork/platform';
 import { DrainingWorkerHost } from '@groundwork/platform/queue';
 import { RealtimeKeys, RealtimePublisher, type RealtimeQueueEvent, toRealtimeEvent } from '@groundwork/realtime';
 
@@ -11,7 +11,7 @@ import { RealtimeKeys, RealtimePublisher, type RealtimeQueueEvent, toRealtimeEve
  * publishes it on the real-time channel, in one idempotent script (a retried job publishes
  * nothing twice). The api instances fan it out to their SSE and WebSocket clients.
  */
-@Processor(QUEUES.realtime, workerOptions(QUEUES.realtime))
+@Processor('realtime', workerOptions('realtime'))
 export class RealtimeProcessor
   extends DrainingWorkerHost<EventJob<RealtimeQueueEvent>>
   implements OnApplicationShutdown

@@ -1,5 +1,5 @@
 import type { JobsOptions } from 'bullmq';
-import { type AppConfig, defaultJobOptions, QUEUES } from '@groundwork/platform';
+import { type AppConfig, defaultJobOptions } from '@groundwork/platform';
 import type { JobContext } from '@groundwork/platform/queue';
 import type { DeliveryMode } from '@groundwork/webhooks';
 
@@ -42,7 +42,7 @@ export function deliveryBackoff(attemptsMade: number, _type?: string, error?: Er
  */
 export function deliveryJobOptions(jobId: string, maxAttempts: number, config: AppConfig): JobsOptions {
   return {
-    ...defaultJobOptions(QUEUES.webhookDeliveries, config),
+    ...defaultJobOptions('webhook-deliveries', config),
     jobId,
     attempts: maxAttempts + 5,
     backoff: { type: 'delivery' },

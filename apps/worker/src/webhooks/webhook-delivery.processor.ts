@@ -1,6 +1,6 @@
 import { Processor } from '@nestjs/bullmq';
 import { DelayedError, type Job } from 'bullmq';
-import { AppConfig, KeyedSlots, QUEUES, workerOptions } from '@groundwork/platform';
+import { AppConfig, KeyedSlots, workerOptions } from '@groundwork/platform';
 import { DrainingWorkerHost } from '@groundwork/platform/queue';
 import { type DeliveryOutcome, WebhookDeliveryRunner } from '@groundwork/webhooks';
 import { deliveryBackoff, RetryDeliveryError, type WebhookDeliveryJob } from './webhook-delivery.job.js';
@@ -25,8 +25,8 @@ const DEFERRAL_MS = 500;
  * of waiting in a slot, so receivers that hang up to WEBHOOK_TIMEOUT_MS in one workspace leave
  * the other slots to the other workspaces.
  */
-@Processor(QUEUES.webhookDeliveries, {
-  ...workerOptions(QUEUES.webhookDeliveries),
+@Processor('webhook-deliveries', {
+  ...workerOptions('webhook-deliveries'),
   settings: { backoffStrategy: deliveryBackoff },
 })
 export class WebhookDeliveryProcessor extends DrainingWorkerHost<WebhookDeliveryJob> {

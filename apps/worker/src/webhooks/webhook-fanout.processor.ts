@@ -1,6 +1,6 @@
 import { InjectQueue, Processor } from '@nestjs/bullmq';
 import type { Job, Queue } from 'bullmq';
-import { AppConfig, currentTraceCarrier, type EventJob, QUEUES, workerOptions } from '@groundwork/platform';
+import { AppConfig, currentTraceCarrier, type EventJob, workerOptions } from '@groundwork/platform';
 import { DrainingWorkerHost } from '@groundwork/platform/queue';
 import { WebhookDeliveriesService, WebhookDeliveryRunner, type WebhookQueueEvent } from '@groundwork/webhooks';
 import { deliveryJobOptions, type WebhookDeliveryJob } from './webhook-delivery.job.js';
@@ -10,13 +10,13 @@ import { deliveryJobOptions, type WebhookDeliveryJob } from './webhook-delivery.
  * each redelivery request into a one-attempt job. Job ids derive from the delivery (or the
  * request), so a replayed event enqueues nothing twice.
  */
-@Processor(QUEUES.webhooks, workerOptions(QUEUES.webhooks))
+@Processor('webhooks', workerOptions('webhooks'))
 export class WebhookFanOutProcessor extends DrainingWorkerHost<EventJob<WebhookQueueEvent>> {
   constructor(
     private readonly deliveries: WebhookDeliveriesService,
     private readonly runner: WebhookDeliveryRunner,
     private readonly config: AppConfig,
-    @InjectQueue(QUEUES.webhookDeliveries) private readonly queue: Queue<WebhookDeliveryJob>,
+    @InjectQueue('webhook-deliveries') private readonly queue: Queue<WebhookDeliveryJob>,
   ) {
     super();
   }

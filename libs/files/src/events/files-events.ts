@@ -1,5 +1,6 @@
 import { IsUUID } from 'class-validator';
-import { defineEvent, defineEvents, QUEUES, registerEventConsumer } from '@groundwork/platform';
+import { defineEvent, defineEvents, registerEventConsumer } from '@groundwork/platform';
+import './files-queues.js';
 
 /** A file was attached to a task, or an attachment deleted (its bytes go once nothing uses them). */
 export class AttachmentPayload {
@@ -31,4 +32,4 @@ export const FILES_QUEUE_EVENTS = ['attachment.deleted', 'project.deleted', 'wor
 
 export type FilesQueueEvent = (typeof FILES_QUEUE_EVENTS)[number];
 
-registerEventConsumer(QUEUES.files, FILES_QUEUE_EVENTS);
+registerEventConsumer('files', FILES_QUEUE_EVENTS);

@@ -1,5 +1,5 @@
 import { IsUUID } from 'class-validator';
-import { defineEvent, defineEvents, QUEUES, registerEventConsumer } from '@groundwork/platform';
+import { defineEvent, defineEvents, registerEventConsumer } from '@groundwork/platform';
 
 // Payload schemas: class-validator classes, checked at publish time. Payloads name things by
 // id; consumers read what they need. Never a secret in a payload.
@@ -55,4 +55,4 @@ export const IDENTITY_MAILED_EVENTS = [
   'user.password_reset_requested',
 ] as const satisfies readonly (keyof IdentityEvents)[];
 
-registerEventConsumer(QUEUES.email, IDENTITY_MAILED_EVENTS);
+registerEventConsumer('email', IDENTITY_MAILED_EVENTS);

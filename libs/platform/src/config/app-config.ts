@@ -1,5 +1,5 @@
 import { parseSigningKeys, type RawEnvironment } from './load-environment.js';
-import type { Environment, LogLevel, NodeEnv, SearchDriver, SearchLanguage, StorageDriver } from './environment.js';
+import type { Environment, LogLevel, NodeEnv } from './environment.js';
 
 export interface OidcProviderConfig {
   /** The `{provider}` path segment: `<NAME>` of `OIDC_<NAME>_*`, lower-cased. */
@@ -83,53 +83,17 @@ export class AppConfig {
     webhookDeliveryPurge: string;
   };
   readonly rateLimit: { perMinute: number };
-  readonly passwords: { hashConcurrency: number };
-  readonly webhooks: {
-    allowPrivateNetworks: boolean;
-    allowHttp: boolean;
-    retryDelaysMs: number[];
-    timeoutMs: number;
-    disableAfter: number;
-    deliveryRetentionDays: number;
-    /** Ports webhook URLs may use; not applied when private networks are allowed. */
-    allowedPorts: number[];
-    workspaceConcurrency: number;
-  };
-  readonly realtime: {
-    heartbeatMs: number;
-    retryMs: number;
-    wsPingMs: number;
-    sessionCheckMs: number;
-    logMaxLength: number;
-    logRetentionSeconds: number;
-    ticketTtlSeconds: number;
-    maxBufferedBytes: number;
-    flushIntervalMs: number;
-  };
-  readonly search: {
-    driver: SearchDriver;
-    language: SearchLanguage;
-  };
   readonly oidc: OidcProviderConfig[];
-  readonly storage: {
-    driver: StorageDriver;
-    dir: string;
-    s3: {
-      endpoint: string | undefined;
-      region: string;
-      bucket: string;
-      /** Both set, or undefined: the SDK's default credential chain. */
-      credentials: { accessKeyId: string; secretAccessKey: string } | undefined;
-      forcePathStyle: boolean;
-    };
-    attachmentMaxBytes: number;
-    workspaceQuotaBytes: number;
-  };
-  /** Platform administrators: emails as given (compared after normalisation by identity). */
-  readonly platformAdmins: { emails: string[] };
-  readonly flags: { refreshIntervalMs: number };
-
-  constructor(service: ServiceName, env: Environment, raw: RawEnvironment = {}) {
+  /**
+   * `slices`: the sections the contexts' configuration slices built (`defineConfig`), each
+   * typed on `AppConfig` by its context through declaration merging.
+   */
+  constructor(
+    service: ServiceName,
+    env: Environment,
+    raw: RawEnvironment = {},
+    slices: Readonly<Record<string, unknown>> = {},
+  ) {
     this.service = service;
     this.env = env.NODE_ENV;
     this.isProduction = env.NODE_ENV === 'production';
@@ -190,55 +154,8 @@ export class AppConfig {
       webhookDeliveryPurge: env.CRON_WEBHOOK_DELIVERY_PURGE,
     };
     this.rateLimit = { perMinute: env.RATE_LIMIT_PER_MINUTE };
-    this.passwords = { hashConcurrency: env.PASSWORD_HASH_CONCURRENCY };
-    this.webhooks = {
-      allowPrivateNetworks: env.WEBHOOK_ALLOW_PRIVATE_NETWORKS,
-      allowHttp: env.WEBHOOK_ALLOW_HTTP ?? !this.isProduction,
-      retryDelaysMs: env.WEBHOOK_RETRY_DELAYS.split(',').map(parseDuration),
-      timeoutMs: env.WEBHOOK_TIMEOUT_MS,
-      disableAfter: env.WEBHOOK_DISABLE_AFTER,
-      deliveryRetentionDays: env.WEBHOOK_DELIVERY_RETENTION_DAYS,
-      allowedPorts: env.WEBHOOK_ALLOWED_PORTS.split(',').map((port) => Number(port.trim())),
-      workspaceConcurrency: env.WEBHOOK_WORKSPACE_CONCURRENCY,
-    };
-    this.realtime = {
-      heartbeatMs: env.REALTIME_HEARTBEAT_MS,
-      retryMs: env.REALTIME_RETRY_MS,
-      wsPingMs: env.REALTIME_WS_PING_MS,
-      sessionCheckMs: env.REALTIME_SESSION_CHECK_MS,
-      logMaxLength: env.REALTIME_LOG_MAX_LENGTH,
-      logRetentionSeconds: env.REALTIME_LOG_RETENTION_HOURS * 3600,
-      ticketTtlSeconds: env.REALTIME_TICKET_TTL_SECONDS,
-      maxBufferedBytes: env.REALTIME_MAX_BUFFERED_BYTES,
-      flushIntervalMs: env.REALTIME_FLUSH_INTERVAL_MS,
-    };
-    this.search = {
-      driver: env.SEARCH_DRIVER,
-      language: env.SEARCH_LANGUAGE,
-    };
     this.oidc = oidcProviders(raw);
-    this.storage = {
-      driver: env.STORAGE_DRIVER,
-      dir: env.STORAGE_DIR,
-      s3: {
-        endpoint: env.S3_ENDPOINT,
-        region: env.S3_REGION,
-        bucket: env.S3_BUCKET,
-        credentials:
-          env.S3_ACCESS_KEY_ID && env.S3_SECRET_ACCESS_KEY
-            ? { accessKeyId: env.S3_ACCESS_KEY_ID, secretAccessKey: env.S3_SECRET_ACCESS_KEY }
-            : undefined,
-        forcePathStyle: env.S3_FORCE_PATH_STYLE,
-      },
-      attachmentMaxBytes: env.ATTACHMENT_MAX_BYTES,
-      workspaceQuotaBytes: env.WORKSPACE_STORAGE_QUOTA_BYTES,
-    };
-    this.platformAdmins = {
-      emails: env.PLATFORM_ADMIN_EMAILS.split(',')
-        .map((email) => email.trim())
-        .filter(Boolean),
-    };
-    this.flags = { refreshIntervalMs: env.FLAGS_REFRESH_INTERVAL_MS };
+    Object.assign(this, slices);
   }
 }
 

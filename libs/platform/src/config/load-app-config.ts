@@ -1,10 +1,16 @@
 import { AppConfig, type ServiceName } from './app-config.js';
 import { ConfigValidationError } from './config.errors.js';
 import { loadLocalEnvFile } from './env-sources.js';
-import { loadEnvironment, resolveFileVariables, type RawEnvironment } from './load-environment.js';
+import { type RawEnvironment, resolveFileVariables, validateEnvironment } from './load-environment.js';
 
+/** The typed configuration: the platform's sections and one per registered slice (`defineConfig`). */
 export function loadAppConfig(service: ServiceName, raw: RawEnvironment = process.env): AppConfig {
-  return new AppConfig(service, loadEnvironment(raw), resolveFileVariables(raw, []));
+  const { env, slices } = validateEnvironment(raw);
+  const context = { env: env.NODE_ENV, isProduction: env.NODE_ENV === 'production' };
+  const sections = Object.fromEntries(
+    [...slices].map(([key, { slice, env: sliceEnv }]) => [key, slice.build(sliceEnv, context)]),
+  );
+  return new AppConfig(service, env, resolveFileVariables(raw, []), sections);
 }
 
 /**

@@ -80,15 +80,11 @@ describe('loadEnvironment', () => {
         LOG_LEVEL: 'info',
         RATE_LIMIT_PER_MINUTE: 600,
         TRUST_PROXY: '',
-        WEBHOOK_RETRY_DELAYS: '5s,5m,30m,2h,5h,10h,14h,20h,24h',
-        WEBHOOK_TIMEOUT_MS: 10000,
-        WEBHOOK_ALLOW_PRIVATE_NETWORKS: false,
         SHUTDOWN_DRAIN_DELAY_MS: 5000,
         SHUTDOWN_TIMEOUT_MS: 20000,
         BODY_LIMIT: '1mb',
       });
       expect(env.SMTP_URL).toBeUndefined();
-      expect(env.WEBHOOK_ALLOW_HTTP).toBeUndefined();
     });
 
     it('generates the development secrets into DEV_SECRETS_FILE and uses them', () => {
@@ -120,14 +116,12 @@ describe('loadEnvironment', () => {
     it('converts numbers and booleans from their text form', () => {
       const env = loadEnvironment({
         PORT: '8080',
-        WEBHOOK_ALLOW_PRIVATE_NETWORKS: 'yes',
-        WEBHOOK_ALLOW_HTTP: 'false',
+        QUEUE_DASHBOARD_WRITABLE: 'yes',
         DEV_SECRETS_FILE: devSecretsFile,
       });
 
       expect(env.PORT).toBe(8080);
-      expect(env.WEBHOOK_ALLOW_PRIVATE_NETWORKS).toBe(true);
-      expect(env.WEBHOOK_ALLOW_HTTP).toBe(false);
+      expect(env.QUEUE_DASHBOARD_WRITABLE).toBe(true);
     });
   });
 
@@ -138,12 +132,11 @@ describe('loadEnvironment', () => {
         LOG_LEVEL: 'loud',
         DATABASE_URL: 'mysql://db.internal/groundwork',
         CORS_ORIGINS: 'ftp://files.example.com',
-        WEBHOOK_RETRY_DELAYS: '5 seconds',
         DEV_SECRETS_FILE: devSecretsFile,
       });
 
       const variables = new Set(problems.map((problem) => problem.split(':')[0]));
-      expect(variables).toEqual(new Set(['PORT', 'LOG_LEVEL', 'DATABASE_URL', 'CORS_ORIGINS', 'WEBHOOK_RETRY_DELAYS']));
+      expect(variables).toEqual(new Set(['PORT', 'LOG_LEVEL', 'DATABASE_URL', 'CORS_ORIGINS']));
     });
 
     it('names every problem in the error message', () => {
@@ -365,23 +358,6 @@ describe('AppConfig from the environment', () => {
     };
   }
 
-  it('allows http:// webhook URLs by default in development', () => {
-    const config = appConfig({ DEV_SECRETS_FILE: devSecretsFile });
-
-    expect(config.webhooks.allowHttp).toBe(true);
-  });
-
-  it('refuses http:// webhook URLs by default in production', () => {
-    const config = appConfig(production());
-
-    expect(config.webhooks.allowHttp).toBe(false);
-  });
-
-  it('lets WEBHOOK_ALLOW_HTTP override the default of the environment', () => {
-    expect(appConfig(production({ WEBHOOK_ALLOW_HTTP: 'true' })).webhooks.allowHttp).toBe(true);
-    expect(appConfig({ WEBHOOK_ALLOW_HTTP: 'false', DEV_SECRETS_FILE: devSecretsFile }).webhooks.allowHttp).toBe(false);
-  });
-
   it('requires TLS for mail to a remote SMTP host in production, and boots with a plain smtp:// URL', () => {
     expect(appConfig(production()).mail.requireTls).toBe(true);
     expect(appConfig(production({ SMTP_REQUIRE_TLS: 'false' })).mail.requireTls).toBe(false);
@@ -395,31 +371,6 @@ describe('AppConfig from the environment', () => {
     expect(appConfig(production({ SMTP_URL: 'smtps://smtp.internal:465' })).mail.requireTls).toBe(false);
     const development = appConfig({ SMTP_URL: 'smtp://smtp.internal:25', DEV_SECRETS_FILE: devSecretsFile });
     expect(development.mail.requireTls).toBe(false);
-  });
-
-  it('reads WEBHOOK_ALLOWED_PORTS (default 80, 443, 8080, 8443) and WEBHOOK_WORKSPACE_CONCURRENCY (default 5)', () => {
-    const defaults = appConfig({ DEV_SECRETS_FILE: devSecretsFile });
-    expect(defaults.webhooks).toMatchObject({ allowedPorts: [80, 443, 8080, 8443], workspaceConcurrency: 5 });
-    const set = appConfig({
-      WEBHOOK_ALLOWED_PORTS: '443, 9443',
-      WEBHOOK_WORKSPACE_CONCURRENCY: '2',
-      DEV_SECRETS_FILE: devSecretsFile,
-    });
-    expect(set.webhooks).toMatchObject({ allowedPorts: [443, 9443], workspaceConcurrency: 2 });
-  });
-
-  it('parses WEBHOOK_RETRY_DELAYS into milliseconds', () => {
-    const config = appConfig({ WEBHOOK_RETRY_DELAYS: '200ms, 5s,5m ,2h', DEV_SECRETS_FILE: devSecretsFile });
-
-    expect(config.webhooks.retryDelaysMs).toEqual([200, 5_000, 300_000, 7_200_000]);
-  });
-
-  it('parses the default WEBHOOK_RETRY_DELAYS into nine delays, from 5 s to 24 h', () => {
-    const config = appConfig({ DEV_SECRETS_FILE: devSecretsFile });
-
-    expect(config.webhooks.retryDelaysMs).toEqual([
-      5_000, 300_000, 1_800_000, 7_200_000, 18_000_000, 36_000_000, 50_400_000, 72_000_000, 86_400_000,
-    ]);
   });
 
   it('reads one OIDC provider per OIDC_<NAME>_ISSUER, named in lower case', () => {

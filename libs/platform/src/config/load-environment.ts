@@ -2,6 +2,7 @@ import { createPrivateKey } from 'node:crypto';
 import { plainToInstance } from 'class-transformer';
 import { validateSync, type ValidationError } from 'class-validator';
 import { ConfigValidationError } from './config.errors.js';
+import { type ConfigSlice, configSlices, variablesOf } from './config-slices.js';
 import { ensureDevSecrets } from './dev-secrets.js';
 import { readFileVariable } from './env-sources.js';
 import { Environment } from './environment.js';
@@ -21,7 +22,10 @@ const REQUIRED_IN_PRODUCTION = [
 
 /** Variables of the operator contract: only these may come from `X_FILE` (others are not ours). */
 function isContractVariable(name: string): boolean {
-  return name in new Environment() || /^OIDC_[A-Z0-9]+_(ISSUER|CLIENT_ID|CLIENT_SECRET)$/.test(name);
+  return (
+    [Environment, ...configSlices().map((slice) => slice.environment)].some((schema) => name in new schema()) ||
+    /^OIDC_[A-Z0-9]+_(ISSUER|CLIENT_ID|CLIENT_SECRET)$/.test(name)
+  );
 }
 
 /** Every `X_FILE` of a contract variable replaced by the file's contents (see readFileVariable). */
@@ -101,20 +105,42 @@ function checkSecrets(env: Environment, problems: string[]): void {
   }
 }
 
-/**
- * Reads, completes and validates the whole environment. Throws one ConfigValidationError that
- * lists every problem, so an operator fixes them all in one go.
- */
-export function loadEnvironment(raw: RawEnvironment = process.env): Environment {
-  const problems: string[] = [];
-  const resolved = resolveFileVariables(raw, problems);
-  // Empty strings mean "unset": `FOO=` in a ConfigMap should fall back to the default.
-  const known = new Set(Object.keys(new Environment()));
+/** The validated variables of a schema class; empty strings mean "unset" (`FOO=` in a ConfigMap falls back to the default). */
+function validateSchema<E extends object>(
+  schema: new () => E,
+  resolved: RawEnvironment,
+  problems: string[],
+): { env: E; present: RawEnvironment } {
+  const known = new Set(variablesOf(schema));
   const present = Object.fromEntries(
     Object.entries(resolved).filter(([k, v]) => known.has(k) && v !== undefined && v !== ''),
   );
-  const env = plainToInstance(Environment, present);
+  const env = plainToInstance(schema, present);
   problems.push(...flatten(validateSync(env, { forbidUnknownValues: false, stopAtFirstError: true })));
+  return { env, present };
+}
+
+/** The platform's variables and those of every registered configuration slice, by slice key. */
+export interface ValidatedEnvironment {
+  env: Environment;
+  slices: Map<string, { slice: ConfigSlice; env: object }>;
+}
+
+/**
+ * Reads, completes and validates the whole environment: the platform's schema and every
+ * registered slice's. Throws one ConfigValidationError that lists every problem, so an
+ * operator fixes them all in one go.
+ */
+export function validateEnvironment(raw: RawEnvironment = process.env): ValidatedEnvironment {
+  const problems: string[] = [];
+  const resolved = resolveFileVariables(raw, problems);
+  const { env, present } = validateSchema(Environment, resolved, problems);
+  const slices = new Map(
+    configSlices().map((slice) => [
+      slice.key,
+      { slice, env: validateSchema(slice.environment, resolved, problems).env },
+    ]),
+  );
 
   if (env.NODE_ENV === 'production') {
     for (const name of REQUIRED_IN_PRODUCTION) {
@@ -129,5 +155,10 @@ export function loadEnvironment(raw: RawEnvironment = process.env): Environment 
   checkOidcProviders(resolved, env.NODE_ENV === 'production', problems);
 
   if (problems.length > 0) throw new ConfigValidationError(problems);
-  return env;
+  return { env, slices };
+}
+
+/** The platform's validated variables (every registered slice validated with them). */
+export function loadEnvironment(raw: RawEnvironment = process.env): Environment {
+  return validateEnvironment(raw).env;
 }

@@ -1,5 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import { IsUUID } from 'class-validator';
+import type { QueueName } from '../queue/queue.catalogue.js';
 import { consumedEventTypes, consumesEvent, eventConsumerQueues, registerEventConsumer } from './event-consumers.js';
 import {
   defineEvent,
@@ -18,6 +19,9 @@ class ThingPayload {
 
 // The registry is the process's: this spec's module registry starts empty, and its cases build on
 // one another in order, as contexts registering one after the other.
+// Queue names are the contexts' (declaration merging); this spec's are its own.
+const [email, realtime, webhooks] = ['email', 'realtime', 'webhooks'] as QueueName[];
+
 describe('the event registry', () => {
   const THING_EVENTS = defineEvents({
     'thing.created': defineEvent('public', ThingPayload),
@@ -27,7 +31,12 @@ describe('the event registry', () => {
   it('knows a context’s events once it defines them, with version and visibility', () => {
     expect(isEventType('thing.created')).toBe(true);
     expect(isEventType('thing.unknown')).toBe(false);
-    expect(eventDefinition('thing.audited')).toEqual({ version: 2, visibility: 'internal', schema: ThingPayload });
+    expect(eventDefinition('thing.audited')).toEqual({
+      version: 2,
+      visibility: 'internal',
+      broadcast: true,
+      schema: ThingPayload,
+    });
     expect(eventDefinition('thing.created')).toBe(THING_EVENTS['thing.created']);
   });
 
@@ -44,16 +53,23 @@ describe('the event registry', () => {
     );
   });
 
+  it('broadcasts public events unless their context says otherwise', () => {
+    const ADDRESSED = defineEvents({ 'thing.pinged': defineEvent('public', ThingPayload, 1, { broadcast: false }) });
+
+    expect(ADDRESSED['thing.pinged'].broadcast).toBe(false);
+    expect(eventDefinition('thing.created')?.broadcast).toBe(true);
+  });
+
   it('routes events to the queues subscribed by name or by rule, evaluated over every registered event', () => {
-    registerEventConsumer('email', ['thing.audited'] as never);
-    registerEventConsumer('realtime', (_type, definition) => definition.visibility === 'public');
+    registerEventConsumer(email, ['thing.audited'] as never);
+    registerEventConsumer(realtime, (_type, definition) => definition.visibility === 'public');
     // Registered after the rule: a rule sees every event, whenever it was defined.
     defineEvents({ 'widget.created': defineEvent('public', ThingPayload) });
 
     expect(eventConsumerQueues()).toEqual(['email', 'realtime']);
-    expect(consumedEventTypes('email')).toEqual(['thing.audited']);
-    expect(consumedEventTypes('realtime')).toEqual(['thing.created', 'gadget.created', 'widget.created']);
-    expect(consumesEvent('webhooks', 'thing.created')).toBe(false);
-    expect(consumesEvent('realtime', 'thing.unknown')).toBe(false);
+    expect(consumedEventTypes(email)).toEqual(['thing.audited']);
+    expect(consumedEventTypes(realtime)).toEqual(['thing.created', 'gadget.created', 'thing.pinged', 'widget.created']);
+    expect(consumesEvent(webhooks, 'thing.created')).toBe(false);
+    expect(consumesEvent(realtime, 'thing.unknown')).toBe(false);
   });
 });

@@ -1,3 +1,5 @@
+import { NameRegistry } from '../registry/name-registry.js';
+
 /**
  * The mechanism of the event catalogue. The platform knows no event type: each bounded context
  * declares its own events with `defineEvents` (which registers them when the context's library
@@ -8,19 +10,34 @@
 export type EventVisibility = 'public' | 'internal';
 
 /** One event type: its payload schema (a class-validator class, checked at publish time). */
-export interface EventDefinition<P extends object = object, V extends EventVisibility = EventVisibility> {
+export interface EventDefinition<
+  P extends object = object,
+  V extends EventVisibility = EventVisibility,
+  B extends boolean = boolean,
+> {
   version: number;
   /** `public` events may reach webhooks, SSE and WebSocket clients; `internal` ones stay in the worker. */
   visibility: V;
+  /**
+   * Whether a public event is broadcast to the real-time clients of its workspace: `false` for
+   * one addressed to a single recipient (a webhook endpoint's test ping), which no watcher wants.
+   */
+  broadcast: B;
   schema: new () => P;
 }
 
-export function defineEvent<V extends EventVisibility, P extends object>(
+export interface EventOptions<B extends boolean> {
+  /** Default true; see `EventDefinition.broadcast`. */
+  broadcast?: B;
+}
+
+export function defineEvent<V extends EventVisibility, P extends object, const B extends boolean = true>(
   visibility: V,
   schema: new () => P,
   version = 1,
-): EventDefinition<P, V> {
-  return { version, visibility, schema };
+  options: EventOptions<B> = {},
+): EventDefinition<P, V, B> {
+  return { version, visibility, broadcast: options.broadcast ?? (true as B), schema };
 }
 
 /**
@@ -36,6 +53,11 @@ export type EventType = keyof EventCatalogue & string;
 export type PublicEventType = {
   [K in EventType]: EventCatalogue[K] extends EventDefinition<object, 'public'> ? K : never;
 }[EventType];
+
+/** The public event types broadcast to real-time clients (`broadcast` not false). */
+export type BroadcastEventType = {
+  [K in PublicEventType]: EventCatalogue[K] extends EventDefinition<object, 'public', false> ? never : K;
+}[PublicEventType];
 
 export type EventPayload<T extends EventType> = EventCatalogue[T] extends EventDefinition<infer P> ? P : never;
 
@@ -58,9 +80,6 @@ export interface EventEnvelope<T extends EventType = EventType> {
 /** The envelope of any of the given types, as a union a `switch (event.type)` narrows. */
 export type EventEnvelopeOf<T extends EventType> = { [K in T]: EventEnvelope<K> }[T];
 
-/** In registration order: the order the contexts' libraries load in, then declaration order. */
-const registered = new Map<string, EventDefinition>();
-
 /** Two contexts claiming one event type name: a wiring bug, reported when the second loads. */
 export class DuplicateEventTypeError extends Error {
   constructor(type: string) {
@@ -69,16 +88,15 @@ export class DuplicateEventTypeError extends Error {
   }
 }
 
+/** In registration order: the order the contexts' libraries load in, then declaration order. */
+const registered = new NameRegistry<EventDefinition>((type) => new DuplicateEventTypeError(type));
+
 /**
  * Registers a context's events (name → definition) and returns them as given, so the context
  * can derive its `EventCatalogue` entries from the same object: `typeof MY_EVENTS`.
  */
 export function defineEvents<const C extends Record<string, EventDefinition>>(events: C): C {
-  for (const [type, definition] of Object.entries(events)) {
-    const known = registered.get(type);
-    if (known !== undefined && known !== definition) throw new DuplicateEventTypeError(type);
-    registered.set(type, definition);
-  }
+  registered.addAll(events);
   return events;
 }
 
@@ -92,10 +110,13 @@ export function isEventType(value: string): value is EventType {
 
 /** Every registered event type, in registration order. */
 export function eventTypes(): EventType[] {
-  return [...registered.keys()] as EventType[];
+  return registered.names() as EventType[];
 }
 
 /** The registered event types that may leave the system, in registration order. */
 export function publicEventTypes(): PublicEventType[] {
-  return [...registered].filter(([, d]) => d.visibility === 'public').map(([type]) => type as PublicEventType);
+  return registered
+    .all()
+    .filter(([, d]) => d.visibility === 'public')
+    .map(([type]) => type as PublicEventType);
 }

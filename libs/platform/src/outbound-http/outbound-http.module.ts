@@ -1,21 +1,22 @@
-import { Module } from '@nestjs/common';
+import { type DynamicModule, Module } from '@nestjs/common';
 import { AppConfig } from '../config/app-config.js';
+import type { OutboundPolicy } from './outbound-policy.js';
 import { SafeHttpClient } from './safe-http-client.js';
 
-/** A `SafeHttpClient` under the webhook policy of the configuration (`WEBHOOK_ALLOW_*`). */
-@Module({
-  providers: [
-    {
-      provide: SafeHttpClient,
-      useFactory: (config: AppConfig) =>
-        new SafeHttpClient({
-          allowPrivateNetworks: config.webhooks.allowPrivateNetworks,
-          allowHttp: config.webhooks.allowHttp,
-          allowedPorts: config.webhooks.allowedPorts,
-        }),
-      inject: [AppConfig],
-    },
-  ],
-  exports: [SafeHttpClient],
-})
-export class OutboundHttpModule {}
+/** A `SafeHttpClient` under a policy the importing context reads from its configuration. */
+@Module({})
+export class OutboundHttpModule {
+  static forPolicy(policyOf: (config: AppConfig) => OutboundPolicy): DynamicModule {
+    return {
+      module: OutboundHttpModule,
+      providers: [
+        {
+          provide: SafeHttpClient,
+          useFactory: (config: AppConfig) => new SafeHttpClient(policyOf(config)),
+          inject: [AppConfig],
+        },
+      ],
+      exports: [SafeHttpClient],
+    };
+  }
+}

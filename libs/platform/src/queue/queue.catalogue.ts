@@ -1,32 +1,13 @@
 import type { JobsOptions } from 'bullmq';
 import type { AppConfig } from '../config/app-config.js';
+import { NameRegistry } from '../registry/name-registry.js';
 
 /**
- * Every queue of the product, its jobs and their payloads, declared in one place: producers
- * and processors share these names and types, so a job cannot be enqueued with a shape its
- * processor does not expect.
+ * The mechanism of the queue catalogue. The platform names no queue: each context declares the
+ * queues it consumes with `defineQueues` (registered when its library loads) and adds them to
+ * `QueueCatalogue` by declaration merging, so producers, processors and the relay share typed
+ * names while a new context never edits the platform.
  */
-export const QUEUES = {
-  maintenance: 'maintenance',
-  email: 'email',
-  /** One job per public event: finds the endpoints subscribed to it and creates their deliveries. */
-  webhooks: 'webhooks',
-  /** One job per (event, endpoint) delivery; retried on the WEBHOOK_RETRY_DELAYS schedule. */
-  webhookDeliveries: 'webhook-deliveries',
-  /** One job per public event: appends it to its workspace's event log and publishes it to the API instances. */
-  realtime: 'realtime',
-  /** Stored objects no attachment uses any more, and the objects of deleted workspaces, are removed. */
-  files: 'files',
-} as const;
-
-export type QueueName = (typeof QUEUES)[keyof typeof QUEUES];
-
-export type MaintenanceJobName =
-  | 'outbox.purge'
-  | 'verification-tokens.purge'
-  | 'idempotency-keys.purge'
-  | 'daily-digest.send'
-  | 'webhook-deliveries.purge';
 
 export interface QueuePolicy {
   concurrency: number;
@@ -39,21 +20,57 @@ export interface QueuePolicy {
   stalledIntervalMs: number;
 }
 
-/** Concurrency and attempts per queue; backoff and retention come from config. */
-export const QUEUE_POLICIES: Record<QueueName, QueuePolicy> = {
-  maintenance: { concurrency: 1, attempts: 3, lockDurationMs: 30_000, stalledIntervalMs: 30_000 },
-  // SMTP 4xx answers are retried: ~10 attempts with exponential backoff span several minutes.
-  // Short locks: a mail held by a killed worker is retried within ~25 s, not 60–90 s.
-  email: { concurrency: 5, attempts: 10, lockDurationMs: 15_000, stalledIntervalMs: 10_000 },
-  webhooks: { concurrency: 10, attempts: 10, lockDurationMs: 15_000, stalledIntervalMs: 10_000 },
-  // Attempts here are infrastructure retries of one delivery step; the delivery's own schedule
-  // (WEBHOOK_RETRY_DELAYS) is kept by the delivery processor.
-  'webhook-deliveries': { concurrency: 20, attempts: 5, lockDurationMs: 30_000, stalledIntervalMs: 15_000 },
-  // One at a time keeps each workspace's event log in commit order.
-  realtime: { concurrency: 1, attempts: 10, lockDurationMs: 15_000, stalledIntervalMs: 10_000 },
-  // A store that is away is retried with backoff for several minutes; removals are idempotent.
-  files: { concurrency: 2, attempts: 10, lockDurationMs: 60_000, stalledIntervalMs: 30_000 },
-};
+/**
+ * Every queue of the product, as types: empty here, extended by each context with
+ * `declare module '@groundwork/platform' { interface QueueCatalogue extends MyContextQueues {} }`.
+ */
+// eslint-disable-next-line @typescript-eslint/no-empty-object-type -- filled by declaration merging
+export interface QueueCatalogue {}
+
+export type QueueName = keyof QueueCatalogue & string;
+
+/** Two declarations of one queue name: a wiring bug, reported when the second loads. */
+export class DuplicateQueueError extends Error {
+  constructor(name: string) {
+    super(`queue ${name} is defined twice`);
+    this.name = 'DuplicateQueueError';
+  }
+}
+
+/** In registration order: the order the contexts' libraries load in, then declaration order. */
+const registered = new NameRegistry<QueuePolicy>((name) => new DuplicateQueueError(name));
+
+/** A queue no loaded context declares: the app does not load the context that owns it. */
+export class UnknownQueueError extends Error {
+  constructor(name: string) {
+    super(`queue ${name} is not defined by any loaded context`);
+    this.name = 'UnknownQueueError';
+  }
+}
+
+/**
+ * Registers a context's queues (name → concurrency and attempts; backoff and retention come
+ * from config) and returns them as given, for its `QueueCatalogue` entries: `typeof MY_QUEUES`.
+ */
+export function defineQueues<const C extends Record<string, QueuePolicy>>(queues: C): C {
+  registered.addAll(queues);
+  return queues;
+}
+
+export function queuePolicy(queue: QueueName): QueuePolicy {
+  const policy = registered.get(queue);
+  if (policy === undefined) throw new UnknownQueueError(queue);
+  return policy;
+}
+
+/** Every registered queue, in registration order. */
+export function queueNames(): QueueName[] {
+  return registered.names() as QueueName[];
+}
+
+export function isQueueName(value: string): value is QueueName {
+  return registered.has(value);
+}
 
 /** The `@Processor` worker options of a queue, from its policy. */
 export function workerOptions(queue: QueueName): {
@@ -61,7 +78,7 @@ export function workerOptions(queue: QueueName): {
   lockDuration: number;
   stalledInterval: number;
 } {
-  const policy = QUEUE_POLICIES[queue];
+  const policy = queuePolicy(queue);
   return {
     concurrency: policy.concurrency,
     lockDuration: policy.lockDurationMs,
@@ -76,7 +93,7 @@ export function eventJobId(queue: QueueName, eventId: string): string {
 /** Retry with exponential backoff and jitter; keep failures (dead letters) for inspection. */
 export function defaultJobOptions(queue: QueueName, config: AppConfig): JobsOptions {
   return {
-    attempts: QUEUE_POLICIES[queue].attempts,
+    attempts: queuePolicy(queue).attempts,
     backoff: { type: 'exponential', delay: config.jobs.backoffMs, jitter: 0.5 },
     removeOnComplete: { age: config.jobs.retainCompletedSeconds },
     removeOnFail: { age: config.jobs.retainFailedSeconds },

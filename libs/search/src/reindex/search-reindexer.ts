@@ -1,10 +1,5 @@
-import {
-  DistributedLock,
-  type LockHandle,
-  Prisma,
-  type PrismaService,
-  type SearchLanguage,
-} from '@groundwork/platform';
+import { DistributedLock, type LockHandle, Prisma, type PrismaService } from '@groundwork/platform';
+import type { SearchLanguage } from '../config/search-config.js';
 
 /** One progress report: which table, how many rows rewritten of how many. */
 export interface ReindexProgress {

@@ -4,9 +4,9 @@ import {
   defineEvents,
   type EventType,
   type PublicEventType,
-  QUEUES,
   registerEventConsumer,
 } from '@groundwork/platform';
+import './webhook-queues.js';
 
 /** `POST .../webhooks/{webhookId}/ping`: a test delivery to that one endpoint. */
 export class WebhookPingPayload {
@@ -32,8 +32,9 @@ export class WebhookRedeliveryRequestedPayload {
 
 /** The webhooks context's events (registered when the library loads). */
 export const WEBHOOK_EVENTS = defineEvents({
-  // Addressed to one endpoint (data.webhookId): webhooks deliver it only there, real-time skips it.
-  'webhook.ping': defineEvent('public', WebhookPingPayload),
+  // Addressed to one endpoint (data.webhookId): webhooks deliver it only there, and it is not
+  // broadcast to the workspace's real-time clients.
+  'webhook.ping': defineEvent('public', WebhookPingPayload, 1, { broadcast: false }),
   'webhook.disabled': defineEvent('internal', WebhookDisabledPayload),
   'webhook.redelivery_requested': defineEvent('internal', WebhookRedeliveryRequestedPayload),
 });
@@ -49,11 +50,11 @@ declare module '@groundwork/platform' {
 export type WebhookQueueEvent = PublicEventType | 'webhook.redelivery_requested';
 
 registerEventConsumer(
-  QUEUES.webhooks,
+  'webhooks',
   (type: EventType, definition) => definition.visibility === 'public' || type === 'webhook.redelivery_requested',
 );
 
 /** The webhooks events that mail someone (the managers of a disabled endpoint). */
 export const WEBHOOK_MAILED_EVENTS = ['webhook.disabled'] as const satisfies readonly (keyof WebhookEvents)[];
 
-registerEventConsumer(QUEUES.email, WEBHOOK_MAILED_EVENTS);
+registerEventConsumer('email', WEBHOOK_MAILED_EVENTS);

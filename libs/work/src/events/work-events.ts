@@ -1,5 +1,5 @@
 import { ArrayNotEmpty, IsArray, IsIn, IsInt, IsUUID, Matches, Min } from 'class-validator';
-import { defineEvent, defineEvents, QUEUES, registerEventConsumer } from '@groundwork/platform';
+import { defineEvent, defineEvents, registerEventConsumer } from '@groundwork/platform';
 
 // Payload schemas: class-validator classes, checked at publish time. Payloads name things by
 // id; consumers read what they need. Never a secret in a payload.
@@ -126,4 +126,4 @@ declare module '@groundwork/platform' {
 /** The work events that mail someone (the new assignee). */
 export const WORK_MAILED_EVENTS = ['task.assigned'] as const satisfies readonly (keyof WorkEvents)[];
 
-registerEventConsumer(QUEUES.email, WORK_MAILED_EVENTS);
+registerEventConsumer('email', WORK_MAILED_EVENTS);

@@ -1,5 +1,5 @@
 import { ArrayNotEmpty, IsArray, IsIn, IsUUID } from 'class-validator';
-import { defineEvent, defineEvents, QUEUES, registerEventConsumer } from '@groundwork/platform';
+import { defineEvent, defineEvents, registerEventConsumer } from '@groundwork/platform';
 
 // Payload schemas: class-validator classes, checked at publish time. Payloads name things by
 // id; consumers read what they need. Never a secret in a payload.
@@ -82,4 +82,4 @@ declare module '@groundwork/platform' {
 /** The workspaces events that mail someone (the invitee). */
 export const WORKSPACE_MAILED_EVENTS = ['invitation.created'] as const satisfies readonly (keyof WorkspaceEvents)[];
 
-registerEventConsumer(QUEUES.email, WORKSPACE_MAILED_EVENTS);
+registerEventConsumer('email', WORKSPACE_MAILED_EVENTS);

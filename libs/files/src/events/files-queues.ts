@@ -1,0 +1,18 @@
+import { defineQueues } from '@groundwork/platform';
+
+/** The files context's queue (registered when the library loads). */
+export const FILES_QUEUES = defineQueues({
+  /**
+   * Stored objects no attachment uses any more, and the objects of deleted workspaces, are
+   * removed. A store that is away is retried with backoff for several minutes; removals are
+   * idempotent.
+   */
+  files: { concurrency: 2, attempts: 10, lockDurationMs: 60_000, stalledIntervalMs: 30_000 },
+});
+
+type FilesQueues = typeof FILES_QUEUES;
+
+declare module '@groundwork/platform' {
+  // eslint-disable-next-line @typescript-eslint/no-empty-object-type -- declaration merging
+  interface QueueCatalogue extends FilesQueues {}
+}
