@@ -1,5 +1,5 @@
 import { Module } from '@nestjs/common';
-import { RateLimiterModule, TwoLevelCacheModule } from '@groundwork/platform';
+import { BackgroundTasks, RateLimiterModule, TwoLevelCacheModule } from '@groundwork/platform';
 import { AccountDeletionParticipants } from './account/account-deletion.js';
 import { AccountService } from './account/account.service.js';
 import { LoginService } from './login/login.service.js';
@@ -39,7 +39,8 @@ const SERVICES = [
 /** The identity context: accounts and how they prove who they are. */
 @Module({
   imports: [RateLimiterModule, TwoLevelCacheModule],
-  providers: SERVICES,
-  exports: SERVICES,
+  // BackgroundTasks is the context's own: it waits for identity's unfinished work on shutdown.
+  providers: [...SERVICES, BackgroundTasks],
+  exports: [...SERVICES, BackgroundTasks],
 })
 export class IdentityModule {}

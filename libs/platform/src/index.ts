@@ -1,5 +1,7 @@
 // The public surface of @groundwork/platform: cross-cutting infrastructure for both apps.
+export * from './concurrency/background-tasks.js';
 export * from './concurrency/concurrency-gate.js';
+export * from './concurrency/keyed-slots.js';
 // What loads BullMQ (queue module, processor base, outbox relay) is a separate entry point,
 // `@groundwork/platform/queue`, which only the worker imports.
 export * from './config/app-config.js';
@@ -58,6 +60,7 @@ export * from './events/outbox-purge.js';
 export * from './lifecycle/shutdown-signals.js';
 export * from './audit/audit-trail.js';
 export * from './audit/audit.module.js';
+export * from './rate-limit/action-limiter.js';
 export * from './rate-limit/client-address.js';
 export * from './rate-limit/counter-store.js';
 export * from './rate-limit/login-attempt-limiter.js';

@@ -1,5 +1,5 @@
 import { Module } from '@nestjs/common';
-import { OutboundHttpModule } from '@groundwork/platform';
+import { OutboundHttpModule, RateLimiterModule } from '@groundwork/platform';
 import { WorkspacesModule } from '@groundwork/workspaces';
 import { WebhookDeliveriesService } from './deliveries/webhook-deliveries.service.js';
 import { WebhookDeliveryRunner } from './deliveries/webhook-delivery.runner.js';
@@ -15,7 +15,7 @@ const SERVICES = [WebhooksService, WebhookDeliveriesService, WebhookDeliveryRunn
  * SSRF-safe client under the operator's WEBHOOK_ALLOW_* policy.
  */
 @Module({
-  imports: [OutboundHttpModule.forPolicy(webhookOutboundPolicy), WorkspacesModule],
+  imports: [OutboundHttpModule.forPolicy(webhookOutboundPolicy), RateLimiterModule, WorkspacesModule],
   providers: SERVICES,
   exports: SERVICES,
 })

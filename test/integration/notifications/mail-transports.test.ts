@@ -154,6 +154,18 @@ describe('SmtpMailTransport against a real SMTP server', () => {
     expect(error.responseCode).toBe(451);
   });
 
+  it('with TLS required, refuses for good to send over a connection the server offers no STARTTLS on, sending nothing', async () => {
+    const server = await startSmtpServer(250);
+    stopServer = server.stop;
+    transport = new SmtpMailTransport(server.url, { requireTls: true });
+
+    const error = await deliveryError(transport.send(sampleMail()));
+
+    expect(error.permanent).toBe(true);
+    expect(error.message).toMatch(/SMTP_REQUIRE_TLS/);
+    expect(server.received).toEqual([]);
+  });
+
   it('classifies a refused connection as a temporary MailDeliveryError without response code', async () => {
     const server = await startSmtpServer(250);
     await server.stop();

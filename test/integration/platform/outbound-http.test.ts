@@ -238,11 +238,16 @@ describe('SafeHttpClient', () => {
       expect(v6.requests.map((r) => [r.url, r.headers.host])).toEqual([['/c', `[::1]:${v6.port}`]]);
     });
 
-    it('is what OutboundHttpModule builds from WEBHOOK_ALLOW_PRIVATE_NETWORKS and WEBHOOK_ALLOW_HTTP', async () => {
+    it('is what OutboundHttpModule builds from WEBHOOK_ALLOW_PRIVATE_NETWORKS, WEBHOOK_ALLOW_HTTP and WEBHOOK_ALLOWED_PORTS', async () => {
       const target = await receiver();
       const modules: TestingModule[] = [];
-      const clientFor = async (allow: string): Promise<SafeHttpClient> => {
-        const env = { ...process.env, WEBHOOK_ALLOW_PRIVATE_NETWORKS: allow, WEBHOOK_ALLOW_HTTP: 'true' };
+      const clientFor = async (allow: string, ports = `80,443,${target.port}`): Promise<SafeHttpClient> => {
+        const env = {
+          ...process.env,
+          WEBHOOK_ALLOW_PRIVATE_NETWORKS: allow,
+          WEBHOOK_ALLOW_HTTP: 'true',
+          WEBHOOK_ALLOWED_PORTS: ports,
+        };
         const moduleRef = await Test.createTestingModule({
           imports: [
             PlatformConfigModule.forRoot('worker', loadAppConfig('worker', env)),
@@ -257,6 +262,8 @@ describe('SafeHttpClient', () => {
         expect((await (await clientFor('true')).post(`http://127.0.0.1:${target.port}/`, post)).status).toBe(200);
         const error = await refusal((await clientFor('false')).post(`http://127.0.0.1:${target.port}/`, post));
         expect(error.code).toBe('blocked_address');
+        const port = await refusal((await clientFor('false', '80,443')).post(`http://127.0.0.1:${target.port}/`, post));
+        expect(port).toMatchObject({ code: 'invalid_url', message: expect.stringContaining(`port ${target.port}`) });
         expect(target.requests).toHaveLength(1);
       } finally {
         await Promise.all(modules.map((moduleRef) => moduleRef.close()));

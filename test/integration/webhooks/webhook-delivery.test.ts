@@ -19,6 +19,9 @@ import { WebhookDeliveriesService, WebhookDeliveryRunner, WebhooksModule, Webhoo
 import { WebhookReceiver } from '../../support/webhook-receiver.js';
 
 const DISABLE_AFTER = 3;
+/** The reasons a workspace admin reads in the delivery log: no host, address or port in them. */
+const UNREACHABLE = 'could not connect to the receiver';
+const NOT_ALLOWED = 'the URL is not allowed (scheme, credentials or port)';
 
 /** The webhooks context with the real platform, under the given WEBHOOK_* settings. */
 async function webhooksContext(env: Record<string, string>): Promise<TestingModule> {
@@ -88,8 +91,17 @@ describe('webhook deliveries (worker side, real PostgreSQL)', () => {
   });
 
   describe('with private networks refused (the production default)', () => {
+    /** A receiver a rebinding name points at; its port is allowed, so only the address check stands in the way. */
+    let rebound: WebhookReceiver;
+
     beforeAll(async () => {
-      moduleRef = await webhooksContext({ WEBHOOK_ALLOW_PRIVATE_NETWORKS: 'false', WEBHOOK_ALLOW_HTTP: 'true' });
+      rebound = await WebhookReceiver.start();
+      const port = new URL(rebound.url).port;
+      moduleRef = await webhooksContext({
+        WEBHOOK_ALLOW_PRIVATE_NETWORKS: 'false',
+        WEBHOOK_ALLOW_HTTP: 'true',
+        WEBHOOK_ALLOWED_PORTS: `80,443,8080,8443,${port}`,
+      });
       prisma = moduleRef.get(PrismaService);
       webhooks = moduleRef.get(WebhooksService);
       deliveries = moduleRef.get(WebhookDeliveriesService);
@@ -97,6 +109,7 @@ describe('webhook deliveries (worker side, real PostgreSQL)', () => {
     });
 
     afterAll(async () => {
+      await rebound?.close();
       await moduleRef?.close();
     });
 
@@ -116,7 +129,7 @@ describe('webhook deliveries (worker side, real PostgreSQL)', () => {
     });
 
     it('refuses at delivery a host that now resolves to loopback, logs why, and schedules the next attempt', async () => {
-      const hooks = await receiver();
+      const hooks = rebound;
       const workspaceId = await workspace();
       const endpoint = await webhooks.create(workspaceId, actor, { url: 'http://hooks.example.test/', events: ['*'] });
       // The name passed validation; now it resolves to loopback (as a rebinding DNS would make it).
@@ -130,11 +143,52 @@ describe('webhook deliveries (worker side, real PostgreSQL)', () => {
       expect(hooks.requests).toEqual([]);
       const row = await prisma.webhookDelivery.findUniqueOrThrow({ where: { id: deliveryId! } });
       expect(row).toMatchObject({ status: 'pending', attempts: 1, responseStatus: null });
+      // The workspace's admins read a generic reason: what the name resolved to stays in the server log.
+      expect(row.error).toBe(UNREACHABLE);
       // The first delay of the schedule (200 ms) ±20 % jitter, counted from the attempt.
       const [attempt] = await prisma.webhookAttempt.findMany({ where: { deliveryId: deliveryId! } });
       const delay = row.nextAttemptAt!.getTime() - attempt!.at.getTime();
       expect(delay).toBeGreaterThanOrEqual(160);
       expect(delay).toBeLessThanOrEqual(240);
+    });
+
+    it('refuses a port outside WEBHOOK_ALLOWED_PORTS when the endpoint is created, and accepts the allowed ones', async () => {
+      const workspaceId = await workspace();
+      for (const url of [
+        'https://hooks.example.test:6379/',
+        'http://hooks.example.test:25/',
+        'https://hooks.example.test:0/',
+      ]) {
+        await expect(webhooks.create(workspaceId, actor, { url, events: ['*'] })).rejects.toMatchObject({
+          code: 'validation_failed',
+          errors: [expect.objectContaining({ field: 'url', message: expect.stringContaining('port') })],
+        });
+      }
+      for (const url of [
+        'https://hooks.example.test/',
+        'http://hooks.example.test/',
+        'https://hooks.example.test:8443/',
+      ]) {
+        await expect(webhooks.create(workspaceId, actor, { url, events: ['*'] })).resolves.toMatchObject({ url });
+      }
+    });
+
+    it('refuses at delivery a port outside WEBHOOK_ALLOWED_PORTS, logging a generic reason for the admins', async () => {
+      const workspaceId = await workspace();
+      const endpoint = await webhooks.create(workspaceId, actor, { url: 'http://hooks.example.test/', events: ['*'] });
+      // The row changed behind the validation (an older release, a manual edit): delivery checks again.
+      await prisma.webhookEndpoint.update({
+        where: { id: endpoint.id },
+        data: { url: 'http://hooks.example.test:6379/' },
+      });
+      const [deliveryId] = await deliveries.createFor(taskCreated(workspaceId));
+
+      const outcome = await runner.attempt(deliveryId!, 'scheduled');
+
+      expect(outcome).toMatchObject({ kind: 'retry', error: expect.stringContaining('port 6379') });
+      const [attempt] = await prisma.webhookAttempt.findMany({ where: { deliveryId: deliveryId! } });
+      expect(attempt!.error).toBe(NOT_ALLOWED);
+      expect(attempt!.error).not.toContain('6379');
     });
   });
 
@@ -214,6 +268,131 @@ describe('webhook deliveries (worker side, real PostgreSQL)', () => {
 
       expect(outcome).toEqual({ kind: 'failed', error: 'the endpoint is disabled', endpointDisabled: false });
       expect(hooks.requests).toEqual([]);
+    });
+
+    it('stores a generic reason for an unreachable receiver: no address or port in the delivery log', async () => {
+      const closed = await receiver();
+      const workspaceId = await workspace();
+      const url = closed.url;
+      await closed.close();
+      await webhooks.create(workspaceId, actor, { url, events: ['*'] });
+      const [deliveryId] = await deliveries.createFor(taskCreated(workspaceId));
+
+      await runner.attempt(deliveryId!, 'scheduled');
+
+      const detail = await prisma.webhookDelivery.findUniqueOrThrow({
+        where: { id: deliveryId! },
+        include: { attemptLog: true },
+      });
+      expect(detail.error).toBe(UNREACHABLE);
+      expect(detail.attemptLog.map((attempt) => attempt.error)).toEqual([UNREACHABLE]);
+    });
+
+    it('disables an endpoint that has failed continuously for 24 hours, before WEBHOOK_DISABLE_AFTER deliveries failed', async () => {
+      const down = (await receiver()).otherwise({ kind: 'status', status: 503 });
+      const workspaceId = await workspace();
+      const endpoint = await webhooks.create(workspaceId, actor, { url: down.url, events: ['*'] });
+      const [first] = await deliveries.createFor(taskCreated(workspaceId));
+      expect(await runner.attempt(first!, 'scheduled')).toMatchObject({ kind: 'retry' });
+      const streak = await prisma.webhookEndpoint.findUniqueOrThrow({ where: { id: endpoint.id } });
+      expect(streak).toMatchObject({ enabled: true, consecutiveFailures: 0, failingSince: expect.any(Date) });
+      // Every attempt since then failed too: the streak began 25 hours ago.
+      await prisma.webhookEndpoint.update({
+        where: { id: endpoint.id },
+        data: { failingSince: new Date(Date.now() - 25 * 60 * 60 * 1000) },
+      });
+      const [second] = await deliveries.createFor(taskCreated(workspaceId));
+
+      const outcome = await runner.attempt(second!, 'scheduled');
+
+      expect(outcome).toMatchObject({ kind: 'failed', endpointDisabled: true });
+      const row = await prisma.webhookEndpoint.findUniqueOrThrow({ where: { id: endpoint.id } });
+      expect(row).toMatchObject({ enabled: false, disabledReason: expect.stringContaining('24 h') });
+      expect(await prisma.outboxEvent.count({ where: { type: 'webhook.disabled', workspaceId } })).toBe(1);
+    });
+
+    it('ends the failing streak on a success: 24 hours are counted from the first failure after it', async () => {
+      const flaky = (await receiver()).willReply({ kind: 'status', status: 500 });
+      const workspaceId = await workspace();
+      const endpoint = await webhooks.create(workspaceId, actor, { url: flaky.url, events: ['*'] });
+      const [deliveryId] = await deliveries.createFor(taskCreated(workspaceId));
+      await runner.attempt(deliveryId!, 'scheduled');
+      await prisma.webhookEndpoint.update({
+        where: { id: endpoint.id },
+        data: { failingSince: new Date(Date.now() - 23 * 60 * 60 * 1000) },
+      });
+
+      expect(await runner.attempt(deliveryId!, 'scheduled')).toEqual({ kind: 'succeeded', status: 204 });
+
+      const row = await prisma.webhookEndpoint.findUniqueOrThrow({ where: { id: endpoint.id } });
+      expect(row).toMatchObject({ enabled: true, failingSince: null });
+    });
+
+    it('refuses the 26th endpoint of a workspace with limit_exceeded', async () => {
+      const workspaceId = await workspace();
+      const url = 'https://hooks.example.test/';
+      for (let i = 0; i < 24; i += 1) await webhooks.create(workspaceId, actor, { url, events: ['*'] });
+      // Two racing for the last place: exactly one gets it.
+      const racing = await Promise.allSettled([
+        webhooks.create(workspaceId, actor, { url, events: ['*'] }),
+        webhooks.create(workspaceId, actor, { url, events: ['*'] }),
+      ]);
+
+      expect(racing.filter((result) => result.status === 'fulfilled')).toHaveLength(1);
+      expect(racing.find((result) => result.status === 'rejected')).toMatchObject({
+        reason: { code: 'limit_exceeded' },
+      });
+      expect(await prisma.webhookEndpoint.count({ where: { workspaceId } })).toBe(25);
+    });
+
+    it('refuses to ping a disabled endpoint', async () => {
+      const workspaceId = await workspace();
+      const endpoint = await webhooks.create(workspaceId, actor, {
+        url: 'https://hooks.example.test/',
+        events: ['*'],
+        enabled: false,
+      });
+
+      await expect(webhooks.ping(workspaceId, endpoint.id, actor)).rejects.toMatchObject({ code: 'conflict' });
+      expect(await prisma.outboxEvent.count({ where: { type: 'webhook.ping', workspaceId } })).toBe(0);
+    });
+
+    it('allows 10 pings a minute per endpoint, then answers rate_limited with a Retry-After', async () => {
+      const workspaceId = await workspace();
+      const url = 'https://hooks.example.test/';
+      const [endpoint, other] = [
+        await webhooks.create(workspaceId, actor, { url, events: ['*'] }),
+        await webhooks.create(workspaceId, actor, { url, events: ['*'] }),
+      ];
+      for (let i = 0; i < 10; i += 1) await webhooks.ping(workspaceId, endpoint.id, actor);
+
+      await expect(webhooks.ping(workspaceId, endpoint.id, actor)).rejects.toMatchObject({
+        code: 'rate_limited',
+        retryAfterSeconds: expect.any(Number),
+      });
+      // Another endpoint has its own allowance.
+      await expect(webhooks.ping(workspaceId, other.id, actor)).resolves.toEqual(expect.any(String));
+    });
+
+    it('allows 60 redeliveries a minute per workspace, then answers rate_limited', async () => {
+      const workspaceId = await workspace();
+      await webhooks.create(workspaceId, actor, { url: 'https://hooks.example.test/', events: ['*'] });
+      const [deliveryId] = await deliveries.createFor(taskCreated(workspaceId));
+      const endpointId = (await prisma.webhookDelivery.findUniqueOrThrow({ where: { id: deliveryId! } })).endpointId;
+      for (let i = 0; i < 60; i += 1) await deliveries.requestRedelivery(workspaceId, endpointId, deliveryId!, actor);
+
+      await expect(deliveries.requestRedelivery(workspaceId, endpointId, deliveryId!, actor)).rejects.toMatchObject({
+        code: 'rate_limited',
+      });
+      // Another workspace is not held back by this one.
+      const otherWorkspaceId = await workspace();
+      await webhooks.create(otherWorkspaceId, actor, { url: 'https://hooks.example.test/', events: ['*'] });
+      const [otherDelivery] = await deliveries.createFor(taskCreated(otherWorkspaceId));
+      const otherEndpoint = (await prisma.webhookDelivery.findUniqueOrThrow({ where: { id: otherDelivery! } }))
+        .endpointId;
+      await expect(
+        deliveries.requestRedelivery(otherWorkspaceId, otherEndpoint, otherDelivery!, actor),
+      ).resolves.toBeUndefined();
     });
 
     it('resets the failure streak on a success', async () => {

@@ -56,6 +56,7 @@ export class WebhookDeliveriesController {
   @ApiOperation({
     operationId: 'redeliverWebhookDelivery',
     summary: 'Send the delivery once more (same `webhook-id`, fresh signature), whatever its state',
+    description: 'At most 60 redeliveries a minute per workspace (429).',
   })
   @ApiAcceptedResponse({ description: 'The delivery is pending again; the worker sends it shortly.' })
   @ApiProblemResponses(401, 403, 404, 429)

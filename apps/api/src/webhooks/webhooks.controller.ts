@@ -47,6 +47,8 @@ export class WebhooksController {
   @ApiOperation({
     operationId: 'createWebhook',
     summary: 'Create a webhook endpoint; its secret is in this response only',
+    description:
+      'At most 25 endpoints per workspace: the 26th → 409 `limit-exceeded`. The URL must use an allowed port (WEBHOOK_ALLOWED_PORTS), else 422.',
   })
   @ApiCreatedResponse({ type: CreatedWebhookDto })
   @ApiProblemResponses(400, 401, 403, 404, 409, 415, 422, 429)
@@ -133,9 +135,13 @@ export class WebhooksController {
 
   @Post(':webhookId/ping')
   @HttpCode(202)
-  @ApiOperation({ operationId: 'pingWebhook', summary: 'Send a `webhook.ping` event to this endpoint only' })
+  @ApiOperation({
+    operationId: 'pingWebhook',
+    summary: 'Send a `webhook.ping` event to this endpoint only',
+    description: 'A disabled endpoint cannot be pinged (409). At most 10 pings a minute per endpoint (429).',
+  })
   @ApiAcceptedResponse({ type: WebhookPingDto })
-  @ApiProblemResponses(401, 403, 404, 429)
+  @ApiProblemResponses(401, 403, 404, 409, 429)
   async ping(
     @WorkspaceId() workspaceId: string,
     @Actor() actor: WorkspaceActor,

@@ -6,6 +6,8 @@ import type { DeliveryMode } from '@groundwork/webhooks';
 /** One delivery step: the delivery to attempt, and whether it follows the retry schedule. */
 export interface WebhookDeliveryJob {
   deliveryId: string;
+  /** Whose delivery slots it takes (WEBHOOK_WORKSPACE_CONCURRENCY); absent on jobs of older releases. */
+  workspaceId?: string;
   mode: DeliveryMode;
   context: JobContext;
 }

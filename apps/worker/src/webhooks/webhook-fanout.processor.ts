@@ -29,7 +29,7 @@ export class WebhookFanOutProcessor extends DrainingWorkerHost<EventJob<WebhookQ
       const { deliveryId } = event.data;
       await this.queue.add(
         'redeliver',
-        { deliveryId, mode: 'manual', context },
+        { deliveryId, workspaceId: event.workspaceId ?? undefined, mode: 'manual', context },
         deliveryJobOptions(`redelivery_${event.id}`, 1, this.config),
       );
       return { enqueued: 1 };
@@ -39,7 +39,7 @@ export class WebhookFanOutProcessor extends DrainingWorkerHost<EventJob<WebhookQ
       await this.queue.addBulk(
         ids.map((deliveryId) => ({
           name: event.type,
-          data: { deliveryId, mode: 'scheduled' as const, context },
+          data: { deliveryId, workspaceId: event.workspaceId ?? undefined, mode: 'scheduled' as const, context },
           opts: deliveryJobOptions(`delivery_${deliveryId}`, this.runner.maxAttempts, this.config),
         })),
       );

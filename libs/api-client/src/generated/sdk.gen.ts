@@ -612,6 +612,8 @@ export const listWebhooks = <ThrowOnError extends boolean = false>(options: Opti
 
 /**
  * Create a webhook endpoint; its secret is in this response only
+ *
+ * At most 25 endpoints per workspace: the 26th → 409 `limit-exceeded`. The URL must use an allowed port (WEBHOOK_ALLOWED_PORTS), else 422.
  */
 export const createWebhook = <ThrowOnError extends boolean = false>(options: Options<CreateWebhookData, ThrowOnError>): RequestResult<CreateWebhookResponses, CreateWebhookErrors, ThrowOnError> => (options.client ?? client).post<CreateWebhookResponses, CreateWebhookErrors, ThrowOnError>({
     security: [{ scheme: 'bearer', type: 'http' }],
@@ -665,6 +667,8 @@ export const rotateWebhookSecret = <ThrowOnError extends boolean = false>(option
 
 /**
  * Send a `webhook.ping` event to this endpoint only
+ *
+ * A disabled endpoint cannot be pinged (409). At most 10 pings a minute per endpoint (429).
  */
 export const pingWebhook = <ThrowOnError extends boolean = false>(options: Options<PingWebhookData, ThrowOnError>): RequestResult<PingWebhookResponses, PingWebhookErrors, ThrowOnError> => (options.client ?? client).post<PingWebhookResponses, PingWebhookErrors, ThrowOnError>({
     security: [{ scheme: 'bearer', type: 'http' }],
@@ -692,6 +696,8 @@ export const getWebhookDelivery = <ThrowOnError extends boolean = false>(options
 
 /**
  * Send the delivery once more (same `webhook-id`, fresh signature), whatever its state
+ *
+ * At most 60 redeliveries a minute per workspace (429).
  */
 export const redeliverWebhookDelivery = <ThrowOnError extends boolean = false>(options: Options<RedeliverWebhookDeliveryData, ThrowOnError>): RequestResult<RedeliverWebhookDeliveryResponses, RedeliverWebhookDeliveryErrors, ThrowOnError> => (options.client ?? client).post<RedeliverWebhookDeliveryResponses, RedeliverWebhookDeliveryErrors, ThrowOnError>({
     security: [{ scheme: 'bearer', type: 'http' }],

@@ -3811,6 +3811,10 @@ export type PingWebhookErrors = {
      */
     404: ProblemDetailsDto;
     /**
+     * Conflict with the current state
+     */
+    409: ProblemDetailsDto;
+    /**
      * Rate limited: see Retry-After
      */
     429: ProblemDetailsDto;

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import {
   AuditTrail,
+  BackgroundTasks,
   DomainError,
   LoginAttemptLimiter,
   PrismaService,
@@ -37,6 +38,7 @@ export class LoginService {
     private readonly sessions: SessionsService,
     private readonly limiter: LoginAttemptLimiter,
     private readonly audit: AuditTrail,
+    private readonly background: BackgroundTasks,
   ) {}
 
   async login(request: PasswordLogin): Promise<OpenedSession> {
@@ -58,12 +60,16 @@ export class LoginService {
         : await this.hasher.verify(hash, request.password);
     if (!valid || !user) {
       if (user && user.deletedAt === null) {
-        await this.audit.record({
-          action: 'login.failed',
-          userId: user.id,
-          actorId: null,
-          details: { method: 'password' },
-        });
+        // Written after the answer: an unknown email has nothing to record, and the two must
+        // take the same time.
+        this.background.run('failed-login audit', () =>
+          this.audit.record({
+            action: 'login.failed',
+            userId: user.id,
+            actorId: null,
+            details: { method: 'password' },
+          }),
+        );
       }
       throw invalidCredentials();
     }

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { AuditTrail, DomainError, newId, OutboxService, PrismaService } from '@groundwork/platform';
+import { AuditTrail, BackgroundTasks, DomainError, newId, OutboxService, PrismaService } from '@groundwork/platform';
 import { PasswordHasher } from '../passwords/password-hasher.js';
 import { assertAcceptablePassword } from '../passwords/password-policy.js';
 import { SessionsService } from '../sessions/sessions.service.js';
@@ -21,11 +21,22 @@ export class PasswordResetService {
     private readonly hasher: PasswordHasher,
     private readonly sessions: SessionsService,
     private readonly audit: AuditTrail,
+    private readonly background: BackgroundTasks,
   ) {}
 
-  /** Always succeeds: whether the email has an account is not the caller's business. */
-  async request(email: string): Promise<void> {
+  /**
+   * Always succeeds, at once: whether the email has an account is not the caller's business —
+   * neither in the answer nor in how long it takes. The lookup and the event are written after
+   * the answer (a background task), so a registered address costs the request no more than an
+   * unknown one; a crash in between loses that one request, which the person can repeat.
+   */
+  request(email: string): Promise<void> {
     const normalized = normalizeEmail(email);
+    this.background.run('password reset request', () => this.recordRequest(normalized));
+    return Promise.resolve();
+  }
+
+  private async recordRequest(normalized: string): Promise<void> {
     await this.prisma.$transaction(async (tx) => {
       const user = await tx.user.findUnique({ where: { email: normalized }, select: { id: true, deletedAt: true } });
       if (!user || user.deletedAt !== null) return;

@@ -64,7 +64,14 @@ export class AppConfig {
   readonly redis: { url: string; keyPrefix: string };
   readonly shutdown: { drainDelayMs: number; timeoutMs: number };
   readonly log: { level: LogLevel; pretty: boolean };
-  readonly mail: { smtpUrl: string | undefined; outboxDir: string; appWebUrl: string; from: string };
+  readonly mail: {
+    smtpUrl: string | undefined;
+    /** Sends refuse a connection without TLS (SMTP_REQUIRE_TLS, production, a host that is not loopback). */
+    requireTls: boolean;
+    outboxDir: string;
+    appWebUrl: string;
+    from: string;
+  };
   readonly secrets: { jwtSigningKeys: string[]; encryptionKey: Buffer };
   readonly jobs: { backoffMs: number; retainCompletedSeconds: number; retainFailedSeconds: number };
   readonly outbox: { retentionMs: number; pollIntervalMs: number; batchSize: number };
@@ -119,6 +126,7 @@ export class AppConfig {
     this.log = { level: env.LOG_LEVEL, pretty: env.NODE_ENV === 'development' };
     this.mail = {
       smtpUrl: env.SMTP_URL,
+      requireTls: this.isProduction && env.SMTP_REQUIRE_TLS && env.SMTP_URL !== undefined && needsTls(env.SMTP_URL),
       outboxDir: env.MAIL_OUTBOX_DIR,
       appWebUrl: env.APP_WEB_URL.replace(/\/+$/, ''),
       from: env.MAIL_FROM,
@@ -149,4 +157,18 @@ export class AppConfig {
     this.oidc = oidcProviders(raw);
     Object.assign(this, slices);
   }
+}
+
+/**
+ * Whether mail to this SMTP URL must still ask for TLS: `smtps://` is TLS from the first byte,
+ * and a loopback host (`localhost`, 127.0.0.0/8, ::1) never leaves the machine — a local relay
+ * or a test server.
+ */
+function needsTls(smtpUrl: string): boolean {
+  const url = new URL(smtpUrl);
+  if (url.protocol === 'smtps:') return false;
+  const host = url.hostname.replace(/^\[|\]$/g, '').toLowerCase();
+  const loopback =
+    host === 'localhost' || host.endsWith('.localhost') || /^127(\.\d{1,3}){3}$/.test(host) || host === '::1';
+  return !loopback;
 }

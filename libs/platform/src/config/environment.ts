@@ -125,6 +125,14 @@ export class Environment {
   @IsUrl({ ...URL_OPTS, protocols: ['smtp', 'smtps'] })
   SMTP_URL?: string;
 
+  /**
+   * In production, mail to an SMTP host that is not loopback must go over TLS (STARTTLS or
+   * smtps://); `false` lets it go in the clear. Ignored outside production.
+   */
+  @Transform(envBool)
+  @IsBoolean()
+  SMTP_REQUIRE_TLS = true;
+
   /** Sender of every mail. */
   @IsString()
   @Matches(/^[^<>\n]*<[^@\s<>]+@[^@\s<>]+>$|^[^@\s<>]+@[^@\s<>]+$/, {

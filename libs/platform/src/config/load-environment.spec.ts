@@ -358,6 +358,21 @@ describe('AppConfig from the environment', () => {
     };
   }
 
+  it('requires TLS for mail to a remote SMTP host in production, and boots with a plain smtp:// URL', () => {
+    expect(appConfig(production()).mail.requireTls).toBe(true);
+    expect(appConfig(production({ SMTP_REQUIRE_TLS: 'false' })).mail.requireTls).toBe(false);
+  });
+
+  it('exempts loopback SMTP hosts, smtps:// and development from SMTP_REQUIRE_TLS', () => {
+    for (const SMTP_URL of ['smtp://127.0.0.1:1025', 'smtp://localhost:25', 'smtp://[::1]:25', 'smtp://127.0.1.1:25']) {
+      expect(appConfig(production({ SMTP_URL })).mail.requireTls).toBe(false);
+    }
+    // Implicit TLS from the first byte: nothing left to require.
+    expect(appConfig(production({ SMTP_URL: 'smtps://smtp.internal:465' })).mail.requireTls).toBe(false);
+    const development = appConfig({ SMTP_URL: 'smtp://smtp.internal:25', DEV_SECRETS_FILE: devSecretsFile });
+    expect(development.mail.requireTls).toBe(false);
+  });
+
   it('reads one OIDC provider per OIDC_<NAME>_ISSUER, named in lower case', () => {
     const config = appConfig({
       OIDC_GOOGLE_ISSUER: 'https://accounts.google.com',

@@ -14,6 +14,8 @@ export type DomainErrorCode =
   | 'conflict'
   /** A workspace's attachments would exceed WORKSPACE_STORAGE_QUOTA_BYTES (409). */
   | 'storage_quota_exceeded'
+  /** A workspace already has as many of something as it may have, e.g. webhook endpoints (409). */
+  | 'limit_exceeded'
   | 'precondition_failed'
   | 'precondition_required'
   | 'payload_too_large'
@@ -76,6 +78,7 @@ export function httpStatusOf(code: DomainErrorCode): number {
       return 406;
     case 'conflict':
     case 'storage_quota_exceeded':
+    case 'limit_exceeded':
       return 409;
     case 'precondition_failed':
       return 412;

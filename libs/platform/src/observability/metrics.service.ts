@@ -76,7 +76,7 @@ export class MetricsService {
     });
     this.jobDuration = new Histogram({
       name: 'groundwork_job_duration_seconds',
-      help: 'Background job attempts by queue, job name and outcome (completed, failed), with their duration',
+      help: 'Background job attempts by queue, job name and outcome (completed, failed, deferred), with their duration',
       labelNames: ['queue', 'name', 'outcome'],
       buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60],
       registers: [this.registry],

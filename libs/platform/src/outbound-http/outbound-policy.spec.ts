@@ -119,3 +119,26 @@ describe('webhookUrlProblems', () => {
     expect(webhookUrlProblems('https://internal.example.com/', strict)).toEqual([]);
   });
 });
+
+describe('webhookUrlProblems and the allowed ports', () => {
+  const ports: OutboundPolicy = { allowPrivateNetworks: false, allowHttp: true, allowedPorts: [80, 443, 8443] };
+
+  it("accepts a URL naming no port (its scheme's default) or an allowed one", () => {
+    for (const url of ['https://hooks.example.com/', 'http://hooks.example.com/', 'https://hooks.example.com:8443/x']) {
+      expect(webhookUrlProblems(url, ports)).toEqual([]);
+    }
+  });
+
+  it('refuses any other port, naming the allowed ones', () => {
+    expect(webhookUrlProblems('https://hooks.example.com:6379/', ports)).toEqual([
+      'port 6379 is not allowed; use one of 80, 443, 8443',
+    ]);
+    // http's default port is 80; https on 80 is an explicit port 80, allowed.
+    expect(webhookUrlProblems('http://hooks.example.com:443/', ports)).toEqual([]);
+    expect(webhookUrlProblems('https://hooks.example.com:25/', ports)).toHaveLength(1);
+  });
+
+  it('allows any port when private networks are allowed (tests, local development)', () => {
+    expect(webhookUrlProblems('http://127.0.0.1:35000/', { ...ports, allowPrivateNetworks: true })).toEqual([]);
+  });
+});

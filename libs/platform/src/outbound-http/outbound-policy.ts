@@ -6,6 +6,12 @@ export interface OutboundPolicy {
   allowPrivateNetworks: boolean;
   /** Allows `http:` URLs; otherwise only `https:`. */
   allowHttp: boolean;
+  /**
+   * Ports a URL may name (its scheme's default when it names none); any port when absent or
+   * when private networks are allowed — otherwise a receiver URL could probe internal services
+   * (SMTP, Redis, databases) on public addresses.
+   */
+  allowedPorts?: readonly number[];
 }
 
 export const MAX_WEBHOOK_URL_LENGTH = 2048;
@@ -61,6 +67,10 @@ export function webhookUrlShapeProblems(raw: string, policy: OutboundPolicy): st
   const problems: string[] = [];
   if (url.protocol === 'http:' && !policy.allowHttp) problems.push('the URL must use https');
   if (url.username !== '' || url.password !== '') problems.push('the URL must not carry credentials');
+  const port = url.port === '' ? (url.protocol === 'https:' ? 443 : 80) : Number(url.port);
+  if (policy.allowedPorts !== undefined && !policy.allowPrivateNetworks && !policy.allowedPorts.includes(port)) {
+    problems.push(`port ${port} is not allowed; use one of ${policy.allowedPorts.join(', ')}`);
+  }
   return problems;
 }
 

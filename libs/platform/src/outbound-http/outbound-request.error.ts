@@ -16,9 +16,10 @@ export type OutboundErrorCode =
   | 'aborted';
 
 /**
- * A request that got no HTTP response. `message` is short and safe to store in a delivery log
- * shown to the endpoint's owner: it names the host or address and a cause, never the URL's
- * path or query (which may carry the receiver's own secrets) nor a stack.
+ * A request that got no HTTP response. `message` is short and names the host or address and a
+ * cause, never the URL's path or query (which may carry the receiver's own secrets) nor a
+ * stack: fit for the server log. What a workspace admin sees is derived from `code` alone (the
+ * webhook delivery log), since the host and address would map the internal network.
  */
 export class OutboundRequestError extends Error {
   constructor(

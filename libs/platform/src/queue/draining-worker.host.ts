@@ -1,6 +1,6 @@
 import { OnWorkerEvent, WorkerHost } from '@nestjs/bullmq';
 import { type BeforeApplicationShutdown, Inject, Logger } from '@nestjs/common';
-import type { Job } from 'bullmq';
+import { DelayedError, type Job } from 'bullmq';
 import { RequestContext, type RequestContextData } from '../context/request-context.js';
 import { MetricsService } from '../observability/metrics.service.js';
 import { contextFromCarrier, inSpan, SpanKind } from '../observability/trace-context.js';
@@ -29,9 +29,10 @@ export abstract class DrainingWorkerHost<T = unknown> extends WorkerHost impleme
   // A property, not a constructor parameter: every processor's constructor stays its own.
   @Inject(MetricsService) protected readonly metrics!: MetricsService;
 
-  protected abstract handle(job: JobWithContext<T>): Promise<unknown>;
+  /** `token`: the worker's lock on the job, for a handler that moves its job itself (`moveToDelayed`). */
+  protected abstract handle(job: JobWithContext<T>, token?: string): Promise<unknown>;
 
-  async process(job: JobWithContext<T>): Promise<unknown> {
+  async process(job: JobWithContext<T>, token?: string): Promise<unknown> {
     const stopTimer = this.metrics.jobDuration.startTimer({ queue: job.queueName, name: job.name });
     const attributes = {
       'messaging.system': 'bullmq',
@@ -46,12 +47,13 @@ export abstract class DrainingWorkerHost<T = unknown> extends WorkerHost impleme
         `process ${job.queueName}`,
         { kind: SpanKind.CONSUMER, attributes },
         contextFromCarrier(job.data?.context),
-        () => RequestContext.run(this.contextOf(job), () => this.handle(job)),
+        () => RequestContext.run(this.contextOf(job), () => this.handle(job, token)),
       );
       stopTimer({ outcome: 'completed' });
       return result;
     } catch (error) {
-      stopTimer({ outcome: 'failed' });
+      // A job the handler put back for later (DelayedError) neither completed nor failed.
+      stopTimer({ outcome: error instanceof DelayedError ? 'deferred' : 'failed' });
       throw error;
     }
   }

@@ -66,3 +66,17 @@ export const LOGIN_ATTEMPT_LIMITS = {
   account: { limit: 5, windowSeconds: 15 * 60 },
   ip: { limit: 100, windowSeconds: 15 * 60 },
 } as const satisfies Record<'account' | 'ip', AttemptLimit>;
+
+/**
+ * Limits the services count themselves, keyed by what they protect rather than by who calls:
+ * pings per webhook endpoint, redeliveries per workspace, and the mails anyone can cause for an
+ * address (verification, reset, "account exists" notice) per recipient and kind — beyond them a
+ * request answers as before and sends nothing more.
+ */
+export const ACTION_LIMITS = {
+  'webhook-ping': { limit: 10, windowSeconds: 60 },
+  'webhook-redelivery': { limit: 60, windowSeconds: 60 },
+  'mail-recipient': { limit: 3, windowSeconds: 60 * 60 },
+} as const satisfies Record<string, AttemptLimit>;
+
+export type ActionLimitName = keyof typeof ACTION_LIMITS;

@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { ActionLimiter } from './action-limiter.js';
 import { LoginAttemptLimiter } from './login-attempt-limiter.js';
 import { RateLimitCounters } from './rate-limit-counters.js';
 import { RateLimiter } from './rate-limiter.js';
@@ -9,7 +10,7 @@ import { RateLimiter } from './rate-limiter.js';
  * importer shares the same counters and the one fallback metric.
  */
 @Module({
-  providers: [RateLimitCounters, RateLimiter, LoginAttemptLimiter],
-  exports: [RateLimiter, LoginAttemptLimiter],
+  providers: [RateLimitCounters, RateLimiter, LoginAttemptLimiter, ActionLimiter],
+  exports: [RateLimiter, LoginAttemptLimiter, ActionLimiter],
 })
 export class RateLimiterModule {}

@@ -29,7 +29,15 @@ describe('the webhooks configuration (config.webhooks)', () => {
       timeoutMs: 10000,
       disableAfter: 5,
       deliveryRetentionDays: 30,
+      allowedPorts: [80, 443, 8080, 8443],
+      workspaceConcurrency: 5,
     });
+  });
+
+  it('reads WEBHOOK_ALLOWED_PORTS and WEBHOOK_WORKSPACE_CONCURRENCY', () => {
+    const config = appConfig({ WEBHOOK_ALLOWED_PORTS: '443, 9443', WEBHOOK_WORKSPACE_CONCURRENCY: '2' });
+
+    expect(config.webhooks).toMatchObject({ allowedPorts: [443, 9443], workspaceConcurrency: 2 });
   });
 
   it('converts booleans from their text form', () => {

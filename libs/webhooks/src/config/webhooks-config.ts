@@ -42,6 +42,19 @@ export class WebhooksEnvironment {
   @IsInt()
   @Min(1)
   WEBHOOK_DELIVERY_RETENTION_DAYS = 30;
+
+  /** Ports webhook URLs may name (any when WEBHOOK_ALLOW_PRIVATE_NETWORKS is true). */
+  @IsString()
+  @Matches(/^\s*\d{1,5}\s*(,\s*\d{1,5}\s*)*$/, {
+    message: 'WEBHOOK_ALLOWED_PORTS must be a comma-separated list of port numbers',
+  })
+  WEBHOOK_ALLOWED_PORTS = '80,443,8080,8443';
+
+  /** Delivery slots one workspace may hold at once on one worker: its slow receivers cannot take them all. */
+  @Transform(envInt)
+  @IsInt()
+  @Min(1)
+  WEBHOOK_WORKSPACE_CONCURRENCY = 5;
 }
 
 export interface WebhooksConfig {
@@ -51,6 +64,9 @@ export interface WebhooksConfig {
   timeoutMs: number;
   disableAfter: number;
   deliveryRetentionDays: number;
+  /** Ports webhook URLs may use; not applied when private networks are allowed. */
+  allowedPorts: number[];
+  workspaceConcurrency: number;
 }
 
 /** `config.webhooks` (registered when the library loads). */
@@ -64,12 +80,18 @@ export const WEBHOOKS_CONFIG = defineConfig({
     timeoutMs: env.WEBHOOK_TIMEOUT_MS,
     disableAfter: env.WEBHOOK_DISABLE_AFTER,
     deliveryRetentionDays: env.WEBHOOK_DELIVERY_RETENTION_DAYS,
+    allowedPorts: env.WEBHOOK_ALLOWED_PORTS.split(',').map((port) => Number(port.trim())),
+    workspaceConcurrency: env.WEBHOOK_WORKSPACE_CONCURRENCY,
   }),
 });
 
-/** What webhook deliveries may reach (`WEBHOOK_ALLOW_*`): the policy of the context's SafeHttpClient. */
+/** What webhook deliveries may reach (`WEBHOOK_ALLOW_*`, `WEBHOOK_ALLOWED_PORTS`): the policy of the context's SafeHttpClient. */
 export function webhookOutboundPolicy(config: AppConfig): OutboundPolicy {
-  return { allowPrivateNetworks: config.webhooks.allowPrivateNetworks, allowHttp: config.webhooks.allowHttp };
+  return {
+    allowPrivateNetworks: config.webhooks.allowPrivateNetworks,
+    allowHttp: config.webhooks.allowHttp,
+    allowedPorts: config.webhooks.allowedPorts,
+  };
 }
 
 declare module '@groundwork/platform' {

@@ -1,5 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import {
+  ACTION_LIMITS,
+  ActionLimiter,
   DomainError,
   type EventEnvelope,
   isUuid,
@@ -79,11 +81,12 @@ export class WebhookDeliveriesService {
   constructor(
     private readonly prisma: PrismaService,
     private readonly outbox: OutboxService,
+    private readonly limiter: ActionLimiter,
   ) {}
 
   /**
    * Creates the deliveries of one event — for every enabled endpoint of its workspace
-   * subscribed to its type that existed when the event occurred, or, for `webhook.ping`, for the one endpoint it addresses — and
+   * subscribed to its type that existed when the event occurred, or, for `webhook.ping`, for the one endpoint it addresses if still enabled — and
    * returns the ids of those still pending (all of them, on a replayed event, so their jobs
    * are enqueued again; job ids make that harmless).
    */
@@ -107,7 +110,7 @@ export class WebhookDeliveriesService {
               // is not its business.
               createdAt: { lte: new Date(event.occurredAt) },
             }
-          : { workspaceId: event.workspaceId, id: addressed },
+          : { workspaceId: event.workspaceId, id: addressed, enabled: true },
       select: { id: true },
     });
     if (endpoints.length === 0) return [];
@@ -166,7 +169,8 @@ export class WebhookDeliveriesService {
 
   /**
    * Asks the worker to send the delivery once more, now, whatever its state: the request is
-   * an event in the same transaction as the delivery going back to `pending`.
+   * an event in the same transaction as the delivery going back to `pending`. At most 60 a
+   * minute per workspace (`rate_limited`).
    */
   async requestRedelivery(
     workspaceId: string,
@@ -181,6 +185,15 @@ export class WebhookDeliveriesService {
         data: { status: 'pending', nextAttemptAt: new Date() },
       });
       if (count === 0) throw deliveryNotFound();
+      const allowance = await this.limiter.take('webhook-redelivery', workspaceId);
+      if (!allowance.allowed) {
+        // Thrown inside the transaction: the delivery keeps the state it had.
+        throw new DomainError(
+          'rate_limited',
+          `A workspace can ask for at most ${ACTION_LIMITS['webhook-redelivery'].limit} redeliveries a minute.`,
+          { retryAfterSeconds: allowance.retryAfterSeconds },
+        );
+      }
       await this.outbox.publish(tx, {
         type: 'webhook.redelivery_requested',
         workspaceId,

@@ -4,6 +4,7 @@ import {
   AuditTrail,
   currentTraceCarrier,
   newId,
+  type OutboundErrorCode,
   OutboundRequestError,
   OutboxService,
   PrismaService,
@@ -28,12 +29,48 @@ export type DeliveryOutcome =
 const MAX_RESPONSE_BYTES = 64 * 1024;
 const STORED_BODY_CHARS = 2048;
 const STORED_ERROR_CHARS = 500;
+/** An endpoint whose every attempt has failed for this long is disabled, whatever WEBHOOK_DISABLE_AFTER says. */
+export const FAILING_ENDPOINT_DISABLE_MS = 24 * 60 * 60 * 1000;
 
 interface AttemptResult {
   responseStatus: number | null;
   latencyMs: number;
+  /** What the delivery log shows the workspace's admins: generic, see `publicReason`. */
   error: string | null;
+  /** The client's own account of a failure (hosts, addresses): for the server log and the job only. */
+  detail: string | null;
   responseBody: string | null;
+}
+
+/**
+ * The reason a workspace admin reads for a request that got no answer. It never names a host,
+ * an address or a port, and "not resolvable", "resolves to a blocked address" and "refused"
+ * read alike: the delivery log must not become a probe of the internal network (which names
+ * exist, what they resolve to, which ports are open). The detail goes to the server log.
+ */
+function publicReason(code: OutboundErrorCode, timeoutMs: number): string {
+  switch (code) {
+    case 'blocked_address':
+    case 'dns_failure':
+    case 'connection_failed':
+      return 'could not connect to the receiver';
+    case 'invalid_url':
+      return 'the URL is not allowed (scheme, credentials or port)';
+    case 'invalid_request':
+      return 'the request could not be made';
+    case 'timeout':
+      return `timed out after ${timeoutMs} ms without an answer`;
+    case 'tls_failure':
+      return 'the TLS handshake with the receiver failed';
+    case 'protocol_error':
+      return 'the receiver answered with invalid HTTP';
+    case 'aborted':
+      return 'the attempt was cancelled';
+    default: {
+      const unknown: never = code;
+      return `the attempt failed (${String(unknown)})`;
+    }
+  }
 }
 
 /**
@@ -73,7 +110,8 @@ export class WebhookDeliveryRunner {
       return { kind: 'skipped', reason: `the delivery is already ${delivery.status}` };
     }
     const { endpoint } = delivery;
-    if (mode === 'scheduled' && !endpoint.enabled && delivery.eventType !== 'webhook.ping') {
+    // A ping too: a disabled endpoint hears nothing until an admin enables it again.
+    if (mode === 'scheduled' && !endpoint.enabled) {
       await this.prisma.webhookDelivery.update({
         where: { id: deliveryId },
         data: { status: 'failed', error: 'the endpoint is disabled', nextAttemptAt: null },
@@ -125,17 +163,20 @@ export class WebhookDeliveryRunner {
           where: { id: deliveryId },
           data: { ...observed, status: 'succeeded', nextAttemptAt: null },
         });
-        // The streak is usually 0: only then is the endpoint row left alone (no write, no lock).
-        if (endpoint.consecutiveFailures > 0) {
+        // There is usually no streak: then the endpoint row is left alone (no write, no lock).
+        if (endpoint.consecutiveFailures > 0 || endpoint.failingSince !== null) {
           await tx.webhookEndpoint.updateMany({
-            where: { id: endpoint.id, consecutiveFailures: { gt: 0 } },
-            data: { consecutiveFailures: 0 },
+            where: { id: endpoint.id },
+            data: { consecutiveFailures: 0, failingSince: null },
           });
         }
         return { kind: 'succeeded', status: result.responseStatus! };
       }
-      const error = result.error ?? `the receiver answered ${result.responseStatus}`;
-      if (mode === 'scheduled' && attemptNumber < this.maxAttempts) {
+      // The job (and its log line) carries the detail; the rows above carry the generic reason.
+      const error = result.detail ?? `the receiver answered ${result.responseStatus}`;
+      // A manual redelivery is an admin's experiment: it neither starts nor extends a streak.
+      const failingForLong = mode === 'scheduled' && (await this.failingForLong(tx, endpoint, now));
+      if (mode === 'scheduled' && attemptNumber < this.maxAttempts && !failingForLong) {
         const delayMs = withJitter(this.config.webhooks.retryDelaysMs[attemptNumber - 1]!);
         await tx.webhookDelivery.update({
           where: { id: deliveryId },
@@ -147,8 +188,8 @@ export class WebhookDeliveryRunner {
         where: { id: deliveryId },
         data: { ...observed, status: 'failed', nextAttemptAt: null },
       });
-      // A manual redelivery is an admin's experiment: it does not count towards disabling.
-      const endpointDisabled = mode === 'scheduled' && (await this.countFailure(tx, endpoint.id, endpoint.workspaceId));
+      const endpointDisabled =
+        mode === 'scheduled' && (await this.countFailure(tx, endpoint.id, endpoint.workspaceId, failingForLong));
       return { kind: 'failed', error, endpointDisabled };
     });
   }
@@ -184,38 +225,72 @@ export class WebhookDeliveryRunner {
         responseStatus: response.status,
         latencyMs: response.latencyMs,
         error: null,
+        detail: null,
         responseBody: storable(response.body, STORED_BODY_CHARS),
       };
     } catch (error) {
       if (!(error instanceof OutboundRequestError)) throw error;
+      this.logger.warn({ code: error.code, reason: error.message }, 'webhook delivery attempt got no answer');
       return {
         responseStatus: null,
         latencyMs: error.latencyMs,
-        error: storable(error.message, STORED_ERROR_CHARS),
+        error: publicReason(error.code, this.config.webhooks.timeoutMs),
+        detail: storable(error.message, STORED_ERROR_CHARS),
         responseBody: null,
       };
     }
   }
 
   /**
-   * Adds one failed delivery to the endpoint's streak; disables it when the streak reaches the
-   * threshold. The conditional update makes exactly one of several concurrent failures the one
-   * that disables (and mails). Returns whether this call disabled it.
+   * Notes a failed attempt in the endpoint's failing streak (its start is written by the first
+   * failure after a success, so later ones usually write nothing) and tells whether the streak
+   * has lasted FAILING_ENDPOINT_DISABLE_MS: an endpoint dead for a day is disabled however few
+   * deliveries it had.
    */
-  private async countFailure(tx: Transaction, endpointId: string, workspaceId: string): Promise<boolean> {
+  private async failingForLong(
+    tx: Transaction,
+    endpoint: { id: string; failingSince: Date | null },
+    now: Date,
+  ): Promise<boolean> {
+    let since = endpoint.failingSince;
+    if (since === null) {
+      await tx.webhookEndpoint.updateMany({
+        where: { id: endpoint.id, failingSince: null },
+        data: { failingSince: now },
+      });
+      since = now;
+    }
+    return now.getTime() - since.getTime() >= FAILING_ENDPOINT_DISABLE_MS;
+  }
+
+  /**
+   * Adds one failed delivery to the endpoint's streak; disables it when the streak reaches the
+   * threshold, or when every attempt has failed for a day (`failingForLong`). The conditional
+   * update makes exactly one of several concurrent failures the one that disables (and mails).
+   * Returns whether this call disabled it.
+   */
+  private async countFailure(
+    tx: Transaction,
+    endpointId: string,
+    workspaceId: string,
+    failingForLong: boolean,
+  ): Promise<boolean> {
     const { consecutiveFailures } = await tx.webhookEndpoint.update({
       where: { id: endpointId },
       data: { consecutiveFailures: { increment: 1 } },
       select: { consecutiveFailures: true },
     });
     const threshold = this.config.webhooks.disableAfter;
-    if (consecutiveFailures < threshold) return false;
+    if (consecutiveFailures < threshold && !failingForLong) return false;
     const { count } = await tx.webhookEndpoint.updateMany({
       where: { id: endpointId, enabled: true },
       data: {
         enabled: false,
         disabledAt: new Date(),
-        disabledReason: `${consecutiveFailures} consecutive deliveries failed`,
+        disabledReason:
+          consecutiveFailures >= threshold
+            ? `${consecutiveFailures} consecutive deliveries failed`
+            : 'every delivery attempt failed for 24 h',
       },
     });
     if (count === 0) return false;

@@ -1,5 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import {
+  ACTION_LIMITS,
+  ActionLimiter,
   AppConfig,
   AuditTrail,
   DomainError,
@@ -19,6 +21,9 @@ import { newWebhookSecret } from '../signing/webhook-secret.js';
 
 /** Subscribes an endpoint to every public event, present and future. */
 export const ALL_EVENTS = '*';
+
+/** Endpoints one workspace may have: each event fans out to all of them. */
+export const MAX_ENDPOINTS_PER_WORKSPACE = 25;
 
 /** How long a rotated-out secret keeps signing beside the new one. */
 export const SECRET_ROTATION_GRACE_MS = 24 * 60 * 60 * 1000;
@@ -88,13 +93,24 @@ export class WebhooksService {
     private readonly audit: AuditTrail,
     private readonly secrets: SecretBox,
     private readonly config: AppConfig,
+    private readonly limiter: ActionLimiter,
   ) {}
 
+  /** At most MAX_ENDPOINTS_PER_WORKSPACE: the 26th is refused with `limit_exceeded`. */
   async create(workspaceId: string, actor: WorkspaceActor, input: NewWebhook): Promise<CreatedWebhook> {
     this.validate({ url: input.url, events: input.events });
     const id = newId();
     const secret = newWebhookSecret();
     const created = await this.prisma.$transaction(async (tx) => {
+      // The workspace row's lock serialises creations, so two racing for the last place do not both get it.
+      await tx.$executeRaw`SELECT 1 FROM workspaces WHERE id = ${workspaceId}::uuid FOR UPDATE`;
+      if ((await tx.webhookEndpoint.count({ where: { workspaceId } })) >= MAX_ENDPOINTS_PER_WORKSPACE) {
+        throw new DomainError(
+          'limit_exceeded',
+          `A workspace can have at most ${MAX_ENDPOINTS_PER_WORKSPACE} webhooks; delete one first.`,
+          { extensions: { limit: MAX_ENDPOINTS_PER_WORKSPACE } },
+        );
+      }
       const row = await tx.webhookEndpoint.create({
         data: {
           id,
@@ -160,7 +176,7 @@ export class WebhooksService {
           events: changes.events === undefined ? undefined : normaliseEvents(changes.events),
           description: changes.description,
           enabled: changes.enabled,
-          ...(enabling ? { consecutiveFailures: 0, disabledAt: null, disabledReason: null } : {}),
+          ...(enabling ? { consecutiveFailures: 0, failingSince: null, disabledAt: null, disabledReason: null } : {}),
         },
         select: SELECT,
       });
@@ -225,12 +241,30 @@ export class WebhooksService {
     return { secret };
   }
 
-  /** Queues a `webhook.ping` event addressed to this endpoint only; returns the event id. */
+  /**
+   * Queues a `webhook.ping` event addressed to this endpoint only; returns the event id. A
+   * disabled endpoint cannot be pinged (`conflict`), and an endpoint at most 10 times a minute
+   * (`rate_limited`): a ping makes the worker send a request wherever the URL points.
+   */
   async ping(workspaceId: string, webhookId: string, actor: WorkspaceActor): Promise<string> {
     if (!isUuid(webhookId)) throw notFound();
     return this.prisma.$transaction(async (tx) => {
-      const exists = await tx.webhookEndpoint.count({ where: { id: webhookId, workspaceId } });
-      if (exists === 0) throw notFound();
+      const endpoint = await tx.webhookEndpoint.findFirst({
+        where: { id: webhookId, workspaceId },
+        select: { enabled: true },
+      });
+      if (!endpoint) throw notFound();
+      if (!endpoint.enabled) {
+        throw new DomainError('conflict', 'The webhook is disabled; enable it before pinging it.');
+      }
+      const allowance = await this.limiter.take('webhook-ping', webhookId);
+      if (!allowance.allowed) {
+        throw new DomainError(
+          'rate_limited',
+          `A webhook can be pinged at most ${ACTION_LIMITS['webhook-ping'].limit} times a minute.`,
+          { retryAfterSeconds: allowance.retryAfterSeconds },
+        );
+      }
       return this.outbox.publish(tx, {
         type: 'webhook.ping',
         workspaceId,
