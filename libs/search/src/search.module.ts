@@ -8,6 +8,13 @@ import { PostgresSearchEngine } from './postgres/postgres-search.engine.js';
 import { SearchIndexing } from './search-indexing.js';
 import { SearchService } from './search.service.js';
 
+/** This process's Elasticsearch connection (no client at all unless SEARCH_DRIVER=elasticsearch). */
+const ELASTICSEARCH_CONNECTION = {
+  provide: ElasticsearchConnection,
+  inject: [AppConfig],
+  useFactory: (config: AppConfig) => ElasticsearchConnection.open(config.search),
+};
+
 /**
  * The search context. SEARCH_DRIVER picks the engine behind the SearchEngine port: `postgres`
  * (full-text search in the application database, nothing to install) or `elasticsearch`.
@@ -15,7 +22,7 @@ import { SearchService } from './search.service.js';
 @Module({
   imports: [FlagsModule],
   providers: [
-    ElasticsearchConnection,
+    ELASTICSEARCH_CONNECTION,
     {
       provide: SearchEngine,
       inject: [AppConfig, PrismaService, ElasticsearchConnection],
@@ -36,7 +43,7 @@ export class SearchModule {}
 
 /** The worker's side of search: the outbox consumer that keeps an Elasticsearch index current. */
 @Module({
-  providers: [ElasticsearchConnection, SearchIndexing],
+  providers: [ELASTICSEARCH_CONNECTION, SearchIndexing],
   exports: [SearchIndexing],
 })
 export class SearchIndexingModule {}

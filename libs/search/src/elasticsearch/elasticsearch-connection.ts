@@ -1,6 +1,5 @@
-import { Injectable, type OnApplicationShutdown } from '@nestjs/common';
-import { Client, type ClientOptions } from '@elastic/elasticsearch';
-import { AppConfig } from '@groundwork/platform';
+import type { OnApplicationShutdown } from '@nestjs/common';
+import type { Client, ClientOptions } from '@elastic/elasticsearch';
 import type { SearchConfig } from '../config/search-config.js';
 
 /** Per request: a search answers or fails within this; the client retries a failed node twice. */
@@ -17,20 +16,31 @@ export function elasticsearchClientOptions(config: SearchConfig['elasticsearch']
 }
 
 /**
- * The Elasticsearch client of this process. It opens connections only when first used, so it
- * costs nothing with SEARCH_DRIVER=postgres; closed when the application shuts down.
+ * The Elasticsearch client of this process, closed when the application shuts down. The client
+ * library is imported only with SEARCH_DRIVER=elasticsearch: loaded, it costs each app ~38 MiB
+ * of memory that PostgreSQL search does not need.
  */
-@Injectable()
 export class ElasticsearchConnection implements OnApplicationShutdown {
-  readonly client: Client;
-  readonly alias: string;
+  private constructor(
+    private readonly opened: Client | undefined,
+    readonly alias: string,
+  ) {}
 
-  constructor(config: AppConfig) {
-    this.client = new Client(elasticsearchClientOptions(config.search.elasticsearch));
-    this.alias = config.search.elasticsearch.alias;
+  static async open(config: SearchConfig): Promise<ElasticsearchConnection> {
+    if (config.driver !== 'elasticsearch') return new ElasticsearchConnection(undefined, config.elasticsearch.alias);
+    const { Client } = await import('@elastic/elasticsearch');
+    return new ElasticsearchConnection(
+      new Client(elasticsearchClientOptions(config.elasticsearch)),
+      config.elasticsearch.alias,
+    );
+  }
+
+  get client(): Client {
+    if (this.opened === undefined) throw new Error('no Elasticsearch client: SEARCH_DRIVER is not elasticsearch');
+    return this.opened;
   }
 
   async onApplicationShutdown(): Promise<void> {
-    await this.client.close();
+    await this.opened?.close();
   }
 }
