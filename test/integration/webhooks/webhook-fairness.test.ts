@@ -16,7 +16,7 @@ import {
   PrismaService,
   RedisModule,
 } from '@groundwork/platform';
-import { QueueModule } from '@groundwork/platform/queue';
+import { QueueModule, QueueWorkers } from '@groundwork/platform/queue';
 import '@groundwork/work';
 import { WebhookDeliveriesService, WebhookDeliveryRunner, WebhooksService } from '@groundwork/webhooks';
 import { deliveryJobOptions, type WebhookDeliveryJob } from '../../../apps/worker/src/webhooks/webhook-delivery.job.js';
@@ -79,6 +79,8 @@ describe('webhook delivery fairness between workspaces (worker, real Redis and P
       ],
     }).compile();
     await moduleRef.init();
+    // The processors' workers are created stopped; the worker's entry point starts them so.
+    moduleRef.get(QueueWorkers).start();
     prisma = moduleRef.get(PrismaService);
     queue = moduleRef.get(getQueueToken('webhook-deliveries'));
   });

@@ -24,8 +24,9 @@ describe('the queue registry', () => {
     expect(queuePolicy('things' as QueueName)).toBe(THING_QUEUES.things);
   });
 
-  it('gives a queue’s processor its concurrency and lock timings from the policy', () => {
+  it('gives a queue’s processor its concurrency and lock timings from the policy, created stopped', () => {
     expect(workerOptions('thing-mails' as QueueName)).toEqual({
+      autorun: false,
       concurrency: 1,
       lockDuration: 20_000,
       stalledInterval: 5_000,
