@@ -114,9 +114,8 @@ async function main() {
   mark('pg, Prisma runtime');
   const platform = await import('@groundwork/platform');
   mark('@groundwork/platform (generated client, …)');
-  for (const lib of ['identity', 'workspaces', 'work', 'webhooks', 'notifications', 'realtime']) {
-    await import(`@groundwork/${lib}`);
-  }
+  // The app's own list of contexts: each registers its events, queues and configuration slice.
+  await import(`${ROOT}dist/${kind}/contexts.js`);
   mark('context libraries');
 
   const config = platform.loadAppConfig(kind);

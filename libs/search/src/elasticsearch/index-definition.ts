@@ -1,37 +1,12 @@
 import type { estypes } from '@elastic/elasticsearch';
-import type { SearchLanguage } from '../config/search-config.js';
+import { SEARCH_LANGUAGES, type SearchLanguage } from '../config/search-config.js';
 
 /**
- * Elasticsearch's `stemmer` token filter languages among SEARCH_LANGUAGE's values. Nepali, Tamil
- * and Yiddish have no Elasticsearch stemmer: with them (and `simple`) words are not stemmed.
+ * SEARCH_LANGUAGE's values Elasticsearch's `stemmer` token filter knows: all but `simple` and
+ * Nepali, Tamil and Yiddish, which have no Elasticsearch stemmer — with them words are not stemmed.
  */
-const ES_STEMMERS: ReadonlySet<SearchLanguage> = new Set([
-  'arabic',
-  'armenian',
-  'basque',
-  'catalan',
-  'danish',
-  'dutch',
-  'english',
-  'finnish',
-  'french',
-  'german',
-  'greek',
-  'hindi',
-  'hungarian',
-  'indonesian',
-  'irish',
-  'italian',
-  'lithuanian',
-  'norwegian',
-  'portuguese',
-  'romanian',
-  'russian',
-  'serbian',
-  'spanish',
-  'swedish',
-  'turkish',
-]);
+const UNSTEMMED: readonly SearchLanguage[] = ['simple', 'nepali', 'tamil', 'yiddish'];
+const ES_STEMMERS: ReadonlySet<SearchLanguage> = new Set(SEARCH_LANGUAGES.filter((l) => !UNSTEMMED.includes(l)));
 
 /**
  * The languages whose PostgreSQL Snowball dictionary drops stop words (its `.stop` file), with
