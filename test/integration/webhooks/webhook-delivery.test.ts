@@ -4,7 +4,6 @@ import {
   AuditModule,
   CryptoModule,
   DatabaseModule,
-  type EventEnvelope,
   EventsModule,
   loadAppConfig,
   MetricsModule,
@@ -16,6 +15,7 @@ import {
 // Loading the work context registers the task events these endpoints subscribe to.
 import '@groundwork/work';
 import { WebhookDeliveriesService, WebhookDeliveryRunner, WebhooksModule, WebhooksService } from '@groundwork/webhooks';
+import { taskCreated } from '../../support/task-created-event.js';
 import { WebhookReceiver } from '../../support/webhook-receiver.js';
 
 const DISABLE_AFTER = 3;
@@ -47,22 +47,6 @@ async function webhooksContext(env: Record<string, string>): Promise<TestingModu
   }).compile();
   await moduleRef.init();
   return moduleRef;
-}
-
-function taskCreated(workspaceId: string): EventEnvelope {
-  return {
-    id: newId(),
-    type: 'task.created',
-    version: 1,
-    visibility: 'public',
-    workspaceId,
-    actorId: null,
-    occurredAt: new Date().toISOString(),
-    data: { taskId: newId(), projectId: newId(), number: 1 },
-    requestId: null,
-    traceparent: null,
-    tracestate: null,
-  };
 }
 
 describe('webhook deliveries (worker side, real PostgreSQL)', () => {

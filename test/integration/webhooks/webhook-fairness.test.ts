@@ -7,7 +7,6 @@ import {
   AuditModule,
   CryptoModule,
   DatabaseModule,
-  type EventEnvelope,
   EventsModule,
   loadAppConfig,
   MetricsModule,
@@ -22,25 +21,10 @@ import { WebhookDeliveriesService, WebhookDeliveryRunner, WebhooksService } from
 import { deliveryJobOptions, type WebhookDeliveryJob } from '../../../apps/worker/src/webhooks/webhook-delivery.job.js';
 import { WebhooksWorkerModule } from '../../../apps/worker/src/webhooks/webhooks-worker.module.js';
 import { within } from '../../support/wait.js';
+import { taskCreated } from '../../support/task-created-event.js';
 import { WebhookReceiver } from '../../support/webhook-receiver.js';
 
 const SLOTS = 2;
-
-function taskCreated(workspaceId: string): EventEnvelope {
-  return {
-    id: newId(),
-    type: 'task.created',
-    version: 1,
-    visibility: 'public',
-    workspaceId,
-    actorId: null,
-    occurredAt: new Date().toISOString(),
-    data: { taskId: newId(), projectId: newId(), number: 1 },
-    requestId: null,
-    traceparent: null,
-    tracestate: null,
-  };
-}
 
 /**
  * The delivery worker as deployed (its BullMQ processor, the real queue in Redis), with a
