@@ -20,7 +20,8 @@
  *
  * Knobs: ROLLING_USERS (virtual users, 6), ROLLING_PAUSE_MS (pause between a user's requests,
  * 40), ROLLING_SSE / ROLLING_WS (clients of each kind, 3), ROLLING_BACKLOG (tasks created at
- * once before a worker stops, 150), ROLLING_SETTLE_MS (load between restarts, 3000).
+ * once before a worker stops, 150), ROLLING_SETTLE_MS (load between restarts, 3000), ROLLING_FROM
+ * (the previous release, a git ref; default in test/cluster/previous-release.js).
  */
 import { execFileSync } from 'node:child_process';
 import { knob, ROOT } from '../bench/lib.js';
