@@ -12,7 +12,7 @@
  */
 import { execFileSync, spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { progress, ROOT } from '../bench/lib.js';
@@ -48,7 +48,14 @@ export function previousReleaseCommit() {
     `prisma/migrations/${newest}/migration.sql`,
   ]);
   // Not committed yet: HEAD is the release before it.
-  return git(['rev-parse', '--verify', added ? `${added}^1` : 'HEAD']);
+  const previous = added ? `${added}^1` : 'HEAD';
+  try {
+    return git(['rev-parse', '--verify', '--quiet', `${previous}^{commit}`]);
+  } catch {
+    throw new Error(
+      `${previous} is not in this clone (a shallow clone?): fetch the history or set ROLLING_FROM to the previous release`,
+    );
+  }
 }
 
 /**
@@ -104,8 +111,9 @@ export async function previousRelease() {
   const commit = previousReleaseCommit();
   const checkout = createHash('sha256').update(ROOT).digest('hex').slice(0, 8);
   const dir = path.join(os.tmpdir(), `groundwork-release-${commit.slice(0, 12)}-${checkout}`);
-  const built = ['api', 'worker'].every((app) => existsSync(path.join(dir, 'dist', app, 'main.js')));
-  if (!built) {
+  // Written last: a build that was interrupted is started over.
+  const builtMarker = path.join(dir, '.built');
+  if (!existsSync(builtMarker)) {
     progress(`building the previous release ${commit.slice(0, 12)} in ${dir}`);
     rmSync(dir, { recursive: true, force: true });
     mkdirSync(dir, { recursive: true });
@@ -114,6 +122,7 @@ export async function previousRelease() {
     // What its `npm run build` runs: prisma generate, then tsc -b.
     await run(dir, process.execPath, ['node_modules/prisma/build/index.js', 'generate']);
     await run(dir, process.execPath, ['node_modules/typescript/bin/tsc', '-b']);
+    writeFileSync(builtMarker, `${commit}\n`);
   }
   return { commit, dir, migrations: migrationsOf(dir) };
 }
