@@ -315,7 +315,7 @@ async function main() {
               server.name,
               round(stat(server.name, target.name, 'rps')),
               runs[`${server.name} / ${target.name}`].map((result) => round(result.rps)).join(' '),
-              stat(server.name, target.name, 'p99'),
+              round(stat(server.name, target.name, 'p99'), 2),
               isApi ? loss(server.name, target.name) : '',
               round(stat(server.name, target.name, 'cpuUs'), 1),
               isApi ? cpuLoss(server.name, target.name) : '',
