@@ -229,11 +229,10 @@ async function main() {
     });
   }
 
-  /** @type {{ key: string, name: string, path: string, headers: Record<string, string> }[]} */
-  const targets = [
+  const targets = /** @type {{ key: string, name: string, path: string, headers: Record<string, string> }[]} */ ([
     { key: 'live', name: 'GET /health/live', path: '/health/live', headers: {} },
     { key: 'task', name: 'GET one task (cached)', path: taskPath, headers: { authorization: `Bearer ${token}` } },
-  ].filter((target) => !TARGETS || TARGETS.includes(target.key));
+  ]).filter((target) => !TARGETS || TARGETS.includes(target.key));
   /** @typedef {{ server: Server, target: (typeof targets)[number] }} Measured */
   /** @type {Measured[]} */
   const measured = targets.flatMap((target) =>
