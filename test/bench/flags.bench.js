@@ -9,15 +9,17 @@
  *    `X-Bench-Flag: <n>`. The same process, route, middleware and guards serve every side:
  *    - `none`: no evaluation (the header absent);
  *    - `one`: one evaluation — the issue's comparison, target (issue 13): within 2 % of `none`;
+ *    - `none again`: `none` measured a second time — how far apart two measurements of the
+ *      same thing land in this run, on this machine: the noise the comparison sits in;
  *    - `hundred`: 100 evaluations — the marginal cost of one evaluation inside the api, large
  *      enough to stand out of the machine's noise.
  *    wrk -t1 -c32 (by default), a warm-up per side, then rounds of every side in turn, the
- *    order reversed every other round (none, one, hundred; hundred, one, none; …) so drift in
- *    the machine's load falls on all alike and `none` and `one` take turns going first. Per
- *    side, the median over the rounds of requests per second and of the api's CPU time per
- *    request (from /proc: far less sensitive to the machine's load than throughput), and, as
- *    `none` and `one` run back to back in every round, the median of the rounds' own ratios.
- *    Any non-2xx answer fails the run.
+ *    order reversed every other round (one, none, none again, hundred; hundred, none again,
+ *    none, one; …): `none` runs right next to `one` and to `none again`, which take turns going
+ *    first. Per side, the median over the rounds of requests per second and of the api's CPU
+ *    time per request (from /proc: far less sensitive to the machine's load than throughput),
+ *    and, against `none`, the median of the rounds' own ratios. Any non-2xx answer fails the
+ *    run.
  *    Alongside, the evaluation alone in this process, CPU time over 200,000 evaluations with the
  *    provider and hook classes the api uses: through `FeatureFlags` as the api calls it
  *    (OpenFeature resolves the first, the identical ones after it answer what it resolved) and,
@@ -144,9 +146,14 @@ function startApiNodeArgs() {
   return words.slice(1, -1);
 }
 
-/** The sides of the read comparison: how many evaluations a request adds. */
-const SIDES = /** @type {const} */ ({ none: 0, one: 1, hundred: 100 });
+/**
+ * The sides of the read comparison: how many evaluations a request adds. `again` is `none`
+ * measured a second time: how far two measurements of the same thing land apart in this run.
+ */
+const SIDES = /** @type {const} */ ({ one: 1, none: 0, again: 0, hundred: 100 });
 /** @typedef {keyof typeof SIDES} Side */
+/** @param {Side} side */
+const sideName = (side) => (side === 'again' ? 'none again' : `${SIDES[side]} flag evaluations`);
 
 async function main() {
   const wrkVersion = assertWrkInstalled();
@@ -212,13 +219,14 @@ async function main() {
   /** @type {Record<Side, { rps: number[], cpuUs: number[], p50: number[], p99: number[] }>} */
   const rounds = {
     none: { rps: [], cpuUs: [], p50: [], p99: [] },
+    again: { rps: [], cpuUs: [], p50: [], p99: [] },
     one: { rps: [], cpuUs: [], p50: [], p99: [] },
     hundred: { rps: [], cpuUs: [], p50: [], p99: [] },
   };
   for (let roundNo = 1; roundNo <= LOAD.rounds; roundNo += 1) {
     const order = roundNo % 2 ? sideNames : [...sideNames].reverse();
     for (const side of order) {
-      progress(`round ${roundNo}/${LOAD.rounds}: ${SIDES[side]} evaluations, ${LOAD.durationSec} s`);
+      progress(`round ${roundNo}/${LOAD.rounds}: ${sideName(side)}, ${LOAD.durationSec} s`);
       const figures = await measure(side, LOAD.durationSec);
       rounds[side].rps.push(figures.rps);
       rounds[side].cpuUs.push(figures.cpuUs);
@@ -228,19 +236,20 @@ async function main() {
   }
   const rps = (/** @type {Side} */ side) => median(rounds[side].rps);
   const cpuUs = (/** @type {Side} */ side) => median(rounds[side].cpuUs);
-  /** The medians' difference, `one` against `none`, in percent (positive: `one` costs more). */
-  const readCostPercent = round((1 - rps('one') / rps('none')) * 100, 2);
-  const cpuCostPercent = round((cpuUs('one') / cpuUs('none') - 1) * 100, 2);
-  // `none` and `one` run back to back in every round: the median of the rounds' own ratios
-  // leaves out most of the drift between rounds.
-  const pairedReadCostPercent = round(
-    (1 - median(rounds.one.rps.map((value, i) => value / rounds.none.rps[i]))) * 100,
-    2,
-  );
-  const pairedCpuCostPercent = round(
-    (median(rounds.one.cpuUs.map((value, i) => value / rounds.none.cpuUs[i])) - 1) * 100,
-    2,
-  );
+  /**
+   * A side against `none`, in percent (positive: the side costs more): less throughput and
+   * more api CPU per request, from the medians and as the median of the rounds' own ratios
+   * (the two run back to back in every round, which leaves out most of the drift between rounds).
+   * @param {Side} side
+   */
+  const compare = (side) => ({
+    readCostPercent: round((1 - rps(side) / rps('none')) * 100, 2),
+    cpuCostPercent: round((cpuUs(side) / cpuUs('none') - 1) * 100, 2),
+    pairedReadCostPercent: round((1 - median(rounds[side].rps.map((v, i) => v / rounds.none.rps[i]))) * 100, 2),
+    pairedCpuCostPercent: round((median(rounds[side].cpuUs.map((v, i) => v / rounds.none.cpuUs[i])) - 1) * 100, 2),
+  });
+  const oneEvaluation = compare('one');
+  const noneAgain = compare('again');
   // Within each round, what 100 evaluations added to a request's CPU time; the median of those.
   const perEvaluationInApiUs =
     median(rounds.hundred.cpuUs.map((hundred, i) => hundred - rounds.none.cpuUs[i])) / SIDES.hundred;
@@ -254,22 +263,35 @@ async function main() {
   );
   console.log(
     formatTable([
-      ['cached task read', 'req/s', 'api CPU µs/request', 'req/s per round', 'p50 ms per round', 'p99 ms per round'],
+      [
+        'cached task read',
+        'req/s',
+        'api CPU µs/request',
+        'req/s per round',
+        'api CPU µs/request per round',
+        'p50 ms per round',
+        'p99 ms per round',
+      ],
       ...sideNames.map((side) => [
-        `${SIDES[side]} flag evaluations`,
+        sideName(side),
         round(rps(side)),
         round(cpuUs(side), 1),
         rounds[side].rps.map((value) => round(value)).join(' / '),
+        rounds[side].cpuUs.map((value) => round(value)).join(' / '),
         rounds[side].p50.join(' / '),
         rounds[side].p99.join(' / '),
       ]),
     ]),
   );
   console.log(
-    `\none evaluation against none (target: within 2 %): ${readCostPercent} % less throughput and ` +
-      `${cpuCostPercent} % more api CPU per request from the medians; ${pairedReadCostPercent} % and ` +
-      `${pairedCpuCostPercent} % as the median of each round's own ratio; one evaluation inside the api, from ` +
-      `the 100-evaluation side: ` +
+    `\nagainst 0 flag evaluations, less throughput and more api CPU per request, from the medians ` +
+      `(and as the median of each round's own ratio):\n` +
+      `  1 flag evaluation (target: within 2 %): ${oneEvaluation.readCostPercent} % ` +
+      `(${oneEvaluation.pairedReadCostPercent} %) and ${oneEvaluation.cpuCostPercent} % ` +
+      `(${oneEvaluation.pairedCpuCostPercent} %)\n` +
+      `  none again (the same thing measured twice): ${noneAgain.readCostPercent} % ` +
+      `(${noneAgain.pairedReadCostPercent} %) and ${noneAgain.cpuCostPercent} % (${noneAgain.pairedCpuCostPercent} %)\n` +
+      `one evaluation inside the api, from the 100-evaluation side: ` +
       `${round(perEvaluationInApiUs, 2)} µs of CPU, ${share(perEvaluationInApiUs)} % of a cached read's; ` +
       `alone in this process through FeatureFlags: ${round(evaluationNs.featureFlags)} ns ` +
       `(${share(evaluationNs.featureFlags / 1000)} %); every time through the OpenFeature SDK: ` +
@@ -340,10 +362,8 @@ async function main() {
       rounds: LOAD.rounds,
       readRps: Object.fromEntries(sideNames.map((side) => [side, round(rps(side))])),
       readCpuUsPerRequest: Object.fromEntries(sideNames.map((side) => [side, round(cpuUs(side), 1)])),
-      readCostPercent,
-      cpuCostPercent,
-      pairedReadCostPercent,
-      pairedCpuCostPercent,
+      oneEvaluation,
+      noneAgain,
       perEvaluationInApiUs: round(perEvaluationInApiUs, 2),
       evaluationNs: { featureFlags: round(evaluationNs.featureFlags), sdk: round(evaluationNs.sdk) },
       evaluationShareOfReadPercent: {
