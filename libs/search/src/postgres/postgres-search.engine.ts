@@ -65,15 +65,26 @@ export class PostgresSearchEngine extends SearchEngine {
    * with `:*`. Null when nothing searchable remains (only stop words, punctuation or emoji).
    */
   async tsquery(text: SearchText): Promise<string | null> {
-    const [row] = await this.prisma.$queryRaw<{ query: string; nodes: number }[]>`
-      SELECT (CASE WHEN numnode(last_word) = 1
-                   THEN ts_rewrite(full_query, last_word, (last_word::text || ':*')::tsquery)
-                   ELSE full_query END)::text AS query,
-             numnode(full_query) AS nodes
-        FROM (SELECT websearch_to_tsquery('groundwork_search', ${text.query}) AS full_query,
-                     websearch_to_tsquery('groundwork_search', ${text.prefix ?? ''}) AS last_word) AS parsed`;
+    const [row] = await this.prisma.$queryRaw<TsqueryRow[]>(tsqueryStatement(text));
     return row && row.nodes > 0 ? row.query : null;
   }
+}
+
+/** `query`: the tsquery as text; `nodes`: 0 when nothing searchable remains. */
+export interface TsqueryRow {
+  query: string;
+  nodes: number;
+}
+
+/** The statement behind `PostgresSearchEngine.tsquery` (one row, TsqueryRow). */
+export function tsqueryStatement(text: SearchText): Prisma.Sql {
+  return Prisma.sql`
+    SELECT (CASE WHEN numnode(last_word) = 1
+                 THEN ts_rewrite(full_query, last_word, (last_word::text || ':*')::tsquery)
+                 ELSE full_query END)::text AS query,
+           numnode(full_query) AS nodes
+      FROM (SELECT websearch_to_tsquery('groundwork_search', ${text.query}) AS full_query,
+                   websearch_to_tsquery('groundwork_search', ${text.prefix ?? ''}) AS last_word) AS parsed`;
 }
 
 /**
