@@ -2,11 +2,10 @@ import { createHash, randomBytes } from 'node:crypto';
 import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { Readable } from 'node:stream';
-import { text } from 'node:stream/consumers';
+import { Readable, Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
-import { LocalObjectStorage, objectKey, type ObjectStorage } from '@groundwork/files';
+import { LocalObjectStorage, type ObjectContent, objectKey, type ObjectStorage } from '@groundwork/files';
 import { createS3Client, S3ObjectStorage } from '@groundwork/files/s3';
 import { DomainError, newId } from '@groundwork/platform';
 import { S3RVER_CREDENTIALS, S3TestServer } from '../../support/s3-server.js';
@@ -80,6 +79,25 @@ function failingSource(bytes: Buffer, error: Error): Readable {
   );
 }
 
+/**
+ * All the bytes of opened content, sent the way a download sends them: each chunk is copied as
+ * it comes (an adapter may reuse a chunk's memory once its write called back).
+ */
+async function bytesOf(opened: Promise<ObjectContent>): Promise<Buffer> {
+  const copies: Buffer[] = [];
+  const sink = new Writable({
+    write(chunk: Buffer, _encoding, done) {
+      copies.push(Buffer.from(chunk));
+      // Called back later, as a socket does: the next chunk must not overwrite this one before.
+      setImmediate(done);
+    },
+  });
+  await (await opened).pipeTo(sink);
+  return Buffer.concat(copies);
+}
+
+const text = async (opened: Promise<ObjectContent>) => (await bytesOf(opened)).toString();
+
 describe.each([
   ['local disk', localSubject],
   ['S3 (s3rver)', s3Subject],
@@ -113,15 +131,15 @@ describe.each([
     await storage.promote(staged, key);
 
     expect(await storage.exists(key)).toBe(true);
-    const read = Buffer.concat(await (await storage.read(key)).toArray());
+    const read = await bytesOf(storage.read(key));
     expect(sha256(read)).toBe(key.sha256);
     expect((await subject.stored()).filter((k) => k.startsWith(workspaceId))).toEqual([key.path]);
   });
 
   it('reads an inclusive byte range', async () => {
     const key = await store(newId(), Buffer.from('0123456789abcdef'));
-    expect(await text(await storage.read(key, { start: 3, end: 7 }))).toBe('34567');
-    expect(await text(await storage.read(key, { start: 15, end: 15 }))).toBe('f');
+    expect(await text(storage.read(key, { start: 3, end: 7 }))).toBe('34567');
+    expect(await text(storage.read(key, { start: 15, end: 15 }))).toBe('f');
   });
 
   it('promotes over an existing object of the same key (same bytes), and discards staged bytes', async () => {
@@ -133,7 +151,7 @@ describe.each([
     await storage.discard(extra);
     await storage.discard(extra);
 
-    expect(await text(await storage.read(key))).toBe('same content');
+    expect(await text(storage.read(key))).toBe('same content');
     expect((await subject.stored()).filter((k) => k.startsWith(workspaceId))).toEqual([key.path]);
   });
 

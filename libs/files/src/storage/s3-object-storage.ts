@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import {
   CopyObjectCommand,
   DeleteObjectCommand,
@@ -13,7 +14,13 @@ import {
 } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
 import type { AppConfig } from '@groundwork/platform';
-import { type ByteRange, type ObjectKey, ObjectStorage, type StagedObject } from '../ports/object-storage.js';
+import {
+  type ByteRange,
+  type ObjectContent,
+  type ObjectKey,
+  ObjectStorage,
+  type StagedObject,
+} from '../ports/object-storage.js';
 import { objectKey, workspacePrefix } from './object-key.js';
 import { objectMissing, storageUnavailable } from './storage-errors.js';
 
@@ -100,7 +107,7 @@ export class S3ObjectStorage extends ObjectStorage {
     await this.deleteKey(staged.location).catch(() => undefined);
   }
 
-  async read(key: ObjectKey, range?: ByteRange): Promise<Readable> {
+  async read(key: ObjectKey, range?: ByteRange): Promise<ObjectContent> {
     try {
       const answer = await this.client.send(
         new GetObjectCommand({
@@ -109,8 +116,9 @@ export class S3ObjectStorage extends ObjectStorage {
           Range: range ? `bytes=${range.start}-${range.end}` : undefined,
         }),
       );
-      if (!(answer.Body instanceof Readable)) throw new Error('the S3 client returned no Node.js stream');
-      return answer.Body;
+      const body = answer.Body;
+      if (!(body instanceof Readable)) throw new Error('the S3 client returned no Node.js stream');
+      return { pipeTo: (destination) => pipeline(body, destination) };
     } catch (error) {
       if (isNotFound(error)) throw objectMissing(error);
       throw storageUnavailable(error);
