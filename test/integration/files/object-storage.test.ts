@@ -133,7 +133,7 @@ describe.each([
     expect(await storage.exists(key)).toBe(true);
     const read = await bytesOf(storage.read(key));
     expect(sha256(read)).toBe(key.sha256);
-    expect((await subject.stored()).filter((k) => k.startsWith(workspaceId))).toEqual([key.path]);
+    expect((await subject.stored()).filter((k) => k.includes(workspaceId))).toEqual([key.path]);
   });
 
   it('reads an inclusive byte range', async () => {
@@ -152,7 +152,7 @@ describe.each([
     await storage.discard(extra);
 
     expect(await text(storage.read(key))).toBe('same content');
-    expect((await subject.stored()).filter((k) => k.startsWith(workspaceId))).toEqual([key.path]);
+    expect((await subject.stored()).filter((k) => k.includes(workspaceId))).toEqual([key.path]);
   });
 
   it('leaves nothing behind when the source fails mid-stream, and reports the source’s error', async () => {
@@ -160,7 +160,7 @@ describe.each([
     const cutOff = new Error('the client went away');
 
     await expect(storage.stage(workspaceId, failingSource(randomBytes(256 * 1024), cutOff))).rejects.toBe(cutOff);
-    expect((await subject.stored()).filter((k) => k.startsWith(workspaceId))).toEqual([]);
+    expect((await subject.stored()).filter((k) => k.includes(workspaceId))).toEqual([]);
   });
 
   it('removes objects idempotently, and a workspace’s objects all at once', async () => {
@@ -170,13 +170,30 @@ describe.each([
     await store(workspaceId, Buffer.from('two'));
     const kept = await store(other, Buffer.from('three'));
 
+    await storage.stage(workspaceId, Readable.from([Buffer.from('staged, never promoted')]));
     await storage.remove(first);
     await storage.remove(first);
     expect(await storage.exists(first)).toBe(false);
     await storage.removeWorkspace(workspaceId);
 
-    expect((await subject.stored()).filter((k) => k.startsWith(workspaceId))).toEqual([]);
+    expect((await subject.stored()).filter((k) => k.includes(workspaceId))).toEqual([]);
     expect(await storage.exists(kept)).toBe(true);
+  });
+
+  it('sweeps staged uploads last written before the cutoff, and nothing else', async () => {
+    const workspaceId = newId();
+    const key = await store(workspaceId, Buffer.from('a promoted object'));
+    const leftBehind = await storage.stage(workspaceId, Readable.from([Buffer.from('a crash came before promote')]));
+    const anHourAgo = new Date(Date.now() - 60 * 60 * 1000);
+    const inAMinute = new Date(Date.now() + 60 * 1000);
+
+    expect(await storage.sweepStaging(anHourAgo)).toBe(0);
+    expect((await subject.stored()).filter((k) => k.includes(workspaceId))).toHaveLength(2);
+    expect(await storage.sweepStaging(inAMinute)).toBeGreaterThanOrEqual(1);
+
+    expect((await subject.stored()).filter((k) => k.includes(workspaceId))).toEqual([key.path]);
+    await storage.discard(leftBehind);
+    expect(await storage.sweepStaging(inAMinute)).toBe(0);
   });
 
   it('answers not_found for a missing object', async () => {
@@ -199,7 +216,7 @@ describe.each([
     await expect(broken.read(objectKey(workspaceId, sha256(Buffer.from('x'))))).rejects.toMatchObject({
       code: 'unavailable',
     });
-    expect((await subject.stored()).filter((k) => k.startsWith(workspaceId))).toEqual([]);
+    expect((await subject.stored()).filter((k) => k.includes(workspaceId))).toEqual([]);
   });
 
   it('builds no key from anything but a workspace UUID and a hex digest', () => {

@@ -144,7 +144,7 @@ export class AttachmentsService {
     return {
       staged,
       sha256: meter.digest(),
-      size: meter.size,
+      size: meter.byteCount(),
       contentType: typeCheck.contentType,
       filename: sanitizeFilename(file.filename),
     };

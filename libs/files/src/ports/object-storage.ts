@@ -70,6 +70,13 @@ export abstract class ObjectStorage {
   /** Removes every object (and staged upload) of the workspace. */
   abstract removeWorkspace(workspaceId: string): Promise<void>;
 
+  /**
+   * Removes the staged uploads of every workspace last written before `before` — what a process
+   * that died between `stage` and `promote`/`discard` left — and returns how many went. An upload
+   * still being written is newer than that.
+   */
+  abstract sweepStaging(before: Date): Promise<number>;
+
   /** Resolves when the store answers and can be written to (readiness); rejects with why not. */
   abstract check(signal: AbortSignal): Promise<void>;
 }

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { constants, createWriteStream } from 'node:fs';
-import { access, type FileHandle, mkdir, open, rename, rm, stat } from 'node:fs/promises';
+import { access, type FileHandle, mkdir, open, readdir, rename, rm, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import type { Readable, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -11,6 +11,7 @@ import {
   ObjectStorage,
   type StagedObject,
 } from '../ports/object-storage.js';
+import { isUuid } from '@groundwork/platform';
 import { objectKey, workspacePrefix } from './object-key.js';
 import { isSystemCallError, objectMissing, storageUnavailable } from './storage-errors.js';
 
@@ -111,6 +112,28 @@ export class LocalObjectStorage extends ObjectStorage {
     }
   }
 
+  async sweepStaging(before: Date): Promise<number> {
+    let removed = 0;
+    try {
+      for (const workspace of await readdir(this.root, { withFileTypes: true }).catch(ignoreMissing)) {
+        // Only workspace folders (UUIDs): nothing else under the root is the adapter's to remove.
+        if (!workspace.isDirectory() || !isUuid(workspace.name)) continue;
+        const folder = join(this.root, workspacePrefix(workspace.name), STAGING);
+        for (const name of await readdir(folder).catch(ignoreMissing)) {
+          const location = join(folder, name);
+          // An upload in progress writes on: its modification time stays recent.
+          const modified = (await stat(location).catch(() => undefined))?.mtime;
+          if (modified === undefined || modified >= before) continue;
+          await rm(location, { force: true });
+          removed += 1;
+        }
+      }
+      return removed;
+    } catch (error) {
+      throw storeFailure(error);
+    }
+  }
+
   async check(): Promise<void> {
     await mkdir(this.root, { recursive: true });
     await access(this.root, constants.R_OK | constants.W_OK);
@@ -120,6 +143,12 @@ export class LocalObjectStorage extends ObjectStorage {
   private pathOf(key: ObjectKey): string {
     return join(this.root, objectKey(key.workspaceId, key.sha256).path);
   }
+}
+
+/** A folder that is not there holds nothing (the root before the first upload, a workspace that never staged). */
+function ignoreMissing(error: unknown): never[] {
+  if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
+  throw error;
 }
 
 /** Writes `chunk`, resolving once `destination` is done with it (or failing when it fails or closes first). */
