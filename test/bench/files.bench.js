@@ -6,11 +6,15 @@
  *    raises ATTACHMENT_MAX_BYTES for itself), the api's RSS sampled every 20 ms against its
  *    idle RSS; throughput in MB/s and as a ratio of `cp` of the same file on the same disk in
  *    the same run (the upload includes hashing and the fsync before the rename; `cp` + `sync`
- *    of the copy is shown too, for that comparison).
+ *    of the copy is shown too, for that comparison), and as a ratio of a bare node:http server
+ *    (bare-files-server.js) taking the same upload request and sending the same file, measured
+ *    first in the same run with the same client.
  * 2. BENCH_CONCURRENT (50) concurrent 1 MB uploads: p50/p99 latency and the api's peak RSS.
  * 3. The same large round trip against the S3 adapter (s3rver on 127.0.0.1), for the record.
  *
- * Production mode, own database, Redis prefix and folders, removed at the end. The client is
+ * The api runs as production starts it (`npm run start:api`, NODE_ENV=production; with
+ * BENCH_API_NODE_OPTIONS set, e.g. `--cpu-prof`, that goes to it as NODE_OPTIONS), with its own
+ * database, Redis prefix and folders, removed at the end. The client is
  * this process (node:http, streaming from and to files). Needs `npm run build`.
  */
 import { spawnSync } from 'node:child_process';
