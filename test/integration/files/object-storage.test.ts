@@ -142,6 +142,22 @@ describe.each([
     expect(await text(storage.read(key, { start: 15, end: 15 }))).toBe('f');
   });
 
+  it('stops sending and rejects when the destination fails mid-way (a client gone mid-download)', async () => {
+    const key = await store(newId(), randomBytes(2 * 1024 * 1024));
+    const gone = new Error('the client went away');
+    let writes = 0;
+    const destination = new Writable({
+      write(_chunk: Buffer, _encoding, done) {
+        writes += 1;
+        done(writes === 2 ? gone : null);
+      },
+    });
+
+    await expect((await storage.read(key)).pipeTo(destination)).rejects.toBe(gone);
+    expect(writes).toBe(2);
+    expect(destination.destroyed).toBe(true);
+  });
+
   it('promotes over an existing object of the same key (same bytes), and discards staged bytes', async () => {
     const workspaceId = newId();
     const bytes = Buffer.from('same content');

@@ -173,6 +173,9 @@ class FileContent implements ObjectContent {
   ) {}
 
   async pipeTo(destination: Writable): Promise<void> {
+    // Its failures reach this through the write callbacks (as `pipeline` does, a listener keeps
+    // the 'error' events that come with them from going unhandled and crashing the process).
+    destination.on('error', () => undefined);
     const buffers = [Buffer.allocUnsafeSlow(READ_CHUNK_BYTES), Buffer.allocUnsafeSlow(READ_CHUNK_BYTES)];
     let writing: Promise<void> = Promise.resolve();
     try {
