@@ -2,9 +2,9 @@ import { InjectQueue, Processor } from '@nestjs/bullmq';
 import { Logger, type OnApplicationBootstrap } from '@nestjs/common';
 import type { Job, Queue } from 'bullmq';
 import { FILES_STAGING_SWEEP, type FilesQueueEvent, StoredObjects } from '@groundwork/files';
-import { type EventJob, workerOptions } from '@groundwork/platform';
+import { type EventJob, RedisService, workerOptions } from '@groundwork/platform';
 import { DrainingWorkerHost } from '@groundwork/platform/queue';
-import { upsertSchedule } from '../maintenance/maintenance.processor.js';
+import { registerSchedules } from '../schedules/job-schedules.js';
 
 /** The scheduled sweep carries no data; every other job of the queue is an event. */
 type FilesJob = EventJob<FilesQueueEvent> | Record<string, never>;
@@ -22,13 +22,14 @@ export class FilesProcessor extends DrainingWorkerHost<FilesJob> implements OnAp
   constructor(
     @InjectQueue('files') private readonly queue: Queue,
     private readonly objects: StoredObjects,
+    private readonly redis: RedisService,
   ) {
     super();
   }
 
-  /** Upserting by id is idempotent: every replica may do it, the schedule exists once. */
+  /** Every replica registers it at boot; the schedule exists once (see registerSchedules). */
   async onApplicationBootstrap(): Promise<void> {
-    await upsertSchedule(this.queue, FILES_STAGING_SWEEP);
+    await registerSchedules(this.queue, [FILES_STAGING_SWEEP], this.redis);
   }
 
   protected async handle(job: Job<FilesJob>): Promise<string> {
