@@ -15,6 +15,7 @@ import { S3RVER_CREDENTIALS, S3TestServer } from '../support/s3-server.js';
 import { eventually } from '../support/wait.js';
 import type { AppProcess } from '../support/app-process.js';
 import { type Stack, startStack } from '../support/stack.js';
+import { bearer, callJson } from '../support/json-call.js';
 
 /** A 1×1 PNG. */
 const PNG = Buffer.from(
@@ -58,18 +59,12 @@ describe('attachments through the generated client (api + worker, S3 driver on s
     });
 
   const call = async (method: string, path: string, body?: unknown): Promise<Record<string, unknown>> => {
-    const res = await fetch(`${api.url}${path}`, {
-      method,
-      headers: {
-        ...(token ? { authorization: `Bearer ${token}` } : {}),
-        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-      },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    const text = await res.text();
-    if (res.status >= 300) throw new Error(`${method} ${path} answered ${res.status}: ${text}`);
-    return text ? (JSON.parse(text) as Record<string, unknown>) : {};
+    const answer = await callJson(`${api.url}${path}`, method, { authorization: bearer(token), body });
+    if (answer.status >= 300)
+      throw new Error(`${method} ${path} answered ${answer.status}: ${JSON.stringify(answer.body)}`);
+    return answer.body;
   };
+
   const post = (path: string, body: unknown) => call('POST', path, body);
 
   beforeAll(async () => {

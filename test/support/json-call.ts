@@ -38,7 +38,7 @@ export async function callJson(url: string, method: string, options: JsonCallOpt
   };
 }
 
-/** `Bearer {token}`, or undefined for an anonymous call. */
+/** `Bearer {token}`, or undefined (an anonymous call) when there is no token yet. */
 export function bearer(token: string | undefined): string | undefined {
-  return token === undefined ? undefined : `Bearer ${token}`;
+  return token ? `Bearer ${token}` : undefined;
 }

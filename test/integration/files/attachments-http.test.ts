@@ -15,6 +15,7 @@ import type { WorkspaceRole } from '@groundwork/workspaces';
 import { createApiApp } from '../../../apps/api/src/bootstrap.js';
 import { eventually } from '../../support/wait.js';
 import { deleteRedisKeys } from '../../support/test-redis.js';
+import { callJson } from '../../support/json-call.js';
 
 /**
  * Attachments through the api, on real PostgreSQL and Redis and the local-disk driver: what a
@@ -127,19 +128,8 @@ describe('attachments over HTTP (local disk)', () => {
     return { workspaceId, base, taskId: String(task.body.id), attachments, people, bob };
   }
 
-  async function json(method: string, pathname: string, authorization: string, body?: unknown) {
-    const res = await fetch(`${url}${pathname}`, {
-      method,
-      headers: { authorization, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    const text = await res.text();
-    return {
-      status: res.status,
-      headers: res.headers,
-      body: (text ? JSON.parse(text) : {}) as Record<string, unknown>,
-    };
-  }
+  const json = (method: string, pathname: string, authorization: string, body?: unknown) =>
+    callJson(`${url}${pathname}`, method, { authorization, body });
 
   async function upload(
     pathname: string,
