@@ -1,14 +1,15 @@
 # Groundwork production images: two targets.
 #   runtime (default, last stage): the api and the worker, production dependencies only —
 #     no TypeScript, no Prisma CLI, no development tooling.
-#       api (default):  node --max-semi-space-size=4 dist/api/main.js      (PORT, default 3000)
-#       worker:         node --max-semi-space-size=4 dist/worker/main.js   (WORKER_PORT, default 3001)
+#       api (default):  node --max-semi-space-size=4 dist/api/bundle/main.js     (PORT, default 3000)
+#       worker:         node --max-semi-space-size=4 dist/worker/bundle/main.js  (WORKER_PORT, default 3001)
+#     (each app's bundle: scripts/bundle.js, the last step of `npm run build`)
 #   migrate: the Prisma CLI and prisma/ for the one-shot migration Job (`npm run db:migrate`).
 #
 #   docker build -t groundwork .
 #   docker build --target migrate -t groundwork-migrate .
 #   docker run --env-file prod.env groundwork
-#   docker run --env-file prod.env groundwork node --max-semi-space-size=4 dist/worker/main.js
+#   docker run --env-file prod.env groundwork node --max-semi-space-size=4 dist/worker/bundle/main.js
 #   docker run --env-file prod.env groundwork-migrate
 #
 # --max-semi-space-size=4 (MiB): V8's young generation stays small; on Node 24 it otherwise
@@ -121,8 +122,10 @@ COPY package.json package-lock.json ./
 # Readiness compares the applied migrations with prisma/migrations (an instance never serves
 # a schema older than its code); the schema itself is not read at run time.
 COPY prisma/migrations ./prisma/migrations
-# The .proto files the api serves and encodes with (read at start-up).
+# The .proto files the api serves and encodes with, and the OpenAPI document it serves at
+# /docs (both read at start-up).
 COPY proto ./proto
+COPY openapi.json ./
 
 # Writable directories for the `node` user (uid 1000): var/ for runtime output (mail
 # outbox when SMTP is unset, local uploads), .secrets/ for docker-compose's generated
@@ -138,4 +141,4 @@ EXPOSE 3000 3001
 # The apps handle SIGTERM themselves (readiness 503, drain, close): run node as PID 1
 # directly, with no shell or npm in between to swallow the signal. Same command line as
 # package.json's start:api.
-CMD ["node", "--max-semi-space-size=4", "dist/api/main.js"]
+CMD ["node", "--max-semi-space-size=4", "dist/api/bundle/main.js"]
