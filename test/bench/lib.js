@@ -452,6 +452,8 @@ export function httpGet(url, timeoutMs = 1000) {
  *   pipe into this process, so reading the logs costs the measurement nothing
  * @property {number} [timeoutMs] boot deadline (default 30 s)
  * @property {Cleanup} [cleanup] the child is killed by this cleanup if still running
+ * @property {string} [cwd] the working directory (default: the repository root); another release's
+ *   build runs in its own tree, where it reads its own `prisma/migrations`
  */
 
 /**
@@ -544,7 +546,7 @@ export async function startApp(options) {
   const env = { ...baseEnv, ...options.env };
   if (options.npmScript) env.PATH = `${path.dirname(node)}:${env.PATH ?? ''}`;
   const startedAt = performance.now();
-  const child = spawn(command, args, { cwd: ROOT, env, stdio: ['ignore', fd, fd] });
+  const child = spawn(command, args, { cwd: options.cwd ?? ROOT, env, stdio: ['ignore', fd, fd] });
   closeSync(fd);
   options.cleanup?.track(child);
   /** @type {Promise<{ code: number | null, signal: NodeJS.Signals | null }>} */

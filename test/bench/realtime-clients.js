@@ -12,6 +12,7 @@ import http from 'node:http';
 import net from 'node:net';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import WebSocket from 'ws';
+import { onSseFrames } from '../support/sse-frames.js';
 
 const {
   BASE_URL = '',
@@ -165,16 +166,9 @@ function openSse() {
           res.resume();
           return;
         }
-        res.setEncoding('utf8');
-        let buffer = '';
-        res.on('data', (/** @type {string} */ chunk) => {
-          buffer += chunk;
-          let end;
-          while ((end = buffer.indexOf('\n\n')) !== -1) {
-            const frame = buffer.slice(0, end);
-            buffer = buffer.slice(end + 2);
-            if (frame.startsWith('id:')) record('sse', frame);
-          }
+        // An event's frame starts with its id (heartbeats and resyncs have none).
+        onSseFrames(res, (frame) => {
+          if (frame.startsWith('id:')) record('sse', frame);
         });
         res.on('close', () => (closedEarly += 1));
         resolve();

@@ -18,6 +18,7 @@ import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
 import { SMTPServer } from 'smtp-server';
+import { migrateDeploy } from './previous-release.js';
 import {
   Cleanup,
   freePort,
@@ -64,18 +65,20 @@ export function clusterOverrides(peers) {
 }
 
 /**
- * What `npm run start:<app>` runs (package.json: `node [--v8-flag …] <file>`), split so the
- * instance is the node process itself (signals reach it, not a shell). @param {'api' | 'worker'} app
+ * What `npm run start:<app>` of the tree `root` runs (package.json: `node [--v8-flag …] <file>`),
+ * split so the instance is the node process itself (signals reach it, not a shell).
+ * @param {'api' | 'worker'} app @param {string} [root] this checkout, or another release's build
  * @returns {{ script: string, nodeArgs: string[] }}
  */
-export function startScript(app) {
-  const scripts = JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8')).scripts;
+export function startScript(app, root = ROOT) {
+  const scripts = JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8')).scripts;
   const command = String(scripts[`start:${app}`] ?? '');
   const match = /^node((?:\s+--\S+)*)\s+(\S+)$/.exec(command.trim());
   if (!match) throw new Error(`package.json start:${app} is not "node [--flag …] <file>": ${command}`);
   const [, flags, script] = match;
-  if (!existsSync(path.join(ROOT, script))) throw new Error(`missing ${script}: run \`npm run build\` first`);
-  return { script, nodeArgs: flags.trim().split(/\s+/).filter(Boolean) };
+  if (!existsSync(path.join(root, script)))
+    throw new Error(`missing ${script} in ${root}: run \`npm run build\` first`);
+  return { script: path.join(root, script), nodeArgs: flags.trim().split(/\s+/).filter(Boolean) };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -427,6 +430,7 @@ export async function haproxyBackendRequests(socketPath) {
  * @property {Record<string, string>} env the instance's own variables on top of the shared ones
  * @property {number} pid
  * @property {string} logFile
+ * @property {string} [root] the code it runs: this checkout (absent) or another release's build
  */
 
 /**
@@ -484,9 +488,11 @@ export class Cluster {
   /** Starts (again) one instance and waits until it is ready. @param {string} name */
   async start(name) {
     const instance = this.instance(name);
+    const root = instance.root ?? ROOT;
     const app = await startApp({
       name,
-      ...startScript(instance.kind),
+      ...startScript(instance.kind, root),
+      cwd: root,
       env: { ...this.state.env, ...instance.env },
       readyUrl: this.readyUrl(instance),
       logFile: instance.logFile,
@@ -636,8 +642,9 @@ export async function attachedCluster(port) {
 
 /**
  * Starts a cluster: its own PostgreSQL and Redis, the migrated database, an SMTP sink, two api
- * and two worker processes, HAProxy in front. Everything is stopped by `cleanup`.
- * @param {{ port: number, cleanup: Cleanup, apis?: number, workers?: number, logStatements?: boolean }} options
+ * and two worker processes, HAProxy in front. Everything is stopped by `cleanup`. `root` is the
+ * code the instances start with and whose migrations the database gets (default: this checkout).
+ * @param {{ port: number, cleanup: Cleanup, apis?: number, workers?: number, logStatements?: boolean, root?: string }} options
  */
 export async function startCluster(options) {
   ensureHaproxy();
@@ -689,15 +696,8 @@ export async function startCluster(options) {
   });
 
   await postgres.createDatabase('groundwork');
-  const migrate = await runCommand(
-    process.execPath,
-    ['node_modules/prisma/build/index.js', 'migrate', 'deploy'],
-    { ...process.env, DATABASE_URL: state.databaseUrl },
-    120_000,
-    cleanup,
-  );
-  if (migrate.code !== 0)
-    throw new Error(`prisma migrate deploy failed:\n${(migrate.stdout + migrate.stderr).slice(-3000)}`);
+  const root = options.root ?? ROOT;
+  await migrateDeploy(root, state.databaseUrl);
 
   state.env = {
     NODE_ENV: 'production',
@@ -724,6 +724,7 @@ export async function startCluster(options) {
       },
       pid: 0,
       logFile: path.join(dir, `api${i}.log`),
+      ...(root === ROOT ? {} : { root }),
     });
   }
   for (let i = 1; i <= workers; i += 1) {
@@ -735,6 +736,7 @@ export async function startCluster(options) {
       env: { PORT: String(await freePort()), WORKER_PORT: String(workerPort) },
       pid: 0,
       logFile: path.join(dir, `worker${i}.log`),
+      ...(root === ROOT ? {} : { root }),
     });
   }
   cluster.save();

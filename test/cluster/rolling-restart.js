@@ -4,7 +4,13 @@
  * Through the proxy: a bounded load generator (create, read, list, move, comment), SSE and
  * WebSocket clients, a webhook endpoint subscribed to every event. Then each api in turn is
  * drained and stopped (SIGTERM) and started again, then each worker while a backlog of events
- * is being worked off. Afterwards:
+ * is being worked off. It rolls a schema change too, the way a Kubernetes rolling update does:
+ * the cluster starts on the previous release (test/cluster/previous-release.js) and its schema,
+ * this tree's newer migrations are applied with `prisma migrate deploy` under load while the
+ * previous release serves (the migration Job), and each restarted instance runs this checkout's
+ * build — so the previous release runs on the new schema until its last instance stops. (A
+ * script driving an already running `npm run cluster` rolls code only: that cluster is on the
+ * newest schema already.) Afterwards:
  *   - no request failed (a 5xx, a 429 or a reset is a failure),
  *   - every task answered with 201 can be read,
  *   - every committed event reached the webhook endpoint and every real-time client, each of
@@ -14,10 +20,13 @@
  *
  * Knobs: ROLLING_USERS (virtual users, 6), ROLLING_PAUSE_MS (pause between a user's requests,
  * 40), ROLLING_SSE / ROLLING_WS (clients of each kind, 3), ROLLING_BACKLOG (tasks created at
- * once before a worker stops, 150), ROLLING_SETTLE_MS (load between restarts, 3000).
+ * once before a worker stops, 150), ROLLING_SETTLE_MS (load between restarts, 3000), ROLLING_FROM
+ * (the previous release, a git ref; default in test/cluster/previous-release.js).
  */
-import { knob } from '../bench/lib.js';
-import { Cleanup, clusterForScript, runScript, sleep, step } from './lib.js';
+import { execFileSync } from 'node:child_process';
+import { knob, ROOT } from '../bench/lib.js';
+import { attachedCluster, Cleanup, clusterPort, runScript, sleep, startCluster, step } from './lib.js';
+import { migrateDeploy, migrationsOf, previousRelease } from './previous-release.js';
 import { isFailure, LoadGenerator, outboxPosition, settleEvents, watchedTenant } from './traffic.js';
 
 const USERS = knob('ROLLING_USERS', 6);
@@ -30,8 +39,28 @@ const SETTLE_MS = knob('ROLLING_SETTLE_MS', 3000, 0);
 const cleanup = new Cleanup();
 cleanup.handleSignals();
 
+/**
+ * The cluster to roll: one already running (code only), else a new one on the previous release.
+ */
+async function rollingCluster() {
+  const port = clusterPort();
+  const attached = await attachedCluster(port);
+  if (attached) return { cluster: attached, schema: undefined };
+  const previous = await previousRelease();
+  const current = migrationsOf(ROOT);
+  const unknown = previous.migrations.filter((name) => !current.includes(name));
+  if (unknown.length > 0) throw new Error(`the previous release has migrations this tree lacks: ${unknown.join(', ')}`);
+  const pending = current.filter((name) => !previous.migrations.includes(name));
+  const head = execFileSync('git', ['rev-parse', 'HEAD'], { cwd: ROOT, encoding: 'utf8' }).trim();
+  step(
+    `starting on the previous release ${previous.commit.slice(0, 12)} and its schema (${pending.length} migrations behind)`,
+  );
+  const { cluster } = await startCluster({ port, cleanup, root: previous.dir });
+  return { cluster, schema: { from: previous.commit, to: head, pending, migrateMs: 0 } };
+}
+
 async function main() {
-  const cluster = await clusterForScript(cleanup);
+  const { cluster, schema } = await rollingCluster();
   let afterSeq = '';
   const { tenant, receiver, clients } = await watchedTenant(cluster, cleanup, {
     label: 'rolling',
@@ -51,11 +80,21 @@ async function main() {
   cleanup.add('stop the load', () => load.stop());
   await sleep(SETTLE_MS);
 
+  if (schema) {
+    // The migration Job: the new schema under the previous release's instances, which keep serving.
+    step(`prisma migrate deploy under load: ${schema.pending.join(', ') || 'nothing pending'}`);
+    schema.migrateMs = await migrateDeploy(ROOT, cluster.databaseUrl);
+    step(`migrated in ${schema.migrateMs} ms; the previous release serves on the new schema`);
+    await sleep(SETTLE_MS);
+  }
+
   /** @type {{ instance: string, stopMs: number, readyMs: number }[]} */
   const restarts = [];
   for (const api of cluster.instances('api')) {
     step(`SIGTERM ${api.name} (drained in HAProxy first)`);
     const stopMs = await cluster.stop(api.name, 'SIGTERM');
+    // Started again, it runs this checkout's build.
+    delete api.root;
     const readyMs = await cluster.restart(api.name);
     step(`${api.name} stopped in ${stopMs} ms, back in rotation after ${Math.round(readyMs)} ms`);
     restarts.push({ instance: api.name, stopMs, readyMs });
@@ -66,6 +105,7 @@ async function main() {
     await load.backlog(BACKLOG, 12, `Backlog ${worker.name}`);
     step(`${BACKLOG} tasks created in a burst; SIGTERM ${worker.name} mid-backlog`);
     const stopMs = await cluster.stop(worker.name, 'SIGTERM');
+    delete worker.root;
     const readyMs = await cluster.restart(worker.name);
     step(`${worker.name} stopped in ${stopMs} ms, ready again after ${Math.round(readyMs)} ms`);
     restarts.push({ instance: worker.name, stopMs, readyMs });
@@ -90,6 +130,11 @@ async function main() {
   console.log(
     [
       `rolling restart through ${cluster.url}: ${USERS} users, ${clients.length} real-time clients`,
+      schema
+        ? `  rolled release ${schema.from.slice(0, 12)} → ${schema.to.slice(0, 12)} (this checkout); ` +
+          `migrated under load while ${schema.from.slice(0, 12)} served (${schema.migrateMs} ms): ` +
+          (schema.pending.join(', ') || 'no pending migration')
+        : '  rolled code only: the running cluster is on the newest schema already',
       ...restarts.map(
         (r) => `  ${r.instance.padEnd(8)} SIGTERM → exit ${r.stopMs} ms, start → ready ${Math.round(r.readyMs)} ms`,
       ),

@@ -9,6 +9,7 @@ import { randomUUID } from 'node:crypto';
 import http from 'node:http';
 import { performance } from 'node:perf_hooks';
 import WebSocket from 'ws';
+import { onSseFrames, sseField } from '../support/sse-frames.js';
 import { call, provisionTenant, query, sleep } from './lib.js';
 
 /** A failure for these scripts: a 5xx, a 429, or no answer at all (reset, refused, timeout). */
@@ -245,19 +246,10 @@ export class RealtimeClient {
             return;
           }
           this.opened();
-          res.setEncoding('utf8');
-          let buffer = '';
-          res.on('data', (/** @type {string} */ chunk) => {
-            buffer += chunk;
-            let end;
-            while ((end = buffer.indexOf('\n\n')) !== -1) {
-              const frame = buffer.slice(0, end);
-              buffer = buffer.slice(end + 2);
-              const event = /^event: (.+)$/m.exec(frame)?.[1];
-              const data = /^data: (.+)$/m.exec(frame)?.[1];
-              if (event === 'resync') this.resyncs += 1;
-              else if (/^id: /m.test(frame) && data) this.record(JSON.parse(data));
-            }
+          onSseFrames(res, (frame) => {
+            const data = sseField(frame, 'data');
+            if (sseField(frame, 'event') === 'resync') this.resyncs += 1;
+            else if (sseField(frame, 'id') !== undefined && data) this.record(JSON.parse(data));
           });
           res.once('close', () => resolve(undefined));
           res.once('error', () => resolve(undefined));

@@ -2,6 +2,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type pg from 'pg';
 import type { AppProcess } from '../support/app-process.js';
+import { bearer, callJson } from '../support/json-call.js';
 import { SseClient, type SseMessage, SseRefused } from '../support/sse-client.js';
 import { type Stack, startStack } from '../support/stack.js';
 import { WsClient, type WsMessage } from '../support/ws-client.js';
@@ -36,26 +37,12 @@ describe('real-time: SSE and WebSocket across api instances', () => {
   const wsUrl = (api: AppProcess, query = '') => `ws://127.0.0.1:${api.port}/v1/ws${query}`;
   const eventsUrl = (api: AppProcess, workspace = workspaceId) => `${api.url}/v1/workspaces/${workspace}/events`;
 
-  async function call(
-    api: AppProcess,
-    method: string,
-    url: string,
-    token?: string,
-    body?: unknown,
-  ): Promise<{ status: number; json: Json }> {
-    const res = await fetch(`${api.url}${url}`, {
-      method,
-      headers: {
-        ...(token ? { authorization: `Bearer ${token}` } : {}),
-        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-        'x-forwarded-for': `203.0.113.${Math.floor(Math.random() * 250) + 1}`,
-      },
-      body: body === undefined ? undefined : JSON.stringify(body),
-      signal: AbortSignal.timeout(15_000),
+  const call = (api: AppProcess, method: string, path: string, token?: string, body?: unknown) =>
+    callJson(`${api.url}${path}`, method, {
+      authorization: bearer(token),
+      body,
+      headers: { 'x-forwarded-for': `203.0.113.${Math.floor(Math.random() * 250) + 1}` },
     });
-    const text = await res.text();
-    return { status: res.status, json: text ? (JSON.parse(text) as Json) : {} };
-  }
 
   async function person(name: string): Promise<Person> {
     const email = `${name.toLowerCase()}-${randomBytes(4).toString('hex')}@example.test`;
@@ -68,13 +55,13 @@ describe('real-time: SSE and WebSocket across api instances', () => {
     );
     const login = await call(apiA, 'POST', '/v1/auth/login', undefined, { email, password: PASSWORD });
     expect(login.status).toBe(200);
-    return { id: rows[0]!.id, email, token: String(login.json.accessToken) };
+    return { id: rows[0]!.id, email, token: String(login.body.accessToken) };
   }
 
   async function createTask(api: AppProcess, title: string, by = owner): Promise<string> {
     const created = await call(api, 'POST', `/v1/workspaces/${workspaceId}/tasks`, by.token, { projectId, title });
     expect(created.status).toBe(201);
-    return String(created.json.id);
+    return String(created.body.id);
   }
 
   async function sse(api: AppProcess, token: string, headers: Record<string, string> = {}): Promise<SseClient> {
@@ -129,7 +116,7 @@ describe('real-time: SSE and WebSocket across api instances', () => {
       slug: `rt-${Date.now().toString(36)}`,
     });
     expect(workspace.status).toBe(201);
-    workspaceId = String(workspace.json.id);
+    workspaceId = String(workspace.body.id);
     await db.query(
       `INSERT INTO memberships (workspace_id, user_id, role, updated_at) VALUES ($1, $2, 'member', now()), ($1, $3, 'viewer', now())`,
       [workspaceId, member.id, viewer.id],
@@ -139,7 +126,7 @@ describe('real-time: SSE and WebSocket across api instances', () => {
       key: 'LIVE',
     });
     expect(project.status).toBe(201);
-    projectId = String(project.json.id);
+    projectId = String(project.body.id);
   }, 120_000);
 
   afterAll(async () => {
@@ -188,12 +175,12 @@ describe('real-time: SSE and WebSocket across api instances', () => {
       projectId,
     });
     const elsewhere = await call(apiA, 'POST', `/v1/workspaces/${workspaceId}/tasks`, owner.token, {
-      projectId: String(otherProject.json.id),
+      projectId: String(otherProject.body.id),
       title: 'Elsewhere',
     });
     const here = await createTask(apiA, 'Here');
     await ws.waitFor(isWsTaskCreated(here), 10_000);
-    expect(ws.messages.filter(isWsTaskCreated(String(elsewhere.json.id)))).toEqual([]);
+    expect(ws.messages.filter(isWsTaskCreated(String(elsewhere.body.id)))).toEqual([]);
 
     expect(await ws.request({ type: 'unsubscribe', workspaceId }, 'unsubscribed')).toEqual({
       type: 'unsubscribed',
@@ -383,8 +370,8 @@ describe('real-time: SSE and WebSocket across api instances', () => {
 
   it('accepts a ticket from POST /v1/ws/ticket exactly once', async () => {
     const issued = await call(apiA, 'POST', '/v1/ws/ticket', member.token);
-    expect(issued).toEqual({ status: 201, json: { ticket: expect.stringMatching(/^wst_/), expiresIn: 30 } });
-    const query = `?ticket=${encodeURIComponent(String(issued.json.ticket))}`;
+    expect([issued.status, issued.body]).toEqual([201, { ticket: expect.stringMatching(/^wst_/), expiresIn: 30 }]);
+    const query = `?ticket=${encodeURIComponent(String(issued.body.ticket))}`;
     const ws = await WsClient.connect(wsUrl(apiB, query));
     open.push(ws);
     expect(await ws.request({ type: 'subscribe', workspaceId }, 'subscribed')).toEqual({

@@ -4,6 +4,7 @@ import type { Queue } from 'bullmq';
 import type pg from 'pg';
 import { eventJobId } from '@groundwork/platform';
 import type { AppProcess } from '../support/app-process.js';
+import { bearer, callJson, type JsonAnswer } from '../support/json-call.js';
 import type { ReceivedMail, SmtpTestServer } from '../support/smtp-test-server.js';
 import { type Stack, startStack } from '../support/stack.js';
 import { eventually } from '../support/wait.js';
@@ -13,12 +14,6 @@ const PASSWORD = 'a perfectly fine passphrase';
 const PROBLEM = /^application\/problem\+json/;
 const VERIFY_LINK = /http:\/\/web\.test\/verify-email\?token=([A-Za-z0-9_-]+)/;
 const INVITATION_LINK = /http:\/\/web\.test\/invitations\/([A-Za-z0-9_-]+)/;
-
-interface Answer {
-  status: number;
-  headers: Headers;
-  body: unknown;
-}
 
 interface Person {
   id: string;
@@ -64,19 +59,8 @@ describe('workspaces, members and invitations (api, worker, SMTP)', () => {
     await stack?.stop();
   });
 
-  async function call(method: string, path: string, token?: string, body?: unknown): Promise<Answer> {
-    const res = await fetch(`${api.url}${path}`, {
-      method,
-      headers: {
-        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-        ...(token === undefined ? {} : { authorization: `Bearer ${token}` }),
-      },
-      body: body === undefined ? undefined : JSON.stringify(body),
-      signal: AbortSignal.timeout(15_000),
-    });
-    const text = await res.text();
-    return { status: res.status, headers: res.headers, body: text === '' ? undefined : (JSON.parse(text) as unknown) };
-  }
+  const call = (method: string, path: string, token?: string, body?: unknown): Promise<JsonAnswer> =>
+    callJson(`${api.url}${path}`, method, { authorization: bearer(token), body });
 
   async function login(email: string): Promise<string> {
     const answer = await call('POST', '/v1/auth/login', undefined, { email, password: PASSWORD });

@@ -10,6 +10,7 @@ import { loadAppConfig, newId, PrismaService } from '@groundwork/platform';
 import { createApiApp } from '../../../apps/api/src/bootstrap.js';
 import { type ApiRoute, apiRoutes } from '../../support/route-table.js';
 import { deleteRedisKeys } from '../../support/test-redis.js';
+import { callJson } from '../../support/json-call.js';
 
 /**
  * Cross-tenant access (OWASP API1, BOLA): a caller who owns workspace A — so every guard lets
@@ -62,19 +63,8 @@ describe('cross-tenant access by resource id', () => {
   const foreign: Record<string, string> = {};
   let ownProjectId: string;
 
-  async function call(method: string, path: string, body?: unknown, extra: Record<string, string> = {}) {
-    const res = await fetch(`${url}${path}`, {
-      method,
-      headers: {
-        authorization,
-        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-        ...extra,
-      },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    const text = await res.text();
-    return { status: res.status, body: text ? (JSON.parse(text) as Record<string, unknown>) : {} };
-  }
+  const call = (method: string, path: string, body?: unknown, headers: Record<string, string> = {}) =>
+    callJson(`${url}${path}`, method, { authorization, body, headers });
 
   beforeAll(async () => {
     storageDir = await mkdtemp(path.join(tmpdir(), 'gw-tenant-files-'));

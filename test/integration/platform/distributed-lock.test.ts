@@ -194,4 +194,40 @@ describe('DistributedLock on Redis', () => {
     ).rejects.toThrow('work failed');
     expect(await redis.exists(`lock:${name}`)).toBe(0);
   });
+  it('withLock with waitMs runs the work once the holder releases, one holder at a time', async () => {
+    const lock = new DistributedLock(redis);
+    const name = lockName();
+    const holder = (await lock.acquire(name, 5000))!;
+    const order: string[] = [];
+
+    const waiting = lock.withLock(
+      name,
+      5000,
+      async () => {
+        order.push('waiter ran');
+        return 'done';
+      },
+      { waitMs: 3000 },
+    );
+    await jitter(100);
+    order.push('holder releases');
+    await holder.release();
+
+    await expect(waiting).resolves.toBe('done');
+    expect(order).toEqual(['holder releases', 'waiter ran']);
+    expect(await redis.exists(`lock:${name}`)).toBe(0);
+  });
+
+  it('withLock with waitMs gives up, without running the work, when the lock stays held', async () => {
+    const lock = new DistributedLock(redis);
+    const name = lockName();
+    const holder = (await lock.acquire(name, 5000))!;
+    const work = jest.fn(async () => 'ran');
+
+    await expect(lock.withLock(name, 5000, work, { waitMs: 200 })).resolves.toBeUndefined();
+
+    expect(work).not.toHaveBeenCalled();
+    expect(await redis.get(holder.key)).toBe(holder.token);
+    await holder.release();
+  });
 });

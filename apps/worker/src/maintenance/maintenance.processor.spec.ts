@@ -7,19 +7,27 @@ function refusal(code: ErrorCode): Error {
   return Object.assign(new Error(`Cannot create job scheduler iteration (${code})`), { code });
 }
 
-/** A queue whose upsert fails as given and whose scheduler list is what `exists` says. */
-function queueRefusing(error: Error | undefined, exists: boolean) {
+type Scheduler = { key: string; name: string; pattern: string };
+
+/**
+ * A queue holding `before` as the scheduler until an upsert runs; the upsert fails as given, and
+ * afterwards the scheduler exists or not as `existsAfter` says (another replica created it).
+ */
+function queueRefusing(error: Error | undefined, existsAfter: boolean, before?: Scheduler) {
   const calls: string[] = [];
+  let upserted = false;
   return {
     calls,
     upsertJobScheduler: async (id: string) => {
       calls.push(`upsert ${id}`);
+      upserted = true;
       if (error) throw error;
       return undefined as never;
     },
     getJobScheduler: async (id: string) => {
       calls.push(`get ${id}`);
-      return (exists ? { key: id } : undefined) as never;
+      if (!upserted) return before as never;
+      return (existsAfter ? { key: id } : undefined) as never;
     },
   };
 }
@@ -32,7 +40,7 @@ describe('upsertSchedule (every worker replica registers the schedules at boot)'
     async (code) => {
       const queue = queueRefusing(refusal(code), true);
       await expect(upsertSchedule(queue, schedule)).resolves.toBeUndefined();
-      expect(queue.calls).toEqual(['upsert outbox-purge', 'get outbox-purge']);
+      expect(queue.calls).toEqual(['get outbox-purge', 'upsert outbox-purge', 'get outbox-purge']);
     },
   );
 
@@ -45,6 +53,21 @@ describe('upsertSchedule (every worker replica registers the schedules at boot)'
     const error = new Error('Connection is closed.');
     const queue = queueRefusing(error, true);
     await expect(upsertSchedule(queue, schedule)).rejects.toBe(error);
-    expect(queue.calls).toEqual(['upsert outbox-purge']);
+    expect(queue.calls).toEqual(['get outbox-purge', 'upsert outbox-purge']);
+  });
+  it('leaves a scheduler that already has the pattern and job alone (no upsert racing its running iteration)', async () => {
+    const queue = queueRefusing(undefined, true, {
+      key: 'outbox-purge',
+      name: 'outbox.purge',
+      pattern: schedule.pattern,
+    });
+    await upsertSchedule(queue, schedule);
+    expect(queue.calls).toEqual(['get outbox-purge']);
+  });
+
+  it('upserts a scheduler whose pattern changed', async () => {
+    const queue = queueRefusing(undefined, true, { key: 'outbox-purge', name: 'outbox.purge', pattern: '0 * * * * *' });
+    await upsertSchedule(queue, schedule);
+    expect(queue.calls).toEqual(['get outbox-purge', 'upsert outbox-purge']);
   });
 });

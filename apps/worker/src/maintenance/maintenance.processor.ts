@@ -2,22 +2,37 @@ import { InjectQueue, Processor } from '@nestjs/bullmq';
 import { Logger, type OnApplicationBootstrap } from '@nestjs/common';
 import { ErrorCode, type Job, type Queue } from 'bullmq';
 import { EmailVerificationService, PasswordResetService } from '@groundwork/identity';
-import { AppConfig, IdempotencyStore, OutboxPurgeService, workerOptions } from '@groundwork/platform';
+import {
+  AppConfig,
+  DistributedLock,
+  IdempotencyStore,
+  RedisService,
+  OutboxPurgeService,
+  workerOptions,
+} from '@groundwork/platform';
 import { DrainingWorkerHost } from '@groundwork/platform/queue';
 import { WebhookDeliveriesService } from '@groundwork/webhooks';
 import { DailyDigestService } from './daily-digest.service.js';
 import type { MaintenanceJobName } from './maintenance.queue.js';
 import './maintenance.queue.js'; // registers the queue before @Processor reads its policy
 
+/** How long one replica may hold the schedule registration; a crashed holder blocks no longer. */
+const SCHEDULES_LOCK_MS = 10_000;
+
 /**
- * Upserts one job scheduler. Two replicas booting in the same instant can both try to create
- * the scheduler's next iteration; BullMQ then refuses the later one (the iteration's job id or
- * time slot is taken). The scheduler exists either way, so that refusal is success, not a crash.
+ * Makes one job scheduler exist with the given pattern and job. A scheduler that already
+ * matches is left alone: upserting it again while one of its iterations runs on another
+ * replica can enqueue that iteration a second time. Two replicas booting in the same instant
+ * can both try to create the scheduler's next iteration; BullMQ then refuses the later one
+ * (the iteration's job id or time slot is taken). The scheduler exists either way, so that
+ * refusal is success, not a crash.
  */
 export async function upsertSchedule(
   queue: Pick<Queue, 'upsertJobScheduler' | 'getJobScheduler'>,
   schedule: { id: string; pattern: string; job: string },
 ): Promise<void> {
+  const current = await queue.getJobScheduler(schedule.id);
+  if (current?.pattern === schedule.pattern && current.name === schedule.job) return;
   try {
     await queue.upsertJobScheduler(schedule.id, { pattern: schedule.pattern }, { name: schedule.job, data: {} });
   } catch (error) {
@@ -44,6 +59,7 @@ export class MaintenanceProcessor extends DrainingWorkerHost implements OnApplic
     private readonly digest: DailyDigestService,
     private readonly webhookDeliveries: WebhookDeliveriesService,
     private readonly config: AppConfig,
+    private readonly redis: RedisService,
   ) {
     super();
   }
@@ -61,7 +77,19 @@ export class MaintenanceProcessor extends DrainingWorkerHost implements OnApplic
         job: 'webhook-deliveries.purge',
       },
     ];
-    for (const schedule of schedules) await upsertSchedule(this.queue, schedule);
+    // Replicas register one at a time, each seeing what the one before it wrote; processing
+    // starts only after boot, so no iteration of this replica runs while it registers.
+    await this.redis.whenReady();
+    const registered = await new DistributedLock(this.redis.client).withLock(
+      'maintenance-schedules',
+      SCHEDULES_LOCK_MS,
+      async () => {
+        for (const schedule of schedules) await upsertSchedule(this.queue, schedule);
+        return true;
+      },
+      { waitMs: 2 * SCHEDULES_LOCK_MS },
+    );
+    if (!registered) throw new Error('maintenance schedules not registered: their lock stayed held');
   }
 
   protected async handle(job: Job): Promise<unknown> {

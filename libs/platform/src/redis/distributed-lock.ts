@@ -1,7 +1,9 @@
 import { randomBytes } from 'node:crypto';
+import { setTimeout as delay } from 'node:timers/promises';
 import type { Redis } from 'ioredis';
 
 const RELEASE = `if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) else return 0 end`;
+const LOCK_POLL_MS = 50;
 const EXTEND = `if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('pexpire', KEYS[1], ARGV[2]) else return 0 end`;
 
 /** A held lock: only its owner token can extend or release it. */
@@ -37,9 +39,22 @@ export class DistributedLock {
     return ok === 'OK' ? new LockHandle(this.redis, key, token) : undefined;
   }
 
-  /** Runs `work` under the lock, or returns undefined without running it when the lock is held. */
-  async withLock<T>(name: string, ttlMs: number, work: (lock: LockHandle) => Promise<T>): Promise<T | undefined> {
-    const lock = await this.acquire(name, ttlMs);
+  /**
+   * Runs `work` under the lock, or returns undefined without running it when the lock is held
+   * (after waiting up to `waitMs` for it to come free, polling; by default not at all).
+   */
+  async withLock<T>(
+    name: string,
+    ttlMs: number,
+    work: (lock: LockHandle) => Promise<T>,
+    { waitMs = 0 }: { waitMs?: number } = {},
+  ): Promise<T | undefined> {
+    const deadline = Date.now() + waitMs;
+    let lock = await this.acquire(name, ttlMs);
+    while (!lock && Date.now() < deadline) {
+      await delay(LOCK_POLL_MS);
+      lock = await this.acquire(name, ttlMs);
+    }
     if (!lock) return undefined;
     try {
       return await work(lock);

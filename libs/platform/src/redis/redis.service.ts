@@ -1,3 +1,4 @@
+import { once } from 'node:events';
 import { Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
 import { Redis, type RedisOptions } from 'ioredis';
 import { AppConfig } from '../config/app-config.js';
@@ -35,6 +36,11 @@ export class RedisService implements OnApplicationShutdown {
       if (reported) this.logger.log('redis connection restored');
       reported = false;
     });
+  }
+
+  /** Resolves once the connection is ready: before that, commands are refused (no offline queue). */
+  async whenReady(): Promise<void> {
+    if (this.client.status !== 'ready') await once(this.client, 'ready');
   }
 
   /** Options shared by every connection of the process (BullMQ adds its own). */
