@@ -1,15 +1,14 @@
 # Groundwork production images: two targets.
 #   runtime (default, last stage): the api and the worker, production dependencies only —
 #     no TypeScript, no Prisma CLI, no development tooling.
-#       api (default):  node --max-semi-space-size=4 dist/api/bundle/main.js     (PORT, default 3000)
-#       worker:         node --max-semi-space-size=4 dist/worker/bundle/main.js  (WORKER_PORT, default 3001)
-#     (each app's bundle: scripts/bundle.js, the last step of `npm run build`)
+#       api (default):  node --max-semi-space-size=4 dist/api/main.js      (PORT, default 3000)
+#       worker:         node --max-semi-space-size=4 dist/worker/main.js   (WORKER_PORT, default 3001)
 #   migrate: the Prisma CLI and prisma/ for the one-shot migration Job (`npm run db:migrate`).
 #
 #   docker build -t groundwork .
 #   docker build --target migrate -t groundwork-migrate .
 #   docker run --env-file prod.env groundwork
-#   docker run --env-file prod.env groundwork node --max-semi-space-size=4 dist/worker/bundle/main.js
+#   docker run --env-file prod.env groundwork node --max-semi-space-size=4 dist/worker/main.js
 #   docker run --env-file prod.env groundwork-migrate
 #
 # --max-semi-space-size=4 (MiB): V8's young generation stays small; on Node 24 it otherwise
@@ -141,4 +140,4 @@ EXPOSE 3000 3001
 # The apps handle SIGTERM themselves (readiness 503, drain, close): run node as PID 1
 # directly, with no shell or npm in between to swallow the signal. Same command line as
 # package.json's start:api.
-CMD ["node", "--max-semi-space-size=4", "dist/api/bundle/main.js"]
+CMD ["node", "--max-semi-space-size=4", "dist/api/main.js"]

@@ -119,11 +119,9 @@ export async function previousRelease() {
     mkdirSync(dir, { recursive: true });
     await run(ROOT, 'sh', ['-c', `git archive --format=tar ${commit} | tar -x -C "${dir}"`]);
     linkNodeModules(dir);
-    // What its `npm run build` runs: prisma generate, tsc -b, then (where it has one) the bundle
-    // its start scripts run.
+    // What its `npm run build` runs: prisma generate, then tsc -b.
     await run(dir, process.execPath, ['node_modules/prisma/build/index.js', 'generate']);
     await run(dir, process.execPath, ['node_modules/typescript/bin/tsc', '-b']);
-    if (existsSync(path.join(dir, 'scripts/bundle.js'))) await run(dir, process.execPath, ['scripts/bundle.js']);
     writeFileSync(builtMarker, `${commit}\n`);
   }
   return { commit, dir, migrations: migrationsOf(dir) };

@@ -22,7 +22,7 @@ export interface Exit {
   signal: NodeJS.Signals | null;
 }
 
-/** A built app (its production bundle, dist/<app>/bundle) running as a child process, as an operator would start it. */
+/** A built app (dist/) running as a child process, as an operator would start it. */
 export class AppProcess {
   private output = '';
   readonly exited: Promise<Exit>;
@@ -85,7 +85,7 @@ export class AppProcess {
     const portVariable = name === 'api' ? 'PORT' : 'WORKER_PORT';
     const otherPort = await freePort();
     const metricsPort = name === 'api' ? Number(options.env?.METRICS_PORT ?? (await freePort())) : port;
-    const script = options.script ?? path.resolve('dist', name, 'bundle', 'main.js');
+    const script = options.script ?? path.resolve('dist', name, 'main.js');
     const child = spawn(process.execPath, [script], {
       env: {
         ...process.env,
