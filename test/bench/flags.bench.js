@@ -2,31 +2,38 @@
 /**
  * `npm run bench:flags`: what feature flags cost, in one run on this machine.
  *
- * Two api instances (production mode) on one database and Redis prefix:
- *   - the first runs `flag-evaluating-api.js` (the built api plus one flag evaluation on
- *     requests that carry `X-Bench-Flag: 1`);
- *   - the second is the plain built api.
- *
  * 1. A cached task read (`GET /v1/workspaces/{id}/tasks/{taskId}`, the same task every time:
- *    served from the two-level cache) on the first instance, without and with one flag
- *    evaluation, with wrk (-t1 -c32 by default) in alternating rounds (without, with, without,
- *    with, …) so drift in the machine's load falls on both alike. Target (issue 13): the two
- *    within 2 % of each other.
- *    Alongside, the evaluation alone, its CPU time over 200,000 evaluations in this process with
- *    the same provider and hook classes the api uses — through `FeatureFlags` as the api calls
- *    it (OpenFeature resolves the first, the identical ones after it answer what it resolved)
- *    and, for comparison, every time through an OpenFeature client — against the api's CPU time
- *    per cached read (measured from /proc during the rounds). CPU time per request is far less
- *    sensitive to the machine's load than two throughputs are.
- * 2. Propagation: 50 times, `PUT /v1/admin/flags/bench.propagation` on the first instance
- *    (alternately listing the workspace and not), while the second instance's
- *    `GET /v1/workspaces/{id}/flags` is polled back to back until it shows the change; the
- *    time from sending the PUT (and from its answer) to the second instance's first answer that
- *    shows it, p50 and p95. The periodic reload is set to an hour, so only the Redis notice
- *    carries the changes.
+ *    served from the two-level cache) on one api instance started as `npm run start:api` starts
+ *    the api (its node options, production mode, logs to a file) but through
+ *    `flag-evaluating-api.js`, which evaluates a flag n times on requests carrying
+ *    `X-Bench-Flag: <n>`. The same process, route, middleware and guards serve every side:
+ *    - `none`: no evaluation (the header absent);
+ *    - `one`: one evaluation — the issue's comparison, target (issue 13): within 2 % of `none`;
+ *    - `none again`: `none` measured a second time — how far apart two measurements of the
+ *      same thing land in this run, on this machine: the noise the comparison sits in;
+ *    - `hundred`: 100 evaluations — the marginal cost of one evaluation inside the api, large
+ *      enough to stand out of the machine's noise.
+ *    wrk -t1 -c32 (by default), a warm-up per side, then rounds of every side in turn, the
+ *    order reversed every other round (one, none, none again, hundred; hundred, none again,
+ *    none, one; …): `none` runs right next to `one` and to `none again`, which take turns going
+ *    first. Per side, the median over the rounds of requests per second and of the api's CPU
+ *    time per request (from /proc: far less sensitive to the machine's load than throughput),
+ *    and, against `none`, the median of the rounds' own ratios. Any non-2xx answer fails the
+ *    run.
+ *    Alongside, the evaluation alone in this process, CPU time over 200,000 evaluations with the
+ *    provider and hook classes the api uses: through `FeatureFlags` as the api calls it
+ *    (OpenFeature resolves the first, the identical ones after it answer what it resolved) and,
+ *    for comparison, every time through an OpenFeature client.
+ * 2. Propagation: a second api instance (the plain start command) on the same database and
+ *    Redis prefix, started once the reads are measured. 50 times,
+ *    `PUT /v1/admin/flags/bench.propagation` on the first instance (alternately listing the
+ *    workspace and not), while the second instance's `GET /v1/workspaces/{id}/flags` is polled
+ *    back to back until it shows the change; the time from sending the PUT (and from its answer)
+ *    to the second instance's first answer that shows it, p50 and p95. The periodic reload is
+ *    set to an hour, so only the Redis notice carries the changes.
  *
  * Own database and Redis prefix, removed at the end. Needs `npm run build` and wrk.
- * Knobs: BENCH_DURATION (5 s per round), BENCH_ROUNDS (3 per side), BENCH_WARMUP (3 s),
+ * Knobs: BENCH_DURATION (4 s per round and side), BENCH_ROUNDS (9), BENCH_WARMUP (3 s per side),
  * BENCH_CONNECTIONS (32), BENCH_CHANGES (50).
  */
 import { performance } from 'node:perf_hooks';
@@ -46,6 +53,8 @@ import {
   freePort,
   generateSecrets,
   knob,
+  median,
+  packageScript,
   progress,
   round,
   runWrk,
@@ -55,8 +64,8 @@ import {
 
 const LOAD = {
   connections: knob('BENCH_CONNECTIONS', 32),
-  durationSec: knob('BENCH_DURATION', 5),
-  rounds: knob('BENCH_ROUNDS', 3),
+  durationSec: knob('BENCH_DURATION', 4),
+  rounds: knob('BENCH_ROUNDS', 9),
   warmupSec: knob('BENCH_WARMUP', 3),
   changes: knob('BENCH_CHANGES', 50),
 };
@@ -91,7 +100,11 @@ async function evaluationNanoseconds() {
   const metrics = /** @type {import('@groundwork/platform').MetricsService} */ (
     /** @type {unknown} */ ({ registry: new Registry() })
   );
-  const hook = new flags.FlagEvaluationHook(metrics);
+  // The api's level in this bench (startBenchApi: warn): the debug line is not built.
+  const config = /** @type {import('@groundwork/platform').AppConfig} */ (
+    /** @type {unknown} */ ({ log: { level: 'warn', pretty: false } })
+  );
+  const hook = new flags.FlagEvaluationHook(metrics, config);
   const domain = `bench-${process.pid}`;
   OpenFeature.setProvider(domain, new flags.GroundworkFlagProvider(catalogue));
   const client = OpenFeature.getClient(domain);
@@ -121,9 +134,31 @@ function quantile(values, q) {
   return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))] ?? 0;
 }
 
+/**
+ * The node options of `npm run start:api` (`node <options> dist/api/main.js`), so the bench's
+ * instances run as that script runs the api.
+ */
+function startApiNodeArgs() {
+  const words = packageScript('start:api').split(/\s+/);
+  if (words[0] !== 'node' || words.at(-1) !== 'dist/api/main.js') {
+    throw new Error(`start:api is no longer "node <options> dist/api/main.js": ${words.join(' ')}`);
+  }
+  return words.slice(1, -1);
+}
+
+/**
+ * The sides of the read comparison: how many evaluations a request adds. `again` is `none`
+ * measured a second time: how far two measurements of the same thing land apart in this run.
+ */
+const SIDES = /** @type {const} */ ({ one: 1, none: 0, again: 0, hundred: 100 });
+/** @typedef {keyof typeof SIDES} Side */
+/** @param {Side} side */
+const sideName = (side) => (side === 'again' ? 'none again' : `${SIDES[side]} flag evaluations`);
+
 async function main() {
   const wrkVersion = assertWrkInstalled();
   assertBuilt(['dist/api/main.js', 'libs/flags/dist/index.js']);
+  const nodeArgs = startApiNodeArgs();
   const run = await benchRun(cleanup, 'flags');
   const { database } = run;
   const secrets = generateSecrets();
@@ -133,6 +168,7 @@ async function main() {
     startBenchApi(run, {
       name,
       script,
+      nodeArgs,
       port,
       secrets,
       env: {
@@ -145,82 +181,125 @@ async function main() {
       cleanup,
     });
   const first = await start('api-1', 'test/bench/flag-evaluating-api.js', ports[0]);
-  const second = await start('api-2', 'dist/api/main.js', ports[1]);
 
   const token = await signUpVerified(first.base, database.url, ADMIN);
   const { workspace, task } = await createBenchTask(first.base, token);
   const ws = `/v1/workspaces/${workspace.id}`;
 
-  // 1. The cached read, without and with one evaluation, in alternating rounds.
-  const auth = { authorization: `Bearer ${token}` };
+  // 1. The cached read with 0, 1 and 100 evaluations, in rounds of every side.
   const taskUrl = `${first.base}${ws}/tasks/${task.id}`;
-  const sides = /** @type {const} */ ({
-    without: { ...auth },
-    with: { ...auth, 'x-bench-flag': '1' },
+  /** @param {Side} side */
+  const headersOf = (side) => ({
+    authorization: `Bearer ${token}`,
+    ...(SIDES[side] === 0 ? {} : { 'x-bench-flag': String(SIDES[side]) }),
   });
+  /** @param {Side} side @param {number} durationSec */
+  const measure = async (side, durationSec) => {
+    const cpuBefore = cpuSeconds(first.app.pid);
+    const result = await runWrk({
+      url: taskUrl,
+      headers: headersOf(side),
+      connections: LOAD.connections,
+      durationSec,
+      signal: interrupted.signal,
+    });
+    const cpu = cpuSeconds(first.app.pid) - cpuBefore;
+    if (result.non2xx3xx > 0 || result.requests === 0) {
+      throw new Error(`${side}: ${result.non2xx3xx} of ${result.requests} answers were not 2xx`);
+    }
+    return {
+      rps: result.requests / result.durationSec,
+      cpuUs: (cpu / result.requests) * 1e6,
+      latency: result.latencyMs,
+    };
+  };
+  const sideNames = /** @type {Side[]} */ (Object.keys(SIDES));
   progress(`warm-up ${LOAD.warmupSec} s per side`);
-  for (const headers of Object.values(sides)) {
-    await runWrk({ url: taskUrl, headers, connections: LOAD.connections, durationSec: LOAD.warmupSec });
-  }
-  /** @type {Record<keyof typeof sides, { requests: number, seconds: number, cpu: number, p50: number[], p99: number[] }>} */
-  const totals = {
-    without: { requests: 0, seconds: 0, cpu: 0, p50: [], p99: [] },
-    with: { requests: 0, seconds: 0, cpu: 0, p50: [], p99: [] },
+  for (const side of sideNames) await measure(side, LOAD.warmupSec);
+  /** @type {Record<Side, { rps: number[], cpuUs: number[], p50: number[], p99: number[] }>} */
+  const rounds = {
+    none: { rps: [], cpuUs: [], p50: [], p99: [] },
+    again: { rps: [], cpuUs: [], p50: [], p99: [] },
+    one: { rps: [], cpuUs: [], p50: [], p99: [] },
+    hundred: { rps: [], cpuUs: [], p50: [], p99: [] },
   };
   for (let roundNo = 1; roundNo <= LOAD.rounds; roundNo += 1) {
-    for (const side of /** @type {(keyof typeof sides)[]} */ (
-      roundNo % 2 ? ['without', 'with'] : ['with', 'without']
-    )) {
-      progress(`round ${roundNo}/${LOAD.rounds}: ${side} an evaluation, ${LOAD.durationSec} s`);
-      const cpuBefore = cpuSeconds(first.app.pid);
-      const result = await runWrk({
-        url: taskUrl,
-        headers: sides[side],
-        connections: LOAD.connections,
-        durationSec: LOAD.durationSec,
-        signal: interrupted.signal,
-      });
-      if (result.non2xx3xx > 0) throw new Error(`${side}: ${result.non2xx3xx} answers were not 2xx`);
-      totals[side].cpu += cpuSeconds(first.app.pid) - cpuBefore;
-      totals[side].requests += result.requests;
-      totals[side].seconds += result.durationSec;
-      totals[side].p50.push(result.latencyMs.p50);
-      totals[side].p99.push(result.latencyMs.p99);
+    const order = roundNo % 2 ? sideNames : [...sideNames].reverse();
+    for (const side of order) {
+      progress(`round ${roundNo}/${LOAD.rounds}: ${sideName(side)}, ${LOAD.durationSec} s`);
+      const figures = await measure(side, LOAD.durationSec);
+      rounds[side].rps.push(figures.rps);
+      rounds[side].cpuUs.push(figures.cpuUs);
+      rounds[side].p50.push(figures.latency.p50);
+      rounds[side].p99.push(figures.latency.p99);
     }
   }
-  const rps = (/** @type {keyof typeof sides} */ side) => totals[side].requests / totals[side].seconds;
-  const readCostPercent = round((1 - rps('with') / rps('without')) * 100, 2);
-  // CPU time the api spent per request: what an evaluation adds, whatever else the machine runs.
-  const cpuUs = (/** @type {keyof typeof sides} */ side) => (totals[side].cpu / totals[side].requests) * 1e6;
-  const cpuCostPercent = round((cpuUs('with') / cpuUs('without') - 1) * 100, 2);
+  const rps = (/** @type {Side} */ side) => median(rounds[side].rps);
+  const cpuUs = (/** @type {Side} */ side) => median(rounds[side].cpuUs);
+  /**
+   * A side against `none`, in percent (positive: the side costs more): less throughput and
+   * more api CPU per request, from the medians and as the median of the rounds' own ratios
+   * (the two run back to back in every round, which leaves out most of the drift between rounds).
+   * @param {Side} side
+   */
+  const compare = (side) => ({
+    readCostPercent: round((1 - rps(side) / rps('none')) * 100, 2),
+    cpuCostPercent: round((cpuUs(side) / cpuUs('none') - 1) * 100, 2),
+    pairedReadCostPercent: round((1 - median(rounds[side].rps.map((v, i) => v / rounds.none.rps[i]))) * 100, 2),
+    pairedCpuCostPercent: round((median(rounds[side].cpuUs.map((v, i) => v / rounds.none.cpuUs[i])) - 1) * 100, 2),
+  });
+  const oneEvaluation = compare('one');
+  const noneAgain = compare('again');
+  // Within each round, what 100 evaluations added to a request's CPU time; the median of those.
+  const perEvaluationInApiUs =
+    median(rounds.hundred.cpuUs.map((hundred, i) => hundred - rounds.none.cpuUs[i])) / SIDES.hundred;
+  const share = (/** @type {number} */ us) => round((us / cpuUs('none')) * 100, 2);
   progress('the evaluation alone, 200,000 times in this process');
   const evaluationNs = await evaluationNanoseconds();
-  const share = (/** @type {number} */ ns) => round((ns / 1000 / cpuUs('without')) * 100, 2);
 
   console.log(
-    `\nwrk ${wrkVersion} -t1 -c${LOAD.connections}, ${LOAD.rounds} alternating rounds of ${LOAD.durationSec} s per side`,
+    `\nwrk ${wrkVersion} -t1 -c${LOAD.connections}, ${LOAD.rounds} rounds of ${LOAD.durationSec} s per side ` +
+      `(order reversed every other round), medians over the rounds`,
   );
   console.log(
     formatTable([
-      ['cached task read', 'req/s', 'api CPU µs/request', 'p50 ms (per round)', 'p99 ms (per round)'],
-      .../** @type {(keyof typeof sides)[]} */ (['without', 'with']).map((side) => [
-        `${side} one flag evaluation`,
+      [
+        'cached task read',
+        'req/s',
+        'api CPU µs/request',
+        'req/s per round',
+        'api CPU µs/request per round',
+        'p50 ms per round',
+        'p99 ms per round',
+      ],
+      ...sideNames.map((side) => [
+        sideName(side),
         round(rps(side)),
         round(cpuUs(side), 1),
-        totals[side].p50.join(' / '),
-        totals[side].p99.join(' / '),
+        rounds[side].rps.map((value) => round(value)).join(' / '),
+        rounds[side].cpuUs.map((value) => round(value)).join(' / '),
+        rounds[side].p50.join(' / '),
+        rounds[side].p99.join(' / '),
       ]),
     ]),
   );
   console.log(
-    `\nwith vs without: ${cpuCostPercent} % more api CPU per request, ${readCostPercent} % less throughput ` +
-      `(target ≤ 2 %); ` +
-      `one evaluation alone through FeatureFlags: ${round(evaluationNs.featureFlags)} ns of CPU, ` +
-      `${share(evaluationNs.featureFlags)} % of a cached read's CPU (target ≤ 2 %); every time through the ` +
-      `OpenFeature SDK: ${round(evaluationNs.sdk)} ns, ${share(evaluationNs.sdk)} %`,
+    `\nagainst 0 flag evaluations, less throughput and more api CPU per request, from the medians ` +
+      `(and as the median of each round's own ratio):\n` +
+      `  1 flag evaluation (target: within 2 %): ${oneEvaluation.readCostPercent} % ` +
+      `(${oneEvaluation.pairedReadCostPercent} %) and ${oneEvaluation.cpuCostPercent} % ` +
+      `(${oneEvaluation.pairedCpuCostPercent} %)\n` +
+      `  none again (the same thing measured twice): ${noneAgain.readCostPercent} % ` +
+      `(${noneAgain.pairedReadCostPercent} %) and ${noneAgain.cpuCostPercent} % (${noneAgain.pairedCpuCostPercent} %)\n` +
+      `one evaluation inside the api, from the 100-evaluation side: ` +
+      `${round(perEvaluationInApiUs, 2)} µs of CPU, ${share(perEvaluationInApiUs)} % of a cached read's; ` +
+      `alone in this process through FeatureFlags: ${round(evaluationNs.featureFlags)} ns ` +
+      `(${share(evaluationNs.featureFlags / 1000)} %); every time through the OpenFeature SDK: ` +
+      `${round(evaluationNs.sdk)} ns (${share(evaluationNs.sdk / 1000)} %)`,
   );
 
-  // 2. Propagation to the second instance.
+  // 2. Propagation to a second instance, started now so that it took no CPU from the reads.
+  const second = await start('api-2', 'dist/api/main.js', ports[1]);
   const flagsUrl = `${second.base}${ws}/flags`;
   /** @returns {Promise<unknown>} */
   const seenBySecond = async () => {
@@ -280,12 +359,18 @@ async function main() {
   );
   console.log(
     JSON.stringify({
-      readRps: { without: round(rps('without')), with: round(rps('with')) },
-      readCostPercent,
-      readCpuUsPerRequest: { without: round(cpuUs('without'), 1), with: round(cpuUs('with'), 1) },
-      cpuCostPercent,
+      rounds: LOAD.rounds,
+      readRps: Object.fromEntries(sideNames.map((side) => [side, round(rps(side))])),
+      readCpuUsPerRequest: Object.fromEntries(sideNames.map((side) => [side, round(cpuUs(side), 1)])),
+      oneEvaluation,
+      noneAgain,
+      perEvaluationInApiUs: round(perEvaluationInApiUs, 2),
       evaluationNs: { featureFlags: round(evaluationNs.featureFlags), sdk: round(evaluationNs.sdk) },
-      evaluationShareOfReadPercent: { featureFlags: share(evaluationNs.featureFlags), sdk: share(evaluationNs.sdk) },
+      evaluationShareOfReadPercent: {
+        inApi: share(perEvaluationInApiUs),
+        featureFlags: share(evaluationNs.featureFlags / 1000),
+        sdk: share(evaluationNs.sdk / 1000),
+      },
       ...figures,
     }),
   );

@@ -135,6 +135,55 @@ describe('tracing: one trace from a request to its webhook delivery', () => {
     );
   });
 
+  it('keeps a trace the caller left out of the sample out: no span exported, no trace ids in the job’s log lines, the delivery carrying it unsampled', async () => {
+    const as = (method: string, path: string, body?: Json) => env.request(method, path, { bearer: token, body });
+    const workspace = await as('POST', '/v1/workspaces', { name: 'Unsampled', slug: `unsampled-${Date.now()}` });
+    const workspaceId = String(workspace.json?.id);
+    await as('POST', `/v1/workspaces/${workspaceId}/webhooks`, { url: `${hooks.url}/hook`, events: ['task.created'] });
+    const project = await as('POST', `/v1/workspaces/${workspaceId}/projects`, { name: 'Quiet', key: 'QUI' });
+    const traceId = randomBytes(16).toString('hex');
+    const requestId = `unsampled-${traceId}`;
+    const deliveredBefore = hooks.requests.length;
+
+    const task = await env.request('POST', `/v1/workspaces/${workspaceId}/tasks`, {
+      bearer: token,
+      body: { projectId: project.json?.id, title: 'Not sampled' },
+      headers: { traceparent: `00-${traceId}-${randomBytes(8).toString('hex')}-00`, 'x-request-id': requestId },
+    });
+    expect(task.status).toBe(201);
+
+    // The decision travels through the outbox and both jobs to the receiver: not sampled.
+    const delivery = (await hooks.waitForRequests(deliveredBefore + 1, 20_000)).at(-1);
+    expect(String(delivery!.headers.traceparent)).toMatch(new RegExp(`^00-${traceId}-[0-9a-f]{16}-00$`));
+    // The jobs ran without any span: their lines carry the request id, no trace ids.
+    await env.worker!.waitForOutput(
+      () =>
+        jsonLogLines(env.worker!.logs).some(
+          (line) => line.msg === 'webhook delivery attempted' && line.requestId === requestId,
+        ),
+      10_000,
+      'the delivery job’s log line',
+    );
+    const jobLines = jsonLogLines(env.worker!.logs).filter((line) => line.requestId === requestId);
+    expect(jobLines.length).toBeGreaterThan(0);
+    expect(jobLines.filter((line) => line.traceId !== undefined || line.spanId !== undefined)).toEqual([]);
+    const requestLine = jsonLogLines(env.api.logs).find(
+      (line) => line.msg === 'request completed' && line.requestId === requestId,
+    );
+    expect(requestLine).toBeDefined();
+    expect(requestLine!.traceId).toBeUndefined();
+
+    // A sampled request after it is exported; nothing of the unsampled trace ever was.
+    const sampledTraceId = randomBytes(16).toString('hex');
+    const read = await env.request('GET', `/v1/workspaces/${workspaceId}/tasks/${String(task.json?.id)}`, {
+      bearer: token,
+      headers: { traceparent: `00-${sampledTraceId}-${randomBytes(8).toString('hex')}-01` },
+    });
+    expect(read.status).toBe(200);
+    await eventually(async () => otlp.trace(sampledTraceId).length > 0, 10_000);
+    expect(otlp.trace(traceId)).toEqual([]);
+  });
+
   it('never traces probes or scrapes, and starts a new trace for a malformed traceparent instead of failing', async () => {
     const badTrace = await env.request('GET', '/v1/me', {
       bearer: token,

@@ -7,9 +7,10 @@ import { SearchDocuments } from './elasticsearch/search-documents.js';
 import type { SearchIndexEvent } from './events/search-index-events.js';
 
 /**
- * The search context's outbox consumer (queue `search-index`). With Elasticsearch it brings the
- * event's documents up to date; with PostgreSQL there is nothing to do — the vectors are written
- * by triggers in the transaction that writes the row, so they are current at commit.
+ * The search context's outbox consumer (queue `search-index`): brings the event's Elasticsearch
+ * documents up to date. With PostgreSQL the queue is not subscribed (search-index-events.ts) —
+ * the vectors are written by triggers in the transaction that writes the row — so a job reaches
+ * it only if left in the queue from a run with Elasticsearch, and is dropped.
  */
 @Injectable()
 export class SearchIndexing {

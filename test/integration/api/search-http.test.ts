@@ -6,6 +6,7 @@ import { SessionsService } from '@groundwork/identity';
 import { loadAppConfig, newId, PrismaService } from '@groundwork/platform';
 import { createApiApp } from '../../../apps/api/src/bootstrap.js';
 import { deleteRedisKeys } from '../../support/test-redis.js';
+import { callJson } from '../../support/json-call.js';
 
 /** The search route over HTTP: what a client sees, from a write's 201 to hostile queries. */
 describe('GET /v1/workspaces/{id}/search', () => {
@@ -16,19 +17,9 @@ describe('GET /v1/workspaces/{id}/search', () => {
   let ws: string;
   let projectId: string;
 
-  async function call(method: string, path: string, body?: unknown) {
-    const res = await fetch(`${url}${path}`, {
-      method,
-      headers: { authorization, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    const text = await res.text();
-    return {
-      status: res.status,
-      type: res.headers.get('content-type') ?? '',
-      body: (text ? JSON.parse(text) : {}) as Record<string, unknown>,
-    };
-  }
+  const call = (method: string, path: string, body?: unknown) =>
+    callJson(`${url}${path}`, method, { authorization, body });
+
   const search = (query: string) => call('GET', `/v1/workspaces/${ws}/search?${query}`);
 
   beforeAll(async () => {

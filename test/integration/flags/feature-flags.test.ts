@@ -17,6 +17,7 @@ import { createApiApp } from '../../../apps/api/src/bootstrap.js';
 import { deleteRedisKeys } from '../../support/test-redis.js';
 import { TcpProxy } from '../../support/tcp-proxy.js';
 import { eventually } from '../../support/wait.js';
+import { callJson } from '../../support/json-call.js';
 
 /**
  * Feature flags end to end through the api, on real PostgreSQL and Redis: the admin routes and
@@ -24,12 +25,6 @@ import { eventually } from '../../support/wait.js';
  * two api instances (their periodic reload is an hour away, so only the Redis notice can carry
  * a change), and the built-in defaults while flag storage is unreachable.
  */
-
-interface Answer {
-  status: number;
-  type: string;
-  body: Record<string, unknown>;
-}
 
 describe('feature flags', () => {
   const prefix = `gwtest_flags_${process.pid}_${Date.now()}`;
@@ -61,28 +56,8 @@ describe('feature flags', () => {
     return { app, url: `http://127.0.0.1:${(app.getHttpServer().address() as AddressInfo).port}` };
   }
 
-  async function call(
-    base: string,
-    method: string,
-    path: string,
-    authorization?: string,
-    body?: unknown,
-  ): Promise<Answer> {
-    const response = await fetch(`${base}${path}`, {
-      method,
-      headers: {
-        ...(authorization ? { authorization } : {}),
-        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-      },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    const text = await response.text();
-    return {
-      status: response.status,
-      type: response.headers.get('content-type') ?? '',
-      body: text ? (JSON.parse(text) as Record<string, unknown>) : {},
-    };
-  }
+  const call = (base: string, method: string, path: string, authorization?: string, body?: unknown) =>
+    callJson(`${base}${path}`, method, { authorization, body });
 
   async function person(email: string): Promise<{ id: string; authorization: string }> {
     const id = newId();

@@ -145,6 +145,33 @@ describe('search on PostgreSQL', () => {
     expect(hit!.snippet).toContain('release');
   });
 
+  it('finds a task by a misspelled word of its title when full-text search finds nothing (trigram fallback)', async () => {
+    const hits = await find('pipelien');
+    expect(ids(hits)).toEqual([created.deploy!.id]);
+    // The title as it is, escaped, without marks: nothing in it is the word typed.
+    expect(hits.data[0]).toMatchObject({ type: 'task', title: 'Deploy pipeline', snippet: 'Deploy pipeline' });
+    expect(hits.data[0]!.score).toBeGreaterThan(0.6);
+    const [escaped] = (await find('escapee')).data;
+    expect(escaped).toMatchObject({
+      id: created.script!.id,
+      snippet: 'Escape &lt;script&gt;alert(1)&lt;/script&gt; in titles',
+    });
+    // Only for one word: several words, or a phrase, stay full-text only.
+    expect(ids(await find('pipelien deploi'))).toEqual([]);
+    expect(ids(await find('"pipelien"'))).toEqual([]);
+    // Titles only, and only tasks.
+    expect(ids(await find('kubernetis'))).toEqual([]);
+    expect(ids(await find('pipelien', { types: ['comment'] }))).toEqual([]);
+  });
+
+  it('never lets the trigram fallback reach another workspace', async () => {
+    // The other workspace's title has "kubernetes": found from there, never from here.
+    const fromOther = await search.search(other.id, { q: 'kubernetis', types: ['task', 'comment'], limit: 20 });
+    expect(fromOther.data.map((h) => h.title)).toEqual(['Secret kubernetes migrations of another workspace']);
+    expect((await find('kubernetis')).data).toEqual([]);
+    expect((await find('secrte')).data).toEqual([]);
+  });
+
   it('never shows another workspace’s content', async () => {
     const hits = await find('secret kubernetes');
     expect(hits.data).toEqual([]);
@@ -156,6 +183,7 @@ describe('search on PostgreSQL', () => {
     const deploy = await tasks.get(ws.id, created.deploy!.id);
     await tasks.delete(ws.id, deploy.id, owner(), deploy.version);
     expect(ids(await find('pipeline'))).toEqual([]);
+    expect(ids(await find('pipelien'))).toEqual([]);
     await tasks.restore(ws.id, deploy.id, owner());
     expect(new Set(ids(await find('pipeline')))).toEqual(new Set([deploy.id, created.comment!.id]));
   });

@@ -5,8 +5,8 @@ import { DrainingWorkerHost } from '@groundwork/platform/queue';
 import { type SearchIndexEvent, SearchIndexing } from '@groundwork/search';
 
 /**
- * Keeps the search index current from the outbox (SEARCH_DRIVER=elasticsearch; a no-op on
- * PostgreSQL). An engine that is away fails the job, which BullMQ retries with backoff; every
+ * Keeps the search index current from the outbox. Runs only with SEARCH_DRIVER=elasticsearch:
+ * with PostgreSQL the queue is not subscribed and QueueWorkers leaves it stopped. An engine that is away fails the job, which BullMQ retries with backoff; every
  * write is idempotent and ordered by the document's version.
  */
 @Processor('search-index', workerOptions('search-index'))

@@ -76,8 +76,8 @@ export class FeatureFlags implements OnApplicationShutdown {
   }
 
   /** Whether a built-in flag is on; its built-in default when evaluation fails. */
-  async isEnabled(flag: BuiltInFlagKey, context?: FlagContext): Promise<boolean> {
-    return (await this.booleanDetails(flag, BUILT_IN_FLAGS[flag].enabled, context)).value;
+  isEnabled(flag: BuiltInFlagKey, context?: FlagContext): Promise<boolean> {
+    return valueOf(this.booleanDetails(flag, BUILT_IN_FLAGS[flag].enabled, context));
   }
 
   /** Throws `FeatureDisabledError` (403 problem `feature-disabled`) unless the flag is on. */
@@ -86,16 +86,16 @@ export class FeatureFlags implements OnApplicationShutdown {
   }
 
   /** Any flag as a boolean (on/off); `defaultValue` when no such flag is declared. */
-  async booleanValue(key: string, defaultValue: boolean, context?: FlagContext): Promise<boolean> {
-    return (await this.booleanDetails(key, defaultValue, context)).value;
+  booleanValue(key: string, defaultValue: boolean, context?: FlagContext): Promise<boolean> {
+    return valueOf(this.booleanDetails(key, defaultValue, context));
   }
 
   /**
    * A variant flag's value (its `defaultVariant`'s) when on; `defaultValue` when it is off,
    * undeclared, or not a variant flag.
    */
-  async stringValue(key: string, defaultValue: string, context?: FlagContext): Promise<string> {
-    return (await this.stringDetails(key, defaultValue, context)).value;
+  stringValue(key: string, defaultValue: string, context?: FlagContext): Promise<string> {
+    return valueOf(this.stringDetails(key, defaultValue, context));
   }
 
   /** Every flag as evaluated for the workspace: booleans, and a variant flag's value or null when off. */
@@ -124,14 +124,17 @@ export class FeatureFlags implements OnApplicationShutdown {
     );
   }
 
-  /** What OpenFeature resolved for this very evaluation since the catalogue last loaded, or resolves now. */
-  private async evaluate<T extends boolean | string>(
+  /**
+   * What OpenFeature resolved for this very evaluation since the catalogue last loaded, at
+   * once (no promise in between: this is the request path's usual case), or a resolution now.
+   */
+  private evaluate<T extends boolean | string>(
     remembered: Remembered<T>,
     key: string,
     defaultValue: T,
     context: FlagContext | undefined,
     resolve: (evaluation: EvaluationContext) => Promise<EvaluationDetails<T>>,
-  ): Promise<EvaluationDetails<T>> {
+  ): EvaluationDetails<T> | Promise<EvaluationDetails<T>> {
     const generation = this.catalogue.generation;
     if (generation !== this.rememberedGeneration) {
       this.forget();
@@ -144,18 +147,20 @@ export class FeatureFlags implements OnApplicationShutdown {
       this.hook.record(key, known);
       return known;
     }
-    const details = await resolve({
+    const evaluation: EvaluationContext = {
       ...(workspaceId === undefined ? {} : { targetingKey: workspaceId, [WORKSPACE_ATTRIBUTE]: workspaceId }),
       ...(userId === undefined ? {} : { userId }),
       ...(role === undefined ? {} : { role }),
+    };
+    return resolve(evaluation).then((details) => {
+      // An error (undeclared flag, wrong type) goes through OpenFeature every time, and so does
+      // an evaluation the catalogue changed under.
+      if (details.errorCode === undefined && this.catalogue.generation === generation) {
+        if (remembered.size >= REMEMBERED_EVALUATIONS_LIMIT) remembered.clear();
+        remembered.set(memo, details);
+      }
+      return details;
     });
-    // An error (undeclared flag, wrong type) goes through OpenFeature every time, and so does
-    // an evaluation the catalogue changed under.
-    if (details.errorCode === undefined && this.catalogue.generation === generation) {
-      if (remembered.size >= REMEMBERED_EVALUATIONS_LIMIT) remembered.clear();
-      remembered.set(memo, details);
-    }
-    return details;
   }
 
   private forget(): void {
@@ -171,4 +176,9 @@ export class FeatureFlags implements OnApplicationShutdown {
     const role = context.role ?? (workspaceId === request?.workspaceId ? request?.workspaceRole : undefined);
     return { workspaceId, userId, role };
   }
+}
+
+/** An evaluation's value, as a promise whether it was remembered or is being resolved. */
+function valueOf<T extends FlagValue>(details: EvaluationDetails<T> | Promise<EvaluationDetails<T>>): Promise<T> {
+  return details instanceof Promise ? details.then(({ value }) => value) : Promise.resolve(details.value);
 }

@@ -1,7 +1,15 @@
 import { describe, expect, it } from '@jest/globals';
 import { IsUUID } from 'class-validator';
+import type { AppConfig } from '../config/app-config.js';
 import type { QueueName } from '../queue/queue.catalogue.js';
-import { consumedEventTypes, consumesEvent, eventConsumerQueues, registerEventConsumer } from './event-consumers.js';
+import {
+  activeEventConsumerQueues,
+  consumedEventTypes,
+  consumesEvent,
+  eventConsumerQueues,
+  idleEventConsumerQueues,
+  registerEventConsumer,
+} from './event-consumers.js';
 import {
   defineEvent,
   defineEvents,
@@ -20,7 +28,10 @@ class ThingPayload {
 // The registry is the process's: this spec's module registry starts empty, and its cases build on
 // one another in order, as contexts registering one after the other.
 // Queue names are the contexts' (declaration merging); this spec's are its own.
-const [email, realtime, webhooks] = ['email', 'realtime', 'webhooks'] as QueueName[];
+const [email, realtime, webhooks, files] = ['email', 'realtime', 'webhooks', 'files'] as QueueName[];
+// Conditions read the configuration; these cases only need the part they read.
+const configOf = (service: AppConfig['service']) => ({ service }) as AppConfig;
+const worker = configOf('worker');
 
 describe('the event registry', () => {
   const THING_EVENTS = defineEvents({
@@ -69,7 +80,28 @@ describe('the event registry', () => {
     expect(eventConsumerQueues()).toEqual(['email', 'realtime']);
     expect(consumedEventTypes(email)).toEqual(['thing.audited']);
     expect(consumedEventTypes(realtime)).toEqual(['thing.created', 'gadget.created', 'thing.pinged', 'widget.created']);
-    expect(consumesEvent(webhooks, 'thing.created')).toBe(false);
-    expect(consumesEvent(realtime, 'thing.unknown')).toBe(false);
+    expect(consumesEvent(webhooks, 'thing.created', worker)).toBe(false);
+    expect(consumesEvent(realtime, 'thing.unknown', worker)).toBe(false);
+    expect(consumesEvent(realtime, 'thing.created', worker)).toBe(true);
+  });
+
+  it('subscribes a queue only under the configurations its condition accepts; with none, the queue is idle', () => {
+    registerEventConsumer(files, ['thing.created'] as never, { when: (config) => config.service === 'worker' });
+    // A second subscription of a queue that already receives events unconditionally.
+    registerEventConsumer(email, ['thing.created'] as never, { when: (config) => config.service === 'worker' });
+    const api = configOf('api');
+
+    expect(eventConsumerQueues()).toEqual(['email', 'realtime', 'files']);
+    expect(activeEventConsumerQueues(worker)).toEqual(['email', 'realtime', 'files']);
+    expect(activeEventConsumerQueues(api)).toEqual(['email', 'realtime']);
+    expect(idleEventConsumerQueues(worker)).toEqual([]);
+    expect(idleEventConsumerQueues(api)).toEqual(['files']);
+    expect(consumesEvent(files, 'thing.created', worker)).toBe(true);
+    expect(consumesEvent(files, 'thing.created', api)).toBe(false);
+    expect(consumesEvent(email, 'thing.created', api)).toBe(false);
+    expect(consumesEvent(email, 'thing.audited', api)).toBe(true);
+    // What a processor must handle: every event it may receive, whatever the configuration.
+    expect(consumedEventTypes(files)).toEqual(['thing.created']);
+    expect(consumedEventTypes(email)).toEqual(['thing.created', 'thing.audited']);
   });
 });

@@ -9,7 +9,7 @@ import { PrismaService } from '../database/prisma.service.js';
 import { MetricsService } from '../observability/metrics.service.js';
 import { contextFromCarrier, startProducerSpan } from '../observability/trace-context.js';
 import { eventJobId, type QueueName } from '../queue/queue.catalogue.js';
-import { consumesEvent, eventConsumerQueues, type EventJob } from './event-consumers.js';
+import { activeEventConsumerQueues, consumesEvent, type EventJob } from './event-consumers.js';
 import type { EventEnvelope, EventType } from './event-registry.js';
 
 interface OutboxRow {
@@ -85,7 +85,8 @@ export class OutboxRelay implements OnApplicationBootstrap, BeforeApplicationShu
   }
 
   onApplicationBootstrap(): void {
-    for (const name of eventConsumerQueues()) {
+    // Only the queues with a subscription that holds under this configuration get jobs.
+    for (const name of activeEventConsumerQueues(this.config)) {
       this.queues.set(name, this.moduleRef.get<Queue>(getQueueToken(name), { strict: false }));
     }
     void this.listen();
@@ -136,7 +137,7 @@ export class OutboxRelay implements OnApplicationBootstrap, BeforeApplicationShu
    */
   private async enqueue(name: QueueName, queue: Queue, envelopes: EventEnvelope[]): Promise<void> {
     const produced = envelopes
-      .filter((event) => consumesEvent(name, event.type))
+      .filter((event) => consumesEvent(name, event.type, this.config))
       .map((event) => ({ event, ...startProducerSpan(name, contextFromCarrier(event)) }));
     if (produced.length === 0) return;
     const jobs = produced.map(({ event, carrier }) => ({

@@ -64,7 +64,12 @@ export function traceLogFields(): { traceId?: string; spanId?: string } {
 
 /**
  * Runs `work` in a new span (child of `parent`), recording an exception and an error status
- * when it throws. A no-op span when the SDK is not loaded.
+ * when it throws. When the span does not record (the trace is not sampled, or the SDK is not
+ * loaded), `work` runs without any active span instead, as an unsampled request does: the
+ * database, Redis and HTTP instrumentations then skip it whole rather than creating
+ * non-recording spans of their own, and its log lines carry no trace ids. The decision still
+ * travels: `currentTraceCarrier` falls back to the request context's `traceparent`, the one the
+ * work was handed (flagged not sampled), so what it causes stays out of the sample too.
  */
 export async function inSpan<T>(
   name: string,
@@ -73,6 +78,7 @@ export async function inSpan<T>(
   work: (span: Span) => Promise<T>,
 ): Promise<T> {
   const span = tracer.startSpan(name, options, parent);
+  if (!span.isRecording()) return context.with(trace.deleteSpan(parent), () => work(span));
   try {
     return await context.with(trace.setSpan(parent, span), () => work(span));
   } catch (error) {

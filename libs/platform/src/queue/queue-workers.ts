@@ -1,29 +1,45 @@
 import { WorkerHost } from '@nestjs/bullmq';
 import { Injectable, Logger } from '@nestjs/common';
 import { DiscoveryService } from '@nestjs/core';
+import { AppConfig } from '../config/app-config.js';
+import { idleEventConsumerQueues } from '../events/event-consumers.js';
 
 /**
  * Starts the processors' BullMQ workers, which are created with `autorun: false`
  * (`workerOptions`). The worker's entry point calls `start()` once the app context is ready
- * and its logger attached, so no job runs — and logs — before then.
+ * and its logger attached, so no job runs — and logs — before then. A consumer queue whose
+ * subscriptions all fail their condition under this configuration gets no jobs: its worker
+ * is closed, never started.
  */
 @Injectable()
 export class QueueWorkers {
   private readonly logger = new Logger(QueueWorkers.name);
 
-  constructor(private readonly discovery: DiscoveryService) {}
+  constructor(
+    private readonly discovery: DiscoveryService,
+    private readonly config: AppConfig,
+  ) {}
 
   start(): void {
-    const hosts = this.discovery
+    const idle = new Set<string>(idleEventConsumerQueues(this.config));
+    const all = this.discovery
       .getProviders()
       .map((wrapper) => wrapper.instance as unknown)
       .filter((instance): instance is WorkerHost => instance instanceof WorkerHost);
+    const hosts = all.filter((host) => !idle.has(host.worker.name));
+    // An idle queue's worker is closed: its Redis connections go with it.
+    for (const host of all.filter((h) => idle.has(h.worker.name))) {
+      host.worker.close().catch((error: unknown) => host.worker.emit('error', error as Error));
+    }
     for (const host of hosts) {
       const worker = host.worker;
       if (worker.isRunning()) continue;
       // run() settles only when the worker closes; a failure goes where BullMQ's autorun sends it.
       worker.run().catch((error: unknown) => worker.emit('error', error as Error));
     }
-    this.logger.log({ queues: hosts.map((host) => host.worker.name) }, 'queue workers started');
+    this.logger.log(
+      { queues: hosts.map((host) => host.worker.name), ...(idle.size > 0 ? { idle: [...idle] } : {}) },
+      'queue workers started',
+    );
   }
 }

@@ -2,6 +2,8 @@
 import type {} from '@groundwork/work';
 import type {} from '@groundwork/workspaces';
 import { registerEventConsumer } from '@groundwork/platform';
+// Type-only: the `search` section of AppConfig, for the condition below.
+import type {} from '../config/search-config.js';
 import './search-queues.js';
 
 /**
@@ -26,4 +28,8 @@ export const SEARCH_INDEX_EVENTS = [
 
 export type SearchIndexEvent = (typeof SEARCH_INDEX_EVENTS)[number];
 
-registerEventConsumer('search-index', SEARCH_INDEX_EVENTS);
+// Only Elasticsearch needs the consumer: PostgreSQL's vectors are written by triggers in the
+// transaction that writes the row, so with it no job is enqueued and no worker runs.
+registerEventConsumer('search-index', SEARCH_INDEX_EVENTS, {
+  when: (config) => config.search.driver === 'elasticsearch',
+});

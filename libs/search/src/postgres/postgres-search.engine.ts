@@ -27,7 +27,8 @@ interface HitRow {
 
 /**
  * PostgreSQL full-text search over the vectors the search migration keeps on `tasks` and
- * `task_comments` (written by triggers in the writing transaction). Text reaches PostgreSQL
+ * `task_comments` (written by triggers in the writing transaction); when it finds nothing for
+ * a single word, a trigram search of the task titles (a misspelling). Text reaches PostgreSQL
  * only as bound parameters: the tsquery is built by websearch_to_tsquery and ts_rewrite from
  * the user's text, never by splicing it into SQL or tsquery syntax.
  */
@@ -41,7 +42,12 @@ export class PostgresSearchEngine extends SearchEngine {
     const tsquery = await this.tsquery(request.text);
     if (tsquery === null) return [];
     const rows = await this.prisma.cancellable((db) => db.$queryRaw<HitRow[]>(hitsQuery(request, tsquery)));
-    return rows.map((row) => ({
+    const term = rows.length === 0 && request.types.includes('task') ? fuzzyTerm(request.text) : null;
+    const found =
+      term === null
+        ? rows
+        : await this.prisma.cancellable((db) => db.$queryRaw<HitRow[]>(similarTitlesQuery(request, term)));
+    return found.map((row) => ({
       type: row.type,
       id: row.id,
       taskId: row.task_id,
@@ -59,15 +65,26 @@ export class PostgresSearchEngine extends SearchEngine {
    * with `:*`. Null when nothing searchable remains (only stop words, punctuation or emoji).
    */
   async tsquery(text: SearchText): Promise<string | null> {
-    const [row] = await this.prisma.$queryRaw<{ query: string; nodes: number }[]>`
-      SELECT (CASE WHEN numnode(last_word) = 1
-                   THEN ts_rewrite(full_query, last_word, (last_word::text || ':*')::tsquery)
-                   ELSE full_query END)::text AS query,
-             numnode(full_query) AS nodes
-        FROM (SELECT websearch_to_tsquery('groundwork_search', ${text.query}) AS full_query,
-                     websearch_to_tsquery('groundwork_search', ${text.prefix ?? ''}) AS last_word) AS parsed`;
+    const [row] = await this.prisma.$queryRaw<TsqueryRow[]>(tsqueryStatement(text));
     return row && row.nodes > 0 ? row.query : null;
   }
+}
+
+/** `query`: the tsquery as text; `nodes`: 0 when nothing searchable remains. */
+export interface TsqueryRow {
+  query: string;
+  nodes: number;
+}
+
+/** The statement behind `PostgresSearchEngine.tsquery` (one row, TsqueryRow). */
+export function tsqueryStatement(text: SearchText): Prisma.Sql {
+  return Prisma.sql`
+    SELECT (CASE WHEN numnode(last_word) = 1
+                 THEN ts_rewrite(full_query, last_word, (last_word::text || ':*')::tsquery)
+                 ELSE full_query END)::text AS query,
+           numnode(full_query) AS nodes
+      FROM (SELECT websearch_to_tsquery('groundwork_search', ${text.query}) AS full_query,
+                   websearch_to_tsquery('groundwork_search', ${text.prefix ?? ''}) AS last_word) AS parsed`;
 }
 
 /**
@@ -123,6 +140,38 @@ export function hitsQuery(request: SearchRequest, tsquery: string): Prisma.Sql {
       JOIN tasks t ON t.id = page.task_id AND t.workspace_id = ${workspaceId}::uuid
       LEFT JOIN task_comments c ON page.type = 'comment' AND c.id = page.id
      ORDER BY page.score DESC, page.updated_at DESC, page.id DESC`;
+}
+
+/** The shortest word the trigram fallback looks for: a shorter one has too few trigrams to compare. */
+const FUZZY_MIN_CHARACTERS = 3;
+
+/**
+ * The word the trigram fallback looks for: the query when it is one word of letters and digits
+ * (a misspelling is a word; operators, phrases and several words stay full-text only), else null.
+ */
+export function fuzzyTerm(text: SearchText): string | null {
+  const word = text.query;
+  return /^[\p{L}\p{N}]+$/u.test(word) && [...word].length >= FUZZY_MIN_CHARACTERS ? word : null;
+}
+
+/**
+ * The trigram fallback, when the full-text query found nothing: the live tasks of the workspace
+ * whose title holds a word like `term` (`<%`: pg_trgm's word_similarity above its threshold,
+ * 0.6 by default), from the (workspace_id, title) trigram index. Score is that similarity; the
+ * snippet is the title without marks (nothing in it matches the term exactly).
+ */
+export function similarTitlesQuery(request: SearchRequest, term: string): Prisma.Sql {
+  const { workspaceId, projectId, limit, after } = request;
+  const score = Prisma.sql`word_similarity(${term}, t.title)`;
+  return Prisma.sql`
+    SELECT 'task' AS type, t.id, t.id AS task_id, t.project_id, t.title, t.updated_at, ${score} AS score,
+           translate(t.title, ${MARKUP_FROM}, ${MARKUP_TO}) AS headline
+      FROM tasks t
+     WHERE t.workspace_id = ${workspaceId}::uuid AND t.deleted_at IS NULL AND ${term} <% t.title
+           ${projectId === undefined ? Prisma.empty : Prisma.sql`AND t.project_id = ${projectId}::uuid`}
+           ${afterClause(score, Prisma.sql`t.updated_at`, Prisma.sql`t.id`, after)}
+     ORDER BY score DESC, t.updated_at DESC, t.id DESC
+     LIMIT ${limit}`;
 }
 
 /** Rows strictly after the position; the row comparison keeps ties on score in recency/id order. */
