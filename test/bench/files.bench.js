@@ -6,11 +6,15 @@
  *    raises ATTACHMENT_MAX_BYTES for itself), the api's RSS sampled every 20 ms against its
  *    idle RSS; throughput in MB/s and as a ratio of `cp` of the same file on the same disk in
  *    the same run (the upload includes hashing and the fsync before the rename; `cp` + `sync`
- *    of the copy is shown too, for that comparison).
+ *    of the copy is shown too, for that comparison), and as a ratio of a bare node:http server
+ *    (bare-files-server.js) taking the same upload request and sending the same file, measured
+ *    first in the same run with the same client.
  * 2. BENCH_CONCURRENT (50) concurrent 1 MB uploads: p50/p99 latency and the api's peak RSS.
  * 3. The same large round trip against the S3 adapter (s3rver on 127.0.0.1), for the record.
  *
- * Production mode, own database, Redis prefix and folders, removed at the end. The client is
+ * The api runs as production starts it (`npm run start:api`, NODE_ENV=production; with
+ * BENCH_API_NODE_OPTIONS set, e.g. `--cpu-prof`, that goes to it as NODE_OPTIONS), with its own
+ * database, Redis prefix and folders, removed at the end. The client is
  * this process (node:http, streaming from and to files). Needs `npm run build`.
  */
 import { spawnSync } from 'node:child_process';
@@ -29,14 +33,16 @@ import {
   Cleanup,
   createBenchTask,
   formatTable,
+  freePort,
   generateSecrets,
   knob,
   median,
+  productionEnv,
   progress,
   round,
   rssMiB,
   signUpVerified,
-  startBenchApi,
+  startApp,
 } from './lib.js';
 
 const FILE_MB = knob('BENCH_FILE_MB', 200);
@@ -182,21 +188,64 @@ async function main() {
   progress(`writing a ${FILE_MB} MB file`);
   const bigSha = await makeFile(bigFile, FILE_MB);
 
-  /** @param {Record<string, string>} storageEnv @param {string} label */
-  const startApi = async (storageEnv, label) =>
-    startBenchApi(run, {
+  /**
+   * The api as production runs it (`npm run start:api`), with the given storage settings.
+   * @param {Record<string, string>} storageEnv @param {string} label
+   */
+  const startApi = async (storageEnv, label) => {
+    const port = await freePort();
+    const app = await startApp({
       name: `api (${label})`,
-      secrets,
+      npmScript: 'start:api',
       env: {
+        ...productionEnv({
+          databaseUrl: database.url,
+          redisKeyPrefix: run.redisKeyPrefix,
+          port,
+          workerPort: await freePort(),
+          secrets,
+          logLevel: 'warn',
+        }),
+        RATE_LIMIT_PER_MINUTE: '100000000',
         ATTACHMENT_MAX_BYTES: String((FILE_MB + 1) * MB),
         WORKSPACE_STORAGE_QUOTA_BYTES: String(100 * FILE_MB * MB),
         ...storageEnv,
+        // Only for profiling runs (`--cpu-prof` and the like); empty otherwise.
+        ...(process.env.BENCH_API_NODE_OPTIONS ? { NODE_OPTIONS: process.env.BENCH_API_NODE_OPTIONS } : {}),
       },
-      logName: `api-${label}`,
+      readyUrl: `http://127.0.0.1:${port}/health/ready`,
+      logFile: path.join(workDir, `api-${label}.log`),
       // A busy machine boots slowly; the measurement starts only once the api is ready.
       timeoutMs: 120_000,
       cleanup,
     });
+    return { app, base: `http://127.0.0.1:${port}` };
+  };
+
+  /**
+   * The floor: the bare node:http server (bare-files-server.js) taking the same upload request
+   * (hashed, written, flushed) and sending the same file, in this run.
+   */
+  const bareRoundTrip = async () => {
+    const port = await freePort();
+    const bareDir = path.join(workDir, 'bare');
+    mkdirSync(bareDir);
+    const bare = await startApp({
+      name: 'bare http',
+      script: 'test/bench/bare-files-server.js',
+      env: { PORT: String(port), BARE_FILE: bigFile, BARE_DIR: bareDir },
+      readyUrl: `http://127.0.0.1:${port}/ready`,
+      logFile: path.join(workDir, 'bare.log'),
+      cleanup,
+    });
+    const url = `http://127.0.0.1:${port}`;
+    const result = await measureRoundTrip(bare.pid, {
+      upload: (source) => upload(`${url}/upload`, '', source),
+      download: (_id, target) => download(`${url}/file`, '', target),
+    });
+    await bare.stop();
+    return result;
+  };
 
   const storageDir = path.join(workDir, 'storage');
   mkdirSync(storageDir);
@@ -219,33 +268,55 @@ async function main() {
 
   /** The large round trip against the running api. @param {string} label */
   const roundTrip = async (label) => {
-    // Warm-up (connections, JIT), not measured; then the idle RSS.
-    const warm = /** @type {any} */ (await upload(`${base}${attachmentsPath}`, token, { bytes: randomBytes(MB) }));
-    await download(`${base}${attachmentsPath}/${warm.attachment.id}/content`, token, path.join(workDir, 'warm.out'));
-    const idle = rssMiB(app.pid);
-    progress(`${label}: uploading ${FILE_MB} MB`);
-    let sampler = rssSampler(app.pid);
-    const up = /** @type {any} */ (await upload(`${base}${attachmentsPath}`, token, { file: bigFile }));
-    const upPeak = sampler.stop();
-    if (up.attachment.sha256 !== bigSha) throw new Error('the stored SHA-256 differs from the file’s');
-    progress(`${label}: downloading ${FILE_MB} MB`);
-    sampler = rssSampler(app.pid);
-    const target = path.join(workDir, 'download.out');
-    const down = /** @type {any} */ (
-      await download(`${base}${attachmentsPath}/${up.attachment.id}/content`, token, target)
-    );
-    const downPeak = sampler.stop();
-    if (down.sha256 !== bigSha) throw new Error('the downloaded bytes differ from the file');
-    rmSync(target, { force: true });
+    progress(`${label}: uploading and downloading ${FILE_MB} MB`);
+    const result = await measureRoundTrip(app.pid, {
+      upload: (source) => upload(`${base}${attachmentsPath}`, token, source),
+      download: (id, target) => download(`${base}${attachmentsPath}/${id}/content`, token, target),
+    });
+    if (result.sha256 !== bigSha) throw new Error('the stored SHA-256 differs from the file’s');
+    if (result.downloadedSha256 !== bigSha) throw new Error('the downloaded bytes differ from the file');
     // Remove the big attachment again, so the next round uploads it anew.
-    await fetch(`${base}${attachmentsPath}/${up.attachment.id}`, {
+    await fetch(`${base}${attachmentsPath}/${result.id}`, {
       method: 'DELETE',
       headers: { authorization: `Bearer ${token}` },
     });
-    return { idle, up: up.seconds, upPeak, down: down.seconds, downPeak };
+    return result;
+  };
+
+  /**
+   * Warm-up (connections, JIT; not measured), then the idle RSS of `pid`, then the big file up
+   * and down with its RSS sampled.
+   * @param {number} pid
+   * @param {{ upload: (source: { file?: string, bytes?: Buffer }) => Promise<any>,
+   *   download: (id: string, target: string) => Promise<any> }} calls
+   */
+  const measureRoundTrip = async (pid, calls) => {
+    const warm = await calls.upload({ bytes: randomBytes(MB) });
+    await calls.download(warm.attachment.id, path.join(workDir, 'warm.out'));
+    const idle = rssMiB(pid);
+    let sampler = rssSampler(pid);
+    const up = await calls.upload({ file: bigFile });
+    const upPeak = sampler.stop();
+    sampler = rssSampler(pid);
+    const target = path.join(workDir, 'download.out');
+    const down = await calls.download(up.attachment.id, target);
+    const downPeak = sampler.stop();
+    rmSync(target, { force: true });
+    return {
+      idle,
+      up: up.seconds,
+      upPeak,
+      down: down.seconds,
+      downPeak,
+      id: String(up.attachment.id),
+      sha256: String(up.attachment.sha256),
+      downloadedSha256: String(down.sha256),
+    };
   };
 
   const copies = timeCp(bigFile, path.join(storageDir, 'cp-copy.bin'));
+  progress(`bare http: uploading and downloading ${FILE_MB} MB`);
+  const bare = await bareRoundTrip();
   const local = await roundTrip('local');
 
   progress(`${CONCURRENT} concurrent 1 MB uploads`);
@@ -266,7 +337,9 @@ async function main() {
       localDownloadSeconds: round(local.down, 2),
       cpSeconds: round(copies.cp, 2),
       cpSyncSeconds: round(copies.cpSync, 2),
-      rss: local,
+      bareUploadSeconds: round(bare.up, 2),
+      bareDownloadSeconds: round(bare.down, 2),
+      rss: { local, bare },
       concurrentP50Ms: round(percentile(latencies, 50)),
       concurrentP99Ms: round(percentile(latencies, 99)),
       concurrentIdleRssMiB: round(idleBefore),
@@ -308,8 +381,8 @@ async function main() {
   console.log(`\n${FILE_MB} MB file (MB = 10^6 bytes), load average ${load.join(' ')}`);
   console.log(
     formatTable([
-      ['run', 'seconds', 'MB/s', 'of cp', 'api RSS idle → peak (MiB)', 'peak − idle'],
-      ['cp', round(copies.cp, 2), cpMbps, '100 %', '', ''],
+      ['run', 'seconds', 'MB/s', 'of cp', 'of bare http', 'server RSS idle → peak (MiB)', 'peak − idle'],
+      ['cp', round(copies.cp, 2), cpMbps, '100 %', '', '', ''],
       [
         'cp + sync',
         round(copies.cpSync, 2),
@@ -317,19 +390,23 @@ async function main() {
         `${round((copies.cp / copies.cpSync) * 100)} %`,
         '',
         '',
+        '',
       ],
-      ...[
-        ['upload (local)', local.up, local.upPeak, local.idle],
-        ['download (local)', local.down, local.downPeak, local.idle],
-        ['upload (s3rver)', s3Trip.up, s3Trip.upPeak, s3Trip.idle],
-        ['download (s3rver)', s3Trip.down, s3Trip.downPeak, s3Trip.idle],
-      ].map(([name, seconds, peak, idle]) => [
+      .../** @type {[string, number, number, number, number][]} */ ([
+        ['upload (bare http)', bare.up, bare.upPeak, bare.idle, bare.up],
+        ['download (bare http)', bare.down, bare.downPeak, bare.idle, bare.down],
+        ['upload (local)', local.up, local.upPeak, local.idle, bare.up],
+        ['download (local)', local.down, local.downPeak, local.idle, bare.down],
+        ['upload (s3rver)', s3Trip.up, s3Trip.upPeak, s3Trip.idle, bare.up],
+        ['download (s3rver)', s3Trip.down, s3Trip.downPeak, s3Trip.idle, bare.down],
+      ]).map(([name, seconds, peak, idle, bareSeconds]) => [
         name,
-        round(Number(seconds), 2),
-        mbps(Number(seconds)),
-        `${round((copies.cp / Number(seconds)) * 100)} %`,
-        `${round(Number(idle))} → ${round(Number(peak))}`,
-        round(Number(peak) - Number(idle)),
+        round(seconds, 2),
+        mbps(seconds),
+        `${round((copies.cp / seconds) * 100)} %`,
+        `${round((bareSeconds / seconds) * 100)} %`,
+        `${round(idle)} → ${round(peak)}`,
+        round(peak - idle),
       ]),
     ]),
   );
@@ -353,6 +430,12 @@ async function main() {
       downloadLocalMBps: mbps(local.down),
       uploadRatioOfCp: round(copies.cp / local.up, 2),
       downloadRatioOfCp: round(copies.cp / local.down, 2),
+      bareUploadMBps: mbps(bare.up),
+      bareDownloadMBps: mbps(bare.down),
+      uploadRatioOfBare: round(bare.up / local.up, 2),
+      downloadRatioOfBare: round(bare.down / local.down, 2),
+      rssGrowthBareUploadMiB: round(bare.upPeak - bare.idle),
+      rssGrowthBareDownloadMiB: round(bare.downPeak - bare.idle),
       rssGrowthUploadMiB: round(local.upPeak - local.idle),
       rssGrowthDownloadMiB: round(local.downPeak - local.idle),
       concurrentP50Ms: round(percentile(latencies, 50)),

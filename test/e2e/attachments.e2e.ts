@@ -1,6 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { ListObjectsV2Command } from '@aws-sdk/client-s3';
+import { ListObjectsV2Command, PutObjectCommand } from '@aws-sdk/client-s3';
 import {
   type Client,
   createGroundworkClient,
@@ -37,7 +37,7 @@ describe('attachments through the generated client (api + worker, S3 driver on s
   let workspaceId: string;
   let taskId: string;
 
-  const keysOf = async (prefix: string): Promise<string[]> => {
+  const withS3 = async <T>(use: (s3Client: ReturnType<typeof createS3Client>) => Promise<T>): Promise<T> => {
     const s3Client = createS3Client({
       endpoint: s3.endpoint,
       region: 'us-east-1',
@@ -46,12 +46,16 @@ describe('attachments through the generated client (api + worker, S3 driver on s
       forcePathStyle: true,
     });
     try {
-      const page = await s3Client.send(new ListObjectsV2Command({ Bucket: s3.bucket, Prefix: prefix }));
-      return (page.Contents ?? []).flatMap((o) => (o.Key ? [o.Key] : []));
+      return await use(s3Client);
     } finally {
       s3Client.destroy();
     }
   };
+  const keysOf = (prefix: string): Promise<string[]> =>
+    withS3(async (s3Client) => {
+      const page = await s3Client.send(new ListObjectsV2Command({ Bucket: s3.bucket, Prefix: prefix }));
+      return (page.Contents ?? []).flatMap((o) => (o.Key ? [o.Key] : []));
+    });
 
   const call = async (method: string, path: string, body?: unknown): Promise<Record<string, unknown>> => {
     const res = await fetch(`${api.url}${path}`, {
@@ -154,6 +158,20 @@ describe('attachments through the generated client (api + worker, S3 driver on s
     }
   }, 60_000);
 
+  it('has the worker sweep staged uploads on an hourly schedule, keeping those written within the hour', async () => {
+    const queue = stack.queue('files');
+    expect((await queue.getJobScheduler('files-staging-sweep'))?.pattern).toBe('17 * * * *');
+    const staged = `.staging/${workspaceId}/an-upload-being-written`;
+    await withS3((s3Client) =>
+      s3Client.send(new PutObjectCommand({ Bucket: s3.bucket, Key: staged, Body: Buffer.from('partial') })),
+    );
+
+    const events = await stack.queueEvents('files');
+    const sweep = await queue.add('staging.sweep', {});
+    expect(await sweep.waitUntilFinished(events, 20_000)).toBe('removed 0 staged uploads');
+    expect(await keysOf(`.staging/${workspaceId}/`)).toEqual([staged]);
+  }, 60_000);
+
   it('streams a larger file through, and removes a deleted workspace’s objects in the worker', async () => {
     const bytes = randomBytes(3 * 1024 * 1024);
     const uploaded = await uploadAttachment({
@@ -167,6 +185,10 @@ describe('attachments through the generated client (api + worker, S3 driver on s
     expect(await keysOf(`${workspaceId}/`)).toEqual([`${workspaceId}/${sha256}`]);
 
     await call('DELETE', `/v1/workspaces/${workspaceId}`);
-    await eventually(async () => (await keysOf(`${workspaceId}/`)).length === 0, 20_000);
+    // Its objects and its staged uploads (two prefixes, removed one after the other).
+    await eventually(
+      async () => (await keysOf(`${workspaceId}/`)).length + (await keysOf(`.staging/${workspaceId}/`)).length === 0,
+      20_000,
+    );
   }, 60_000);
 });

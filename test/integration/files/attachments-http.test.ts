@@ -4,9 +4,10 @@ import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { type AddressInfo, connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { Readable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { INestApplication } from '@nestjs/common';
-import { StoredObjects } from '@groundwork/files';
+import { objectKey, ObjectStorage, StoredObjects } from '@groundwork/files';
 import { FlagsAdminService } from '@groundwork/flags';
 import { SessionsService } from '@groundwork/identity';
 import { loadAppConfig, newId, PrismaService } from '@groundwork/platform';
@@ -448,6 +449,47 @@ describe('attachments over HTTP (local disk)', () => {
       { attachmentId: mine.body.id, taskId },
       { attachmentId: bobs.body.id, taskId },
     ]);
+  });
+
+  it('keeps an object a concurrent upload is committing while a failed upload’s cleanup removes it if unused', async () => {
+    const { workspaceId } = await arrange();
+    const bytes = randomBytes(2048);
+    const key = objectKey(workspaceId, sha256(bytes));
+    const storage = app.get(ObjectStorage);
+    const objects = app.get(StoredObjects);
+    let commit!: () => void;
+    const committed = new Promise<void>((resolve) => (commit = resolve));
+    let promoted!: () => void;
+    const isPromoted = new Promise<void>((resolve) => (promoted = resolve));
+
+    // Upload B: its first reference to the bytes is counted and promoted, not yet committed.
+    const uploadB = prisma.$transaction(
+      async (tx) => {
+        await objects.reference(tx, key, bytes.length);
+        await storage.promote(await storage.stage(workspaceId, Readable.from([bytes])), key);
+        promoted();
+        await committed;
+      },
+      { timeout: 30_000 },
+    );
+    await isPromoted;
+    // Upload A, whose commit failed after promoting the same bytes, cleans up meanwhile.
+    const cleanupA = objects.removeIfUnused(key);
+    await eventually(async () => {
+      const waiting = await prisma.$queryRaw<{ n: bigint }[]>`
+        SELECT count(*) AS n FROM pg_stat_activity
+        WHERE datname = current_database() AND wait_event_type = 'Lock' AND query LIKE '%INSERT INTO stored_objects%'`;
+      return (waiting[0]?.n ?? 0n) > 0n;
+    });
+    commit();
+    await uploadB;
+    await cleanupA;
+
+    expect(await storage.exists(key)).toBe(true);
+    const row = await prisma.storedObject.findUniqueOrThrow({
+      where: { workspaceId_sha256: { workspaceId, sha256: key.sha256 } },
+    });
+    expect(row.refCount).toBe(1);
   });
 
   it('reports the store in readiness: the local folder is up', async () => {

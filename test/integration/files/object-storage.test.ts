@@ -2,11 +2,10 @@ import { createHash, randomBytes } from 'node:crypto';
 import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { Readable } from 'node:stream';
-import { text } from 'node:stream/consumers';
+import { Readable, Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
-import { LocalObjectStorage, objectKey, type ObjectStorage } from '@groundwork/files';
+import { LocalObjectStorage, type ObjectContent, objectKey, type ObjectStorage } from '@groundwork/files';
 import { createS3Client, S3ObjectStorage } from '@groundwork/files/s3';
 import { DomainError, newId } from '@groundwork/platform';
 import { S3RVER_CREDENTIALS, S3TestServer } from '../../support/s3-server.js';
@@ -80,6 +79,25 @@ function failingSource(bytes: Buffer, error: Error): Readable {
   );
 }
 
+/**
+ * All the bytes of opened content, sent the way a download sends them: each chunk is copied as
+ * it comes (an adapter may reuse a chunk's memory once its write called back).
+ */
+async function bytesOf(opened: Promise<ObjectContent>): Promise<Buffer> {
+  const copies: Buffer[] = [];
+  const sink = new Writable({
+    write(chunk: Buffer, _encoding, done) {
+      copies.push(Buffer.from(chunk));
+      // Called back later, as a socket does: the next chunk must not overwrite this one before.
+      setImmediate(done);
+    },
+  });
+  await (await opened).pipeTo(sink);
+  return Buffer.concat(copies);
+}
+
+const text = async (opened: Promise<ObjectContent>) => (await bytesOf(opened)).toString();
+
 describe.each([
   ['local disk', localSubject],
   ['S3 (s3rver)', s3Subject],
@@ -113,15 +131,31 @@ describe.each([
     await storage.promote(staged, key);
 
     expect(await storage.exists(key)).toBe(true);
-    const read = Buffer.concat(await (await storage.read(key)).toArray());
+    const read = await bytesOf(storage.read(key));
     expect(sha256(read)).toBe(key.sha256);
-    expect((await subject.stored()).filter((k) => k.startsWith(workspaceId))).toEqual([key.path]);
+    expect((await subject.stored()).filter((k) => k.includes(workspaceId))).toEqual([key.path]);
   });
 
   it('reads an inclusive byte range', async () => {
     const key = await store(newId(), Buffer.from('0123456789abcdef'));
-    expect(await text(await storage.read(key, { start: 3, end: 7 }))).toBe('34567');
-    expect(await text(await storage.read(key, { start: 15, end: 15 }))).toBe('f');
+    expect(await text(storage.read(key, { start: 3, end: 7 }))).toBe('34567');
+    expect(await text(storage.read(key, { start: 15, end: 15 }))).toBe('f');
+  });
+
+  it('stops sending and rejects when the destination fails mid-way (a client gone mid-download)', async () => {
+    const key = await store(newId(), randomBytes(2 * 1024 * 1024));
+    const gone = new Error('the client went away');
+    let writes = 0;
+    const destination = new Writable({
+      write(_chunk: Buffer, _encoding, done) {
+        writes += 1;
+        done(writes === 2 ? gone : null);
+      },
+    });
+
+    await expect((await storage.read(key)).pipeTo(destination)).rejects.toBe(gone);
+    expect(writes).toBe(2);
+    expect(destination.destroyed).toBe(true);
   });
 
   it('promotes over an existing object of the same key (same bytes), and discards staged bytes', async () => {
@@ -133,8 +167,8 @@ describe.each([
     await storage.discard(extra);
     await storage.discard(extra);
 
-    expect(await text(await storage.read(key))).toBe('same content');
-    expect((await subject.stored()).filter((k) => k.startsWith(workspaceId))).toEqual([key.path]);
+    expect(await text(storage.read(key))).toBe('same content');
+    expect((await subject.stored()).filter((k) => k.includes(workspaceId))).toEqual([key.path]);
   });
 
   it('leaves nothing behind when the source fails mid-stream, and reports the source’s error', async () => {
@@ -142,7 +176,7 @@ describe.each([
     const cutOff = new Error('the client went away');
 
     await expect(storage.stage(workspaceId, failingSource(randomBytes(256 * 1024), cutOff))).rejects.toBe(cutOff);
-    expect((await subject.stored()).filter((k) => k.startsWith(workspaceId))).toEqual([]);
+    expect((await subject.stored()).filter((k) => k.includes(workspaceId))).toEqual([]);
   });
 
   it('removes objects idempotently, and a workspace’s objects all at once', async () => {
@@ -152,13 +186,30 @@ describe.each([
     await store(workspaceId, Buffer.from('two'));
     const kept = await store(other, Buffer.from('three'));
 
+    await storage.stage(workspaceId, Readable.from([Buffer.from('staged, never promoted')]));
     await storage.remove(first);
     await storage.remove(first);
     expect(await storage.exists(first)).toBe(false);
     await storage.removeWorkspace(workspaceId);
 
-    expect((await subject.stored()).filter((k) => k.startsWith(workspaceId))).toEqual([]);
+    expect((await subject.stored()).filter((k) => k.includes(workspaceId))).toEqual([]);
     expect(await storage.exists(kept)).toBe(true);
+  });
+
+  it('sweeps staged uploads last written before the cutoff, and nothing else', async () => {
+    const workspaceId = newId();
+    const key = await store(workspaceId, Buffer.from('a promoted object'));
+    const leftBehind = await storage.stage(workspaceId, Readable.from([Buffer.from('a crash came before promote')]));
+    const anHourAgo = new Date(Date.now() - 60 * 60 * 1000);
+    const inAMinute = new Date(Date.now() + 60 * 1000);
+
+    expect(await storage.sweepStaging(anHourAgo)).toBe(0);
+    expect((await subject.stored()).filter((k) => k.includes(workspaceId))).toHaveLength(2);
+    expect(await storage.sweepStaging(inAMinute)).toBeGreaterThanOrEqual(1);
+
+    expect((await subject.stored()).filter((k) => k.includes(workspaceId))).toEqual([key.path]);
+    await storage.discard(leftBehind);
+    expect(await storage.sweepStaging(inAMinute)).toBe(0);
   });
 
   it('answers not_found for a missing object', async () => {
@@ -181,7 +232,7 @@ describe.each([
     await expect(broken.read(objectKey(workspaceId, sha256(Buffer.from('x'))))).rejects.toMatchObject({
       code: 'unavailable',
     });
-    expect((await subject.stored()).filter((k) => k.startsWith(workspaceId))).toEqual([]);
+    expect((await subject.stored()).filter((k) => k.includes(workspaceId))).toEqual([]);
   });
 
   it('builds no key from anything but a workspace UUID and a hex digest', () => {

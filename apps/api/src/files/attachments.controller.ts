@@ -1,5 +1,4 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { pipeline } from 'node:stream/promises';
 import { Controller, Delete, Get, Headers, HttpCode, Param, Post, Query, Req, Res } from '@nestjs/common';
 import {
   ApiBearerAuth,
@@ -187,7 +186,7 @@ export class AttachmentsController {
       return;
     }
     // A failure mid-stream can only cut the connection: the status is already out.
-    await pipeline(bytes, response).catch(() => response.destroy());
+    await bytes.pipeTo(response).catch(() => response.destroy());
   }
 
   @Delete(':attachmentId')

@@ -1,46 +1,14 @@
 import { InjectQueue, Processor } from '@nestjs/bullmq';
 import { Logger, type OnApplicationBootstrap } from '@nestjs/common';
-import { ErrorCode, type Job, type Queue } from 'bullmq';
+import type { Job, Queue } from 'bullmq';
 import { EmailVerificationService, PasswordResetService } from '@groundwork/identity';
-import {
-  AppConfig,
-  DistributedLock,
-  IdempotencyStore,
-  RedisService,
-  OutboxPurgeService,
-  workerOptions,
-} from '@groundwork/platform';
+import { AppConfig, IdempotencyStore, RedisService, OutboxPurgeService, workerOptions } from '@groundwork/platform';
 import { DrainingWorkerHost } from '@groundwork/platform/queue';
 import { WebhookDeliveriesService } from '@groundwork/webhooks';
+import { registerSchedules } from '../schedules/job-schedules.js';
 import { DailyDigestService } from './daily-digest.service.js';
 import type { MaintenanceJobName } from './maintenance.queue.js';
 import './maintenance.queue.js'; // registers the queue before @Processor reads its policy
-
-/** How long one replica may hold the schedule registration; a crashed holder blocks no longer. */
-const SCHEDULES_LOCK_MS = 10_000;
-
-/**
- * Makes one job scheduler exist with the given pattern and job. A scheduler that already
- * matches is left alone: upserting it again while one of its iterations runs on another
- * replica can enqueue that iteration a second time. Two replicas booting in the same instant
- * can both try to create the scheduler's next iteration; BullMQ then refuses the later one
- * (the iteration's job id or time slot is taken). The scheduler exists either way, so that
- * refusal is success, not a crash.
- */
-export async function upsertSchedule(
-  queue: Pick<Queue, 'upsertJobScheduler' | 'getJobScheduler'>,
-  schedule: { id: string; pattern: string; job: string },
-): Promise<void> {
-  const current = await queue.getJobScheduler(schedule.id);
-  if (current?.pattern === schedule.pattern && current.name === schedule.job) return;
-  try {
-    await queue.upsertJobScheduler(schedule.id, { pattern: schedule.pattern }, { name: schedule.job, data: {} });
-  } catch (error) {
-    const code = (error as { code?: unknown }).code;
-    const iterationTaken = code === ErrorCode.SchedulerJobIdCollision || code === ErrorCode.SchedulerJobSlotsBusy;
-    if (!iterationTaken || !(await queue.getJobScheduler(schedule.id))) throw error;
-  }
-}
 
 /**
  * Scheduled housekeeping. BullMQ job schedulers fire each schedule once per tick, however many
@@ -64,7 +32,7 @@ export class MaintenanceProcessor extends DrainingWorkerHost implements OnApplic
     super();
   }
 
-  /** Upserting by id is idempotent: every replica may do it, each schedule exists once. */
+  /** Every replica registers them at boot; each schedule exists once (see registerSchedules). */
   async onApplicationBootstrap(): Promise<void> {
     const schedules: { id: string; pattern: string; job: MaintenanceJobName }[] = [
       { id: 'outbox-purge', pattern: this.config.schedules.outboxPurge, job: 'outbox.purge' },
@@ -77,19 +45,7 @@ export class MaintenanceProcessor extends DrainingWorkerHost implements OnApplic
         job: 'webhook-deliveries.purge',
       },
     ];
-    // Replicas register one at a time, each seeing what the one before it wrote; processing
-    // starts only after boot, so no iteration of this replica runs while it registers.
-    await this.redis.whenReady();
-    const registered = await new DistributedLock(this.redis.client).withLock(
-      'maintenance-schedules',
-      SCHEDULES_LOCK_MS,
-      async () => {
-        for (const schedule of schedules) await upsertSchedule(this.queue, schedule);
-        return true;
-      },
-      { waitMs: 2 * SCHEDULES_LOCK_MS },
-    );
-    if (!registered) throw new Error('maintenance schedules not registered: their lock stayed held');
+    await registerSchedules(this.queue, schedules, this.redis);
   }
 
   protected async handle(job: Job): Promise<unknown> {

@@ -1,6 +1,5 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { pipeline } from 'node:stream';
-import type { Readable } from 'node:stream';
 import {
   AppConfig,
   DomainError,
@@ -15,7 +14,7 @@ import {
 import { FeatureFlags } from '@groundwork/flags';
 import { TaskReadsService } from '@groundwork/work';
 import { roleAtLeast, type WorkspaceActor } from '@groundwork/workspaces';
-import { type ByteRange, ObjectStorage, type StagedObject } from '../ports/object-storage.js';
+import { type ByteRange, type ObjectContent, ObjectStorage, type StagedObject } from '../ports/object-storage.js';
 import { objectKey } from '../storage/object-key.js';
 import { ContentMeter, quotaExceeded } from '../uploads/content-meter.js';
 import { ContentTypeCheck } from '../uploads/content-type-check.js';
@@ -111,8 +110,8 @@ export class AttachmentsService {
     return toAttachmentView(row);
   }
 
-  /** The attachment's bytes (or a range of them), streamed from storage. */
-  async content(workspaceId: string, attachment: AttachmentView, range?: ByteRange): Promise<Readable> {
+  /** The attachment's bytes (or a range of them), opened in storage for sending. */
+  async content(workspaceId: string, attachment: AttachmentView, range?: ByteRange): Promise<ObjectContent> {
     return this.storage.read(objectKey(workspaceId, attachment.sha256), range);
   }
 
@@ -145,7 +144,7 @@ export class AttachmentsService {
     return {
       staged,
       sha256: meter.digest(),
-      size: meter.size,
+      size: meter.byteCount(),
       contentType: typeCheck.contentType,
       filename: sanitizeFilename(file.filename),
     };

@@ -7,6 +7,12 @@ import { objectKey } from '../storage/object-key.js';
 const COLLECT_BATCH = 100;
 
 /**
+ * How old a staged upload must be before the sweep takes it for left behind: an upload being
+ * written keeps its staging place fresh, and one finished is promoted or discarded at once.
+ */
+export const STAGING_MAX_AGE_MS = 60 * 60 * 1000;
+
+/**
  * The bookkeeping of stored objects: one row per `{workspaceId}/{sha256}` with the number of
  * attachments that use it (rows' deletions decrement it in the database, see the migration's
  * trigger), and the workspace's quota usage. Removal and the first reference of an object
@@ -73,14 +79,20 @@ export class StoredObjects {
     }
   }
 
-  /** Removes one object unless an attachment uses it (after an upload failed past its promotion). */
+  /**
+   * Removes one object unless an attachment uses it (after an upload failed past its promotion).
+   * The row is upserted, not just selected, so its lock is taken even while a concurrent upload
+   * of the same bytes is inserting it: this waits for that upload's commit and then sees its
+   * reference, rather than finding no row and removing the object the upload just promoted.
+   */
   async removeIfUnused(key: ObjectKey): Promise<void> {
     await this.prisma.$transaction(
       async (tx) => {
         const rows = await tx.$queryRaw<{ ref_count: number }[]>`
-          SELECT ref_count FROM stored_objects
-          WHERE workspace_id = ${key.workspaceId}::uuid AND sha256 = ${key.sha256}
-          FOR UPDATE`;
+          INSERT INTO stored_objects (workspace_id, sha256, size, ref_count)
+          VALUES (${key.workspaceId}::uuid, ${key.sha256}, 0, 0)
+          ON CONFLICT (workspace_id, sha256) DO UPDATE SET ref_count = stored_objects.ref_count
+          RETURNING ref_count`;
         const count = rows[0]?.ref_count ?? 0;
         if (count > 0) return;
         await this.storage.remove(key);
@@ -89,6 +101,11 @@ export class StoredObjects {
       },
       { timeout: 60_000 },
     );
+  }
+
+  /** Removes staged uploads older than STAGING_MAX_AGE_MS (left by a crash mid-upload); returns how many. */
+  async sweepStaging(now = new Date()): Promise<number> {
+    return this.storage.sweepStaging(new Date(now.getTime() - STAGING_MAX_AGE_MS));
   }
 
   /** Removes every object of a deleted workspace (its rows went with it). */

@@ -1,4 +1,4 @@
-import type { Readable } from 'node:stream';
+import type { Readable, Writable } from 'node:stream';
 
 /**
  * Where an object lives: `{workspaceId}/{sha256}`. Only `objectKey` makes one, from a UUID and
@@ -26,6 +26,20 @@ export interface ByteRange {
 }
 
 /**
+ * An object opened for reading, not yet sent: opening fails (not_found, unavailable) before
+ * any byte goes out, so a caller can still answer with a problem.
+ */
+export interface ObjectContent {
+  /**
+   * Streams the bytes into `destination` and ends it; rejects when either side fails. Each
+   * chunk is valid only until `destination` calls back its write (an adapter may reuse the
+   * memory for the next read), so it must be a sink that consumes chunks as it goes — a
+   * socket, a file, a hash — and not one that keeps them (a PassThrough being collected).
+   */
+  pipeTo(destination: Writable): Promise<void>;
+}
+
+/**
  * The storage port (DESIGN: swappable infrastructure): the files context writes and reads
  * objects only through it; adapters are chosen by STORAGE_DRIVER. Writes are two-step so
  * nothing half-written is ever visible: `stage` streams the bytes to a private place and
@@ -44,8 +58,8 @@ export abstract class ObjectStorage {
   /** Removes staged bytes that will not be promoted (idempotent). */
   abstract discard(staged: StagedObject): Promise<void>;
 
-  /** The object's bytes, or the given range of them; fails before any byte when the object cannot be read. */
-  abstract read(key: ObjectKey, range?: ByteRange): Promise<Readable>;
+  /** Opens the object's bytes, or the given range of them, for sending. */
+  abstract read(key: ObjectKey, range?: ByteRange): Promise<ObjectContent>;
 
   /** Whether the object exists. */
   abstract exists(key: ObjectKey): Promise<boolean>;
@@ -55,6 +69,13 @@ export abstract class ObjectStorage {
 
   /** Removes every object (and staged upload) of the workspace. */
   abstract removeWorkspace(workspaceId: string): Promise<void>;
+
+  /**
+   * Removes the staged uploads of every workspace last written before `before` — what a process
+   * that died between `stage` and `promote`/`discard` left — and returns how many went. An upload
+   * still being written is newer than that.
+   */
+  abstract sweepStaging(before: Date): Promise<number>;
 
   /** Resolves when the store answers and can be written to (readiness); rejects with why not. */
   abstract check(signal: AbortSignal): Promise<void>;

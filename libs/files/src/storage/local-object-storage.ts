@@ -1,18 +1,30 @@
 import { randomUUID } from 'node:crypto';
 import { constants, createWriteStream } from 'node:fs';
-import { access, mkdir, open, rename, rm, stat } from 'node:fs/promises';
+import { access, type FileHandle, mkdir, open, readdir, rename, rm, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import type { Readable } from 'node:stream';
+import type { Readable, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { type ByteRange, type ObjectKey, ObjectStorage, type StagedObject } from '../ports/object-storage.js';
+import {
+  type ByteRange,
+  type ObjectContent,
+  type ObjectKey,
+  ObjectStorage,
+  type StagedObject,
+} from '../ports/object-storage.js';
+import { isUuid } from '@groundwork/platform';
 import { objectKey, workspacePrefix } from './object-key.js';
 import { isSystemCallError, objectMissing, storageUnavailable } from './storage-errors.js';
 
 /** Each workspace folder's subfolder for uploads still being written. */
 const STAGING = '.staging';
 
-/** Read in 1 MiB chunks: 16× fewer reads and socket writes per download than the 64 KiB default. */
-const READ_CHUNK_BYTES = 1024 * 1024;
+/**
+ * A download reads into two buffers of this size, in turns: the next chunk is read while the
+ * last one is being written. A stream that allocated a new buffer per read would leave one
+ * file's worth of dead buffers for the garbage collector, which V8 lets grow ~64 MiB before
+ * collecting: the process's RSS grew by that much per large download.
+ */
+const READ_CHUNK_BYTES = 512 * 1024;
 
 function storeFailure(error: unknown): unknown {
   return isSystemCallError(error) ? storageUnavailable(error) : error;
@@ -59,10 +71,16 @@ export class LocalObjectStorage extends ObjectStorage {
     await rm(staged.location, { force: true }).catch(() => undefined);
   }
 
-  async read(key: ObjectKey, range?: ByteRange): Promise<Readable> {
+  async read(key: ObjectKey, range?: ByteRange): Promise<ObjectContent> {
     try {
       const handle = await open(this.pathOf(key), 'r');
-      return handle.createReadStream({ highWaterMark: READ_CHUNK_BYTES, ...(range ?? {}) });
+      if (range) return new FileContent(handle, range.start, range.end + 1);
+      try {
+        return new FileContent(handle, 0, (await handle.stat()).size);
+      } catch (error) {
+        await handle.close();
+        throw error;
+      }
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code === 'ENOENT') throw objectMissing(error);
       throw storeFailure(error);
@@ -94,6 +112,28 @@ export class LocalObjectStorage extends ObjectStorage {
     }
   }
 
+  async sweepStaging(before: Date): Promise<number> {
+    let removed = 0;
+    try {
+      for (const workspace of await readdir(this.root, { withFileTypes: true }).catch(ignoreMissing)) {
+        // Only workspace folders (UUIDs): nothing else under the root is the adapter's to remove.
+        if (!workspace.isDirectory() || !isUuid(workspace.name)) continue;
+        const folder = join(this.root, workspacePrefix(workspace.name), STAGING);
+        for (const name of await readdir(folder).catch(ignoreMissing)) {
+          const location = join(folder, name);
+          // An upload in progress writes on: its modification time stays recent.
+          const modified = (await stat(location).catch(() => undefined))?.mtime;
+          if (modified === undefined || modified >= before) continue;
+          await rm(location, { force: true });
+          removed += 1;
+        }
+      }
+      return removed;
+    } catch (error) {
+      throw storeFailure(error);
+    }
+  }
+
   async check(): Promise<void> {
     await mkdir(this.root, { recursive: true });
     await access(this.root, constants.R_OK | constants.W_OK);
@@ -102,5 +142,64 @@ export class LocalObjectStorage extends ObjectStorage {
   /** Re-validated: the key's parts are a UUID and a hex digest, whoever built it. */
   private pathOf(key: ObjectKey): string {
     return join(this.root, objectKey(key.workspaceId, key.sha256).path);
+  }
+}
+
+/** A folder that is not there holds nothing (the root before the first upload, a workspace that never staged). */
+function ignoreMissing(error: unknown): never[] {
+  if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
+  throw error;
+}
+
+/** Writes `chunk`, resolving once `destination` is done with it (or failing when it fails or closes first). */
+function write(destination: Writable, chunk: Buffer): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const closed = () => reject(new Error('the destination closed before the write completed'));
+    destination.once('close', closed);
+    destination.write(chunk, (error) => {
+      destination.off('close', closed);
+      if (error) reject(error);
+      else resolve();
+    });
+  });
+}
+
+/** Bytes `[start, end)` of an open file, sent once through two reused buffers. */
+class FileContent implements ObjectContent {
+  constructor(
+    private readonly handle: FileHandle,
+    private readonly start: number,
+    private readonly end: number,
+  ) {}
+
+  async pipeTo(destination: Writable): Promise<void> {
+    // Its failures reach this through the write callbacks (as `pipeline` does, a listener keeps
+    // the 'error' events that come with them from going unhandled and crashing the process).
+    destination.on('error', () => undefined);
+    const buffers = [Buffer.allocUnsafeSlow(READ_CHUNK_BYTES), Buffer.allocUnsafeSlow(READ_CHUNK_BYTES)];
+    let writing: Promise<void> = Promise.resolve();
+    try {
+      for (let position = this.start, turn = 0; position < this.end; turn ^= 1) {
+        const buffer = buffers[turn] as Buffer;
+        const length = Math.min(READ_CHUNK_BYTES, this.end - position);
+        // This buffer's last write finished before the one in flight began: it is free.
+        const { bytesRead } = await this.handle.read(buffer, 0, length, position);
+        if (bytesRead === 0) throw new Error('the file is shorter than its recorded size');
+        position += bytesRead;
+        await writing;
+        writing = write(destination, buffer.subarray(0, bytesRead));
+      }
+      await writing;
+      await new Promise<void>((resolve, reject) =>
+        destination.end((error?: Error | null) => (error ? reject(error) : resolve())),
+      );
+    } catch (error) {
+      // The write in flight may still fail after this one did: it has nowhere to be heard.
+      writing.catch(() => undefined);
+      destination.destroy(error as Error);
+      throw error;
+    } finally {
+      await this.handle.close().catch(() => undefined);
+    }
   }
 }

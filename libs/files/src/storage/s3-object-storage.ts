@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import {
   CopyObjectCommand,
   DeleteObjectCommand,
@@ -13,9 +14,21 @@ import {
 } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
 import type { AppConfig } from '@groundwork/platform';
-import { type ByteRange, type ObjectKey, ObjectStorage, type StagedObject } from '../ports/object-storage.js';
+import {
+  type ByteRange,
+  type ObjectContent,
+  type ObjectKey,
+  ObjectStorage,
+  type StagedObject,
+} from '../ports/object-storage.js';
 import { objectKey, workspacePrefix } from './object-key.js';
 import { objectMissing, storageUnavailable } from './storage-errors.js';
+
+/**
+ * Staged uploads live under one prefix of their own, `.staging/{workspaceId}/{random}`, so the
+ * sweep lists one prefix rather than one per workspace.
+ */
+const STAGING_PREFIX = '.staging/';
 
 /** Parts of a streamed upload: what one upload holds in memory is about partSize × queueSize. */
 const PART_SIZE = 8 * 1024 * 1024;
@@ -46,7 +59,7 @@ export function createS3Client(settings: AppConfig['storage']['s3']): S3Client {
 
 /**
  * The S3 adapter (STORAGE_DRIVER=s3): objects at `{workspaceId}/{sha256}` in S3_BUCKET. An
- * upload streams (multipart, a few parts in memory at a time) to `{workspaceId}/.staging/{random}`
+ * upload streams (multipart, a few parts in memory at a time) to `.staging/{workspaceId}/{random}`
  * and is then copied server-side to its key: a key only ever holds complete bytes. Any failure
  * of the store is `unavailable` (503); a missing object is `not_found`.
  */
@@ -59,7 +72,7 @@ export class S3ObjectStorage extends ObjectStorage {
   }
 
   async stage(workspaceId: string, source: Readable): Promise<StagedObject> {
-    const location = `${workspacePrefix(workspaceId)}/.staging/${randomUUID()}`;
+    const location = `${STAGING_PREFIX}${workspacePrefix(workspaceId)}/${randomUUID()}`;
     // The source's own failure (limit, disconnect) is the error to report, not the SDK's echo of it.
     let sourceError: unknown;
     source.once('error', (error) => (sourceError = error));
@@ -100,7 +113,7 @@ export class S3ObjectStorage extends ObjectStorage {
     await this.deleteKey(staged.location).catch(() => undefined);
   }
 
-  async read(key: ObjectKey, range?: ByteRange): Promise<Readable> {
+  async read(key: ObjectKey, range?: ByteRange): Promise<ObjectContent> {
     try {
       const answer = await this.client.send(
         new GetObjectCommand({
@@ -109,8 +122,9 @@ export class S3ObjectStorage extends ObjectStorage {
           Range: range ? `bytes=${range.start}-${range.end}` : undefined,
         }),
       );
-      if (!(answer.Body instanceof Readable)) throw new Error('the S3 client returned no Node.js stream');
-      return answer.Body;
+      const body = answer.Body;
+      if (!(body instanceof Readable)) throw new Error('the S3 client returned no Node.js stream');
+      return { pipeTo: (destination) => pipeline(body, destination) };
     } catch (error) {
       if (isNotFound(error)) throw objectMissing(error);
       throw storageUnavailable(error);
@@ -140,22 +154,41 @@ export class S3ObjectStorage extends ObjectStorage {
   }
 
   async removeWorkspace(workspaceId: string): Promise<void> {
-    const prefix = `${workspacePrefix(workspaceId)}/`;
+    const prefix = workspacePrefix(workspaceId);
     try {
-      let token: string | undefined;
-      do {
-        const page = await this.client.send(
-          new ListObjectsV2Command({ Bucket: this.bucket, Prefix: prefix, ContinuationToken: token }),
-        );
-        const keys = (page.Contents ?? []).flatMap((object) => (object.Key ? [{ Key: object.Key }] : []));
-        if (keys.length > 0) {
-          await this.client.send(new DeleteObjectsCommand({ Bucket: this.bucket, Delete: { Objects: keys } }));
-        }
-        token = page.IsTruncated ? page.NextContinuationToken : undefined;
-      } while (token !== undefined);
+      await this.deleteListed(`${prefix}/`, () => true);
+      await this.deleteListed(`${STAGING_PREFIX}${prefix}/`, () => true);
     } catch (error) {
       throw storageUnavailable(error);
     }
+  }
+
+  async sweepStaging(before: Date): Promise<number> {
+    try {
+      return await this.deleteListed(STAGING_PREFIX, (modified) => modified !== undefined && modified < before);
+    } catch (error) {
+      throw storageUnavailable(error);
+    }
+  }
+
+  /** Deletes the keys under `prefix` whose last modification `select` picks, a listed page at a time; returns how many. */
+  private async deleteListed(prefix: string, select: (modified: Date | undefined) => boolean): Promise<number> {
+    let deleted = 0;
+    let token: string | undefined;
+    do {
+      const page = await this.client.send(
+        new ListObjectsV2Command({ Bucket: this.bucket, Prefix: prefix, ContinuationToken: token }),
+      );
+      const keys = (page.Contents ?? []).flatMap((object) =>
+        object.Key && select(object.LastModified) ? [{ Key: object.Key }] : [],
+      );
+      if (keys.length > 0) {
+        await this.client.send(new DeleteObjectsCommand({ Bucket: this.bucket, Delete: { Objects: keys } }));
+        deleted += keys.length;
+      }
+      token = page.IsTruncated ? page.NextContinuationToken : undefined;
+    } while (token !== undefined);
+    return deleted;
   }
 
   private keyOf(key: ObjectKey): string {

@@ -27,7 +27,9 @@ export class ContentMeter extends Transform {
   private head: Buffer[] = [];
   private headBytes = 0;
   private sniffed = false;
-  size = 0;
+  // Not `size` or `length`: the S3 SDK's multipart upload takes a body's numeric `size` for its
+  // total length, and a meter saying 0 failed every upload of more than one part.
+  private passed = 0;
 
   constructor(
     private readonly limits: MeterLimits,
@@ -36,15 +38,20 @@ export class ContentMeter extends Transform {
     super();
   }
 
+  /** How many bytes passed (all of them, once the stream has ended). */
+  byteCount(): number {
+    return this.passed;
+  }
+
   /** The hex SHA-256 of everything that passed (once the stream has ended). */
   digest(): string {
     return this.hash.digest('hex');
   }
 
   override _transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback): void {
-    this.size += chunk.length;
-    if (this.size > this.limits.maxBytes) return callback(payloadTooLarge(this.limits.maxBytes));
-    if (this.size > this.limits.quotaLeftBytes) return callback(quotaExceeded());
+    this.passed += chunk.length;
+    if (this.passed > this.limits.maxBytes) return callback(payloadTooLarge(this.limits.maxBytes));
+    if (this.passed > this.limits.quotaLeftBytes) return callback(quotaExceeded());
     try {
       this.typeCheck.chunk(chunk);
     } catch (error) {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import { ErrorCode } from 'bullmq';
-import { upsertSchedule } from './maintenance.processor.js';
+import { upsertSchedule } from './job-schedules.js';
 
 /** BullMQ's own refusal: an `Error` carrying the script's negative code. */
 function refusal(code: ErrorCode): Error {
