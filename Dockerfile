@@ -121,8 +121,10 @@ COPY package.json package-lock.json ./
 # Readiness compares the applied migrations with prisma/migrations (an instance never serves
 # a schema older than its code); the schema itself is not read at run time.
 COPY prisma/migrations ./prisma/migrations
-# The .proto files the api serves and encodes with (read at start-up).
+# The .proto files the api serves and encodes with, and the OpenAPI document it serves at
+# /docs (both read at start-up).
 COPY proto ./proto
+COPY openapi.json ./
 
 # Writable directories for the `node` user (uid 1000): var/ for runtime output (mail
 # outbox when SMTP is unset, local uploads), .secrets/ for docker-compose's generated

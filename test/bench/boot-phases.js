@@ -4,13 +4,15 @@
  * the built app in this process one part at a time — Nest and Express, pino, Swagger, ioredis,
  * BullMQ, pg and Prisma's runtime, the rest of @groundwork/platform (the generated Prisma
  * client…), the context libraries, Prisma's first queries (the WebAssembly query compiler),
- * the app's module graph, the OpenAPI document, listen — and after each part prints the time it
+ * the app's module graph, Swagger UI, listen — and after each part prints the time it
  * took and the process's RSS (anonymous and file-backed), V8 heap and external memory. Modules
  * are loaded in dependency order, so each row is what that part adds on top of the rows above
  * it. Run with `node --expose-gc` (the npm script does) to collect garbage before each reading.
  *
  * Loading order differs from the app's own (which interleaves them), so the rows attribute the
- * costs; the total after the last row matches an idle app only roughly. Production mode, own
+ * costs; the total after the last row matches an idle app only roughly. The parts are the
+ * compiled modules, unbundled: the start scripts run each app's bundle (scripts/bundle.js),
+ * which loads in less time than the sum of these rows. Production mode, own
  * database and Redis key prefix, removed at the end. Needs `npm run build`.
  * The npm script runs with the start scripts' V8 flag; other flags: `node --expose-gc [flags] test/bench/boot-phases.js api`.
  */
@@ -139,7 +141,7 @@ async function main() {
     mark('api code');
     const create = NestFactory.create.bind(NestFactory);
     // Marks inside createApiApp: after Nest's module graph is built and initialised, and
-    // around Swagger's UI set-up (the OpenAPI document is built just before it).
+    // around Swagger's UI set-up (the committed OpenAPI document is read just before it).
     NestFactory.create = /** @type {typeof NestFactory.create} */ (
       async (/** @type {Parameters<typeof NestFactory.create>} */ ...args) => {
         const created = await create(...args);
@@ -149,7 +151,7 @@ async function main() {
     );
     const setup = SwaggerModule.setup.bind(SwaggerModule);
     SwaggerModule.setup = (...args) => {
-      mark('middleware, routes, OpenAPI document');
+      mark('middleware, routes, committed OpenAPI document read');
       setup(...args);
       mark('Swagger UI');
     };

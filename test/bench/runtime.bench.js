@@ -9,9 +9,11 @@
  * in production mode, stdout and stderr written to a file, RATE_LIMIT_PER_MINUTE raised so
  * nothing is answered 429.
  *
- * 1. Boot and idle RSS: spawn → first 200 on /health/ready (api; worker on WORKER_PORT), then the
- *    node process's RSS after 2 s idle; every app on every Node in turn, BENCH_BOOT_RUNS times,
- *    median. The bare reference (spawn → /health/live) is reported alongside.
+ * 1. Boot and idle RSS: spawn → first 200 on /health/ready (api; worker on WORKER_PORT), the
+ *    CPU time (user + sys, all threads) the node process had used by then — steadier than the
+ *    wall-clock time on a shared machine — then its RSS after 2 s idle; every app on every Node
+ *    in turn, BENCH_BOOT_RUNS times, median. The bare reference (spawn → /health/live) is
+ *    reported alongside.
  * 2. Throughput, wrk -t1 -c32: the bare NestJS Express app (`bare-nest.js`) `GET /health/live`,
  *    and the api's `GET /health/live`, authenticated `GET /v1/me` and a cached task read
  *    (`GET /v1/workspaces/:id/tasks/:id`, the same task every time), on both Nodes — all running
@@ -158,17 +160,18 @@ async function start(run, runtime, kind, logName) {
  * @param {Run} run @param {Runtime[]} runtimes
  */
 async function measureBoot(run, runtimes) {
-  /** @type {Record<string, Record<AppKind, { bootMs: number[], rssMiB: number[] }>>} */
+  /** @type {Record<string, Record<AppKind, { bootMs: number[], bootCpuMs: number[], rssMiB: number[] }>>} */
   const results = {};
   for (let i = 1; i <= BOOT_RUNS; i += 1) {
     for (const runtime of runtimes) {
       results[runtime.label] ??= {
-        api: { bootMs: [], rssMiB: [] },
-        worker: { bootMs: [], rssMiB: [] },
-        bare: { bootMs: [], rssMiB: [] },
+        api: { bootMs: [], bootCpuMs: [], rssMiB: [] },
+        worker: { bootMs: [], bootCpuMs: [], rssMiB: [] },
+        bare: { bootMs: [], bootCpuMs: [], rssMiB: [] },
       };
       for (const kind of /** @type {AppKind[]} */ (['api', 'worker', 'bare'])) {
         const app = await start(run, runtime, kind, `boot-${runtime.label}-${kind}-${i}`);
+        const bootCpuMs = cpuSeconds(app.pid) * 1000;
         await sleep(IDLE_MS);
         throwIfInterrupted();
         const rss = rssMiB(app.pid);
@@ -177,9 +180,11 @@ async function measureBoot(run, runtimes) {
           throw new Error(`${app.name} did not exit cleanly on SIGTERM (${JSON.stringify(exit)}):\n${app.logTail()}`);
         }
         results[runtime.label][kind].bootMs.push(app.readyMs);
+        results[runtime.label][kind].bootCpuMs.push(bootCpuMs);
         results[runtime.label][kind].rssMiB.push(rss);
         progress(
-          `boot ${i}/${BOOT_RUNS} Node ${runtime.label} ${kind}: ready in ${round(app.readyMs)} ms, idle RSS ${round(rss, 1)} MiB`,
+          `boot ${i}/${BOOT_RUNS} Node ${runtime.label} ${kind}: ready in ${round(app.readyMs)} ms ` +
+            `(${round(bootCpuMs)} ms CPU), idle RSS ${round(rss, 1)} MiB`,
         );
       }
     }
@@ -353,8 +358,10 @@ async function main() {
   };
   const bootFigures = (/** @type {string} */ label, /** @type {AppKind} */ kind) => ({
     bootMs: round(median(boot[label][kind].bootMs)),
+    bootCpuMs: round(median(boot[label][kind].bootCpuMs)),
     rssMiB: round(median(boot[label][kind].rssMiB), 1),
     bootRunsMs: boot[label][kind].bootMs.map((v) => round(v)),
+    bootCpuRunsMs: boot[label][kind].bootCpuMs.map((v) => round(v)),
     rssRunsMiB: boot[label][kind].rssMiB.map((v) => round(v, 1)),
   });
   /** @type {Record<string, { version: string, bare: ReturnType<typeof figures>,
@@ -422,10 +429,16 @@ async function main() {
   console.log('');
   console.log(
     formatTable([
-      ['app', ...perRuntime((l) => `Node ${l} boot ms`), ...perRuntime((l) => `Node ${l} idle RSS MiB`)],
+      [
+        'app',
+        ...perRuntime((l) => `Node ${l} boot ms`),
+        ...perRuntime((l) => `Node ${l} boot CPU ms`),
+        ...perRuntime((l) => `Node ${l} idle RSS MiB`),
+      ],
       .../** @type {AppKind[]} */ (['api', 'worker', 'bare']).map((kind) => [
         kind,
         ...perRuntime((l) => byRuntime[l].boot[kind].bootMs),
+        ...perRuntime((l) => byRuntime[l].boot[kind].bootCpuMs),
         ...perRuntime((l) => byRuntime[l].boot[kind].rssMiB),
       ]),
     ]),

@@ -24,7 +24,7 @@ import {
 } from '@groundwork/platform';
 import { ApiModule, type ApiModuleOptions } from './api.module.js';
 import { STREAMED_BODY_ROUTES } from './files/streamed-body-routes.js';
-import { buildOpenApiDocument } from './openapi.js';
+import { committedOpenApiDocument } from './openapi.js';
 import { configureRouting } from './http/routing.js';
 import { staticSecurityHeaders } from './http/security-headers.js';
 
@@ -124,8 +124,7 @@ export async function createApiApp(config: AppConfig, options: ApiModuleOptions 
   );
   configureRouting(app);
 
-  const document = buildOpenApiDocument(app, config.http.publicApiUrl);
-  SwaggerModule.setup('docs', app, document, {
+  SwaggerModule.setup('docs', app, committedOpenApiDocument(config.http.publicApiUrl), {
     jsonDocumentUrl: 'docs/openapi.json',
     yamlDocumentUrl: 'docs/openapi.yaml',
   });

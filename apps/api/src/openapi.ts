@@ -1,6 +1,8 @@
+import { readFileSync } from 'node:fs';
 import type { INestApplication } from '@nestjs/common';
 import { DocumentBuilder, type OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
 import { ProblemDetailsDto } from './http/problem-details.dto.js';
+import { shippedFile } from './shipped-file.js';
 
 /** `HealthController.live` → `healthLive` unless the route names its own operationId. */
 function operationId(controllerKey: string, methodKey: string): string {
@@ -49,4 +51,15 @@ export function buildOpenApiDocument(app: INestApplication, serverUrl: string): 
   });
   pathParametersFirst(document);
   return document;
+}
+
+/**
+ * The document the api serves: the committed openapi.json (`npm run openapi` writes it from
+ * the code above; a test fails when it differs from what the code generates) with this
+ * instance's public URL as its server. Read rather than generated at every start, which
+ * cost the api's start-up a quarter of a second (docs/runtime.md).
+ */
+export function committedOpenApiDocument(serverUrl: string): OpenAPIObject {
+  const document = JSON.parse(readFileSync(shippedFile('openapi.json'), 'utf8')) as OpenAPIObject;
+  return { ...document, servers: [{ url: serverUrl }] };
 }

@@ -145,7 +145,7 @@ describe('Dockerfile', () => {
 
   it('ships what the apps read at run time, and no Prisma CLI, config or TypeScript sources', () => {
     const copied = finalOf('COPY').map((i) => i.args);
-    for (const needed of ['prisma/migrations', 'proto', 'package.json']) {
+    for (const needed of ['prisma/migrations', 'proto', 'openapi.json', 'package.json']) {
       expect(copied.join('\n')).toMatch(new RegExp(`(^|\\s)${needed.replace('.', '\\.')}(\\s|$)`, 'm'));
     }
     for (const args of copied) {

@@ -1,20 +1,8 @@
-import { existsSync, readFileSync } from 'node:fs';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { readFileSync } from 'node:fs';
 import { Injectable } from '@nestjs/common';
 import protobuf from 'protobufjs';
 import { DomainError } from '@groundwork/platform';
-
-/** The repository's (or image's) `proto/` folder: the nearest one above this file, from src/ or dist/. */
-function protoDir(): string {
-  let dir = path.dirname(fileURLToPath(import.meta.url));
-  for (let depth = 0; depth < 8; depth += 1) {
-    const candidate = path.join(dir, 'proto');
-    if (existsSync(path.join(candidate, 'task.proto'))) return candidate;
-    dir = path.dirname(dir);
-  }
-  throw new Error('the proto/ folder was not found above the api');
-}
+import { shippedFile } from '../../shipped-file.js';
 
 /** The `.proto` files the api speaks, by the name they are served under. */
 export const PROTO_FILES = ['task.proto'] as const;
@@ -31,9 +19,9 @@ export class ProtobufSchemas {
   private readonly sources = new Map<ProtoFile, string>();
 
   constructor() {
-    const dir = protoDir();
     for (const file of PROTO_FILES) {
-      const source = readFileSync(path.join(dir, file), 'utf8');
+      // The repository's (or image's) proto/ folder.
+      const source = readFileSync(shippedFile(`proto/${file}`), 'utf8');
       this.sources.set(file, source);
       protobuf.parse(source, this.root, { keepCase: false });
     }
