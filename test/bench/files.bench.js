@@ -37,12 +37,12 @@ import {
   generateSecrets,
   knob,
   median,
-  productionEnv,
   progress,
   round,
   rssMiB,
   signUpVerified,
   startApp,
+  startBenchApi,
 } from './lib.js';
 
 const FILE_MB = knob('BENCH_FILE_MB', 200);
@@ -193,33 +193,22 @@ async function main() {
    * @param {Record<string, string>} storageEnv @param {string} label
    */
   const startApi = async (storageEnv, label) => {
-    const port = await freePort();
-    const app = await startApp({
+    const { app, base } = await startBenchApi(run, {
       name: `api (${label})`,
-      npmScript: 'start:api',
+      secrets,
       env: {
-        ...productionEnv({
-          databaseUrl: database.url,
-          redisKeyPrefix: run.redisKeyPrefix,
-          port,
-          workerPort: await freePort(),
-          secrets,
-          logLevel: 'warn',
-        }),
-        RATE_LIMIT_PER_MINUTE: '100000000',
         ATTACHMENT_MAX_BYTES: String((FILE_MB + 1) * MB),
         WORKSPACE_STORAGE_QUOTA_BYTES: String(100 * FILE_MB * MB),
         ...storageEnv,
         // Only for profiling runs (`--cpu-prof` and the like); empty otherwise.
         ...(process.env.BENCH_API_NODE_OPTIONS ? { NODE_OPTIONS: process.env.BENCH_API_NODE_OPTIONS } : {}),
       },
-      readyUrl: `http://127.0.0.1:${port}/health/ready`,
-      logFile: path.join(workDir, `api-${label}.log`),
+      logName: `api-${label}`,
       // A busy machine boots slowly; the measurement starts only once the api is ready.
       timeoutMs: 120_000,
       cleanup,
     });
-    return { app, base: `http://127.0.0.1:${port}` };
+    return { app, base };
   };
 
   /**

@@ -624,9 +624,10 @@ function tail(file, bytes) {
 // wrk
 
 /**
- * The built api (or `script` embedding it) in production mode against one run's database and
- * Redis prefix, with the rate limit raised so wrk is not answered 429; resolves once it is
- * ready. Its log goes to `<workDir>/<logName>.log`.
+ * The built api in production mode, started as production starts it (`npm run start:api`) or,
+ * given `script`, that script embedding it, against one run's database and Redis prefix, with
+ * the rate limit raised so wrk is not answered 429; resolves once it is ready. Its log goes to
+ * `<workDir>/<logName>.log`.
  * @param {{ workDir: string, redisKeyPrefix: string, database: { url: string } }} run
  * @param {{ name?: string, script?: string, nodeArgs?: string[], port?: number,
  *   secrets: { JWT_SIGNING_KEYS: string, ENCRYPTION_KEY: string },
@@ -649,8 +650,9 @@ export async function startBenchApi(run, options) {
   };
   const app = await startApp({
     name: options.name ?? 'api',
-    script: options.script ?? 'dist/api/main.js',
-    nodeArgs: options.nodeArgs ?? [],
+    ...(options.script === undefined
+      ? { npmScript: 'start:api' }
+      : { script: options.script, nodeArgs: options.nodeArgs ?? [] }),
     env,
     readyUrl: `http://127.0.0.1:${port}/health/ready`,
     logFile: path.join(run.workDir, `${options.logName ?? 'api'}.log`),

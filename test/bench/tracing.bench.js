@@ -44,7 +44,6 @@ import {
   httpGet,
   knob,
   median,
-  productionEnv,
   progress,
   round,
   rssMiB,
@@ -169,29 +168,18 @@ async function main() {
   const servers = [];
   for (const configuration of configurations) {
     const receiver = configuration.receiver ? await countingReceiver() : undefined;
-    const port = await freePort();
     const metricsPort = await freePort();
     progress(`starting the api (${configuration.name}) with npm run start:api`);
-    const app = await startApp({
+    const { app, port } = await startBenchApi(run, {
       name: `api (${configuration.name})`,
-      npmScript: 'start:api',
+      secrets,
       env: {
-        ...productionEnv({
-          databaseUrl: database.url,
-          redisKeyPrefix: run.redisKeyPrefix,
-          port,
-          workerPort: await freePort(),
-          secrets,
-          logLevel: 'warn',
-        }),
-        RATE_LIMIT_PER_MINUTE: '100000000',
         PUBLIC_API_URL: 'http://127.0.0.1:3000',
         METRICS_PORT: String(metricsPort),
         ...(CPU_PROF_DIR ? { NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${CPU_PROF_DIR}` } : {}),
         ...configuration.env(receiver?.url ?? ''),
       },
-      readyUrl: `http://127.0.0.1:${port}/health/ready`,
-      logFile: path.join(run.workDir, `api-${configuration.name.replaceAll(' ', '-')}.log`),
+      logName: `api-${configuration.name.replaceAll(' ', '-')}`,
       timeoutMs: 180_000,
       cleanup,
     });
