@@ -81,11 +81,16 @@ function selects(selection: EventSelection, type: string, definition: EventDefin
     : (selection as readonly string[]).includes(type);
 }
 
-/** Whether the queue receives events of this type under this configuration. */
-export function consumesEvent(queue: QueueName, type: string, config: AppConfig): boolean {
+/** Whether one of the queue's subscriptions that `counts` selects events of this type. */
+function subscribed(queue: QueueName, type: string, counts: (subscription: Subscription) => boolean): boolean {
   const definition = eventDefinition(type);
   if (definition === undefined) return false;
-  return (subscriptions.get(queue) ?? []).some((s) => holds(s, config) && selects(s.selection, type, definition));
+  return (subscriptions.get(queue) ?? []).some((s) => counts(s) && selects(s.selection, type, definition));
+}
+
+/** Whether the queue receives events of this type under this configuration. */
+export function consumesEvent(queue: QueueName, type: string, config: AppConfig): boolean {
+  return subscribed(queue, type, (s) => holds(s, config));
 }
 
 /**
@@ -93,10 +98,5 @@ export function consumesEvent(queue: QueueName, type: string, config: AppConfig)
  * (what its processor must be able to handle).
  */
 export function consumedEventTypes(queue: QueueName): EventType[] {
-  return eventTypes().filter((type) => {
-    const definition = eventDefinition(type);
-    return (
-      definition !== undefined && (subscriptions.get(queue) ?? []).some((s) => selects(s.selection, type, definition))
-    );
-  });
+  return eventTypes().filter((type) => subscribed(queue, type, () => true));
 }

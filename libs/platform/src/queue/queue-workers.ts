@@ -22,23 +22,25 @@ export class QueueWorkers {
 
   start(): void {
     const idle = new Set<string>(idleEventConsumerQueues(this.config));
-    const all = this.discovery
+    const hosts = this.discovery
       .getProviders()
       .map((wrapper) => wrapper.instance as unknown)
       .filter((instance): instance is WorkerHost => instance instanceof WorkerHost);
-    const hosts = all.filter((host) => !idle.has(host.worker.name));
-    // An idle queue's worker is closed: its Redis connections go with it.
-    for (const host of all.filter((h) => idle.has(h.worker.name))) {
-      host.worker.close().catch((error: unknown) => host.worker.emit('error', error as Error));
-    }
+    const started: WorkerHost[] = [];
     for (const host of hosts) {
       const worker = host.worker;
+      if (idle.has(worker.name)) {
+        // An idle queue's worker is closed: its Redis connections go with it.
+        worker.close().catch((error: unknown) => worker.emit('error', error as Error));
+        continue;
+      }
+      started.push(host);
       if (worker.isRunning()) continue;
       // run() settles only when the worker closes; a failure goes where BullMQ's autorun sends it.
       worker.run().catch((error: unknown) => worker.emit('error', error as Error));
     }
     this.logger.log(
-      { queues: hosts.map((host) => host.worker.name), ...(idle.size > 0 ? { idle: [...idle] } : {}) },
+      { queues: started.map((host) => host.worker.name), ...(idle.size > 0 ? { idle: [...idle] } : {}) },
       'queue workers started',
     );
   }
