@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import { constants, createWriteStream } from 'node:fs';
+import { constants } from 'node:fs';
 import { access, type FileHandle, mkdir, open, readdir, rename, rm, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import type { Readable, Writable } from 'node:stream';
+import { type Readable, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import {
   type ByteRange,
@@ -25,6 +25,20 @@ const STAGING = '.staging';
  * collecting: the process's RSS grew by that much per large download.
  */
 const READ_CHUNK_BYTES = 512 * 1024;
+
+/**
+ * An upload is written in batches of up to this many bytes (one `writev` of the chunks that
+ * queued while the last write was in flight): a write per 64 KiB socket chunk cost a thread-pool
+ * round trip each.
+ */
+const WRITE_BATCH_BYTES = 1024 * 1024;
+
+/**
+ * After this many bytes written, the staged file is flushed (fdatasync) in the background while
+ * the upload goes on, so the disk works while the network does and the fsync before the answer
+ * finds little left to write. Flushed only at the end, a 200 MB upload waited ~0.2 s for it.
+ */
+const SYNC_EVERY_BYTES = 16 * 1024 * 1024;
 
 function storeFailure(error: unknown): unknown {
   return isSystemCallError(error) ? storageUnavailable(error) : error;
@@ -49,8 +63,8 @@ export class LocalObjectStorage extends ObjectStorage {
     const location = join(folder, randomUUID());
     try {
       await mkdir(folder, { recursive: true });
-      // `flush`: the bytes reach the disk before the stream closes, so a 201 survives a crash.
-      await pipeline(source, createWriteStream(location, { flags: 'wx', flush: true }));
+      // The bytes reach the disk before the stream finishes (fsync), so a 201 survives a crash.
+      await pipeline(source, new StagingFile(await open(location, 'wx')));
       return { workspaceId, location };
     } catch (error) {
       source.destroy();
@@ -149,6 +163,85 @@ export class LocalObjectStorage extends ObjectStorage {
 function ignoreMissing(error: unknown): never[] {
   if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
   throw error;
+}
+
+/**
+ * A new file being staged: chunks written in batches at explicit positions, flushed to disk in
+ * the background every SYNC_EVERY_BYTES and for good (fsync) before the stream finishes; the
+ * handle is closed when the stream is done either way (close waits for the calls in flight).
+ */
+class StagingFile extends Writable {
+  private position = 0;
+  private unsynced = 0;
+  private syncing: Promise<void> | undefined;
+  private syncError: Error | undefined;
+
+  constructor(private readonly handle: FileHandle) {
+    super({ highWaterMark: WRITE_BATCH_BYTES });
+  }
+
+  override _write(chunk: Buffer, _encoding: BufferEncoding, callback: (error?: Error | null) => void): void {
+    this.writeAll([chunk]).then(() => callback(), callback);
+  }
+
+  override _writev(
+    chunks: Array<{ chunk: Buffer; encoding: BufferEncoding }>,
+    callback: (error?: Error | null) => void,
+  ): void {
+    this.writeAll(chunks.map((entry) => entry.chunk)).then(() => callback(), callback);
+  }
+
+  override _final(callback: (error?: Error | null) => void): void {
+    Promise.resolve(this.syncing)
+      .then(() => {
+        if (this.syncError) throw this.syncError;
+        return this.handle.sync();
+      })
+      .then(() => callback(), callback);
+  }
+
+  override _destroy(error: Error | null, callback: (error?: Error | null) => void): void {
+    this.handle.close().then(
+      () => callback(error),
+      (closing: Error) => callback(error ?? closing),
+    );
+  }
+
+  private async writeAll(buffers: Buffer[]): Promise<void> {
+    if (this.syncError) throw this.syncError;
+    let pending = buffers;
+    let left = buffers.reduce((sum, buffer) => sum + buffer.length, 0);
+    while (left > 0) {
+      const { bytesWritten } = await this.handle.writev(pending, this.position);
+      this.position += bytesWritten;
+      this.unsynced += bytesWritten;
+      left -= bytesWritten;
+      // A short write (rare on a file): go on from the first byte not written.
+      if (left > 0) pending = unwritten(pending, bytesWritten);
+    }
+    if (this.unsynced >= SYNC_EVERY_BYTES && this.syncing === undefined) {
+      this.unsynced = 0;
+      this.syncing = this.handle
+        .datasync()
+        .catch((error: Error) => void (this.syncError = error))
+        .finally(() => (this.syncing = undefined));
+    }
+  }
+}
+
+/** What is left of `buffers` after their first `written` bytes. */
+function unwritten(buffers: Buffer[], written: number): Buffer[] {
+  const rest: Buffer[] = [];
+  let skip = written;
+  for (const buffer of buffers) {
+    if (skip >= buffer.length) {
+      skip -= buffer.length;
+      continue;
+    }
+    rest.push(skip > 0 ? buffer.subarray(skip) : buffer);
+    skip = 0;
+  }
+  return rest;
 }
 
 /** Writes `chunk`, resolving once `destination` is done with it (or failing when it fails or closes first). */
