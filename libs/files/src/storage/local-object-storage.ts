@@ -52,10 +52,13 @@ function storeFailure(error: unknown): unknown {
  */
 export class LocalObjectStorage extends ObjectStorage {
   private readonly root: string;
+  private readonly syncEveryBytes: number;
 
-  constructor(dir: string) {
+  /** `syncEveryBytes`: how often a staged upload is flushed along the way (SYNC_EVERY_BYTES). */
+  constructor(dir: string, options: { syncEveryBytes?: number } = {}) {
     super();
     this.root = resolve(dir);
+    this.syncEveryBytes = options.syncEveryBytes ?? SYNC_EVERY_BYTES;
   }
 
   async stage(workspaceId: string, source: Readable): Promise<StagedObject> {
@@ -64,7 +67,7 @@ export class LocalObjectStorage extends ObjectStorage {
     try {
       await mkdir(folder, { recursive: true });
       // The bytes reach the disk before the stream finishes (fsync), so a 201 survives a crash.
-      await pipeline(source, new StagingFile(await open(location, 'wx')));
+      await pipeline(source, new StagingFile(await open(location, 'wx'), this.syncEveryBytes));
       return { workspaceId, location };
     } catch (error) {
       source.destroy();
@@ -167,7 +170,7 @@ function ignoreMissing(error: unknown): never[] {
 
 /**
  * A new file being staged: chunks written in batches at explicit positions, flushed to disk in
- * the background every SYNC_EVERY_BYTES and for good (fsync) before the stream finishes; the
+ * the background every `syncEveryBytes` and for good (fsync) before the stream finishes; the
  * handle is closed when the stream is done either way (close waits for the calls in flight).
  */
 class StagingFile extends Writable {
@@ -176,7 +179,10 @@ class StagingFile extends Writable {
   private syncing: Promise<void> | undefined;
   private syncError: Error | undefined;
 
-  constructor(private readonly handle: FileHandle) {
+  constructor(
+    private readonly handle: FileHandle,
+    private readonly syncEveryBytes: number,
+  ) {
     super({ highWaterMark: WRITE_BATCH_BYTES });
   }
 
@@ -219,7 +225,7 @@ class StagingFile extends Writable {
       // A short write (rare on a file): go on from the first byte not written.
       if (left > 0) pending = unwritten(pending, bytesWritten);
     }
-    if (this.unsynced >= SYNC_EVERY_BYTES && this.syncing === undefined) {
+    if (this.unsynced >= this.syncEveryBytes && this.syncing === undefined) {
       this.unsynced = 0;
       this.syncing = this.handle
         .datasync()
