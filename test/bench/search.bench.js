@@ -181,20 +181,29 @@ async function measureLag({ base, env, run, db, workspaces, ownerToken, apiPid }
       ? /** @type {{ id: string, projectId: string }} */ (workspaces.find((w) => w.id === target.workspaceId))
       : /** @type {{ id: string, projectId: string }} */ (workspaces[i % workspaces.length]);
     counts[target ? 'edit' : 'create'] += 1;
-    const answer = /** @type {{ status: number, body: { id: string, version: number } }} */ (
-      target
-        ? await callApi(`${base}/v1/workspaces/${ws.id}/tasks/${target.id}`, {
-            method: 'PATCH',
-            token,
-            headers: { 'if-match': `"${target.version}"` },
-            body: JSON.stringify({ title }),
-          })
-        : await callApi(`${base}/v1/workspaces/${ws.id}/tasks`, {
-            method: 'POST',
-            token,
-            body: JSON.stringify({ projectId: ws.projectId, title }),
-          })
-    );
+    /** @type {{ status: number, body: { id: string, version: number } }} */
+    let answer;
+    try {
+      answer = /** @type {{ status: number, body: { id: string, version: number } }} */ (
+        target
+          ? await callApi(`${base}/v1/workspaces/${ws.id}/tasks/${target.id}`, {
+              method: 'PATCH',
+              token,
+              headers: { 'if-match': `"${target.version}"` },
+              body: JSON.stringify({ title }),
+            })
+          : await callApi(`${base}/v1/workspaces/${ws.id}/tasks`, {
+              method: 'POST',
+              token,
+              body: JSON.stringify({ projectId: ws.projectId, title }),
+            })
+      );
+    } catch (error) {
+      // A connection reset or a timeout is an answer too: counted, never a crash of the bench.
+      const cause = /** @type {{ cause?: { code?: string } }} */ (error).cause?.code ?? String(error);
+      statuses[cause] = (statuses[cause] ?? 0) + 1;
+      return;
+    }
     const answered = performance.now();
     statuses[answer.status] = (statuses[answer.status] ?? 0) + 1;
     if (answer.status !== 200 && answer.status !== 201) return;
@@ -211,7 +220,7 @@ async function measureLag({ base, env, run, db, workspaces, ownerToken, apiPid }
         const found = /** @type {{ status: number, body: { data: { id: string }[] } }} */ (
           await callApi(`${base}/v1/workspaces/${ws.id}/search?q=${encodeURIComponent(`${word} `)}&type=task`, {
             token,
-          })
+          }).catch(() => ({ status: 0, body: { data: [] } }))
         );
         // The task itself: a miss on one word would be answered by the trigram fallback with
         // the titles most like it (the other writes' words).
@@ -427,6 +436,9 @@ async function main() {
     `indexing lag: ${LOAD.writeRate} writes/s for ${LOAD.lagSeconds} s (api + worker), one in ${LOAD.lagSample} probed`,
   );
   const lag = await measureLag({ base, env, run, db, workspaces, ownerToken: token, apiPid: app.pid });
+  if (Object.keys(lag.statuses).some((status) => !/^\d+$/.test(status))) {
+    progress(`writes without an HTTP answer; the end of the api's log:\n${app.logTail().slice(-3000)}`);
+  }
 
   await app.stop();
   progress('npm run search:reindex over the whole set');
