@@ -41,12 +41,7 @@ export class PostgresSearchEngine extends SearchEngine {
   async search(request: SearchRequest): Promise<SearchHit[]> {
     const tsquery = await this.tsquery(request.text);
     if (tsquery === null) return [];
-    const rows = await this.prisma.cancellable(async (db) => {
-      // Every branch of the statement is bounded, so JIT compilation (tens of milliseconds, paid
-      // once the estimated cost passes jit_above_cost on a large workspace) could never pay off.
-      await db.$queryRaw`SELECT set_config('jit', 'off', true)`;
-      return db.$queryRaw<HitRow[]>(hitsQuery(request, tsquery));
-    });
+    const rows = await this.prisma.cancellable((db) => db.$queryRaw<HitRow[]>(hitsQuery(request, tsquery)));
     const term = rows.length === 0 && request.types.includes('task') ? fuzzyTerm(request.text) : null;
     const found =
       term === null
