@@ -9,6 +9,9 @@
  *     only counts, `parentbased_traceidratio` 0.1;
  *   - `sampled 1.0`: the same with every trace sampled;
  *   - `unreachable`: sampling 1.0 towards a port nothing listens on;
+ *   - `none again`: a second api without the SDK, started last: how far two processes of the same
+ *     build differ on this machine (always measured, like `none`), the spread any loss is read
+ *     against;
  * and, as the machine's reference, a bare Nest app answering `GET /health/live`.
  * Targets: `GET /health/live` (never traced: the SDK's bare per-request cost) and `GET` that
  * task (a traced, cached read). Each (configuration, target) is warmed up, then measured with wrk
@@ -156,8 +159,9 @@ async function main() {
         OTEL_TRACES_SAMPLER: 'parentbased_always_on',
       }),
     },
+    { name: 'none again', env: () => ({}), receiver: false },
   ];
-  const configurations = wanted.filter((c) => c.name === 'none' || !ONLY || ONLY.includes(c.name));
+  const configurations = wanted.filter((c) => c.name.startsWith('none') || !ONLY || ONLY.includes(c.name));
 
   /**
    * @typedef {{ name: string, pid: number, base: string, metricsPort: number | undefined,
@@ -331,6 +335,12 @@ async function main() {
     console.log(
       `\nsampling 0.1 loses at most ${worst} % of req/s against no tracing, ${worstCpu} % by CPU time per ` +
         `request (target ≤ 10 %)`,
+    );
+    const spread = Math.max(...targets.map((t) => Math.abs(loss('none again', t.name))));
+    const spreadCpu = Math.max(...targets.map((t) => Math.abs(cpuLoss('none again', t.name))));
+    console.log(
+      `two apis without the SDK differ by up to ${spread} % of req/s, ${spreadCpu} % by CPU time per request ` +
+        `(this run's process-to-process spread)`,
     );
   }
   console.log(JSON.stringify({ runs, dropped, rss: Object.fromEntries(servers.map((s) => [s.name, s.rss])) }));

@@ -190,6 +190,13 @@ describe('Dockerfile', () => {
     expect(finalOf('ENTRYPOINT')).toEqual([]);
   });
 
+  it('runs the apps with two glibc malloc arenas (less resident memory under load, docs/runtime.md)', () => {
+    const env = finalOf('ENV')
+      .map((i) => i.args)
+      .join(' ');
+    expect(env).toMatch(/\bMALLOC_ARENA_MAX=2\b/);
+  });
+
   it('probes health with node if it declares a HEALTHCHECK', () => {
     for (const healthcheck of all.filter((i) => i.keyword === 'HEALTHCHECK')) {
       expect(healthcheck.args).toMatch(/\bnode\b/);

@@ -28,7 +28,8 @@ export function serverSpanMiddleware(req: RoutedRequest, res: ServerResponse, ne
     return;
   }
   const method = req.method ?? 'GET';
-  const parent = propagation.extract(ROOT_CONTEXT, req.headers);
+  // Most requests carry no trace context: nothing to parse then.
+  const parent = req.headers.traceparent === undefined ? ROOT_CONTEXT : propagation.extract(ROOT_CONTEXT, req.headers);
   const span = tracer.startSpan(method, { kind: SpanKind.SERVER }, parent);
   if (!span.isRecording()) {
     const request = RequestContext.current();

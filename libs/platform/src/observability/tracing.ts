@@ -6,7 +6,13 @@ import type { Counter, Meter, MeterProvider, MetricOptions } from '@opentelemetr
  * code is imported only after this has run). Off — nothing loaded, nothing patched — unless an
  * OTLP endpoint is configured (`OTEL_EXPORTER_OTLP_ENDPOINT` or `OTEL_EXPORTER_OTLP_TRACES_ENDPOINT`)
  * and `OTEL_SDK_DISABLED` is not `true`. Everything else (sampler, batch sizes, timeouts,
- * headers) is the SDK's reading of the standard `OTEL_*` variables.
+ * headers, service name) is the SDK components' reading of the standard `OTEL_*` variables.
+ *
+ * Only the tracing parts of the SDK are loaded: a tracer provider with one batch span processor
+ * and an OTLP/HTTP exporter, the AsyncLocalStorage context manager and the W3C trace-context
+ * propagator (`OTEL_PROPAGATORS` is not read), not `@opentelemetry/sdk-node`'s `NodeSDK`, which
+ * also loads the metrics and logs SDKs, the gRPC, Zipkin and Prometheus exporters and the host
+ * and process resource detectors, none of them used here (metrics are prom-client's, logs pino's).
  *
  * What tracing costs a request that is not sampled is kept small: incoming requests get their
  * SERVER span from the api's own middleware (`serverSpanMiddleware`: probes and scrapes never
@@ -90,17 +96,21 @@ export async function startTracing(service: TracedService, env: NodeJS.ProcessEn
   const { register } = await import('import-in-the-middle/register-hooks.mjs');
   register({ include: ESM_INSTRUMENTED });
   const [
-    { NodeSDK },
-    { createNoopMeter },
-    { BatchSpanProcessor },
+    api,
+    { AsyncLocalStorageContextManager },
+    { W3CTraceContextPropagator },
+    { defaultResource, detectResources, envDetector, resourceFromAttributes },
+    { BasicTracerProvider, BatchSpanProcessor },
     { HttpInstrumentation },
     pg,
     ioredis,
     undici,
     { OTLPTraceExporter },
   ] = await Promise.all([
-    import('@opentelemetry/sdk-node'),
     import('@opentelemetry/api'),
+    import('@opentelemetry/context-async-hooks'),
+    import('@opentelemetry/core'),
+    import('@opentelemetry/resources'),
     import('@opentelemetry/sdk-trace-base'),
     import('@opentelemetry/instrumentation-http'),
     import('@opentelemetry/instrumentation-pg'),
@@ -111,28 +121,32 @@ export async function startTracing(service: TracedService, env: NodeJS.ProcessEn
       ? import('@opentelemetry/exporter-trace-otlp-http')
       : import('@opentelemetry/exporter-trace-otlp-proto'),
   ]);
-  // The batch sizes, delay and timeout from the OTEL_BSP_* variables (the processor's own
-  // reading); the SDK reports to `selfObsMeterProvider`, which its options type leaves out.
-  const selfObservation: object = { selfObsMeterProvider: droppedSpansMeterProvider(createNoopMeter()) };
+  // The batch sizes, delay and timeout come from the OTEL_BSP_* variables (the processor's own
+  // reading), the endpoint, headers and timeout from OTEL_EXPORTER_OTLP_* (the exporter's); the
+  // processor reports to `selfObsMeterProvider`, which its options type leaves out.
+  const selfObservation: object = { selfObsMeterProvider: droppedSpansMeterProvider(api.createNoopMeter()) };
   const processor = new BatchSpanProcessor(new OTLPTraceExporter(), selfObservation);
-  const started = new NodeSDK({
-    serviceName: `groundwork-${service}`,
+  // The sampler is the provider's reading of OTEL_TRACES_SAMPLER / OTEL_TRACES_SAMPLER_ARG
+  // (parent-based always-on when unset); OTEL_SERVICE_NAME and OTEL_RESOURCE_ATTRIBUTES, when
+  // set, override the service name.
+  const provider = new BasicTracerProvider({
+    resource: defaultResource()
+      .merge(resourceFromAttributes({ 'service.name': `groundwork-${service}` }))
+      .merge(detectResources({ detectors: [envDetector] })),
     spanProcessors: [processor],
-    // Metrics are Prometheus's (prom-client, /metrics); logs are pino's on stdout.
-    metricReaders: [],
-    logRecordProcessors: [],
-    instrumentations: [
-      // Outgoing requests only (webhooks, OIDC, S3), and only inside a traced unit of work; the
-      // api's SERVER spans come from its own middleware.
-      new HttpInstrumentation({ disableIncomingRequestInstrumentation: true, requireParentforOutgoingSpans: true }),
-      // Only statements inside a traced unit of work: the relay's idle polling starts no trace.
-      new pg.PgInstrumentation({ requireParentSpan: true, enhancedDatabaseReporting: false }),
-      new ioredis.IORedisInstrumentation({ requireParentSpan: true }),
-      new undici.UndiciInstrumentation({ requireParentforSpans: true }),
-    ],
   });
-  started.start();
-  sdk = started;
+  api.context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
+  api.propagation.setGlobalPropagator(new W3CTraceContextPropagator());
+  api.trace.setGlobalTracerProvider(provider);
+  // Each instrumentation enables itself as it is made, on the global tracer provider just set.
+  // Outgoing requests only (webhooks, OIDC, S3), and only inside a traced unit of work; the api's
+  // SERVER spans come from its own middleware.
+  new HttpInstrumentation({ disableIncomingRequestInstrumentation: true, requireParentforOutgoingSpans: true });
+  // Only statements inside a traced unit of work: the relay's idle polling starts no trace.
+  new pg.PgInstrumentation({ requireParentSpan: true, enhancedDatabaseReporting: false });
+  new ioredis.IORedisInstrumentation({ requireParentSpan: true });
+  new undici.UndiciInstrumentation({ requireParentforSpans: true });
+  sdk = provider;
   return true;
 }
 
