@@ -25,6 +25,7 @@ import { ProtobufBodyPipe } from './http/negotiation/protobuf-body.pipe.js';
 import { RateLimitGuard } from './http/rate-limit/rate-limit.guard.js';
 import { RateLimitModule } from './http/rate-limit/rate-limit.module.js';
 import { TimeoutInterceptor } from './http/timeouts/timeout.interceptor.js';
+import { RouteInterceptors, type RouteScopedInterceptor } from './http/route-interceptors.js';
 import { FilesHttpModule } from './files/files-http.module.js';
 import { FlagsHttpModule } from './flags/flags-http.module.js';
 import { IdentityHttpModule } from './identity/identity-http.module.js';
@@ -90,11 +91,16 @@ export class ApiModule {
             exceptionFactory: requestValidationError,
           }),
         },
-        // First, so the budget wraps every other interceptor; `@Timeout(ms | false)` overrides it.
-        { provide: APP_INTERCEPTOR, useClass: TimeoutInterceptor },
-        // Acts only on `@Idempotent()` routes that receive an `Idempotency-Key`.
-        { provide: APP_INTERCEPTOR, useClass: IdempotencyInterceptor },
-        { provide: APP_INTERCEPTOR, useExisting: NegotiationInterceptor },
+        TimeoutInterceptor,
+        IdempotencyInterceptor,
+        {
+          provide: APP_INTERCEPTOR,
+          inject: [TimeoutInterceptor, IdempotencyInterceptor, NegotiationInterceptor],
+          // In this order. The time budget first, so it wraps the others (`@Timeout(ms | false)`
+          // overrides it); idempotency acts only on `@Idempotent()` routes that receive an
+          // `Idempotency-Key`; negotiation only on `@Negotiated()` ones.
+          useFactory: (...interceptors: RouteScopedInterceptor[]) => new RouteInterceptors(interceptors),
+        },
       ],
     };
   }

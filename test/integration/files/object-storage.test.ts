@@ -240,3 +240,31 @@ describe.each([
     expect(() => objectKey(newId(), '../../passwd')).toThrow();
   });
 });
+
+describe('LocalObjectStorage', () => {
+  let dir: string;
+
+  beforeAll(async () => {
+    dir = await mkdtemp(path.join(tmpdir(), 'gw-storage-'));
+  });
+
+  afterAll(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('stages an upload of many uneven chunks byte for byte while flushing it along the way', async () => {
+    // Flushed every 256 KiB, so a test-sized file runs many background flushes beside its writes.
+    const storage = new LocalObjectStorage(dir, { syncEveryBytes: 256 * 1024 });
+    const workspaceId = newId();
+    const bytes = randomBytes(5 * 1024 * 1024);
+    const chunks: Buffer[] = [];
+    for (let at = 0, size = 1; at < bytes.length; at += size, size = 1 + ((size * 7 + 4093) % 70_000)) {
+      chunks.push(bytes.subarray(at, at + size));
+    }
+    const key = objectKey(workspaceId, sha256(bytes));
+
+    await storage.promote(await storage.stage(workspaceId, Readable.from(chunks)), key);
+
+    expect(sha256(await bytesOf(storage.read(key)))).toBe(key.sha256);
+  });
+});

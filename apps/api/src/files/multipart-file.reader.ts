@@ -110,8 +110,10 @@ export class MultipartFileReader {
   explain(error: unknown): unknown {
     this.drain();
     if (this.violation) return this.violation;
-    if (this.file && error !== undefined && this.file.errored === error)
-      return malformed(String((error as Error).message).toLowerCase());
+    // busboy fails the file stream with its own plain errors (a truncated part); a DomainError
+    // on it came from downstream (the meter's 413, 415, 409), passed back up by the pipeline.
+    if (this.file && error instanceof Error && !(error instanceof DomainError) && this.file.errored === error)
+      return malformed(error.message.toLowerCase());
     return error;
   }
 

@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import { constants, createWriteStream } from 'node:fs';
+import { constants } from 'node:fs';
 import { access, type FileHandle, mkdir, open, readdir, rename, rm, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import type { Readable, Writable } from 'node:stream';
+import { type Readable, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import {
   type ByteRange,
@@ -26,6 +26,20 @@ const STAGING = '.staging';
  */
 const READ_CHUNK_BYTES = 512 * 1024;
 
+/**
+ * An upload is written to its staging file in pieces that start at the first size and double
+ * up to the second (see StagingFile): a small upload holds little, a large one writes per MiB.
+ */
+const FIRST_WRITE_BYTES = 64 * 1024;
+const WRITE_BATCH_BYTES = 1024 * 1024;
+
+/**
+ * After this many bytes written, the staged file is flushed (fdatasync) in the background while
+ * the upload goes on, so the disk works while the network does and the fsync before the answer
+ * finds little left to write (flushed only at the end, the answer waited for all of it).
+ */
+const SYNC_EVERY_BYTES = 16 * 1024 * 1024;
+
 function storeFailure(error: unknown): unknown {
   return isSystemCallError(error) ? storageUnavailable(error) : error;
 }
@@ -38,10 +52,13 @@ function storeFailure(error: unknown): unknown {
  */
 export class LocalObjectStorage extends ObjectStorage {
   private readonly root: string;
+  private readonly syncEveryBytes: number;
 
-  constructor(dir: string) {
+  /** `syncEveryBytes`: how often a staged upload is flushed along the way (SYNC_EVERY_BYTES). */
+  constructor(dir: string, options: { syncEveryBytes?: number } = {}) {
     super();
     this.root = resolve(dir);
+    this.syncEveryBytes = options.syncEveryBytes ?? SYNC_EVERY_BYTES;
   }
 
   async stage(workspaceId: string, source: Readable): Promise<StagedObject> {
@@ -49,8 +66,8 @@ export class LocalObjectStorage extends ObjectStorage {
     const location = join(folder, randomUUID());
     try {
       await mkdir(folder, { recursive: true });
-      // `flush`: the bytes reach the disk before the stream closes, so a 201 survives a crash.
-      await pipeline(source, createWriteStream(location, { flags: 'wx', flush: true }));
+      // The bytes reach the disk before the stream finishes (fsync), so a 201 survives a crash.
+      await pipeline(source, new StagingFile(await open(location, 'wx'), this.syncEveryBytes));
       return { workspaceId, location };
     } catch (error) {
       source.destroy();
@@ -149,6 +166,97 @@ export class LocalObjectStorage extends ObjectStorage {
 function ignoreMissing(error: unknown): never[] {
   if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
   throw error;
+}
+
+/**
+ * A new file being staged. Chunks are copied into two buffers in turns — one fills while the
+ * other is written; each doubles when its turn comes, up to WRITE_BATCH_BYTES, and is reused
+ * from there — and each chunk is released the moment it is copied: the socket's chunks die
+ * young instead of waiting in a write queue (queued, they can outlive the young generation and
+ * pile up as garbage until a full collection, growing the api's RSS), and a large file gets one
+ * write per MiB rather than one per 64 KiB socket chunk (a thread-pool round trip each). The
+ * file is flushed to disk in the background every `syncEveryBytes` and for good (fsync) before
+ * the stream finishes; the handle is closed when the stream is done either way (close waits
+ * for the calls in flight).
+ */
+class StagingFile extends Writable {
+  private readonly buffers: [Buffer, Buffer | undefined] = [Buffer.allocUnsafeSlow(FIRST_WRITE_BYTES), undefined];
+  private turn = 0;
+  private filled = 0;
+  /** The write in flight (of the buffer not being filled); its failure is heard when awaited. */
+  private writing: Promise<void> = Promise.resolve();
+  private position = 0;
+  private unsynced = 0;
+  private syncing: Promise<void> | undefined;
+  private syncError: Error | undefined;
+
+  constructor(
+    private readonly handle: FileHandle,
+    private readonly syncEveryBytes: number,
+  ) {
+    super();
+  }
+
+  override _write(chunk: Buffer, _encoding: BufferEncoding, callback: (error?: Error | null) => void): void {
+    this.take(chunk).then(() => callback(), callback);
+  }
+
+  override _final(callback: (error?: Error | null) => void): void {
+    (async () => {
+      if (this.filled > 0) await this.writeFilled();
+      await this.writing;
+      await this.syncing;
+      if (this.syncError) throw this.syncError;
+      await this.handle.sync();
+    })().then(() => callback(), callback);
+  }
+
+  override _destroy(error: Error | null, callback: (error?: Error | null) => void): void {
+    this.handle.close().then(
+      () => callback(error),
+      (closing: Error) => callback(error ?? closing),
+    );
+  }
+
+  private async take(chunk: Buffer): Promise<void> {
+    for (let at = 0; at < chunk.length;) {
+      const buffer = this.buffers[this.turn] as Buffer;
+      const copied = chunk.copy(buffer, this.filled, at);
+      this.filled += copied;
+      at += copied;
+      if (this.filled === buffer.length) await this.writeFilled();
+    }
+  }
+
+  /** Starts writing the filled buffer once the other one's write is done, and turns to that one. */
+  private async writeFilled(): Promise<void> {
+    const bytes = (this.buffers[this.turn] as Buffer).subarray(0, this.filled);
+    await this.writing;
+    this.writing = this.writeAll(bytes);
+    this.writing.catch(() => undefined);
+    this.turn ^= 1;
+    this.filled = 0;
+    const wanted = Math.min(WRITE_BATCH_BYTES, 2 * bytes.length);
+    if ((this.buffers[this.turn]?.length ?? 0) < wanted) this.buffers[this.turn] = Buffer.allocUnsafeSlow(wanted);
+  }
+
+  private async writeAll(bytes: Buffer): Promise<void> {
+    if (this.syncError) throw this.syncError;
+    // A short write (rare on a file) goes on from the first byte not written.
+    for (let at = 0; at < bytes.length;) {
+      const { bytesWritten } = await this.handle.write(bytes, at, bytes.length - at, this.position);
+      at += bytesWritten;
+      this.position += bytesWritten;
+      this.unsynced += bytesWritten;
+    }
+    if (this.unsynced >= this.syncEveryBytes && this.syncing === undefined) {
+      this.unsynced = 0;
+      this.syncing = this.handle
+        .datasync()
+        .catch((error: Error) => void (this.syncError = error))
+        .finally(() => (this.syncing = undefined));
+    }
+  }
 }
 
 /** Writes `chunk`, resolving once `destination` is done with it (or failing when it fails or closes first). */

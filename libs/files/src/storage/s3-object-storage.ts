@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import {
+  AbortMultipartUploadCommand,
   CopyObjectCommand,
   DeleteObjectCommand,
   DeleteObjectsCommand,
@@ -81,7 +82,9 @@ export class S3ObjectStorage extends ObjectStorage {
       params: { Bucket: this.bucket, Key: location, Body: source },
       partSize: PART_SIZE,
       queueSize: QUEUE_SIZE,
-      leavePartsOnError: false,
+      // The adapter aborts a failed multipart upload itself: lib-storage's own abort throws the
+      // abort's failure in place of the error the upload failed with (s3rver answers it 405).
+      leavePartsOnError: true,
     });
     try {
       await upload.done();
@@ -89,9 +92,21 @@ export class S3ObjectStorage extends ObjectStorage {
       return { workspaceId, location };
     } catch (error) {
       source.destroy();
+      await this.abortMultipart(location, upload.uploadId);
       await this.deleteKey(location).catch(() => undefined);
       throw sourceError ?? storageUnavailable(error);
     }
+  }
+
+  /**
+   * Removes the parts of an unfinished multipart upload, best effort: what an abort that fails
+   * leaves, the bucket's AbortIncompleteMultipartUpload rule removes.
+   */
+  private async abortMultipart(key: string, uploadId: string | undefined): Promise<void> {
+    if (uploadId === undefined) return;
+    await this.client
+      .send(new AbortMultipartUploadCommand({ Bucket: this.bucket, Key: key, UploadId: uploadId }))
+      .catch(() => undefined);
   }
 
   async promote(staged: StagedObject, key: ObjectKey): Promise<void> {

@@ -26,7 +26,8 @@ export function requestContextMiddleware(req: RequestWithId, res: ServerResponse
   });
   // The response's 'close' (not the request's, which fires once the body is read) is the one
   // that means the connection went away; an ended response closing is the normal case.
-  res.once('close', () => {
+  // `on`, not `once`: a response emits it once, and `once` wraps the listener anew on every request.
+  res.on('close', () => {
     if (!res.writableEnded) RequestContext.cancel(new RequestCancelledError('client_disconnected'), context);
   });
   RequestContext.run(context, next);

@@ -41,8 +41,9 @@ export class HttpDrainService implements BeforeApplicationShutdown {
       this.inFlight -= 1;
       if (this.inFlight === 0) this.idleWaiters.splice(0).forEach((resolve) => resolve());
     };
-    res.once('finish', finish);
-    res.once('close', finish);
+    // `on`, not `once`: a response emits each once, and `once` wraps the listener anew on every request.
+    res.on('finish', finish);
+    res.on('close', finish);
     next();
   };
 

@@ -17,7 +17,8 @@ export function accessLogMiddleware(logger: Logger, slowRequestMs = Number.POSIT
     const started = performance.now();
     const context = RequestContext.current();
     const span = trace.getActiveSpan();
-    res.once('finish', () => {
+    // `on`, not `once`: a response emits it once, and `once` wraps the listener anew on every request.
+    res.on('finish', () => {
       const status = res.statusCode;
       const responseTime = Math.round(performance.now() - started);
       const slow = responseTime >= slowRequestMs;

@@ -14,8 +14,9 @@ export function httpMetricsMiddleware(metrics: MetricsService) {
   return (req: RoutedRequest, res: ServerResponse, next: () => void): void => {
     const end = metrics.httpDuration.startTimer();
     metrics.httpInFlight.inc();
-    res.once('close', () => metrics.httpInFlight.dec());
-    res.once('finish', () => {
+    // `on`, not `once`: a response emits each once, and `once` wraps the listener anew on every request.
+    res.on('close', () => metrics.httpInFlight.dec());
+    res.on('finish', () => {
       const route = routeTemplate(req) ?? 'unmatched';
       const method = req.method !== undefined && METHODS.has(req.method) ? req.method : 'other';
       end({ method, route, status_code: String(res.statusCode) });

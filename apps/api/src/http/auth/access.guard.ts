@@ -11,6 +11,7 @@ import {
   type WorkspaceRole,
 } from '@groundwork/workspaces';
 import { RequestCacheVersions } from '../cache/request-cache-versions.js';
+import { RouteMemo } from '../route-memo.js';
 import { ACCESS_RULE, type AccessRule } from './access-rules.js';
 import type { Principal } from './principal.js';
 import { requestAuth } from './request-auth.js';
@@ -42,18 +43,21 @@ const notFound = () => new DomainError('not_found', ACCESS_DENIALS.notVisible);
  */
 @Injectable()
 export class AccessGuard implements CanActivate {
+  private readonly rules: RouteMemo<AccessRule | undefined>;
+
   constructor(
-    private readonly reflector: Reflector,
+    reflector: Reflector,
     private readonly workspaces: WorkspaceAccess,
     private readonly versions: RequestCacheVersions,
     private readonly platformAdmins: PlatformAdmins,
-  ) {}
+  ) {
+    this.rules = new RouteMemo((handler, controller) =>
+      reflector.getAllAndOverride<AccessRule | undefined>(ACCESS_RULE, [handler, controller]),
+    );
+  }
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
-    const rule = this.reflector.getAllAndOverride<AccessRule | undefined>(ACCESS_RULE, [
-      context.getHandler(),
-      context.getClass(),
-    ]);
+    const rule = this.rules.of(context.getClass(), context.getHandler());
     if (!rule) {
       // Deny by default: a route someone forgot to annotate is a bug, never an open door.
       throw new Error(`route ${context.getClass().name}.${context.getHandler().name} declares no access rule`);

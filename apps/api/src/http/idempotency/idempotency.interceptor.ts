@@ -1,4 +1,4 @@
-import { type CallHandler, type ExecutionContext, Injectable, Logger, type NestInterceptor } from '@nestjs/common';
+import { type CallHandler, type ExecutionContext, Injectable, Logger } from '@nestjs/common';
 import type { IncomingMessage } from 'node:http';
 import { HttpAdapterHost, ModuleRef, Reflector } from '@nestjs/core';
 import { from, lastValueFrom, type Observable } from 'rxjs';
@@ -11,6 +11,8 @@ import {
 } from '@groundwork/platform';
 import { callerKey } from '../auth/principal.js';
 import { requestPrincipal } from '../auth/request-auth.js';
+import type { RouteScopedInterceptor } from '../route-interceptors.js';
+import type { RouteHandler } from '../route-memo.js';
 import { IDEMPOTENT, type IdempotentOptions, type StreamedBodyIdentity } from './idempotent.decorator.js';
 
 export const IDEMPOTENCY_KEY_HEADER = 'idempotency-key';
@@ -43,7 +45,7 @@ interface IdempotentRequest {
  * client that disconnects mid-request still leaves the key completed or released.
  */
 @Injectable()
-export class IdempotencyInterceptor implements NestInterceptor {
+export class IdempotencyInterceptor implements RouteScopedInterceptor {
   private readonly logger = new Logger(IdempotencyInterceptor.name);
 
   constructor(
@@ -52,6 +54,10 @@ export class IdempotencyInterceptor implements NestInterceptor {
     private readonly adapterHost: HttpAdapterHost,
     private readonly moduleRef: ModuleRef,
   ) {}
+
+  appliesTo(handler: RouteHandler): boolean {
+    return this.reflector.get<IdempotentOptions | undefined>(IDEMPOTENT, handler) !== undefined;
+  }
 
   intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
     if (context.getType() !== 'http') return next.handle();

@@ -1,14 +1,10 @@
-import {
-  type CallHandler,
-  type ExecutionContext,
-  Injectable,
-  type NestInterceptor,
-  StreamableFile,
-} from '@nestjs/common';
+import { type CallHandler, type ExecutionContext, Injectable, StreamableFile } from '@nestjs/common';
 import { HttpAdapterHost, Reflector } from '@nestjs/core';
 import { map, type Observable } from 'rxjs';
 import { DomainError } from '@groundwork/platform';
 import { chooseRepresentation, MEDIA_TYPES, type Representation } from './media-types.js';
+import type { RouteScopedInterceptor } from '../route-interceptors.js';
+import type { RouteHandler } from '../route-memo.js';
 import { NEGOTIATION, type NegotiationOptions } from './negotiated.decorator.js';
 import { ProtobufSchemas } from './protobuf-schemas.js';
 import { toXml } from './xml.js';
@@ -23,12 +19,16 @@ interface HttpRequest {
  * tells caches the answer depends on the header.
  */
 @Injectable()
-export class NegotiationInterceptor implements NestInterceptor {
+export class NegotiationInterceptor implements RouteScopedInterceptor {
   constructor(
     private readonly reflector: Reflector,
     private readonly schemas: ProtobufSchemas,
     private readonly adapterHost: HttpAdapterHost,
   ) {}
+
+  appliesTo(handler: RouteHandler): boolean {
+    return this.reflector.get<NegotiationOptions | undefined>(NEGOTIATION, handler) !== undefined;
+  }
 
   intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
     const options = this.reflector.get<NegotiationOptions | undefined>(NEGOTIATION, context.getHandler());

@@ -2,6 +2,7 @@ import { type CanActivate, type ExecutionContext, Injectable } from '@nestjs/com
 import { HttpAdapterHost, Reflector } from '@nestjs/core';
 import { DomainError, RateLimiter, type RateLimitPolicyName, rateLimitAddress } from '@groundwork/platform';
 import { callerKey } from '../auth/principal.js';
+import { RouteMemo } from '../route-memo.js';
 import { requestPrincipal } from '../auth/request-auth.js';
 import {
   formatRateLimit,
@@ -25,18 +26,25 @@ interface ClientAddressed {
  */
 @Injectable()
 export class RateLimitGuard implements CanActivate {
+  /** The route's policy, or undefined for a route that is not limited. */
+  private readonly policies: RouteMemo<RateLimitPolicyName | undefined>;
+
   constructor(
-    private readonly reflector: Reflector,
+    reflector: Reflector,
     private readonly limiter: RateLimiter,
     private readonly adapterHost: HttpAdapterHost,
-  ) {}
+  ) {
+    this.policies = new RouteMemo((handler, controller) => {
+      const targets = [handler, controller];
+      if (reflector.getAllAndOverride<boolean>(SKIP_RATE_LIMIT, targets)) return undefined;
+      return reflector.getAllAndOverride<RateLimitPolicyName | undefined>(RATE_LIMIT_POLICY, targets) ?? 'default';
+    });
+  }
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
     if (context.getType() !== 'http') return true;
-    const targets = [context.getHandler(), context.getClass()];
-    if (this.reflector.getAllAndOverride<boolean>(SKIP_RATE_LIMIT, targets)) return true;
-    const name =
-      this.reflector.getAllAndOverride<RateLimitPolicyName | undefined>(RATE_LIMIT_POLICY, targets) ?? 'default';
+    const name = this.policies.of(context.getClass(), context.getHandler());
+    if (name === undefined) return true;
     const policy = this.limiter.policy(name);
 
     const http = context.switchToHttp();

@@ -1,4 +1,4 @@
-import { type CallHandler, type ExecutionContext, Injectable, type NestInterceptor } from '@nestjs/common';
+import { type CallHandler, type ExecutionContext, Injectable, type Type } from '@nestjs/common';
 import { HttpAdapterHost, Reflector } from '@nestjs/core';
 import { Observable } from 'rxjs';
 import {
@@ -8,6 +8,8 @@ import {
   RequestContext,
   TIMEOUT_RETRY_AFTER_SECONDS,
 } from '@groundwork/platform';
+import type { RouteScopedInterceptor } from '../route-interceptors.js';
+import { type RouteHandler, RouteMemo } from '../route-memo.js';
 import { TIMEOUT_BUDGET } from './timeout.decorator.js';
 
 /**
@@ -20,20 +22,28 @@ import { TIMEOUT_BUDGET } from './timeout.decorator.js';
  * their own timeouts (pool acquire, Redis), and only the handler knows which work to cancel.
  */
 @Injectable()
-export class TimeoutInterceptor implements NestInterceptor {
+export class TimeoutInterceptor implements RouteScopedInterceptor {
+  private readonly budgets: RouteMemo<number | false>;
+
   constructor(
-    private readonly reflector: Reflector,
-    private readonly config: AppConfig,
+    reflector: Reflector,
+    config: AppConfig,
     private readonly adapterHost: HttpAdapterHost,
-  ) {}
+  ) {
+    this.budgets = new RouteMemo(
+      (handler, controller) =>
+        reflector.getAllAndOverride<number | false | undefined>(TIMEOUT_BUDGET, [handler, controller]) ??
+        config.http.requestTimeoutMs,
+    );
+  }
+
+  appliesTo(handler: RouteHandler, controller: Type): boolean {
+    return this.budgetOf(handler, controller) !== false;
+  }
 
   intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
     if (context.getType() !== 'http') return next.handle();
-    const budget =
-      this.reflector.getAllAndOverride<number | false | undefined>(TIMEOUT_BUDGET, [
-        context.getHandler(),
-        context.getClass(),
-      ]) ?? this.config.http.requestTimeoutMs;
+    const budget = this.budgetOf(context.getHandler(), context.getClass());
     if (budget === false) return next.handle();
     const response = context.switchToHttp().getResponse<unknown>();
     // Taken now: the timer's callback must not depend on the async context reaching it. The
@@ -60,5 +70,9 @@ export class TimeoutInterceptor implements NestInterceptor {
         handled.unsubscribe();
       };
     });
+  }
+
+  private budgetOf(handler: RouteHandler, controller: Type): number | false {
+    return this.budgets.of(controller, handler);
   }
 }
