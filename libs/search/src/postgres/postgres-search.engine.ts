@@ -88,33 +88,102 @@ export function tsqueryStatement(text: SearchText): Prisma.Sql {
 }
 
 /**
- * One statement: the best `limit` tasks and the best `limit` comments (each from its GIN
- * index), merged and cut to `limit`, then — for those rows only — the snippet of the
- * best-matching field. Positions compare as (score, updated_at, id), all descending.
+ * A term is common in a kind (tasks, comments) when it matches at least COMMON_MATCHES of the
+ * kind's PROBE_ROWS most recent items of the workspace: one in twenty.
+ */
+const PROBE_ROWS = 200;
+const COMMON_MATCHES = 10;
+/**
+ * A common term's candidates: its most recent matches, at most CANDIDATES of them, among the
+ * kind's WINDOW_ROWS most recent items. Ranking every match of a word found in most rows costs
+ * in proportion to the workspace (and a prefix's GIN lookup reads every workspace's postings);
+ * these bounds keep it to a few thousand rows read and CANDIDATES ranked (docs/search.md).
+ */
+const WINDOW_ROWS = 4000;
+const CANDIDATES = 1000;
+
+/**
+ * One statement: the best `limit` tasks and the best `limit` comments, merged and cut to
+ * `limit`, then — for those rows only — the snippet of the best-matching field. Positions
+ * compare as (score, updated_at, id), all descending.
+ *
+ * Each kind has two ways to its candidates, and a probe of its PROBE_ROWS most recent items
+ * (through the recency index) picks one for the whole statement, so every page of one query
+ * takes the same way: a rare term reads its matches from the GIN index and ranks them all; a
+ * common one walks the recency index down from the newest item, the match as a filter
+ * (`ts_match_vq`, the function behind `@@`, which no index serves), and ranks only the most
+ * recent matches (CANDIDATES, WINDOW_ROWS). The branch not taken is never run (its one-time
+ * filter is false).
  */
 export function hitsQuery(request: SearchRequest, tsquery: string): Prisma.Sql {
   const { workspaceId, types, projectId, limit, after } = request;
   const q = Prisma.sql`${tsquery}::tsquery`;
+  const inProject = projectId === undefined ? Prisma.empty : Prisma.sql`AND t.project_id = ${projectId}::uuid`;
+  const probes: Prisma.Sql[] = [];
   const parts: Prisma.Sql[] = [];
   if (types.includes('task')) {
+    const recent = (rows: number) => Prisma.sql`
+      SELECT t.id, t.updated_at, t.search_vector FROM tasks t
+       WHERE t.workspace_id = ${workspaceId}::uuid AND t.deleted_at IS NULL ${inProject}
+       ORDER BY t.updated_at DESC, t.id DESC
+       LIMIT ${rows}`;
+    probes.push(Prisma.sql`task_probe AS (
+      SELECT count(*) >= ${COMMON_MATCHES} AS common
+        FROM (${recent(PROBE_ROWS)}) AS r
+       WHERE ts_match_vq(r.search_vector, ${q}))`);
     parts.push(Prisma.sql`(
-      SELECT 'task' AS type, t.id, t.id AS task_id, t.updated_at, ts_rank_cd(t.search_vector, ${q}) AS score
-        FROM tasks t
-       WHERE t.workspace_id = ${workspaceId}::uuid AND t.deleted_at IS NULL AND t.search_vector @@ ${q}
-             ${projectId === undefined ? Prisma.empty : Prisma.sql`AND t.project_id = ${projectId}::uuid`}
-             ${afterClause(Prisma.sql`ts_rank_cd(t.search_vector, ${q})`, Prisma.sql`t.updated_at`, Prisma.sql`t.id`, after)}
-       ORDER BY score DESC, t.updated_at DESC, t.id DESC
+      SELECT 'task' AS type, m.id, m.id AS task_id, m.updated_at, ts_rank_cd(m.search_vector, ${q}) AS score
+        FROM ((SELECT r.id, r.updated_at, r.search_vector
+                 FROM (${recent(WINDOW_ROWS)}) AS r
+                WHERE (SELECT common FROM task_probe) AND ts_match_vq(r.search_vector, ${q})
+                ORDER BY r.updated_at DESC, r.id DESC
+                LIMIT ${CANDIDATES})
+              UNION ALL
+              SELECT t.id, t.updated_at, t.search_vector FROM tasks t
+               WHERE NOT (SELECT common FROM task_probe)
+                 AND t.workspace_id = ${workspaceId}::uuid AND t.deleted_at IS NULL AND t.search_vector @@ ${q}
+                 ${inProject}) AS m
+       WHERE TRUE ${afterClause(Prisma.sql`ts_rank_cd(m.search_vector, ${q})`, Prisma.sql`m.updated_at`, Prisma.sql`m.id`, after)}
+       ORDER BY score DESC, m.updated_at DESC, m.id DESC
        LIMIT ${limit})`);
   }
   if (types.includes('comment')) {
+    // A comment is live while its task is, and in a project when its task is. The project is
+    // asked of each walked comment (only when filtering by project); liveness only of the ranked
+    // comments, in rank order, until the page is full: a subquery per row, which the planner
+    // cannot turn into a hash of every task of the workspace.
+    const taskIs = (condition: Prisma.Sql, taskId: Prisma.Sql) =>
+      Prisma.sql`(SELECT ${condition} FROM tasks t WHERE t.id = ${taskId} AND t.workspace_id = ${workspaceId}::uuid)`;
+    const inCommentProject =
+      projectId === undefined
+        ? Prisma.empty
+        : Prisma.sql`AND ${taskIs(Prisma.sql`t.project_id = ${projectId}::uuid`, Prisma.sql`c.task_id`)}`;
+    const recent = (rows: number) => Prisma.sql`
+      SELECT c.id, c.task_id, c.updated_at, c.search_vector FROM task_comments c
+       WHERE c.workspace_id = ${workspaceId}::uuid ${inCommentProject}
+       ORDER BY c.updated_at DESC, c.id DESC
+       LIMIT ${rows}`;
+    probes.push(Prisma.sql`comment_probe AS (
+      SELECT count(*) >= ${COMMON_MATCHES} AS common
+        FROM (${recent(PROBE_ROWS)}) AS r
+       WHERE ts_match_vq(r.search_vector, ${q}))`);
     parts.push(Prisma.sql`(
-      SELECT 'comment' AS type, c.id, c.task_id, c.updated_at, ts_rank_cd(c.search_vector, ${q}) AS score
-        FROM task_comments c
-        JOIN tasks t ON t.id = c.task_id AND t.workspace_id = c.workspace_id AND t.deleted_at IS NULL
-       WHERE c.workspace_id = ${workspaceId}::uuid AND c.search_vector @@ ${q}
-             ${projectId === undefined ? Prisma.empty : Prisma.sql`AND t.project_id = ${projectId}::uuid`}
-             ${afterClause(Prisma.sql`ts_rank_cd(c.search_vector, ${q})`, Prisma.sql`c.updated_at`, Prisma.sql`c.id`, after)}
-       ORDER BY score DESC, c.updated_at DESC, c.id DESC
+      SELECT 'comment' AS type, ranked.id, ranked.task_id, ranked.updated_at, ranked.score
+        FROM (SELECT m.id, m.task_id, m.updated_at, ts_rank_cd(m.search_vector, ${q}) AS score
+                FROM ((SELECT r.id, r.task_id, r.updated_at, r.search_vector
+                         FROM (${recent(WINDOW_ROWS)}) AS r
+                        WHERE (SELECT common FROM comment_probe) AND ts_match_vq(r.search_vector, ${q})
+                        ORDER BY r.updated_at DESC, r.id DESC
+                        LIMIT ${CANDIDATES})
+                      UNION ALL
+                      SELECT c.id, c.task_id, c.updated_at, c.search_vector FROM task_comments c
+                       WHERE NOT (SELECT common FROM comment_probe)
+                         AND c.workspace_id = ${workspaceId}::uuid AND c.search_vector @@ ${q} ${inCommentProject}) AS m
+               WHERE TRUE ${afterClause(Prisma.sql`ts_rank_cd(m.search_vector, ${q})`, Prisma.sql`m.updated_at`, Prisma.sql`m.id`, after)}
+               ORDER BY score DESC, m.updated_at DESC, m.id DESC
+              OFFSET 0) AS ranked
+       WHERE ${taskIs(Prisma.sql`t.deleted_at IS NULL`, Prisma.sql`ranked.task_id`)}
+       ORDER BY ranked.score DESC, ranked.updated_at DESC, ranked.id DESC
        LIMIT ${limit})`);
   }
   const headlineOf = (field: Prisma.Sql) =>
@@ -124,7 +193,8 @@ export function hitsQuery(request: SearchRequest, tsquery: string): Prisma.Sql {
   const matches = (field: Prisma.Sql) =>
     Prisma.sql`to_tsvector('groundwork_search', groundwork_search_text(${field})) @@ ${q}`;
   return Prisma.sql`
-    WITH page AS (
+    WITH ${Prisma.join(probes, ', ')},
+    page AS (
       SELECT * FROM (${Prisma.join(parts, ' UNION ALL ')}) AS hits
        ORDER BY score DESC, updated_at DESC, id DESC
        LIMIT ${limit}
