@@ -102,6 +102,14 @@ const COMMON_MATCHES = 10;
 const WINDOW_ROWS = 4000;
 const CANDIDATES = 1000;
 
+/** `name AS (…)`: whether at least COMMON_MATCHES of the `recent` rows match `q`. */
+function commonProbe(name: 'task_probe' | 'comment_probe', recent: Prisma.Sql, q: Prisma.Sql): Prisma.Sql {
+  return Prisma.sql`${Prisma.raw(name)} AS (
+      SELECT count(*) >= ${COMMON_MATCHES} AS common
+        FROM (${recent}) AS r
+       WHERE ts_match_vq(r.search_vector, ${q}))`;
+}
+
 /**
  * One statement: the best `limit` tasks and the best `limit` comments, merged and cut to
  * `limit`, then — for those rows only — the snippet of the best-matching field. Positions
@@ -127,10 +135,7 @@ export function hitsQuery(request: SearchRequest, tsquery: string): Prisma.Sql {
        WHERE t.workspace_id = ${workspaceId}::uuid AND t.deleted_at IS NULL ${inProject}
        ORDER BY t.updated_at DESC, t.id DESC
        LIMIT ${rows}`;
-    probes.push(Prisma.sql`task_probe AS (
-      SELECT count(*) >= ${COMMON_MATCHES} AS common
-        FROM (${recent(PROBE_ROWS)}) AS r
-       WHERE ts_match_vq(r.search_vector, ${q}))`);
+    probes.push(commonProbe('task_probe', recent(PROBE_ROWS), q));
     parts.push(Prisma.sql`(
       SELECT 'task' AS type, m.id, m.id AS task_id, m.updated_at, ts_rank_cd(m.search_vector, ${q}) AS score
         FROM ((SELECT r.id, r.updated_at, r.search_vector
@@ -163,10 +168,7 @@ export function hitsQuery(request: SearchRequest, tsquery: string): Prisma.Sql {
        WHERE c.workspace_id = ${workspaceId}::uuid ${inCommentProject}
        ORDER BY c.updated_at DESC, c.id DESC
        LIMIT ${rows}`;
-    probes.push(Prisma.sql`comment_probe AS (
-      SELECT count(*) >= ${COMMON_MATCHES} AS common
-        FROM (${recent(PROBE_ROWS)}) AS r
-       WHERE ts_match_vq(r.search_vector, ${q}))`);
+    probes.push(commonProbe('comment_probe', recent(PROBE_ROWS), q));
     parts.push(Prisma.sql`(
       SELECT 'comment' AS type, ranked.id, ranked.task_id, ranked.updated_at, ranked.score
         FROM (SELECT m.id, m.task_id, m.updated_at, ts_rank_cd(m.search_vector, ${q}) AS score
